@@ -1,0 +1,146 @@
+package awsemu
+
+import (
+	"net/http"
+	"time"
+)
+
+// Fault makes matching requests fail with an AWS error or slow down. Matching
+// calls are counted; the first After of them pass, then every Every-th one
+// (default every one) fires, at most Times times (0: without limit).
+type Fault struct {
+	ID        int      `json:"id"`
+	Service   string   `json:"service,omitempty"`   // "" matches every service
+	Operation string   `json:"operation,omitempty"` // "" matches every operation
+	Code      string   `json:"code,omitempty"`      // AWS error code; "@throttle" uses the service's own throttling code
+	Message   string   `json:"message,omitempty"`
+	Status    int      `json:"status,omitempty"` // default 400, or 500/503 for server codes
+	Latency   Duration `json:"latency,omitempty"`
+	After     int      `json:"after,omitempty"`
+	Every     int      `json:"every,omitempty"`
+	Times     int      `json:"times,omitempty"`
+
+	Matched int `json:"matched"`
+	Fired   int `json:"fired"`
+}
+
+// Duration is a time.Duration that reads and writes "1.5s"-style JSON.
+type Duration time.Duration
+
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + time.Duration(d).String() + `"`), nil
+}
+
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	s := string(b)
+	if len(s) >= 2 && s[0] == '"' {
+		s = s[1 : len(s)-1]
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// InjectFault adds a fault rule and returns its id.
+func (e *Emulator) InjectFault(f Fault) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.faultSeq++
+	f.ID = e.faultSeq
+	if f.Every <= 0 {
+		f.Every = 1
+	}
+	e.faults = append(e.faults, &f)
+	return f.ID
+}
+
+// ClearFaults removes every fault rule.
+func (e *Emulator) ClearFaults() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.faults = nil
+}
+
+// RemoveFault removes one rule.
+func (e *Emulator) RemoveFault(id int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i, f := range e.faults {
+		if f.ID == id {
+			e.faults = append(e.faults[:i], e.faults[i+1:]...)
+			return
+		}
+	}
+}
+
+// Faults returns a snapshot of the rules with their counters.
+func (e *Emulator) Faults() []Fault {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]Fault, len(e.faults))
+	for i, f := range e.faults {
+		out[i] = *f
+	}
+	return out
+}
+
+// matchFaults is called with the lock held; it returns the error to answer
+// with (if any) and the latency to add.
+func (e *Emulator) matchFaults(def *serviceDef, op string) (*APIError, time.Duration) {
+	var apiErr *APIError
+	var latency time.Duration
+	for _, f := range e.faults {
+		if f.Service != "" && f.Service != def.info.Name {
+			continue
+		}
+		if f.Operation != "" && f.Operation != op {
+			continue
+		}
+		f.Matched++
+		if f.Matched <= f.After || (f.Matched-f.After-1)%f.Every != 0 {
+			continue
+		}
+		if f.Times > 0 && f.Fired >= f.Times {
+			continue
+		}
+		f.Fired++
+		latency += time.Duration(f.Latency)
+		if f.Code != "" && apiErr == nil {
+			apiErr = faultError(def, f)
+		}
+	}
+	return apiErr, latency
+}
+
+func faultError(def *serviceDef, f *Fault) *APIError {
+	code, status := f.Code, f.Status
+	switch code {
+	case "@throttle":
+		code = def.info.ThrottleCode
+		if code == "" {
+			code = "Throttling"
+		}
+	case "@5xx":
+		code = "InternalError"
+		if status == 0 {
+			status = http.StatusInternalServerError
+		}
+	}
+	if status == 0 {
+		status = http.StatusBadRequest
+		switch code {
+		case "InternalError", "InternalFailure", "InternalServerError":
+			status = http.StatusInternalServerError
+		case "ServiceUnavailable", "Unavailable":
+			status = http.StatusServiceUnavailable
+		}
+	}
+	msg := f.Message
+	if msg == "" {
+		msg = "Injected fault: " + code
+	}
+	return &APIError{Status: status, Code: code, Message: msg}
+}

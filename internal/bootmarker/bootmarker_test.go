@@ -1,0 +1,50 @@
+package bootmarker
+
+import "testing"
+
+func TestFormatParseRoundTrip(t *testing.T) {
+	console := "[   12.3] cloud-init: starting\n" +
+		"[   13.0] " + Format(KindBoot, map[string]string{"status": StatusStarted, "step": "docker"}) + "\n" +
+		Format(KindGPU, map[string]string{"status": GPUHealthy, "model": "NVIDIA A10G", "count": "1", "memory_mib": "23028", "driver": "550.54"}) + "\r\n" +
+		Format(KindBoot, map[string]string{"status": StatusComplete, "elapsed_s": "211"}) + "\n"
+	r := Parse(console)
+	if !r.Complete || r.Failed || r.LastStep != "docker" {
+		t.Fatalf("report = %+v", r)
+	}
+	if r.GPU == nil || r.GPU.Model != "NVIDIA A10G" || r.GPU.Count != 1 || r.GPU.MemoryMiB != 23028 || r.GPU.Status != GPUHealthy {
+		t.Fatalf("gpu = %+v", r.GPU)
+	}
+}
+
+func TestParseFailure(t *testing.T) {
+	console := Format(KindBoot, map[string]string{"status": StatusStarted, "step": "efs"}) + "\n" +
+		Format(KindBoot, map[string]string{"status": StatusFailed, "step": "efs", "reason": "mount.efs: connection timed out"}) + "\n"
+	r := Parse(console)
+	if !r.Failed || r.Complete || r.FailedStep != "efs" || r.Reason != "mount.efs: connection timed out" {
+		t.Fatalf("report = %+v", r)
+	}
+}
+
+func TestParseIgnoresNoise(t *testing.T) {
+	r := Parse("GEUSEMAKERX BOOT status=complete\nGEUSEMAKER OTHER status=complete\nplain line\n")
+	if r.Started || r.Complete {
+		t.Fatalf("noise parsed as marker: %+v", r)
+	}
+}
+
+func TestManifestRoundTrip(t *testing.T) {
+	script := "#!/bin/bash\n" + FormatManifest(Manifest{Deployment: "demo", Tier: 3, GPU: true, Services: []string{"n8n", "ollama"}, EFSID: "fs-1"}) + "\nset -euo pipefail\n"
+	m, ok := ParseManifest(script)
+	if !ok || m.Deployment != "demo" || !m.GPU || m.Tier != 3 || len(m.Services) != 2 || m.EFSID != "fs-1" {
+		t.Fatalf("manifest = %+v ok=%v", m, ok)
+	}
+	if _, ok := ParseManifest("#!/bin/bash\necho hi\n"); ok {
+		t.Fatal("found a manifest in a script without one")
+	}
+}
+
+func TestTail(t *testing.T) {
+	if got := Tail("a\nb\nc\nd\n", 2); got != "c\nd" {
+		t.Fatalf("tail = %q", got)
+	}
+}
