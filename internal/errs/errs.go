@@ -1,0 +1,63 @@
+// Package errs holds helpers for matching AWS errors by type and code.
+package errs
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/aws/smithy-go"
+)
+
+// IsA reports whether err is, or wraps, an error of type T (for example a
+// modelled SDK error such as *cftypes.NoSuchDistribution).
+func IsA[T error](err error) bool {
+	_, ok := As[T](err)
+	return ok
+}
+
+// As returns the first error of type T in err's chain.
+func As[T error](err error) (T, bool) {
+	var target T
+	ok := errors.As(err, &target)
+	return target, ok
+}
+
+// Code returns the AWS error code of err, or "".
+func Code(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+// Message returns the AWS error message of err, or err.Error().
+func Message(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorMessage()
+	}
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// IsCode reports whether err carries one of the AWS error codes.
+func IsCode(err error, codes ...string) bool {
+	c := Code(err)
+	if c == "" {
+		return false
+	}
+	for _, want := range codes {
+		if c == want {
+			return true
+		}
+	}
+	return false
+}
+
+// IsCodeWithMessage reports whether err has code and its message contains part.
+func IsCodeWithMessage(err error, code, part string) bool {
+	return IsCode(err, code) && strings.Contains(Message(err), part)
+}

@@ -1,0 +1,33 @@
+package errs
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/aws/smithy-go"
+)
+
+type myErr struct{}
+
+func (myErr) Error() string { return "mine" }
+
+func TestMatching(t *testing.T) {
+	api := &smithy.GenericAPIError{Code: "DependencyViolation", Message: "resource sg-1 has a dependent object"}
+	wrapped := fmt.Errorf("deleting: %w", api)
+	if Code(wrapped) != "DependencyViolation" || !IsCode(wrapped, "X", "DependencyViolation") || IsCode(wrapped, "X") {
+		t.Fatal("code matching")
+	}
+	if !IsCodeWithMessage(wrapped, "DependencyViolation", "dependent object") || IsCodeWithMessage(wrapped, "DependencyViolation", "other") {
+		t.Fatal("message matching")
+	}
+	if Code(errors.New("plain")) != "" || IsCode(nil, "") {
+		t.Fatal("non-API errors have no code")
+	}
+	if !IsA[myErr](fmt.Errorf("x: %w", myErr{})) || IsA[myErr](wrapped) {
+		t.Fatal("type matching")
+	}
+	if Message(wrapped) != "resource sg-1 has a dependent object" || Message(errors.New("plain")) != "plain" {
+		t.Fatal("message")
+	}
+}

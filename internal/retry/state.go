@@ -1,0 +1,133 @@
+package retry
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+)
+
+// Refresh reads the resource. It returns a nil result and no error when the
+// resource does not exist, and the resource's current state otherwise.
+type Refresh[T any] func(ctx context.Context) (*T, string, error)
+
+// StateChangeConf describes a wait: poll Refresh until the state is in
+// Target, failing on a state outside Pending and Target.
+type StateChangeConf[T any] struct {
+	Pending []string
+	// Target states. Empty means "wait until the resource is gone".
+	Target  []string
+	Refresh Refresh[T]
+	Timeout time.Duration
+	// Delay before the first poll.
+	Delay time.Duration
+	// MinPoll is the first interval between polls (default 200 ms); it
+	// doubles up to MaxPoll (default 10 s), so waits start fast and settle.
+	MinPoll time.Duration
+	MaxPoll time.Duration
+	// NotFoundChecks is how many consecutive "not found" answers are
+	// tolerated while waiting for a target state (default 20): a resource
+	// just created may not be visible yet.
+	NotFoundChecks int
+	// ContinuousTargetOccurence is how many consecutive polls must see a
+	// target state (default 1).
+	ContinuousTargetOccurence int
+	// OnPoll, when set, is called after each poll with the state seen.
+	OnPoll func(state string, elapsed time.Duration)
+}
+
+// WaitForState polls until a target state, the timeout or ctx cancellation.
+func (c *StateChangeConf[T]) WaitForState(ctx context.Context) (*T, error) {
+	minPoll, maxPoll := c.MinPoll, c.MaxPoll
+	if minPoll <= 0 {
+		minPoll = 200 * time.Millisecond
+	}
+	if maxPoll <= 0 {
+		maxPoll = 10 * time.Second
+	}
+	notFoundChecks := c.NotFoundChecks
+	if notFoundChecks <= 0 {
+		notFoundChecks = 20
+	}
+	occurrences := c.ContinuousTargetOccurence
+	if occurrences <= 0 {
+		occurrences = 1
+	}
+	start := now(ctx)
+	deadline := start.Add(c.Timeout)
+	if c.Delay > 0 {
+		if err := sleep(ctx, capPoll(ctx, c.Delay)); err != nil {
+			return nil, err
+		}
+	}
+	interval := minPoll
+	var (
+		lastState string
+		lastErr   error
+		notFound  int
+		seen      int
+	)
+	for {
+		res, state, err := c.Refresh(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return res, err
+		}
+		elapsed := now(ctx).Sub(start)
+		if c.OnPoll != nil {
+			c.OnPoll(state, elapsed)
+		}
+		switch {
+		case res == nil:
+			if len(c.Target) == 0 {
+				return nil, nil
+			}
+			notFound++
+			seen = 0
+			if notFound > notFoundChecks {
+				return nil, &NotFoundError{LastError: lastErr, Message: "resource not found while waiting for state " + joinStates(c.Target)}
+			}
+		case slices.Contains(c.Target, state):
+			notFound = 0
+			seen++
+			if seen >= occurrences {
+				return res, nil
+			}
+		case slices.Contains(c.Pending, state):
+			notFound, seen = 0, 0
+		default:
+			return res, &UnexpectedStateError{State: state, ExpectedState: c.Target}
+		}
+		lastState = state
+		if !now(ctx).Before(deadline) {
+			return res, &TimeoutError{LastState: lastState, ExpectedState: c.Target, Timeout: c.Timeout, LastError: lastErr}
+		}
+		wait := capPoll(ctx, interval)
+		if remaining := deadline.Sub(now(ctx)); wait > remaining {
+			wait = remaining
+		}
+		if err := sleep(ctx, wait); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+				return res, err
+			}
+			return res, err
+		}
+		interval *= 2
+		if interval > maxPoll {
+			interval = maxPoll
+		}
+	}
+}
+
+func joinStates(s []string) string {
+	if len(s) == 0 {
+		return "(gone)"
+	}
+	out := s[0]
+	for _, x := range s[1:] {
+		out += ", " + x
+	}
+	return out
+}
