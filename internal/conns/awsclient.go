@@ -1,0 +1,172 @@
+package conns
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/efs"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
+)
+
+// AWSClient holds the resolved configuration and builds each service client
+// once, on first use.
+type AWSClient struct {
+	Region       string
+	AccountID    string
+	CallerARN    string
+	CallerUserID string
+	DefaultTags  map[string]string
+
+	cfg       aws.Config
+	endpoints map[string]string
+	pollCap   time.Duration
+
+	once       sync.Mutex
+	ec2        *ec2.Client
+	efs        *efs.Client
+	elbv2      *elasticloadbalancingv2.Client
+	cloudfront *cloudfront.Client
+	iam        *iam.Client
+	ssm        *ssm.Client
+	sts        *sts.Client
+	acm        map[string]*acm.Client
+}
+
+func newAWSClient(cfg aws.Config, c *Config) *AWSClient {
+	tags := map[string]string{}
+	for k, v := range c.DefaultTags {
+		tags[k] = v
+	}
+	return &AWSClient{
+		Region:      cfg.Region,
+		DefaultTags: tags,
+		cfg:         cfg,
+		endpoints:   c.Endpoints,
+		pollCap:     c.PollCap,
+		acm:         map[string]*acm.Client{},
+	}
+}
+
+// Partition is the AWS partition of the region.
+func (c *AWSClient) Partition() string {
+	switch {
+	case strings.HasPrefix(c.Region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(c.Region, "us-gov-"):
+		return "aws-us-gov"
+	}
+	return "aws"
+}
+
+// WaitContext applies the client's test-only poll cap to ctx.
+func (c *AWSClient) WaitContext(ctx context.Context) context.Context {
+	if c.pollCap > 0 {
+		return retry.WithPollCap(ctx, c.pollCap)
+	}
+	return ctx
+}
+
+func (c *AWSClient) endpoint(svc string) *string {
+	if ep := c.endpoints[svc]; ep != "" {
+		return aws.String(ep)
+	}
+	return nil
+}
+
+// EC2 returns the EC2 client.
+func (c *AWSClient) EC2() *ec2.Client {
+	c.once.Lock()
+	defer c.once.Unlock()
+	if c.ec2 == nil {
+		c.ec2 = ec2.NewFromConfig(c.cfg, func(o *ec2.Options) { o.BaseEndpoint = c.endpoint("ec2") })
+	}
+	return c.ec2
+}
+
+// EFS returns the EFS client.
+func (c *AWSClient) EFS() *efs.Client {
+	c.once.Lock()
+	defer c.once.Unlock()
+	if c.efs == nil {
+		c.efs = efs.NewFromConfig(c.cfg, func(o *efs.Options) { o.BaseEndpoint = c.endpoint("efs") })
+	}
+	return c.efs
+}
+
+// ELBV2 returns the Elastic Load Balancing v2 client.
+func (c *AWSClient) ELBV2() *elasticloadbalancingv2.Client {
+	c.once.Lock()
+	defer c.once.Unlock()
+	if c.elbv2 == nil {
+		c.elbv2 = elasticloadbalancingv2.NewFromConfig(c.cfg, func(o *elasticloadbalancingv2.Options) { o.BaseEndpoint = c.endpoint("elbv2") })
+	}
+	return c.elbv2
+}
+
+// CloudFront returns the CloudFront client (a global service).
+func (c *AWSClient) CloudFront() *cloudfront.Client {
+	c.once.Lock()
+	defer c.once.Unlock()
+	if c.cloudfront == nil {
+		c.cloudfront = cloudfront.NewFromConfig(c.cfg, func(o *cloudfront.Options) { o.BaseEndpoint = c.endpoint("cloudfront") })
+	}
+	return c.cloudfront
+}
+
+// IAM returns the IAM client (a global service).
+func (c *AWSClient) IAM() *iam.Client {
+	c.once.Lock()
+	defer c.once.Unlock()
+	if c.iam == nil {
+		c.iam = iam.NewFromConfig(c.cfg, func(o *iam.Options) { o.BaseEndpoint = c.endpoint("iam") })
+	}
+	return c.iam
+}
+
+// SSM returns the SSM client.
+func (c *AWSClient) SSM() *ssm.Client {
+	c.once.Lock()
+	defer c.once.Unlock()
+	if c.ssm == nil {
+		c.ssm = ssm.NewFromConfig(c.cfg, func(o *ssm.Options) { o.BaseEndpoint = c.endpoint("ssm") })
+	}
+	return c.ssm
+}
+
+// STS returns the STS client.
+func (c *AWSClient) STS() *sts.Client {
+	c.once.Lock()
+	defer c.once.Unlock()
+	if c.sts == nil {
+		c.sts = sts.NewFromConfig(c.cfg, func(o *sts.Options) { o.BaseEndpoint = c.endpoint("sts") })
+	}
+	return c.sts
+}
+
+// ACM returns the ACM client for a region ("" for the provider's region):
+// ALB certificates live in the deployment's region, CloudFront's in us-east-1.
+func (c *AWSClient) ACM(region string) *acm.Client {
+	if region == "" {
+		region = c.Region
+	}
+	c.once.Lock()
+	defer c.once.Unlock()
+	if c.acm[region] == nil {
+		c.acm[region] = acm.NewFromConfig(c.cfg, func(o *acm.Options) {
+			o.Region = region
+			o.BaseEndpoint = c.endpoint("acm")
+		})
+	}
+	return c.acm[region]
+}

@@ -1,0 +1,304 @@
+// Package conns builds the AWS configuration and service clients once, in the
+// provider's Configure, from the provider block, the environment and the
+// shared config files, the same way the AWS provider resolves them.
+package conns
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
+)
+
+// Services whose endpoints can be overridden in the provider's endpoints block.
+var Services = []string{"acm", "cloudfront", "ec2", "efs", "elbv2", "iam", "ssm", "sts"}
+
+// Config is the provider configuration, free of Terraform types.
+type Config struct {
+	Region                    string
+	Profile                   string
+	SharedConfigFiles         []string
+	SharedCredentialsFiles    []string
+	AccessKey, SecretKey      string
+	Token                     string
+	AssumeRole                *AssumeRole
+	WebIdentity               *WebIdentity
+	MaxRetries                int
+	RetryMode                 string
+	DefaultTags               map[string]string
+	Endpoints                 map[string]string
+	SkipCredentialsValidation bool
+	SkipRequestingAccountID   bool
+	UserAgent                 string
+
+	// Test seams (never set from HCL): cap the SDK's retry backoff and every
+	// waiter's poll interval, so tests against a fast emulator do not sleep.
+	RetryMaxBackoff time.Duration
+	PollCap         time.Duration
+}
+
+// AssumeRole is the assume_role block.
+type AssumeRole struct {
+	RoleARN, SessionName, ExternalID string
+	Duration                         time.Duration
+}
+
+// WebIdentity is the assume_role_with_web_identity block.
+type WebIdentity struct {
+	RoleARN, SessionName string
+	Token, TokenFile     string
+	Duration             time.Duration
+}
+
+// ConfigError is a configuration problem tied to a provider argument, so the
+// provider can report it on that attribute.
+type ConfigError struct {
+	Attribute string // provider argument, "" when it concerns the whole block
+	Summary   string
+	Detail    string
+	Err       error
+}
+
+func (e *ConfigError) Error() string { return e.Summary + ": " + e.Detail }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+const defaultSessionName = "terraform-provider-geusemaker"
+
+// Build resolves credentials and region, validates them unless told not to,
+// and returns the client factory every resource uses.
+func (c *Config) Build(ctx context.Context) (*AWSClient, error) {
+	for svc, ep := range c.Endpoints {
+		if ep == "" {
+			continue
+		}
+		u, err := url.Parse(ep)
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			return nil, &ConfigError{Attribute: "endpoints." + svc, Summary: "Invalid endpoint URL",
+				Detail: fmt.Sprintf("%q is not an absolute URL such as https://ec2.eu-west-1.amazonaws.com or http://127.0.0.1:4566.", ep)}
+		}
+	}
+	for attr, files := range map[string][]string{"shared_config_files": c.SharedConfigFiles, "shared_credentials_files": c.SharedCredentialsFiles} {
+		for _, f := range files {
+			if _, err := os.Stat(f); err != nil {
+				// The SDK silently skips missing files; a file named explicitly
+				// is a mistake worth reporting.
+				return nil, &ConfigError{Attribute: attr, Summary: "Shared AWS file not readable", Detail: err.Error(), Err: err}
+			}
+		}
+	}
+	if (c.AccessKey == "") != (c.SecretKey == "") {
+		attr := "secret_key"
+		if c.AccessKey == "" {
+			attr = "access_key"
+		}
+		return nil, &ConfigError{Attribute: attr, Summary: "Incomplete static credentials",
+			Detail: "access_key and secret_key must be set together (token is optional)."}
+	}
+
+	opts := []func(*config.LoadOptions) error{
+		config.WithRetryer(c.retryer),
+		config.WithAPIOptions([]func(*middleware.Stack) error{addLogging}),
+	}
+	if c.UserAgent != "" {
+		opts = append(opts, config.WithAppID(c.UserAgent))
+	}
+	if c.Region != "" {
+		opts = append(opts, config.WithRegion(c.Region))
+	}
+	if c.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(c.Profile))
+	}
+	if len(c.SharedConfigFiles) > 0 {
+		opts = append(opts, config.WithSharedConfigFiles(c.SharedConfigFiles))
+	}
+	if len(c.SharedCredentialsFiles) > 0 {
+		opts = append(opts, config.WithSharedCredentialsFiles(c.SharedCredentialsFiles))
+	}
+	if c.AccessKey != "" {
+		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(c.AccessKey, c.SecretKey, c.Token)))
+	}
+	if ep := c.Endpoints["sts"]; ep != "" {
+		// The SDK's own web identity and assume-role chains (env vars, shared
+		// config) must reach STS at the configured endpoint too.
+		opts = append(opts,
+			config.WithWebIdentityRoleCredentialOptions(func(o *stscreds.WebIdentityRoleOptions) {
+				if o.Client == nil {
+					o.Client = c.anonymousSTS(c.Region)
+				} else {
+					o.Client = webIdentityEndpoint{o.Client, ep}
+				}
+			}),
+			config.WithAssumeRoleCredentialOptions(func(o *stscreds.AssumeRoleOptions) {
+				o.Client = assumeRoleEndpoint{o.Client, ep}
+			}),
+		)
+	}
+
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, loadError(err)
+	}
+	if cfg.Region == "" {
+		return nil, &ConfigError{Attribute: "region", Summary: "Missing AWS region",
+			Detail: "Set region in the provider block, the AWS_REGION environment variable, or a region in the shared config profile."}
+	}
+
+	if w := c.WebIdentity; w != nil {
+		var tok stscreds.IdentityTokenRetriever = stscreds.IdentityTokenFile(w.TokenFile)
+		if w.Token != "" {
+			tok = staticToken(w.Token)
+		}
+		p := stscreds.NewWebIdentityRoleProvider(c.anonymousSTS(cfg.Region), w.RoleARN, tok, func(o *stscreds.WebIdentityRoleOptions) {
+			o.RoleSessionName = orDefault(w.SessionName, defaultSessionName)
+			if w.Duration > 0 {
+				o.Duration = w.Duration
+			}
+		})
+		cfg.Credentials = aws.NewCredentialsCache(p)
+	}
+	if a := c.AssumeRole; a != nil {
+		stsClient := sts.NewFromConfig(cfg, c.endpointFor("sts"))
+		p := stscreds.NewAssumeRoleProvider(stsClient, a.RoleARN, func(o *stscreds.AssumeRoleOptions) {
+			o.RoleSessionName = orDefault(a.SessionName, defaultSessionName)
+			if a.ExternalID != "" {
+				o.ExternalID = aws.String(a.ExternalID)
+			}
+			if a.Duration > 0 {
+				o.Duration = a.Duration
+			}
+		})
+		cfg.Credentials = aws.NewCredentialsCache(p)
+	}
+
+	client := newAWSClient(cfg, c)
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		return nil, credentialError(c, err)
+	}
+	if !c.SkipCredentialsValidation || !c.SkipRequestingAccountID {
+		out, err := client.STS().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		switch {
+		case err == nil:
+			client.AccountID = aws.ToString(out.Account)
+			client.CallerARN = aws.ToString(out.Arn)
+			client.CallerUserID = aws.ToString(out.UserId)
+		case !c.SkipCredentialsValidation:
+			return nil, &ConfigError{Summary: "Invalid AWS credentials",
+				Detail: fmt.Sprintf("STS GetCallerIdentity failed (%s): %s\n\nCheck the credentials the provider resolved (provider block, AWS_* environment variables, shared config profile, assume_role). To configure without calling STS, set skip_credentials_validation and skip_requesting_account_id.", orDefault(errs.Code(err), "error"), errs.Message(err)),
+				Err:    err}
+		}
+	}
+	return client, nil
+}
+
+func (c *Config) retryer() aws.Retryer {
+	mode := c.RetryMode
+	maxAttempts := c.MaxRetries
+	if maxAttempts <= 0 {
+		maxAttempts = 25
+	}
+	std := func(o *awsretry.StandardOptions) {
+		o.MaxAttempts = maxAttempts
+		// The client-side retry quota would fail a long apply outright after
+		// a burst of throttling; the backoff alone paces the retries.
+		o.RateLimiter = ratelimit.None
+		if c.RetryMaxBackoff > 0 {
+			o.MaxBackoff = c.RetryMaxBackoff
+			o.Backoff = awsretry.NewExponentialJitterBackoff(c.RetryMaxBackoff)
+		}
+	}
+	if mode == string(aws.RetryModeAdaptive) {
+		return awsretry.NewAdaptiveMode(func(o *awsretry.AdaptiveModeOptions) {
+			o.StandardOptions = append(o.StandardOptions, std)
+		})
+	}
+	return awsretry.NewStandard(std)
+}
+
+func (c *Config) endpointFor(svc string) func(*sts.Options) {
+	return func(o *sts.Options) {
+		if ep := c.Endpoints[svc]; ep != "" {
+			o.BaseEndpoint = aws.String(ep)
+		}
+	}
+}
+
+// anonymousSTS is the client for AssumeRoleWithWebIdentity, which AWS serves
+// unsigned.
+func (c *Config) anonymousSTS(region string) *sts.Client {
+	if region == "" {
+		region = "us-east-1"
+	}
+	o := sts.Options{Region: region, Retryer: c.retryer(), Credentials: aws.AnonymousCredentials{}, APIOptions: []func(*middleware.Stack) error{addLogging}}
+	if ep := c.Endpoints["sts"]; ep != "" {
+		o.BaseEndpoint = aws.String(ep)
+	}
+	return sts.New(o)
+}
+
+type staticToken string
+
+func (t staticToken) GetIdentityToken() ([]byte, error) { return []byte(t), nil }
+
+type webIdentityEndpoint struct {
+	inner    stscreds.AssumeRoleWithWebIdentityAPIClient
+	endpoint string
+}
+
+func (w webIdentityEndpoint) AssumeRoleWithWebIdentity(ctx context.Context, in *sts.AssumeRoleWithWebIdentityInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleWithWebIdentityOutput, error) {
+	return w.inner.AssumeRoleWithWebIdentity(ctx, in, append(optFns, func(o *sts.Options) { o.BaseEndpoint = aws.String(w.endpoint) })...)
+}
+
+type assumeRoleEndpoint struct {
+	inner    stscreds.AssumeRoleAPIClient
+	endpoint string
+}
+
+func (a assumeRoleEndpoint) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
+	return a.inner.AssumeRole(ctx, in, append(optFns, func(o *sts.Options) { o.BaseEndpoint = aws.String(a.endpoint) })...)
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func loadError(err error) error {
+	var noProfile config.SharedConfigProfileNotExistError
+	if errors.As(err, &noProfile) {
+		return &ConfigError{Attribute: "profile", Summary: "AWS profile not found",
+			Detail: fmt.Sprintf("Profile %q is not in the shared config or credentials files (%v). Check profile, shared_config_files and shared_credentials_files.", noProfile.Profile, noProfile.Filename), Err: err}
+	}
+	return &ConfigError{Summary: "Cannot load the AWS configuration", Detail: err.Error(), Err: err}
+}
+
+func credentialError(c *Config, err error) error {
+	detail := err.Error()
+	attr := ""
+	switch {
+	case c.WebIdentity != nil:
+		attr = "assume_role_with_web_identity"
+	case c.AssumeRole != nil:
+		attr = "assume_role"
+	}
+	if code := errs.Code(err); code != "" {
+		detail = fmt.Sprintf("%s: %s", code, errs.Message(err))
+	}
+	return &ConfigError{Attribute: attr, Summary: "No valid AWS credentials",
+		Detail: detail + "\n\nThe provider looks for credentials in the provider block (access_key/secret_key, assume_role, assume_role_with_web_identity), the AWS_* environment variables (including AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE), and the shared config and credentials files (profile, shared_config_files, shared_credentials_files). In HCP Terraform, enable dynamic credentials and pass var.tfc_aws_dynamic_credentials.default.shared_config_file in shared_config_files.",
+		Err: err}
+}

@@ -1,0 +1,93 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+)
+
+var (
+	regionPattern      = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$`)
+	roleARNPattern     = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
+	sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+)
+
+// regionValidator accepts AWS region names.
+func regionValidator() validator.String {
+	return stringvalidator.RegexMatches(regionPattern, "must be an AWS region name such as us-east-1 or eu-west-2")
+}
+
+// roleARNValidator accepts IAM role ARNs.
+func roleARNValidator() validator.String {
+	return stringvalidator.RegexMatches(roleARNPattern, "must be an IAM role ARN such as arn:aws:iam::123456789012:role/deployer")
+}
+
+// sessionNameValidator accepts STS role session names.
+func sessionNameValidator() validator.String {
+	return stringvalidator.RegexMatches(sessionNamePattern, "must be 2-64 characters of letters, digits and +=,.@_-")
+}
+
+// durationBetween accepts Go durations between min and max seconds.
+func durationBetween(minSeconds, maxSeconds int) validator.String {
+	return durationValidator{min: time.Duration(minSeconds) * time.Second, max: time.Duration(maxSeconds) * time.Second}
+}
+
+type durationValidator struct{ min, max time.Duration }
+
+func (v durationValidator) Description(context.Context) string {
+	return fmt.Sprintf("must be a duration such as 1h or 45m between %s and %s", v.min, v.max)
+}
+
+func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v durationValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	d, err := time.ParseDuration(req.ConfigValue.ValueString())
+	if err != nil || d < v.min || d > v.max {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
+			fmt.Sprintf("%q %s.", req.ConfigValue.ValueString(), v.Description(ctx)))
+	}
+}
+
+// tagMapValidators enforce AWS's tag rules: keys of 1-128 characters not
+// starting with "aws:", values of at most 256 characters, and at most 40 tags
+// (AWS allows 50; the provider adds its own geusemaker:* tags).
+func tagMapValidators() []validator.Map {
+	return []validator.Map{
+		mapvalidator.SizeAtMost(40),
+		mapvalidator.KeysAre(
+			stringvalidator.LengthBetween(1, 128),
+			stringvalidator.RegexMatches(regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`), "may contain only letters, digits, spaces and _.:/=+-@"),
+			notPrefix("aws:"),
+			notPrefix("geusemaker:"),
+		),
+		mapvalidator.ValueStringsAre(stringvalidator.LengthAtMost(256)),
+	}
+}
+
+type prefixValidator struct{ prefix string }
+
+func notPrefix(p string) validator.String { return prefixValidator{prefix: p} }
+
+func (v prefixValidator) Description(context.Context) string {
+	return fmt.Sprintf("must not start with %q (reserved)", v.prefix)
+}
+
+func (v prefixValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v prefixValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if strings.HasPrefix(strings.ToLower(req.ConfigValue.ValueString()), v.prefix) {
+		resp.Diagnostics.AddAttributeError(req.Path, "Reserved tag key", fmt.Sprintf("Tag key %q %s.", req.ConfigValue.ValueString(), v.Description(ctx)))
+	}
+}
