@@ -300,5 +300,5 @@ func credentialError(c *Config, err error) error {
 	}
 	return &ConfigError{Attribute: attr, Summary: "No valid AWS credentials",
 		Detail: detail + "\n\nThe provider looks for credentials in the provider block (access_key/secret_key, assume_role, assume_role_with_web_identity), the AWS_* environment variables (including AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE), and the shared config and credentials files (profile, shared_config_files, shared_credentials_files). In HCP Terraform, enable dynamic credentials and pass var.tfc_aws_dynamic_credentials.default.shared_config_file in shared_config_files.",
-		Err: err}
+		Err:    err}
 }

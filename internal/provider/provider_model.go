@@ -15,10 +15,10 @@ type providerModel struct {
 	SkipCredentialsValidation types.Bool   `tfsdk:"skip_credentials_validation"`
 	SkipRequestingAccountID   types.Bool   `tfsdk:"skip_requesting_account_id"`
 
-	AssumeRole                 []assumeRoleModel  `tfsdk:"assume_role"`
-	AssumeRoleWithWebIdentity  []webIdentityModel `tfsdk:"assume_role_with_web_identity"`
-	DefaultTags                []defaultTagsModel `tfsdk:"default_tags"`
-	Endpoints                  []endpointsModel   `tfsdk:"endpoints"`
+	AssumeRole                []assumeRoleModel  `tfsdk:"assume_role"`
+	AssumeRoleWithWebIdentity []webIdentityModel `tfsdk:"assume_role_with_web_identity"`
+	DefaultTags               []defaultTagsModel `tfsdk:"default_tags"`
+	Endpoints                 []endpointsModel   `tfsdk:"endpoints"`
 }
 
 type assumeRoleModel struct {

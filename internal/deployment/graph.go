@@ -1,0 +1,184 @@
+package deployment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// step is one node of a deployment graph: it runs once every step it depends
+// on has succeeded.
+type step struct {
+	name string
+	deps []string
+	// typical is how long the step usually takes on AWS, for progress
+	// estimates; zero when unknown.
+	typical time.Duration
+	run     func(ctx context.Context) error
+}
+
+// graph runs steps concurrently in dependency order.
+type graph struct {
+	steps map[string]*step
+	order []string
+}
+
+func newGraph() *graph { return &graph{steps: map[string]*step{}} }
+
+func (g *graph) add(s *step) {
+	if _, dup := g.steps[s.name]; dup {
+		panic("deployment: duplicate step " + s.name)
+	}
+	g.steps[s.name] = s
+	g.order = append(g.order, s.name)
+}
+
+// has reports whether the graph contains a step.
+func (g *graph) has(name string) bool { _, ok := g.steps[name]; return ok }
+
+// validate rejects unknown dependencies and cycles.
+func (g *graph) validate() error {
+	for _, n := range g.order {
+		for _, d := range g.steps[n].deps {
+			if _, ok := g.steps[d]; !ok {
+				return fmt.Errorf("step %q depends on unknown step %q", n, d)
+			}
+		}
+	}
+	const (
+		unvisited = iota
+		visiting
+		done
+	)
+	state := map[string]int{}
+	var visit func(n string, path []string) error
+	visit = func(n string, path []string) error {
+		switch state[n] {
+		case visiting:
+			return fmt.Errorf("dependency cycle: %v", append(path, n))
+		case done:
+			return nil
+		}
+		state[n] = visiting
+		for _, d := range g.steps[n].deps {
+			if err := visit(d, append(path, n)); err != nil {
+				return err
+			}
+		}
+		state[n] = done
+		return nil
+	}
+	for _, n := range g.order {
+		if err := visit(n, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// observer hears about step progress (logging, tests).
+type observer interface {
+	started(name string)
+	finished(name string, elapsed time.Duration, err error)
+}
+
+// StepError is the failure of one step.
+type StepError struct {
+	Step string
+	Err  error
+}
+
+func (e *StepError) Error() string { return fmt.Sprintf("step %s: %v", e.Step, e.Err) }
+func (e *StepError) Unwrap() error { return e.Err }
+
+// execute runs the graph. Steps start as soon as their dependencies succeed;
+// the first failure cancels the steps still running and no new step starts.
+// It returns the first failure (as *StepError) joined with any others that
+// were not mere cancellations, and the names of the steps that completed.
+func (g *graph) execute(ctx context.Context, obs observer) (completed []string, err error) {
+	if err := g.validate(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	type result struct {
+		name    string
+		elapsed time.Duration
+		err     error
+	}
+	results := make(chan result)
+	pending := map[string]int{}
+	dependents := map[string][]string{}
+	for _, n := range g.order {
+		pending[n] = len(g.steps[n].deps)
+		for _, d := range g.steps[n].deps {
+			dependents[d] = append(dependents[d], n)
+		}
+	}
+	running := 0
+	start := func(n string) {
+		running++
+		if obs != nil {
+			obs.started(n)
+		}
+		go func() {
+			t0 := time.Now()
+			e := g.steps[n].run(ctx)
+			results <- result{name: n, elapsed: time.Since(t0), err: e}
+		}()
+	}
+	for _, n := range g.order {
+		if pending[n] == 0 {
+			start(n)
+		}
+	}
+	var first *StepError
+	var others []error
+	for running > 0 {
+		r := <-results
+		running--
+		if obs != nil {
+			obs.finished(r.name, r.elapsed, r.err)
+		}
+		if r.err != nil {
+			if first == nil {
+				first = &StepError{Step: r.name, Err: r.err}
+				cancel()
+			} else if !errors.Is(r.err, context.Canceled) {
+				others = append(others, &StepError{Step: r.name, Err: r.err})
+			}
+			continue
+		}
+		completed = append(completed, r.name)
+		if first != nil || ctx.Err() != nil {
+			continue
+		}
+		next := dependents[r.name]
+		sort.SliceStable(next, func(i, j int) bool { return indexOf(g.order, next[i]) < indexOf(g.order, next[j]) })
+		for _, d := range next {
+			pending[d]--
+			if pending[d] == 0 {
+				start(d)
+			}
+		}
+	}
+	if first != nil {
+		return completed, errors.Join(append([]error{first}, others...)...)
+	}
+	if err := ctx.Err(); err != nil {
+		return completed, err
+	}
+	return completed, nil
+}
+
+func indexOf(list []string, s string) int {
+	for i, v := range list {
+		if v == s {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,215 @@
+// Package deployment orchestrates a GeuseMaker deployment on AWS: the desired
+// Spec, the observed State, the step graphs that create, reconcile and tear
+// down each tier, discovery by tag, and the GPU logic. It knows nothing of
+// Terraform; internal/provider translates to and from it.
+package deployment
+
+import (
+	"fmt"
+	"net"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Tiers.
+const (
+	TierDev        = 1 // instance + EFS in a VPC
+	TierAutomation = 2 // + Application Load Balancer
+	TierGPU        = 3 // + CloudFront in front of the ALB
+)
+
+// Defaults for inputs the user leaves unset.
+const (
+	DefaultInstanceType      = "t3.large"
+	DefaultGPUInstanceType   = "g5.xlarge"
+	DefaultRootVolumeGiB     = 100
+	DefaultVPCCIDR           = "10.0.0.0/16"
+	DefaultSSLPolicy         = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+	DefaultIdleTimeout       = 300
+	DefaultHealthCheckPath   = "/healthz"
+	DefaultPriceClass        = "PriceClass_100"
+	DefaultOriginReadTimeout = 60
+	OriginVerifyHeader       = "X-Origin-Verify"
+)
+
+// Spec is the desired deployment.
+type Spec struct {
+	Name         string
+	Region       string
+	Tier         int
+	InstanceType string
+	// GPU says the workload uses NVIDIA GPUs (the instance type must have them).
+	GPU            bool
+	AMIID          string // "" resolves the Ubuntu or Deep Learning AMI from SSM
+	KeyName        string
+	RootVolumeGiB  int32
+	VPCID          string   // "" creates a dedicated VPC
+	SubnetIDs      []string // with VPCID: the public subnets to use
+	VPCCIDR        string   // for a dedicated VPC
+	AllowedCIDRs   []string
+	SSHCIDRs       []string
+	EFS            EFSSpec
+	Services       []string
+	Models         []string
+	LoadBalancer   LoadBalancerSpec
+	CDN            CDNSpec
+	WaitForReady   bool
+	RollbackOnFail bool
+	// Tags are the user's tags (provider default_tags merged under the
+	// resource's own); the deployment adds its geusemaker:* tags.
+	Tags map[string]string
+	// Timeout bounds the whole operation.
+	Timeout time.Duration
+}
+
+// EFSSpec configures the file system.
+type EFSSpec struct {
+	PerformanceMode string // generalPurpose | maxIO
+	ThroughputMode  string // bursting | elastic
+	RetainOnDelete  bool
+}
+
+// LoadBalancerSpec configures the ALB (tier ≥ 2).
+type LoadBalancerSpec struct {
+	CertificateARN     string
+	DomainName         string
+	SSLPolicy          string
+	IdleTimeoutSeconds int32
+	HealthCheckPath    string
+	DeletionProtection bool
+}
+
+// HTTPS reports whether the ALB terminates TLS.
+func (l LoadBalancerSpec) HTTPS() bool { return l.CertificateARN != "" }
+
+// CDNSpec configures CloudFront (tier 3).
+type CDNSpec struct {
+	PriceClass               string
+	Aliases                  []string
+	CertificateARN           string // ACM, us-east-1
+	OriginReadTimeoutSeconds int32
+	WebACLID                 string
+	WaitForDeployment        bool
+	RetainOnDelete           bool
+	RestrictOrigin           bool
+}
+
+// FieldError is an invalid input, named by its attribute path.
+type FieldError struct {
+	Path    string // e.g. "load_balancer.certificate_arn"
+	Summary string
+	Detail  string
+}
+
+func (e *FieldError) Error() string { return e.Path + ": " + e.Detail }
+
+var namePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,26}[a-z0-9]$`)
+
+// MaxNameLength keeps every derived name within AWS limits: the ALB and the
+// target group ("<name>-alb", "<name>-tg") must fit in 32 characters.
+const MaxNameLength = 28
+
+// ValidateName checks a deployment name.
+func ValidateName(name string) error {
+	switch {
+	case len(name) > MaxNameLength:
+		return fmt.Errorf("%q is %d characters; at most %d fit the load balancer and target group names (%q is the longest derived name)", name, len(name), MaxNameLength, name+"-alb")
+	case !namePattern.MatchString(name):
+		return fmt.Errorf("%q must be 2-%d characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen", name, MaxNameLength)
+	case strings.Contains(name, "--"):
+		return fmt.Errorf("%q must not contain consecutive hyphens", name)
+	case strings.HasPrefix(name, "internal-"):
+		return fmt.Errorf("%q must not start with \"internal-\" (reserved by Elastic Load Balancing)", name)
+	}
+	return nil
+}
+
+// Validate checks the parts of a spec that need no AWS call. It returns
+// every problem, each tied to its attribute.
+func (s *Spec) Validate() []*FieldError {
+	var errs []*FieldError
+	add := func(path, summary, format string, args ...any) {
+		errs = append(errs, &FieldError{Path: path, Summary: summary, Detail: fmt.Sprintf(format, args...)})
+	}
+	if err := ValidateName(s.Name); err != nil {
+		add("name", "Invalid deployment name", "%v.", err)
+	}
+	if s.Tier < TierDev || s.Tier > TierGPU {
+		add("tier", "Invalid tier", "tier must be 1 (instance + EFS), 2 (+ load balancer) or 3 (+ CloudFront), got %d.", s.Tier)
+	}
+	for i, c := range s.AllowedCIDRs {
+		if _, _, err := net.ParseCIDR(c); err != nil || strings.Contains(c, ":") {
+			add(fmt.Sprintf("allowed_cidr_blocks[%d]", i), "Invalid CIDR block", "%q is not an IPv4 CIDR block such as 203.0.113.0/24.", c)
+		}
+	}
+	for i, c := range s.SSHCIDRs {
+		if _, _, err := net.ParseCIDR(c); err != nil || strings.Contains(c, ":") {
+			add(fmt.Sprintf("ssh_cidr_blocks[%d]", i), "Invalid CIDR block", "%q is not an IPv4 CIDR block such as 203.0.113.7/32.", c)
+		}
+	}
+	if s.VPCID == "" && len(s.SubnetIDs) > 0 {
+		add("subnet_ids", "Subnets without a VPC", "subnet_ids needs vpc_id: set both to deploy into an existing VPC, or neither to let the deployment create one.")
+	}
+	if s.VPCID != "" {
+		need := 1
+		if s.Tier >= TierAutomation {
+			need = 2
+		}
+		if len(s.SubnetIDs) < need {
+			add("subnet_ids", "Not enough subnets", "With vpc_id, tier %d needs at least %d public subnet(s) in distinct availability zones; got %d.", s.Tier, need, len(s.SubnetIDs))
+		}
+	}
+	if s.VPCID == "" {
+		if _, n, err := net.ParseCIDR(s.VPCCIDR); err != nil {
+			add("vpc_cidr", "Invalid VPC CIDR", "%q is not an IPv4 CIDR block.", s.VPCCIDR)
+		} else if ones, _ := n.Mask.Size(); ones < 16 || ones > 24 {
+			add("vpc_cidr", "Invalid VPC CIDR", "%q must be between /16 and /24 so two /26 public subnets fit.", s.VPCCIDR)
+		}
+	}
+	if s.RootVolumeGiB < 30 || s.RootVolumeGiB > 16384 {
+		add("root_volume_size", "Invalid root volume size", "root_volume_size must be between 30 and 16384 GiB (the stack's images need about 20 GiB), got %d.", s.RootVolumeGiB)
+	}
+	if s.Tier == TierDev && s.LoadBalancer.CertificateARN != "" {
+		add("load_balancer.certificate_arn", "Load balancer settings on tier 1", "Tier 1 has no load balancer; set tier = 2 or 3 to use certificate_arn.")
+	}
+	if s.LoadBalancer.DomainName != "" && s.LoadBalancer.CertificateARN == "" {
+		add("load_balancer.domain_name", "Domain without certificate", "domain_name is served over HTTPS and needs load_balancer.certificate_arn (an ACM certificate in %s covering it).", s.Region)
+	}
+	if s.LoadBalancer.IdleTimeoutSeconds < 1 || s.LoadBalancer.IdleTimeoutSeconds > 4000 {
+		add("load_balancer.idle_timeout_seconds", "Invalid idle timeout", "idle_timeout_seconds must be between 1 and 4000, got %d.", s.LoadBalancer.IdleTimeoutSeconds)
+	}
+	if p := s.LoadBalancer.HealthCheckPath; !strings.HasPrefix(p, "/") || len(p) > 1024 {
+		add("load_balancer.health_check_path", "Invalid health check path", "health_check_path must start with / and be at most 1024 characters, got %q.", p)
+	}
+	if len(s.CDN.Aliases) > 0 && s.CDN.CertificateARN == "" {
+		add("cdn.aliases", "Aliases without certificate", "CloudFront serves aliases only with an ACM certificate in us-east-1 that covers them: set cdn.certificate_arn.")
+	}
+	if arn := s.CDN.CertificateARN; arn != "" && ARNRegion(arn) != "us-east-1" {
+		add("cdn.certificate_arn", "CloudFront certificate outside us-east-1", "CloudFront only uses ACM certificates from us-east-1; %s is in %q. Request or import the certificate in us-east-1.", arn, ARNRegion(arn))
+	}
+	if arn := s.LoadBalancer.CertificateARN; arn != "" && ARNRegion(arn) != s.Region {
+		add("load_balancer.certificate_arn", "Certificate in another region", "The load balancer can only use an ACM certificate from its own region %s; %s is in %q.", s.Region, arn, ARNRegion(arn))
+	}
+	if s.Tier == TierGPU && !s.CDN.RestrictOrigin && len(s.AllowedCIDRs) == 0 {
+		add("cdn.restrict_origin", "Load balancer unreachable", "With restrict_origin = false the load balancer admits only allowed_cidr_blocks, which is empty, so CloudFront could not reach it. Keep restrict_origin = true (only CloudFront may reach the load balancer) or set allowed_cidr_blocks.")
+	}
+	if t := s.CDN.OriginReadTimeoutSeconds; t < 1 || t > 180 {
+		add("cdn.origin_read_timeout_seconds", "Invalid origin read timeout", "origin_read_timeout_seconds must be between 1 and 180 (above 60 needs a CloudFront quota increase), got %d.", t)
+	}
+	if !slices.Contains([]string{"PriceClass_100", "PriceClass_200", "PriceClass_All"}, s.CDN.PriceClass) {
+		add("cdn.price_class", "Invalid price class", "price_class must be PriceClass_100, PriceClass_200 or PriceClass_All, got %q.", s.CDN.PriceClass)
+	}
+	return errs
+}
+
+// ARNRegion returns the region field of an ARN ("" for global ARNs or
+// malformed input).
+func ARNRegion(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" {
+		return ""
+	}
+	return parts[3]
+}
