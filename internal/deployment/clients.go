@@ -1,0 +1,28 @@
+package deployment
+
+import (
+	"github.com/aws/aws-sdk-go-v2/service/acm"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/efs"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+)
+
+// Clients are the AWS clients a deployment uses, all for one region except
+// the global services and ACM, which is looked up per region (the load
+// balancer's certificate is regional, CloudFront's lives in us-east-1).
+type Clients struct {
+	EC2        *ec2.Client
+	EFS        *efs.Client
+	ELBV2      *elasticloadbalancingv2.Client
+	CloudFront *cloudfront.Client
+	IAM        *iam.Client
+	SSM        *ssm.Client
+	ACM        func(region string) *acm.Client
+
+	Region    string
+	AccountID string
+	Partition string
+}

@@ -1,0 +1,391 @@
+package deployment
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"net"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
+	tfec2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ec2"
+)
+
+// SubnetInfo is what the deployment needs to know about a subnet.
+type SubnetInfo struct {
+	ID, VPCID, AZ, CIDR string
+	Public              bool // has a route to an internet gateway
+}
+
+// CheckSubnets verifies user-supplied subnets: they exist, belong to the
+// VPC, reach the internet through a gateway, and (tier ≥ 2, for the load
+// balancer) lie in at least two availability zones. The provider calls it at
+// plan time so that a bad choice fails before anything is created.
+func CheckSubnets(ctx context.Context, conn *ec2.Client, vpcID string, subnetIDs []string, tier int) ([]SubnetInfo, error) {
+	vpc, err := tfec2.FindVPCByID(ctx, conn, vpcID)
+	if err != nil {
+		if retry.NotFound(err) {
+			return nil, &FieldError{Path: "vpc_id", Summary: "VPC not found", Detail: fmt.Sprintf("VPC %s does not exist in this region.", vpcID)}
+		}
+		return nil, err
+	}
+	if vpc.State != ec2types.VpcStateAvailable {
+		return nil, &FieldError{Path: "vpc_id", Summary: "VPC not available", Detail: fmt.Sprintf("VPC %s is %s, not available.", vpcID, vpc.State)}
+	}
+	subnets, err := tfec2.FindSubnetsByIDs(ctx, conn, subnetIDs)
+	if err != nil {
+		if retry.NotFound(err) {
+			return nil, &FieldError{Path: "subnet_ids", Summary: "Subnet not found", Detail: err.Error()}
+		}
+		return nil, err
+	}
+	tables, err := tfec2.FindRouteTablesByVPCID(ctx, conn, vpcID)
+	if err != nil {
+		return nil, err
+	}
+	var out []SubnetInfo
+	azs := map[string]bool{}
+	for _, id := range subnetIDs {
+		var sn *ec2types.Subnet
+		for i := range subnets {
+			if aws.ToString(subnets[i].SubnetId) == id {
+				sn = &subnets[i]
+			}
+		}
+		if sn == nil {
+			return nil, &FieldError{Path: "subnet_ids", Summary: "Subnet not found", Detail: fmt.Sprintf("Subnet %s does not exist in this region.", id)}
+		}
+		if aws.ToString(sn.VpcId) != vpcID {
+			return nil, &FieldError{Path: "subnet_ids", Summary: "Subnet in another VPC", Detail: fmt.Sprintf("Subnet %s belongs to %s, not to vpc_id %s.", id, aws.ToString(sn.VpcId), vpcID)}
+		}
+		info := SubnetInfo{ID: id, VPCID: vpcID, AZ: aws.ToString(sn.AvailabilityZone), CIDR: aws.ToString(sn.CidrBlock), Public: routesToInternet(tables, id)}
+		if !info.Public {
+			return nil, &FieldError{Path: "subnet_ids", Summary: "Private subnet", Detail: fmt.Sprintf("Subnet %s has no 0.0.0.0/0 route to an internet gateway; the instance needs one to pull the stack's images and the load balancer needs public subnets. Use public subnets or omit vpc_id to create a dedicated VPC.", id)}
+		}
+		azs[info.AZ] = true
+		out = append(out, info)
+	}
+	if tier >= TierAutomation && len(azs) < 2 {
+		return nil, &FieldError{Path: "subnet_ids", Summary: "Subnets in one availability zone",
+			Detail: fmt.Sprintf("An Application Load Balancer needs subnets in at least two availability zones; subnet_ids are all in %s.", strings.Join(keys(azs), ", "))}
+	}
+	return out, nil
+}
+
+func routesToInternet(tables []ec2types.RouteTable, subnetID string) bool {
+	var main, explicit *ec2types.RouteTable
+	for i := range tables {
+		for _, a := range tables[i].Associations {
+			if aws.ToBool(a.Main) {
+				main = &tables[i]
+			}
+			if aws.ToString(a.SubnetId) == subnetID {
+				explicit = &tables[i]
+			}
+		}
+	}
+	rt := explicit
+	if rt == nil {
+		rt = main
+	}
+	if rt == nil {
+		return false
+	}
+	for _, r := range rt.Routes {
+		if aws.ToString(r.DestinationCidrBlock) == "0.0.0.0/0" && strings.HasPrefix(aws.ToString(r.GatewayId), "igw-") && r.State != ec2types.RouteStateBlackhole {
+			return true
+		}
+	}
+	return false
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ensureNetwork makes the VPC and its public subnets exist: the user's, or
+// a dedicated VPC with two public subnets in distinct zones, an internet
+// gateway and a route table.
+func (o *op) ensureNetwork(ctx context.Context) error {
+	if o.spec.VPCID != "" {
+		infos, err := CheckSubnets(ctx, o.c.EC2, o.spec.VPCID, o.spec.SubnetIDs, o.spec.Tier)
+		if err != nil {
+			return err
+		}
+		o.rec.set(func(s *State) {
+			s.OwnedNetwork = false
+			s.VPCID = o.spec.VPCID
+			s.SubnetIDs = nil
+			for _, i := range infos {
+				s.SubnetIDs = append(s.SubnetIDs, i.ID)
+			}
+		})
+		return nil
+	}
+	return o.ensureOwnedNetwork(ctx)
+}
+
+func (o *op) ensureOwnedNetwork(ctx context.Context) error {
+	conn := o.c.EC2
+	st := o.rec.get()
+	vpcID := st.VPCID
+	if vpcID != "" {
+		if _, err := tfec2.FindVPCByID(ctx, conn, vpcID); retry.NotFound(err) {
+			// The VPC is gone: everything in it went with it.
+			vpcID = ""
+			o.rec.set(func(s *State) {
+				s.VPCID, s.SubnetIDs, s.InternetGatewayID, s.RouteTableID, s.RouteTableAssociationIDs = "", nil, "", "", nil
+			})
+		} else if err != nil {
+			return err
+		}
+	}
+	if vpcID == "" {
+		out, err := conn.CreateVpc(ctx, &ec2.CreateVpcInput{
+			CidrBlock:         aws.String(o.spec.VPCCIDR),
+			TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompVPC), ec2types.ResourceTypeVpc),
+		})
+		if err != nil {
+			return fmt.Errorf("creating VPC: %w", err)
+		}
+		vpcID = aws.ToString(out.Vpc.VpcId)
+		o.rec.set(func(s *State) { s.OwnedNetwork, s.VPCID = true, vpcID })
+		if err := waitVPCAvailable(ctx, conn, vpcID); err != nil {
+			return err
+		}
+		for _, attr := range []*ec2.ModifyVpcAttributeInput{
+			{VpcId: aws.String(vpcID), EnableDnsSupport: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)}},
+			{VpcId: aws.String(vpcID), EnableDnsHostnames: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)}},
+		} {
+			if _, err := conn.ModifyVpcAttribute(ctx, attr); err != nil {
+				return fmt.Errorf("enabling DNS on VPC (%s): %w", vpcID, err)
+			}
+		}
+	}
+
+	igwID, err := o.ensureInternetGateway(ctx, vpcID)
+	if err != nil {
+		return err
+	}
+	subnets, err := o.ensureSubnets(ctx, vpcID)
+	if err != nil {
+		return err
+	}
+	return o.ensureRouteTable(ctx, vpcID, igwID, subnets)
+}
+
+func waitVPCAvailable(ctx context.Context, conn *ec2.Client, id string) error {
+	conf := retry.StateChangeConf[ec2types.Vpc]{
+		Pending: []string{string(ec2types.VpcStatePending)}, Target: []string{string(ec2types.VpcStateAvailable)},
+		Timeout: 5 * time.Minute, MinPoll: 500 * time.Millisecond, MaxPoll: 5 * time.Second,
+		Refresh: func(ctx context.Context) (*ec2types.Vpc, string, error) {
+			v, err := tfec2.FindVPCByID(ctx, conn, id)
+			if retry.NotFound(err) {
+				return nil, "", nil
+			}
+			if err != nil {
+				return nil, "", err
+			}
+			return v, string(v.State), nil
+		},
+	}
+	_, err := conf.WaitForState(ctx)
+	if err != nil {
+		return fmt.Errorf("waiting for VPC (%s) to become available: %w", id, err)
+	}
+	return nil
+}
+
+func (o *op) ensureInternetGateway(ctx context.Context, vpcID string) (string, error) {
+	conn := o.c.EC2
+	id := o.rec.get().InternetGatewayID
+	if id != "" {
+		igw, err := tfec2.FindInternetGatewayByID(ctx, conn, id)
+		switch {
+		case retry.NotFound(err):
+			id = ""
+		case err != nil:
+			return "", err
+		default:
+			attached := false
+			for _, a := range igw.Attachments {
+				if aws.ToString(a.VpcId) == vpcID {
+					attached = true
+				}
+			}
+			if attached {
+				return id, nil
+			}
+		}
+	}
+	if id == "" {
+		out, err := conn.CreateInternetGateway(ctx, &ec2.CreateInternetGatewayInput{
+			TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompInternetGateway), ec2types.ResourceTypeInternetGateway),
+		})
+		if err != nil {
+			return "", fmt.Errorf("creating internet gateway: %w", err)
+		}
+		id = aws.ToString(out.InternetGateway.InternetGatewayId)
+		o.rec.set(func(s *State) { s.InternetGatewayID = id })
+	}
+	if _, err := conn.AttachInternetGateway(ctx, &ec2.AttachInternetGatewayInput{InternetGatewayId: aws.String(id), VpcId: aws.String(vpcID)}); err != nil {
+		return "", fmt.Errorf("attaching internet gateway (%s) to %s: %w", id, vpcID, err)
+	}
+	return id, nil
+}
+
+// ensureSubnets keeps two public subnets in the first two availability
+// zones, recreating any that disappeared.
+func (o *op) ensureSubnets(ctx context.Context, vpcID string) ([]string, error) {
+	conn := o.c.EC2
+	existing := map[string]ec2types.Subnet{}
+	if ids := o.rec.get().SubnetIDs; len(ids) > 0 {
+		subs, err := tfec2.FindSubnetsByVPCID(ctx, conn, vpcID)
+		if err != nil {
+			return nil, err
+		}
+		for _, sn := range subs {
+			if slices.Contains(ids, aws.ToString(sn.SubnetId)) {
+				existing[aws.ToString(sn.AvailabilityZone)] = sn
+			}
+		}
+	}
+	zones, err := tfec2.FindAvailabilityZones(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, z := range zones {
+		if z.State == ec2types.AvailabilityZoneStateAvailable && aws.ToString(z.ZoneType) == "availability-zone" {
+			names = append(names, aws.ToString(z.ZoneName))
+		}
+	}
+	sort.Strings(names)
+	if len(names) < 2 {
+		return nil, fmt.Errorf("region %s offers fewer than two availability zones", o.spec.Region)
+	}
+	var ids []string
+	for i, az := range names[:2] {
+		if sn, ok := existing[az]; ok {
+			ids = append(ids, aws.ToString(sn.SubnetId))
+			continue
+		}
+		cidr, err := subnetCIDR(o.spec.VPCCIDR, i)
+		if err != nil {
+			return nil, err
+		}
+		out, err := conn.CreateSubnet(ctx, &ec2.CreateSubnetInput{
+			VpcId: aws.String(vpcID), CidrBlock: aws.String(cidr), AvailabilityZone: aws.String(az),
+			TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompSubnet), ec2types.ResourceTypeSubnet),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("creating subnet %s in %s: %w", cidr, az, err)
+		}
+		id := aws.ToString(out.Subnet.SubnetId)
+		o.rec.set(func(s *State) { s.SubnetIDs = appendUnique(s.SubnetIDs, id) })
+		if _, err := conn.ModifySubnetAttribute(ctx, &ec2.ModifySubnetAttributeInput{
+			SubnetId: aws.String(id), MapPublicIpOnLaunch: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)},
+		}); err != nil {
+			return nil, fmt.Errorf("enabling public IPs on subnet (%s): %w", id, err)
+		}
+		ids = append(ids, id)
+	}
+	o.rec.set(func(s *State) { s.SubnetIDs = ids })
+	return ids, nil
+}
+
+// subnetCIDR carves the i-th public subnet out of the VPC range: /24s for a
+// /16-/22 VPC, quarters of smaller ones.
+func subnetCIDR(vpcCIDR string, i int) (string, error) {
+	_, n, err := net.ParseCIDR(vpcCIDR)
+	if err != nil {
+		return "", err
+	}
+	ones, _ := n.Mask.Size()
+	size := max(ones+2, 24)
+	base := binary.BigEndian.Uint32(n.IP.To4())
+	base += uint32(i) << (32 - size)
+	ip := make(net.IP, 4)
+	binary.BigEndian.PutUint32(ip, base)
+	return fmt.Sprintf("%s/%d", ip, size), nil
+}
+
+func (o *op) ensureRouteTable(ctx context.Context, vpcID, igwID string, subnets []string) error {
+	conn := o.c.EC2
+	id := o.rec.get().RouteTableID
+	var rt *ec2types.RouteTable
+	if id != "" {
+		found, err := tfec2.FindRouteTableByID(ctx, conn, id)
+		switch {
+		case retry.NotFound(err):
+			id = ""
+		case err != nil:
+			return err
+		default:
+			rt = found
+		}
+	}
+	if id == "" {
+		out, err := conn.CreateRouteTable(ctx, &ec2.CreateRouteTableInput{
+			VpcId:             aws.String(vpcID),
+			TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompRouteTable), ec2types.ResourceTypeRouteTable),
+		})
+		if err != nil {
+			return fmt.Errorf("creating route table: %w", err)
+		}
+		id = aws.ToString(out.RouteTable.RouteTableId)
+		rt = out.RouteTable
+		o.rec.set(func(s *State) { s.RouteTableID, s.RouteTableAssociationIDs = id, nil })
+	}
+	hasDefault := false
+	for _, r := range rt.Routes {
+		if aws.ToString(r.DestinationCidrBlock) == "0.0.0.0/0" && aws.ToString(r.GatewayId) == igwID && r.State != ec2types.RouteStateBlackhole {
+			hasDefault = true
+		}
+	}
+	if !hasDefault {
+		if _, err := conn.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: aws.String(id), DestinationCidrBlock: aws.String("0.0.0.0/0"), GatewayId: aws.String(igwID)}); err != nil {
+			return fmt.Errorf("adding the internet route to route table (%s): %w", id, err)
+		}
+	}
+	associated := map[string]string{}
+	for _, a := range rt.Associations {
+		associated[aws.ToString(a.SubnetId)] = aws.ToString(a.RouteTableAssociationId)
+	}
+	var assocs []string
+	for _, sn := range subnets {
+		if a, ok := associated[sn]; ok {
+			assocs = append(assocs, a)
+			continue
+		}
+		out, err := conn.AssociateRouteTable(ctx, &ec2.AssociateRouteTableInput{RouteTableId: aws.String(id), SubnetId: aws.String(sn)})
+		if err != nil {
+			return fmt.Errorf("associating route table (%s) with subnet %s: %w", id, sn, err)
+		}
+		assocs = append(assocs, aws.ToString(out.AssociationId))
+		o.rec.set(func(s *State) {
+			s.RouteTableAssociationIDs = appendUnique(s.RouteTableAssociationIDs, aws.ToString(out.AssociationId))
+		})
+	}
+	o.rec.set(func(s *State) { s.RouteTableAssociationIDs = assocs })
+	return nil
+}
+
+func appendUnique(list []string, v string) []string {
+	if slices.Contains(list, v) {
+		return list
+	}
+	return append(list, v)
+}

@@ -1,0 +1,190 @@
+package deployment
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
+	tfec2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ec2"
+)
+
+// CloudFrontPrefixList is the AWS-managed list of CloudFront's origin-facing
+// addresses; in tier 3 the load balancer admits only these.
+const CloudFrontPrefixList = "com.amazonaws.global.cloudfront.origin-facing"
+
+// ingressRule is one allowed TCP port from one source.
+type ingressRule struct {
+	port       int32
+	cidr       string
+	group      string
+	prefixList string
+	desc       string
+}
+
+func (r ingressRule) key() string {
+	return fmt.Sprintf("%d|%s|%s|%s", r.port, r.cidr, r.group, r.prefixList)
+}
+
+func (r ingressRule) permission() ec2types.IpPermission {
+	p := ec2types.IpPermission{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(r.port), ToPort: aws.Int32(r.port)}
+	switch {
+	case r.cidr != "":
+		p.IpRanges = []ec2types.IpRange{{CidrIp: aws.String(r.cidr), Description: aws.String(r.desc)}}
+	case r.group != "":
+		p.UserIdGroupPairs = []ec2types.UserIdGroupPair{{GroupId: aws.String(r.group), Description: aws.String(r.desc)}}
+	case r.prefixList != "":
+		p.PrefixListIds = []ec2types.PrefixListId{{PrefixListId: aws.String(r.prefixList), Description: aws.String(r.desc)}}
+	}
+	return p
+}
+
+// originPort is the port CloudFront reaches the load balancer on: HTTPS when
+// the load balancer has a custom domain its certificate covers, HTTP to the
+// raw load balancer name otherwise (CloudFront cannot validate a
+// certificate against *.elb.amazonaws.com).
+func (s *Spec) originPort() int32 {
+	if s.LoadBalancer.HTTPS() && s.LoadBalancer.DomainName != "" {
+		return 443
+	}
+	return 80
+}
+
+// ensureSecurityGroups creates the groups the tier needs and converges their
+// ingress rules. Only NGINX on port 80 is ever opened on the instance; EFS
+// admits only the instance.
+func (o *op) ensureSecurityGroups(ctx context.Context) error {
+	st := o.rec.get()
+	vpcID := st.VPCID
+	instanceSG, err := o.ensureSecurityGroup(ctx, vpcID, CompInstanceSG, st.InstanceSecurityGroupID, "GeuseMaker instance: NGINX from the load balancer or allowed networks")
+	if err != nil {
+		return err
+	}
+	o.rec.set(func(s *State) { s.InstanceSecurityGroupID = instanceSG })
+	efsSG, err := o.ensureSecurityGroup(ctx, vpcID, CompEFSSG, st.EFSSecurityGroupID, "GeuseMaker EFS mount targets: NFS from the instance only")
+	if err != nil {
+		return err
+	}
+	o.rec.set(func(s *State) { s.EFSSecurityGroupID = efsSG })
+
+	var albSG string
+	if o.spec.Tier >= TierAutomation {
+		if albSG, err = o.ensureSecurityGroup(ctx, vpcID, CompALBSG, st.ALBSecurityGroupID, "GeuseMaker load balancer: HTTP(S) from allowed networks or CloudFront"); err != nil {
+			return err
+		}
+		o.rec.set(func(s *State) { s.ALBSecurityGroupID = albSG })
+		var want []ingressRule
+		if o.spec.Tier == TierGPU && o.spec.CDN.RestrictOrigin {
+			pl, err := tfec2.FindManagedPrefixListByName(ctx, o.c.EC2, CloudFrontPrefixList)
+			if err != nil {
+				return fmt.Errorf("finding the CloudFront origin-facing prefix list: %w", err)
+			}
+			// One port only: the prefix list weighs 55 entries against the
+			// group's rule quota of 60.
+			want = append(want, ingressRule{port: o.spec.originPort(), prefixList: aws.ToString(pl.PrefixListId), desc: "CloudFront origin-facing"})
+		} else {
+			for _, c := range o.spec.AllowedCIDRs {
+				want = append(want, ingressRule{port: 80, cidr: c, desc: "allowed network"})
+				if o.spec.LoadBalancer.HTTPS() {
+					want = append(want, ingressRule{port: 443, cidr: c, desc: "allowed network"})
+				}
+			}
+		}
+		if err := o.reconcileIngress(ctx, albSG, want); err != nil {
+			return err
+		}
+	}
+
+	var instanceRules []ingressRule
+	if o.spec.Tier >= TierAutomation {
+		instanceRules = append(instanceRules, ingressRule{port: 80, group: albSG, desc: "load balancer"})
+	} else {
+		for _, c := range o.spec.AllowedCIDRs {
+			instanceRules = append(instanceRules, ingressRule{port: 80, cidr: c, desc: "allowed network"})
+		}
+	}
+	for _, c := range o.spec.SSHCIDRs {
+		instanceRules = append(instanceRules, ingressRule{port: 22, cidr: c, desc: "SSH"})
+	}
+	if err := o.reconcileIngress(ctx, instanceSG, instanceRules); err != nil {
+		return err
+	}
+	return o.reconcileIngress(ctx, efsSG, []ingressRule{{port: 2049, group: instanceSG, desc: "NFS from the instance"}})
+}
+
+func (o *op) ensureSecurityGroup(ctx context.Context, vpcID, component, id, description string) (string, error) {
+	conn := o.c.EC2
+	if id != "" {
+		if _, err := tfec2.FindSecurityGroupByID(ctx, conn, id); err == nil {
+			return id, nil
+		} else if !retry.NotFound(err) {
+			return "", err
+		}
+	}
+	name := o.spec.securityGroupName(component)
+	// A group created by an attempt that failed before recording it.
+	if sg, err := tfec2.FindSecurityGroupByNameAndVPC(ctx, conn, name, vpcID); err == nil {
+		return aws.ToString(sg.GroupId), nil
+	} else if !retry.NotFound(err) {
+		return "", err
+	}
+	return tfec2.CreateSecurityGroup(ctx, conn, vpcID, name, description, o.spec.tagsFor(component))
+}
+
+// reconcileIngress makes a group's TCP ingress rules exactly want.
+func (o *op) reconcileIngress(ctx context.Context, groupID string, want []ingressRule) error {
+	conn := o.c.EC2
+	out, err := conn.DescribeSecurityGroupRules(ctx, &ec2.DescribeSecurityGroupRulesInput{
+		Filters: []ec2types.Filter{{Name: aws.String("group-id"), Values: []string{groupID}}},
+	})
+	if err != nil {
+		return fmt.Errorf("reading rules of security group (%s): %w", groupID, err)
+	}
+	have := map[string][]string{} // rule key → rule ids
+	for _, r := range out.SecurityGroupRules {
+		if aws.ToBool(r.IsEgress) {
+			continue
+		}
+		k := ingressRule{port: aws.ToInt32(r.FromPort), cidr: aws.ToString(r.CidrIpv4), prefixList: aws.ToString(r.PrefixListId)}
+		if r.ReferencedGroupInfo != nil {
+			k.group = aws.ToString(r.ReferencedGroupInfo.GroupId)
+		}
+		if aws.ToString(r.IpProtocol) != "tcp" || aws.ToInt32(r.FromPort) != aws.ToInt32(r.ToPort) {
+			k.port = -1 // not a rule the deployment writes: it goes
+		}
+		have[k.key()] = append(have[k.key()], aws.ToString(r.SecurityGroupRuleId))
+	}
+	wanted := map[string]bool{}
+	var add []ec2types.IpPermission
+	for _, r := range want {
+		if wanted[r.key()] {
+			continue
+		}
+		wanted[r.key()] = true
+		if len(have[r.key()]) == 0 {
+			add = append(add, r.permission())
+		}
+	}
+	var remove []string
+	for k, ids := range have {
+		if !wanted[k] {
+			remove = append(remove, ids...)
+		}
+	}
+	sort.Strings(remove)
+	if len(remove) > 0 {
+		if _, err := conn.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(groupID), SecurityGroupRuleIds: remove}); err != nil {
+			return fmt.Errorf("removing rules from security group (%s): %w", groupID, err)
+		}
+	}
+	if len(add) > 0 {
+		if err := tfec2.AuthorizeIngress(ctx, conn, groupID, add); err != nil {
+			return err
+		}
+	}
+	return nil
+}
