@@ -49,7 +49,7 @@ var configs = []struct {
 		Deployment: "db", Region: "us-east-2", Tier: 1,
 		Services: []string{ServicePostgres},
 		EFSID:    "fs-22222222", MountTargetIP: "10.0.0.10",
-		Images:   map[string]string{ServicePostgres: "postgres:17.6"},
+		Images: map[string]string{ServicePostgres: "postgres:17.6"},
 	}},
 }
 
@@ -495,6 +495,25 @@ func TestDefaultImagesPinned(t *testing.T) {
 	images[ServiceN8N] = "mutated"
 	if DefaultImages()[ServiceN8N] == "mutated" {
 		t.Error("DefaultImages returns shared state")
+	}
+}
+
+func TestPostgresMount(t *testing.T) {
+	for image, want := range map[string]string{
+		"postgres:18.6":        "/var/lib/postgresql",
+		"postgres:19":          "/var/lib/postgresql",
+		"postgres:17.6":        "/var/lib/postgresql/data",
+		"postgres:16-alpine":   "/var/lib/postgresql/data",
+		"docker.io/postgres:9": "/var/lib/postgresql/data",
+		"postgres@sha256:" + strings.Repeat("0", 64): "/var/lib/postgresql",
+	} {
+		if got := postgresMount(image); got != want {
+			t.Errorf("postgresMount(%q) = %q, want %q", image, got, want)
+		}
+	}
+	s := render(t, configs[4].p).Compose
+	if !strings.Contains(s, "/mnt/efs/postgres:/var/lib/postgresql/data") {
+		t.Errorf("postgres 17 override mounted at the wrong place:\n%s", s)
 	}
 }
 

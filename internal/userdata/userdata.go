@@ -174,6 +174,7 @@ type data struct {
 	Params
 	Manifest       string
 	Has            map[string]bool
+	PostgresMount  string // where the postgres image keeps its data
 	HealthUpstream string // where /healthz is proxied; "" answers 200 itself
 	Compose        string
 	Nginx          string
@@ -227,7 +228,7 @@ func newData(p Params) (*data, error) {
 		}
 		images[svc] = ref
 	}
-	d := &data{Params: p, Has: has}
+	d := &data{Params: p, Has: has, PostgresMount: postgresMount(images[ServicePostgres])}
 	d.Services, d.OllamaModels, d.Images = services, models, images
 	d.Manifest = bootmarker.FormatManifest(bootmarker.Manifest{
 		Deployment: p.Deployment, Tier: p.Tier, GPU: p.GPU,
@@ -264,6 +265,29 @@ func checkImage(ref string) error {
 		return fmt.Errorf("%q has no tag: pin a version", ref)
 	}
 	return nil
+}
+
+// postgresMount is where the EFS directory is mounted in the postgres
+// container. Images 18 and later keep PGDATA in a versioned directory under
+// /var/lib/postgresql (their VOLUME); older ones declare
+// /var/lib/postgresql/data, and a mount above it would leave the data in an
+// anonymous volume instead of on EFS.
+func postgresMount(image string) string {
+	name, _, _ := strings.Cut(image, "@")
+	if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") {
+		tag := name[i+1:]
+		n := 0
+		for _, c := range tag {
+			if c < '0' || c > '9' {
+				break
+			}
+			n = n*10 + int(c-'0')
+		}
+		if n > 0 && n < 18 {
+			return "/var/lib/postgresql/data"
+		}
+	}
+	return "/var/lib/postgresql"
 }
 
 func execute(name string, d *data) (string, error) {
