@@ -52,6 +52,8 @@ type State struct {
 	UserDataHash string
 	KeyName      string
 	RootVolumeID string
+	// Launches counts instances launched, for unique client tokens.
+	Launches int
 
 	// Load balancer.
 	ALBARN         string

@@ -1,0 +1,154 @@
+package deployment
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
+	tfec2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ec2"
+	tfssm "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ssm"
+)
+
+// InstanceTypeInfo is what the deployment needs to know about a type.
+type InstanceTypeInfo struct {
+	Name         string
+	Arch         string // x86_64 | arm64
+	VCPUs        int32
+	MemoryMiB    int64
+	GPUs         int32
+	GPUModel     string
+	GPUMemoryMiB int32 // total across GPUs
+}
+
+// HasGPU reports whether EC2 lists NVIDIA GPUs for the type.
+func (i InstanceTypeInfo) HasGPU() bool { return i.GPUs > 0 }
+
+// LookupInstanceType asks EC2 what an instance type is; GPU support comes
+// from its GpuInfo, not from a list of family names.
+func LookupInstanceType(ctx context.Context, conn *ec2.Client, name string) (InstanceTypeInfo, error) {
+	types, err := tfec2.FindInstanceTypes(ctx, conn, name)
+	if err != nil {
+		return InstanceTypeInfo{}, err
+	}
+	t, ok := types[name]
+	if !ok {
+		return InstanceTypeInfo{}, &retry.NotFoundError{Message: "instance type " + name + " is not offered in this region"}
+	}
+	return typeInfo(t), nil
+}
+
+func typeInfo(t ec2types.InstanceTypeInfo) InstanceTypeInfo {
+	i := InstanceTypeInfo{Name: string(t.InstanceType)}
+	if t.ProcessorInfo != nil && len(t.ProcessorInfo.SupportedArchitectures) > 0 {
+		i.Arch = string(t.ProcessorInfo.SupportedArchitectures[0])
+		if slices.Contains(t.ProcessorInfo.SupportedArchitectures, ec2types.ArchitectureTypeX8664) {
+			i.Arch = string(ec2types.ArchitectureTypeX8664)
+		}
+	}
+	if t.VCpuInfo != nil {
+		i.VCPUs = aws.ToInt32(t.VCpuInfo.DefaultVCpus)
+	}
+	if t.MemoryInfo != nil {
+		i.MemoryMiB = aws.ToInt64(t.MemoryInfo.SizeInMiB)
+	}
+	if g := t.GpuInfo; g != nil {
+		for _, gpu := range g.Gpus {
+			if !strings.EqualFold(aws.ToString(gpu.Manufacturer), "NVIDIA") {
+				continue
+			}
+			i.GPUs += aws.ToInt32(gpu.Count)
+			i.GPUModel = strings.TrimSpace(aws.ToString(gpu.Manufacturer) + " " + aws.ToString(gpu.Name))
+		}
+		i.GPUMemoryMiB = aws.ToInt32(g.TotalGpuMemoryInMiB)
+	}
+	return i
+}
+
+// SuggestGPUTypes lists common GPU instance types the region offers for an
+// architecture, for the plan-time error when gpu = true names a CPU type.
+func SuggestGPUTypes(ctx context.Context, conn *ec2.Client, arch string) []string {
+	candidates := []string{"g4dn.xlarge", "g5.xlarge", "g6.xlarge", "g6e.xlarge", "g5g.xlarge"}
+	found, err := tfec2.FindInstanceTypes(ctx, conn, candidates...)
+	if err != nil {
+		return candidates
+	}
+	var out []string
+	for _, c := range candidates {
+		if t, ok := found[c]; ok {
+			if ti := typeInfo(t); ti.HasGPU() && (arch == "" || ti.Arch == arch) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// DefaultAMIParameter is the SSM public parameter of the default image: the
+// Deep Learning Base OSS NVIDIA driver GPU AMI for GPU workloads, Canonical
+// Ubuntu 22.04 otherwise.
+func DefaultAMIParameter(gpu bool, arch string) string {
+	if gpu {
+		a := "x86_64"
+		if arch == "arm64" {
+			a = "arm64"
+		}
+		return "/aws/service/deeplearning/ami/" + a + "/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id"
+	}
+	a := "amd64"
+	if arch == "arm64" {
+		a = "arm64"
+	}
+	return "/aws/service/canonical/ubuntu/server/22.04/stable/current/" + a + "/hvm/ebs-gp2/ami-id"
+}
+
+// image is the resolved AMI.
+type image struct {
+	id, rootDevice string
+	rootSizeGiB    int32
+	arch           string
+}
+
+// resolveAMI picks the AMI (the user's, or the default from SSM) and checks
+// it fits the instance type and the root volume.
+func (o *op) resolveAMI(ctx context.Context) (image, error) {
+	it, err := LookupInstanceType(ctx, o.c.EC2, o.spec.InstanceType)
+	if err != nil {
+		return image{}, fmt.Errorf("looking up instance type %s: %w", o.spec.InstanceType, err)
+	}
+	id := o.spec.AMIID
+	if id == "" {
+		param := DefaultAMIParameter(o.spec.GPU, it.Arch)
+		if id, err = tfssm.FindParameterValue(ctx, o.c.SSM, param); err != nil {
+			return image{}, fmt.Errorf("resolving the default AMI from SSM parameter %s: %w", param, err)
+		}
+	}
+	img, err := tfec2.FindImageByID(ctx, o.c.EC2, id)
+	if err != nil {
+		return image{}, fmt.Errorf("looking up AMI %s: %w", id, err)
+	}
+	out := image{id: id, rootDevice: aws.ToString(img.RootDeviceName), arch: string(img.Architecture)}
+	for _, bd := range img.BlockDeviceMappings {
+		if aws.ToString(bd.DeviceName) == out.rootDevice && bd.Ebs != nil {
+			out.rootSizeGiB = aws.ToInt32(bd.Ebs.VolumeSize)
+		}
+	}
+	if out.rootDevice == "" {
+		out.rootDevice = "/dev/sda1"
+	}
+	if out.arch != "" && it.Arch != "" && out.arch != it.Arch {
+		return image{}, &FieldError{Path: "ami_id", Summary: "AMI architecture mismatch",
+			Detail: fmt.Sprintf("AMI %s is %s but instance type %s is %s.", id, out.arch, it.Name, it.Arch)}
+	}
+	if out.rootSizeGiB > o.spec.RootVolumeGiB {
+		return image{}, &FieldError{Path: "root_volume_size", Summary: "Root volume smaller than the AMI",
+			Detail: fmt.Sprintf("AMI %s has a %d GiB root snapshot; root_volume_size is %d GiB. Set at least %d.", id, out.rootSizeGiB, o.spec.RootVolumeGiB, out.rootSizeGiB)}
+	}
+	o.rec.set(func(s *State) { s.AMIID = id })
+	return out, nil
+}

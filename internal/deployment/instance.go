@@ -1,0 +1,296 @@
+package deployment
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/bootmarker"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
+	tfec2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ec2"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/userdata"
+)
+
+// Typical durations on AWS, for progress estimates.
+const (
+	typicalInstanceRunning = 45 * time.Second
+	typicalBoot            = 5 * time.Minute
+	typicalGPUBoot         = 7 * time.Minute
+)
+
+// instanceSubnet is where the instance runs: the first subnet, whose zone
+// also holds the mount target the boot script pins.
+func (st *State) instanceSubnet() string {
+	if len(st.SubnetIDs) == 0 {
+		return ""
+	}
+	return st.SubnetIDs[0]
+}
+
+// renderUserData renders the boot script for the current state.
+func (o *op) renderUserData(st *State, az string) (userdata.Result, error) {
+	ip := st.MountTargetIPs[az]
+	if ip == "" {
+		return userdata.Result{}, fmt.Errorf("no EFS mount target recorded in %s", az)
+	}
+	return userdata.Render(userdata.Params{
+		Deployment: o.spec.Name, Region: o.spec.Region, Tier: o.spec.Tier, GPU: o.spec.GPU,
+		Services: o.spec.Services, OllamaModels: o.spec.Models, EFSID: st.EFSID, MountTargetIP: ip,
+	})
+}
+
+// instanceKey identifies what the running instance was built for. A change
+// replaces the instance; the tier is deliberately not part of it, so tier
+// changes keep the instance (its public URL follows through a tag).
+func (o *op) instanceKey(st *State, az string) string {
+	return InstanceKey(o.spec.GPU, o.spec.Services, o.spec.Models, st.EFSID, st.MountTargetIPs[az])
+}
+
+// InstanceKey hashes the inputs of the boot script that need a new instance.
+func InstanceKey(gpu bool, services, models []string, efsID, mountTargetIP string) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("gpu=%v|services=%s|models=%s|efs=%s|mt=%s", gpu, strings.Join(services, ","), strings.Join(models, ","), efsID, mountTargetIP)))
+	return hex.EncodeToString(sum[:12])
+}
+
+// ensureInstance keeps one running instance of the right type built from the
+// right boot script. A type change is done in place (stop, modify, start); a
+// change of services or models replaces the instance, terminating the old
+// one first because two PostgreSQL servers must never share the EFS data.
+func (o *op) ensureInstance(ctx context.Context, img image) error {
+	conn := o.c.EC2
+	st := o.rec.get()
+	subnet := st.instanceSubnet()
+	sn, err := tfec2.FindSubnetByID(ctx, conn, subnet)
+	if err != nil {
+		return err
+	}
+	az := aws.ToString(sn.AvailabilityZone)
+	key := o.instanceKey(st, az)
+
+	if st.InstanceID != "" {
+		inst, err := tfec2.FindInstanceByID(ctx, conn, st.InstanceID)
+		switch {
+		case retry.NotFound(err):
+			info(ctx, "instance gone: launching a new one", map[string]any{"instance_id": st.InstanceID})
+			o.rec.set(func(s *State) { s.InstanceID = "" })
+		case err != nil:
+			return err
+		case st.UserDataHash != "" && st.UserDataHash != key:
+			info(ctx, "services or models changed: replacing the instance", map[string]any{"instance_id": st.InstanceID})
+			if err := tfec2.TerminateInstance(ctx, conn, st.InstanceID, o.remaining(ctx)); err != nil {
+				return err
+			}
+			o.rec.set(func(s *State) { s.InstanceID = "" })
+		default:
+			return o.reconcileInstance(ctx, inst, key)
+		}
+	}
+	return o.launchInstance(ctx, img, subnet, az, key)
+}
+
+func (o *op) launchInstance(ctx context.Context, img image, subnet, az, key string) error {
+	conn := o.c.EC2
+	st := o.rec.get()
+	ud, err := o.renderUserData(st, az)
+	if err != nil {
+		return err
+	}
+	o.rec.set(func(s *State) { s.Launches++ })
+	in := &ec2.RunInstancesInput{
+		ImageId:      aws.String(img.id),
+		InstanceType: ec2types.InstanceType(o.spec.InstanceType),
+		MinCount:     aws.Int32(1),
+		MaxCount:     aws.Int32(1),
+		// Unique per launch, identical across the SDK's retries of it.
+		ClientToken:        aws.String(fmt.Sprintf("gm-%s-%s-%d", o.spec.Name, st.Nonce, st.Launches+1)),
+		SubnetId:           aws.String(subnet),
+		SecurityGroupIds:   []string{st.InstanceSecurityGroupID},
+		IamInstanceProfile: &ec2types.IamInstanceProfileSpecification{Name: aws.String(st.ProfileName)},
+		UserData:           aws.String(ud.Base64),
+		MetadataOptions: &ec2types.InstanceMetadataOptionsRequest{
+			HttpTokens:              ec2types.HttpTokensStateRequired,
+			HttpPutResponseHopLimit: aws.Int32(1),
+			HttpEndpoint:            ec2types.InstanceMetadataEndpointStateEnabled,
+			InstanceMetadataTags:    ec2types.InstanceMetadataTagsStateEnabled,
+		},
+		BlockDeviceMappings: []ec2types.BlockDeviceMapping{{
+			DeviceName: aws.String(img.rootDevice),
+			Ebs: &ec2types.EbsBlockDevice{
+				VolumeSize: aws.Int32(o.spec.RootVolumeGiB), VolumeType: ec2types.VolumeTypeGp3,
+				Encrypted: aws.Bool(true), DeleteOnTermination: aws.Bool(true),
+			},
+		}},
+		TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompInstance),
+			ec2types.ResourceTypeInstance, ec2types.ResourceTypeVolume, ec2types.ResourceTypeNetworkInterface),
+	}
+	if o.spec.KeyName != "" {
+		in.KeyName = aws.String(o.spec.KeyName)
+	}
+	info(ctx, "launching instance", map[string]any{"instance_type": o.spec.InstanceType, "ami_id": img.id, "availability_zone": az, "user_data_bytes": len(ud.Gzipped)})
+	inst, err := tfec2.RunInstance(ctx, conn, in, min(profilePropagation, o.remaining(ctx)))
+	if err != nil {
+		return fmt.Errorf("launching instance: %w", err)
+	}
+	id := aws.ToString(inst.InstanceId)
+	o.rec.set(func(s *State) {
+		s.InstanceID, s.UserDataHash, s.KeyName, s.AvailabilityZone = id, key, o.spec.KeyName, az
+		s.GPUModel, s.GPUCount, s.GPUMemoryMiB, s.GPUDriver, s.GPUHealth = "", 0, 0, "", ""
+	})
+	start := time.Now()
+	running, err := tfec2.WaitInstanceRunning(ctx, conn, id, o.remaining(ctx), func(state string, elapsed time.Duration) {
+		info(ctx, "waiting for instance", map[string]any{"instance_id": id, "state": state, "elapsed_s": int(elapsed.Seconds()), "estimated_percent": percent(elapsed, typicalInstanceRunning)})
+	})
+	if err != nil {
+		return err
+	}
+	o.recordInstance(running)
+	info(ctx, "instance running", map[string]any{"instance_id": id, "public_ip": aws.ToString(running.PublicIpAddress), "wait_s": round1(time.Since(start).Seconds())})
+	return nil
+}
+
+// reconcileInstance converges a live instance: started if stopped, resized
+// if its type changed, tags kept.
+func (o *op) reconcileInstance(ctx context.Context, inst *ec2types.Instance, key string) error {
+	conn := o.c.EC2
+	id := aws.ToString(inst.InstanceId)
+	if string(inst.InstanceType) != o.spec.InstanceType {
+		info(ctx, "changing instance type", map[string]any{"instance_id": id, "from": string(inst.InstanceType), "to": o.spec.InstanceType})
+		if err := tfec2.ChangeInstanceType(ctx, conn, id, o.spec.InstanceType, o.remaining(ctx)); err != nil {
+			return err
+		}
+	} else if s := inst.State.Name; s == ec2types.InstanceStateNameStopped || s == ec2types.InstanceStateNameStopping {
+		if err := tfec2.StartInstance(ctx, conn, id, o.remaining(ctx)); err != nil {
+			return err
+		}
+	}
+	running, err := tfec2.WaitInstanceRunning(ctx, conn, id, o.remaining(ctx), nil)
+	if err != nil {
+		return err
+	}
+	o.recordInstance(running)
+	o.rec.set(func(s *State) {
+		if s.UserDataHash == "" {
+			s.UserDataHash = key
+		}
+	})
+	return nil
+}
+
+func (o *op) recordInstance(inst *ec2types.Instance) {
+	o.rec.set(func(s *State) {
+		s.InstanceID = aws.ToString(inst.InstanceId)
+		s.InstanceType = string(inst.InstanceType)
+		s.PrivateIP = aws.ToString(inst.PrivateIpAddress)
+		s.PublicIP = aws.ToString(inst.PublicIpAddress)
+		s.PublicDNS = aws.ToString(inst.PublicDnsName)
+		s.AMIID = aws.ToString(inst.ImageId)
+		if inst.Placement != nil {
+			s.AvailabilityZone = aws.ToString(inst.Placement.AvailabilityZone)
+		}
+		for _, bd := range inst.BlockDeviceMappings {
+			if aws.ToString(bd.DeviceName) == aws.ToString(inst.RootDeviceName) && bd.Ebs != nil {
+				s.RootVolumeID = aws.ToString(bd.Ebs.VolumeId)
+			}
+		}
+	})
+}
+
+// BootError is a boot script failure reported on the console.
+type BootError struct {
+	InstanceID, Step, Reason, ConsoleTail string
+}
+
+func (e *BootError) Error() string {
+	return fmt.Sprintf("the boot script of %s failed at step %q: %s", e.InstanceID, e.Step, e.Reason)
+}
+
+// GPUError is a failed GPU validation.
+type GPUError struct {
+	InstanceID, Reason, ConsoleTail string
+}
+
+func (e *GPUError) Error() string {
+	return fmt.Sprintf("GPU validation on %s failed: %s", e.InstanceID, e.Reason)
+}
+
+// watchConsole polls the instance's serial console until done says the
+// markers show what it waits for. A boot-failure marker ends the wait at
+// once with the console tail; GPU facts are recorded as soon as they appear.
+func (o *op) watchConsole(ctx context.Context, done func(bootmarker.Report) bool, typical time.Duration) error {
+	id := o.rec.get().InstanceID
+	start := time.Now()
+	conf := retry.StateChangeConf[bootmarker.Report]{
+		Pending: []string{"booting"}, Target: []string{"done"},
+		Timeout: o.remaining(ctx), MinPoll: time.Second, MaxPoll: 15 * time.Second,
+		Refresh: func(ctx context.Context) (*bootmarker.Report, string, error) {
+			out, err := tfec2.ConsoleOutput(ctx, o.c.EC2, id)
+			if err != nil {
+				return nil, "", err
+			}
+			r := bootmarker.Parse(out)
+			if g := r.GPU; g != nil {
+				o.rec.set(func(s *State) {
+					s.GPUModel, s.GPUCount, s.GPUMemoryMiB, s.GPUDriver, s.GPUHealth = g.Model, g.Count, g.MemoryMiB, g.Driver, g.Status
+				})
+				if g.Status == bootmarker.GPUFailed {
+					return nil, "", &GPUError{InstanceID: id, Reason: g.Reason, ConsoleTail: bootmarker.Tail(out, 25)}
+				}
+			}
+			if r.Failed {
+				return nil, "", &BootError{InstanceID: id, Step: r.FailedStep, Reason: r.Reason, ConsoleTail: bootmarker.Tail(out, 25)}
+			}
+			if done(r) {
+				return &r, "done", nil
+			}
+			return &r, "booting", nil
+		},
+		OnPoll: func(state string, elapsed time.Duration) {
+			info(ctx, "waiting for the stack to boot", map[string]any{"instance_id": id, "elapsed_s": int(elapsed.Seconds()), "estimated_percent": percent(elapsed, typical)})
+		},
+		NotFoundChecks: 1 << 20, // no console output yet is normal early in a boot
+	}
+	_, err := conf.WaitForState(ctx)
+	if err == nil {
+		info(ctx, "boot markers seen", map[string]any{"instance_id": id, "wait_s": round1(time.Since(start).Seconds())})
+	}
+	return err
+}
+
+// waitBoot waits for what the tier needs from the console: the complete
+// marker (tier 1 with wait_for_ready) or, for GPU workloads, the GPU report.
+func (o *op) waitBoot(ctx context.Context) error {
+	needComplete := o.spec.Tier == TierDev && o.spec.WaitForReady
+	needGPU := o.spec.GPU
+	if !needComplete && !needGPU {
+		return nil
+	}
+	typical := typicalBoot
+	if o.spec.GPU {
+		typical = typicalGPUBoot
+	}
+	return o.watchConsole(ctx, func(r bootmarker.Report) bool {
+		return (!needComplete || r.Complete) && (!needGPU || r.GPU != nil)
+	}, typical)
+}
+
+// tagPublicURL tells the instance its public URL through a tag it reads from
+// instance metadata, so n8n's webhook URLs follow tier changes.
+func (o *op) tagPublicURL(ctx context.Context) error {
+	st := o.rec.get()
+	url := PublicURL(o.spec, st)
+	if st.InstanceID == "" || url == "" {
+		return nil
+	}
+	_, err := o.c.EC2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{st.InstanceID}, Tags: []ec2types.Tag{{Key: aws.String(TagPublicURL), Value: aws.String(url)}}})
+	if err != nil {
+		return fmt.Errorf("tagging instance (%s) with its public URL: %w", st.InstanceID, err)
+	}
+	return nil
+}

@@ -1,0 +1,410 @@
+package deployment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/bootmarker"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
+	tfelbv2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/elbv2"
+)
+
+const (
+	typicalALBActive     = 3 * time.Minute
+	typicalTargetHealthy = 5 * time.Minute
+	// originRulePriority is the listener rule that admits requests carrying
+	// the CloudFront origin secret.
+	originRulePriority = 10
+)
+
+// ensureTargetGroup keeps the target group: HTTP to NGINX on port 80, with a
+// health check NGINX proxies to n8n's own health endpoint.
+func (o *op) ensureTargetGroup(ctx context.Context) error {
+	conn := o.c.ELBV2
+	st := o.rec.get()
+	var tg *elbtypes.TargetGroup
+	var err error
+	if st.TargetGroupARN != "" {
+		tg, err = tfelbv2.FindTargetGroupByARN(ctx, conn, st.TargetGroupARN)
+	}
+	if st.TargetGroupARN == "" || retry.NotFound(err) {
+		tg, err = tfelbv2.FindTargetGroupByName(ctx, conn, o.spec.targetGroupName())
+	}
+	if retry.NotFound(err) {
+		out, cerr := conn.CreateTargetGroup(ctx, &elbv2.CreateTargetGroupInput{
+			Name: aws.String(o.spec.targetGroupName()), Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(80),
+			VpcId: aws.String(st.VPCID), TargetType: elbtypes.TargetTypeEnumInstance,
+			HealthCheckEnabled: aws.Bool(true), HealthCheckProtocol: elbtypes.ProtocolEnumHttp, HealthCheckPort: aws.String("traffic-port"),
+			HealthCheckPath: aws.String(o.spec.LoadBalancer.HealthCheckPath), HealthCheckIntervalSeconds: aws.Int32(15),
+			HealthCheckTimeoutSeconds: aws.Int32(5), HealthyThresholdCount: aws.Int32(2), UnhealthyThresholdCount: aws.Int32(3),
+			Matcher: &elbtypes.Matcher{HttpCode: aws.String("200-399")},
+			Tags:    tfelbv2.Tags(o.spec.tagsFor(CompTargetGroup)),
+		})
+		if cerr != nil {
+			return fmt.Errorf("creating target group: %w", cerr)
+		}
+		tg, err = &out.TargetGroups[0], nil
+		arn := aws.ToString(tg.TargetGroupArn)
+		o.rec.set(func(s *State) { s.TargetGroupARN = arn })
+		// Replaced instances leave quickly; the default 300 s drain would
+		// hold up every replacement.
+		if _, err := conn.ModifyTargetGroupAttributes(ctx, &elbv2.ModifyTargetGroupAttributesInput{TargetGroupArn: aws.String(arn),
+			Attributes: []elbtypes.TargetGroupAttribute{{Key: aws.String("deregistration_delay.timeout_seconds"), Value: aws.String("30")}}}); err != nil {
+			return fmt.Errorf("setting the deregistration delay of target group (%s): %w", arn, err)
+		}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	arn := aws.ToString(tg.TargetGroupArn)
+	o.rec.set(func(s *State) { s.TargetGroupARN = arn })
+	if aws.ToString(tg.HealthCheckPath) != o.spec.LoadBalancer.HealthCheckPath {
+		if _, err := conn.ModifyTargetGroup(ctx, &elbv2.ModifyTargetGroupInput{TargetGroupArn: aws.String(arn), HealthCheckPath: aws.String(o.spec.LoadBalancer.HealthCheckPath)}); err != nil {
+			return fmt.Errorf("changing the health check of target group (%s): %w", arn, err)
+		}
+	}
+	return nil
+}
+
+// ensureLoadBalancer keeps an internet-facing ALB in two public subnets and
+// waits until it is active.
+func (o *op) ensureLoadBalancer(ctx context.Context) error {
+	conn := o.c.ELBV2
+	st := o.rec.get()
+	var lb *elbtypes.LoadBalancer
+	var err error
+	if st.ALBARN != "" {
+		lb, err = tfelbv2.FindLoadBalancerByARN(ctx, conn, st.ALBARN)
+	}
+	if st.ALBARN == "" || retry.NotFound(err) {
+		lb, err = tfelbv2.FindLoadBalancerByName(ctx, conn, o.spec.loadBalancerName())
+	}
+	if retry.NotFound(err) {
+		info(ctx, "creating load balancer", map[string]any{"name": o.spec.loadBalancerName()})
+		out, cerr := conn.CreateLoadBalancer(ctx, &elbv2.CreateLoadBalancerInput{
+			Name: aws.String(o.spec.loadBalancerName()), Type: elbtypes.LoadBalancerTypeEnumApplication,
+			Scheme: elbtypes.LoadBalancerSchemeEnumInternetFacing, IpAddressType: elbtypes.IpAddressTypeIpv4,
+			Subnets: st.SubnetIDs, SecurityGroups: []string{st.ALBSecurityGroupID},
+			Tags: tfelbv2.Tags(o.spec.tagsFor(CompLoadBalancer)),
+		})
+		if cerr != nil {
+			return fmt.Errorf("creating load balancer: %w", cerr)
+		}
+		lb, err = &out.LoadBalancers[0], nil
+	}
+	if err != nil {
+		return err
+	}
+	arn := aws.ToString(lb.LoadBalancerArn)
+	o.rec.set(func(s *State) {
+		s.ALBARN, s.ALBDNSName, s.ALBZoneID = arn, aws.ToString(lb.DNSName), aws.ToString(lb.CanonicalHostedZoneId)
+	})
+	if !slices.Equal(lb.SecurityGroups, []string{st.ALBSecurityGroupID}) {
+		if _, err := conn.SetSecurityGroups(ctx, &elbv2.SetSecurityGroupsInput{LoadBalancerArn: aws.String(arn), SecurityGroups: []string{st.ALBSecurityGroupID}}); err != nil {
+			return fmt.Errorf("setting the security group of load balancer (%s): %w", arn, err)
+		}
+	}
+	if lb.State == nil || lb.State.Code != elbtypes.LoadBalancerStateEnumActive {
+		if _, err := tfelbv2.WaitLoadBalancerActive(ctx, conn, arn, o.remaining(ctx), func(state string, elapsed time.Duration) {
+			info(ctx, "waiting for load balancer", map[string]any{"load_balancer": o.spec.loadBalancerName(), "state": state, "elapsed_s": int(elapsed.Seconds()), "estimated_percent": percent(elapsed, typicalALBActive)})
+		}); err != nil {
+			return err
+		}
+	}
+	return o.reconcileLoadBalancerAttributes(ctx, arn)
+}
+
+func (o *op) reconcileLoadBalancerAttributes(ctx context.Context, arn string) error {
+	want := map[string]string{
+		"idle_timeout.timeout_seconds":                    strconv.Itoa(int(o.spec.LoadBalancer.IdleTimeoutSeconds)),
+		"deletion_protection.enabled":                     strconv.FormatBool(o.spec.LoadBalancer.DeletionProtection),
+		"routing.http.drop_invalid_header_fields.enabled": "true",
+	}
+	out, err := o.c.ELBV2.DescribeLoadBalancerAttributes(ctx, &elbv2.DescribeLoadBalancerAttributesInput{LoadBalancerArn: aws.String(arn)})
+	if err != nil {
+		return fmt.Errorf("reading attributes of load balancer (%s): %w", arn, err)
+	}
+	have := map[string]string{}
+	for _, a := range out.Attributes {
+		have[aws.ToString(a.Key)] = aws.ToString(a.Value)
+	}
+	var change []elbtypes.LoadBalancerAttribute
+	for _, k := range []string{"idle_timeout.timeout_seconds", "deletion_protection.enabled", "routing.http.drop_invalid_header_fields.enabled"} {
+		if have[k] != want[k] {
+			change = append(change, elbtypes.LoadBalancerAttribute{Key: aws.String(k), Value: aws.String(want[k])})
+		}
+	}
+	if len(change) == 0 {
+		return nil
+	}
+	if _, err := o.c.ELBV2.ModifyLoadBalancerAttributes(ctx, &elbv2.ModifyLoadBalancerAttributesInput{LoadBalancerArn: aws.String(arn), Attributes: change}); err != nil {
+		return fmt.Errorf("setting attributes of load balancer (%s): %w", arn, err)
+	}
+	return nil
+}
+
+type listenerWant struct {
+	port        int32
+	protocol    elbtypes.ProtocolEnum
+	certificate string
+	sslPolicy   string
+	action      elbtypes.Action
+	originRule  bool // add the rule forwarding requests with the origin secret
+}
+
+// wantedListeners: HTTP forward; or HTTPS with a redirect from HTTP when a
+// certificate is set. In tier 3 with restrict_origin the serving listener
+// answers 403 unless the CloudFront origin secret header is present.
+func (o *op) wantedListeners(tgARN string) []listenerWant {
+	forward := elbtypes.Action{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(tgARN)}
+	serve, restricted := forward, o.spec.Tier == TierGPU && o.spec.CDN.RestrictOrigin
+	if restricted {
+		serve = elbtypes.Action{Type: elbtypes.ActionTypeEnumFixedResponse, FixedResponseConfig: &elbtypes.FixedResponseActionConfig{
+			StatusCode: aws.String("403"), ContentType: aws.String("text/plain"),
+			MessageBody: aws.String("Forbidden: this load balancer only serves its CloudFront distribution."),
+		}}
+	}
+	if !o.spec.LoadBalancer.HTTPS() {
+		return []listenerWant{{port: 80, protocol: elbtypes.ProtocolEnumHttp, action: serve, originRule: restricted}}
+	}
+	return []listenerWant{
+		{port: 443, protocol: elbtypes.ProtocolEnumHttps, certificate: o.spec.LoadBalancer.CertificateARN, sslPolicy: o.spec.LoadBalancer.SSLPolicy, action: serve, originRule: restricted},
+		{port: 80, protocol: elbtypes.ProtocolEnumHttp, action: elbtypes.Action{Type: elbtypes.ActionTypeEnumRedirect, RedirectConfig: &elbtypes.RedirectActionConfig{
+			Protocol: aws.String("HTTPS"), Port: aws.String("443"), Host: aws.String("#{host}"), Path: aws.String("/#{path}"), Query: aws.String("#{query}"),
+			StatusCode: elbtypes.RedirectActionStatusCodeEnumHttp301,
+		}}},
+	}
+}
+
+// ensureListeners converges the load balancer's listeners and the origin
+// secret rule to wantedListeners.
+func (o *op) ensureListeners(ctx context.Context) error {
+	conn := o.c.ELBV2
+	st := o.rec.get()
+	existing, err := tfelbv2.FindListenersByLoadBalancer(ctx, conn, st.ALBARN)
+	if err != nil && !retry.NotFound(err) {
+		return err
+	}
+	byPort := map[int32]elbtypes.Listener{}
+	for _, l := range existing {
+		byPort[aws.ToInt32(l.Port)] = l
+	}
+	var listenerARNs, ruleARNs []string
+	wanted := map[int32]bool{}
+	for _, w := range o.wantedListeners(st.TargetGroupARN) {
+		wanted[w.port] = true
+		var certs []elbtypes.Certificate
+		if w.certificate != "" {
+			certs = []elbtypes.Certificate{{CertificateArn: aws.String(w.certificate)}}
+		}
+		var arn string
+		if l, ok := byPort[w.port]; ok {
+			arn = aws.ToString(l.ListenerArn)
+			if !listenerMatches(l, w) {
+				in := &elbv2.ModifyListenerInput{ListenerArn: aws.String(arn), Protocol: w.protocol, Port: aws.Int32(w.port), DefaultActions: []elbtypes.Action{w.action}, Certificates: certs}
+				if w.sslPolicy != "" {
+					in.SslPolicy = aws.String(w.sslPolicy)
+				}
+				if _, err := conn.ModifyListener(ctx, in); err != nil {
+					return fmt.Errorf("updating the port %d listener: %w", w.port, err)
+				}
+			}
+		} else {
+			in := &elbv2.CreateListenerInput{LoadBalancerArn: aws.String(st.ALBARN), Protocol: w.protocol, Port: aws.Int32(w.port),
+				DefaultActions: []elbtypes.Action{w.action}, Certificates: certs, Tags: tfelbv2.Tags(o.spec.tagsFor(CompListener))}
+			if w.sslPolicy != "" {
+				in.SslPolicy = aws.String(w.sslPolicy)
+			}
+			out, err := conn.CreateListener(ctx, in)
+			if err != nil {
+				return fmt.Errorf("creating the port %d listener: %w", w.port, err)
+			}
+			arn = aws.ToString(out.Listeners[0].ListenerArn)
+		}
+		listenerARNs = append(listenerARNs, arn)
+		o.rec.set(func(s *State) { s.ListenerARNs = appendUnique(s.ListenerARNs, arn) })
+		rules, err := o.reconcileOriginRule(ctx, arn, w.originRule, st)
+		if err != nil {
+			return err
+		}
+		ruleARNs = append(ruleARNs, rules...)
+	}
+	for port, l := range byPort {
+		if !wanted[port] {
+			if err := tfelbv2.DeleteListener(ctx, conn, aws.ToString(l.ListenerArn)); err != nil {
+				return err
+			}
+		}
+	}
+	o.rec.set(func(s *State) { s.ListenerARNs, s.RuleARNs = listenerARNs, ruleARNs })
+	return nil
+}
+
+func listenerMatches(l elbtypes.Listener, w listenerWant) bool {
+	if l.Protocol != w.protocol || len(l.DefaultActions) != 1 || !sameAction(l.DefaultActions[0], w.action) {
+		return false
+	}
+	if w.certificate != "" {
+		if len(l.Certificates) == 0 || aws.ToString(l.Certificates[0].CertificateArn) != w.certificate || aws.ToString(l.SslPolicy) != w.sslPolicy {
+			return false
+		}
+	}
+	return true
+}
+
+func sameAction(a, b elbtypes.Action) bool {
+	if a.Type != b.Type {
+		return false
+	}
+	switch a.Type {
+	case elbtypes.ActionTypeEnumForward:
+		return forwardTarget(a) == forwardTarget(b)
+	case elbtypes.ActionTypeEnumRedirect:
+		return a.RedirectConfig != nil && b.RedirectConfig != nil && aws.ToString(a.RedirectConfig.Protocol) == aws.ToString(b.RedirectConfig.Protocol) &&
+			aws.ToString(a.RedirectConfig.Port) == aws.ToString(b.RedirectConfig.Port) && a.RedirectConfig.StatusCode == b.RedirectConfig.StatusCode
+	case elbtypes.ActionTypeEnumFixedResponse:
+		return a.FixedResponseConfig != nil && b.FixedResponseConfig != nil && aws.ToString(a.FixedResponseConfig.StatusCode) == aws.ToString(b.FixedResponseConfig.StatusCode)
+	}
+	return false
+}
+
+func forwardTarget(a elbtypes.Action) string {
+	if arn := aws.ToString(a.TargetGroupArn); arn != "" {
+		return arn
+	}
+	if a.ForwardConfig != nil && len(a.ForwardConfig.TargetGroups) == 1 {
+		return aws.ToString(a.ForwardConfig.TargetGroups[0].TargetGroupArn)
+	}
+	return ""
+}
+
+// reconcileOriginRule keeps (want) or removes the rule that forwards requests
+// carrying the origin secret header.
+func (o *op) reconcileOriginRule(ctx context.Context, listenerARN string, want bool, st *State) ([]string, error) {
+	conn := o.c.ELBV2
+	rules, err := tfelbv2.FindRulesByListener(ctx, conn, listenerARN)
+	if err != nil && !retry.NotFound(err) {
+		return nil, err
+	}
+	forward := elbtypes.Action{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(st.TargetGroupARN)}
+	cond := elbtypes.RuleCondition{Field: aws.String("http-header"), HttpHeaderConfig: &elbtypes.HttpHeaderConditionConfig{
+		HttpHeaderName: aws.String(OriginVerifyHeader), Values: []string{st.OriginSecret}}}
+	var keep []string
+	for _, r := range rules {
+		if aws.ToBool(r.IsDefault) {
+			continue
+		}
+		arn := aws.ToString(r.RuleArn)
+		matches := want && aws.ToString(r.Priority) == strconv.Itoa(originRulePriority) && ruleHasSecret(r, st.OriginSecret) && len(r.Actions) == 1 && sameAction(r.Actions[0], forward)
+		switch {
+		case matches && len(keep) == 0:
+			keep = append(keep, arn)
+		case want && aws.ToString(r.Priority) == strconv.Itoa(originRulePriority) && len(keep) == 0:
+			if _, err := conn.ModifyRule(ctx, &elbv2.ModifyRuleInput{RuleArn: aws.String(arn), Conditions: []elbtypes.RuleCondition{cond}, Actions: []elbtypes.Action{forward}}); err != nil {
+				return nil, fmt.Errorf("updating the origin rule: %w", err)
+			}
+			keep = append(keep, arn)
+		default:
+			if _, err := conn.DeleteRule(ctx, &elbv2.DeleteRuleInput{RuleArn: aws.String(arn)}); err != nil && !retry.NotFound(err) {
+				return nil, fmt.Errorf("removing listener rule (%s): %w", arn, err)
+			}
+		}
+	}
+	if want && len(keep) == 0 {
+		out, err := conn.CreateRule(ctx, &elbv2.CreateRuleInput{ListenerArn: aws.String(listenerARN), Priority: aws.Int32(originRulePriority),
+			Conditions: []elbtypes.RuleCondition{cond}, Actions: []elbtypes.Action{forward}})
+		if err != nil {
+			return nil, fmt.Errorf("creating the origin rule: %w", err)
+		}
+		keep = append(keep, aws.ToString(out.Rules[0].RuleArn))
+	}
+	return keep, nil
+}
+
+func ruleHasSecret(r elbtypes.Rule, secret string) bool {
+	for _, c := range r.Conditions {
+		if h := c.HttpHeaderConfig; h != nil && aws.ToString(h.HttpHeaderName) == OriginVerifyHeader && slices.Equal(h.Values, []string{secret}) {
+			return true
+		}
+	}
+	return false
+}
+
+// ensureRegistration makes the current instance the target group's only
+// target.
+func (o *op) ensureRegistration(ctx context.Context) error {
+	conn := o.c.ELBV2
+	st := o.rec.get()
+	health, err := tfelbv2.FindTargetHealth(ctx, conn, st.TargetGroupARN)
+	if err != nil && !retry.NotFound(err) {
+		return err
+	}
+	registered := false
+	var stale []elbtypes.TargetDescription
+	for _, h := range health {
+		id := aws.ToString(h.Target.Id)
+		switch {
+		case id == st.InstanceID:
+			registered = true
+		case h.TargetHealth == nil || h.TargetHealth.State != elbtypes.TargetHealthStateEnumDraining:
+			stale = append(stale, elbtypes.TargetDescription{Id: aws.String(id), Port: h.Target.Port})
+		}
+	}
+	if !registered {
+		if _, err := conn.RegisterTargets(ctx, &elbv2.RegisterTargetsInput{TargetGroupArn: aws.String(st.TargetGroupARN),
+			Targets: []elbtypes.TargetDescription{{Id: aws.String(st.InstanceID), Port: aws.Int32(80)}}}); err != nil {
+			return fmt.Errorf("registering instance (%s) with the target group: %w", st.InstanceID, err)
+		}
+	}
+	if len(stale) > 0 {
+		if _, err := conn.DeregisterTargets(ctx, &elbv2.DeregisterTargetsInput{TargetGroupArn: aws.String(st.TargetGroupARN), Targets: stale}); err != nil && !retry.NotFound(err) {
+			return fmt.Errorf("deregistering old targets: %w", err)
+		}
+	}
+	return nil
+}
+
+// waitReady waits until the target is healthy, watching the console at the
+// same time so that a failed boot fails the wait at once with its cause.
+func (o *op) waitReady(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	st := o.rec.get()
+	typical := typicalTargetHealthy
+	if o.spec.GPU {
+		typical = typicalGPUBoot
+	}
+	results := make(chan error, 2)
+	go func() {
+		_, err := tfelbv2.WaitTargetHealthy(ctx, o.c.ELBV2, st.TargetGroupARN, st.InstanceID, o.remaining(ctx), func(state string, elapsed time.Duration) {
+			info(ctx, "waiting for the target to be healthy", map[string]any{"instance_id": st.InstanceID, "state": state, "elapsed_s": int(elapsed.Seconds()), "estimated_percent": percent(elapsed, typical)})
+		})
+		results <- err
+	}()
+	go func() {
+		results <- o.watchConsole(ctx, func(bootmarker.Report) bool { return false }, typical)
+	}()
+	first := <-results
+	cancel()
+	second := <-results
+	var be *BootError
+	var ge *GPUError
+	for _, err := range []error{first, second} {
+		if errors.As(err, &be) || errors.As(err, &ge) {
+			return err
+		}
+	}
+	if first != nil && !errors.Is(first, context.Canceled) {
+		return first
+	}
+	return nil
+}

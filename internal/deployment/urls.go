@@ -1,0 +1,53 @@
+package deployment
+
+import "github.com/geusemaker/terraform-provider-geusemaker/internal/userdata"
+
+// PublicURL is where users reach the stack: CloudFront (its first alias, or
+// its domain) in tier 3, the load balancer in tier 2 (HTTPS when it has a
+// certificate), the instance in tier 1.
+func PublicURL(spec *Spec, st *State) string {
+	switch {
+	case spec.Tier == TierGPU && st.DistributionDomain != "":
+		host := st.DistributionDomain
+		if len(spec.CDN.Aliases) > 0 {
+			host = spec.CDN.Aliases[0]
+		}
+		return "https://" + host
+	case spec.Tier >= TierAutomation && st.ALBDNSName != "":
+		switch {
+		case spec.LoadBalancer.HTTPS() && spec.LoadBalancer.DomainName != "":
+			return "https://" + spec.LoadBalancer.DomainName
+		case spec.LoadBalancer.HTTPS():
+			return "https://" + st.ALBDNSName
+		}
+		return "http://" + st.ALBDNSName
+	case spec.Tier == TierDev && st.PublicDNS != "":
+		return "http://" + st.PublicDNS
+	case spec.Tier == TierDev && st.PublicIP != "":
+		return "http://" + st.PublicIP
+	}
+	return ""
+}
+
+// servicePaths are NGINX's routes to each service.
+var servicePaths = map[string]map[string]string{
+	userdata.ServiceN8N:      {"n8n": "/"},
+	userdata.ServiceOllama:   {"ollama": "/api/ollama/"},
+	userdata.ServiceQdrant:   {"qdrant": "/qdrant/", "qdrant_dashboard": "/qdrant-ui/"},
+	userdata.ServiceCrawl4AI: {"crawl4ai": "/crawl4ai/"},
+}
+
+// ServiceURLs maps each selected service to its public URL.
+func ServiceURLs(spec *Spec, st *State) map[string]string {
+	base := PublicURL(spec, st)
+	out := map[string]string{}
+	if base == "" {
+		return out
+	}
+	for _, svc := range spec.Services {
+		for name, p := range servicePaths[svc] {
+			out[name] = base + p
+		}
+	}
+	return out
+}
