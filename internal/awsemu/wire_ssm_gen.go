@@ -9,5 +9,30 @@ func init() {
 		"GetParameters":       {},
 		"GetParametersByPath": {},
 		"PutParameter":        {},
-	}, map[string]map[string]wireField{})
+	}, map[string]map[string]wireField{
+		"github.com/aws/aws-sdk-go-v2/service/ssm/types.AssociationFilter": {
+			"Key":   {In: "key", Out: "key"},
+			"Value": {In: "value", Out: "value"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ssm/types.CommandFilter": {
+			"Key":   {In: "key", Out: "key"},
+			"Value": {In: "value", Out: "value"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ssm/types.DocumentFilter": {
+			"Key":   {In: "key", Out: "key"},
+			"Value": {In: "value", Out: "value"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ssm/types.InstanceInformationFilter": {
+			"Key":      {In: "key", Out: "key"},
+			"ValueSet": {In: "valueSet", Out: "valueSet"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ssm/types.InstancePropertyFilter": {
+			"Key":      {In: "key", Out: "key"},
+			"ValueSet": {In: "valueSet", Out: "valueSet"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ssm/types.SessionFilter": {
+			"Key":   {In: "key", Out: "key"},
+			"Value": {In: "value", Out: "value"},
+		},
+	})
 }
