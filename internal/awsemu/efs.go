@@ -38,7 +38,8 @@ import (
 // FileSystemInUse 409 while mount targets exist, including deleting ones,
 // IncorrectFileSystemLifeCycleState 409, MountTargetConflict 409,
 // MountTargetNotFound 404, IncorrectMountTargetState 409, SubnetNotFound,
-// SecurityGroupNotFound and SecurityGroupLimitExceeded 400, BadRequest 400,
+// SecurityGroupNotFound, SecurityGroupLimitExceeded and AvailabilityZonesMismatch
+// 400, BadRequest 400,
 // TooManyRequests 429 for a second throughput mode change within 24 hours).
 type efsService struct {
 	e      *Emulator
@@ -540,7 +541,7 @@ func (s *efsService) CreateMountTarget(c *Call, in *efs.CreateMountTargetInput) 
 		return nil, efsErr(http.StatusBadRequest, "SubnetNotFound", "The subnet ID '%s' does not exist", subnetID)
 	}
 	if f.azName != "" && sn.AZ != f.azName {
-		return nil, efsBadRequest("The subnet's Availability Zone '%s' does not match the Availability Zone '%s' of One Zone file system '%s'.", sn.AZ, f.azName, f.id)
+		return nil, efsErr(http.StatusBadRequest, "AvailabilityZonesMismatch", "The subnet's Availability Zone '%s' does not match the Availability Zone '%s' of One Zone file system '%s'.", sn.AZ, f.azName, f.id)
 	}
 	existing := s.mountTargetsOf(f.id, now)
 	for _, m := range existing {
@@ -639,8 +640,11 @@ func (s *efsService) DeleteMountTarget(c *Call, in *efs.DeleteMountTargetInput) 
 	if err != nil {
 		return nil, err
 	}
-	if st := m.state(now); st != efstypes.LifeCycleStateAvailable {
-		return nil, efsErr(http.StatusConflict, "IncorrectMountTargetState", "Mount target '%s' is in the '%s' state; it must be 'available'.", m.id, st)
+	// DeleteMountTarget models no state error: deleting a mount target that
+	// is being deleted changes nothing, and one still being created is
+	// deleted as well.
+	if m.state(now) == efstypes.LifeCycleStateDeleting {
+		return &efs.DeleteMountTargetOutput{}, nil
 	}
 	d := c.Emu.KnobDuration("efs.mount_target_delete_duration", 60*time.Second)
 	m.tl.Reset(string(efstypes.LifeCycleStateDeleting), now)

@@ -267,9 +267,6 @@ func TestEFSMountTargets(t *testing.T) {
 	if !errors.As(err, &mtState) {
 		t.Fatalf("modify while creating: %v", err)
 	}
-	_, err = client.DeleteMountTarget(ctx(t), &efs.DeleteMountTargetInput{MountTargetId: aws.String(mtID)})
-	wantAPIError(t, err, "IncorrectMountTargetState", 409, "")
-
 	e.Clock().Advance(90 * time.Second)
 	one, _ = client.DescribeMountTargets(ctx(t), &efs.DescribeMountTargetsInput{MountTargetId: aws.String(mtID)})
 	if one.MountTargets[0].LifeCycleState != efstypes.LifeCycleStateAvailable {
@@ -306,7 +303,11 @@ func TestEFSMountTargets(t *testing.T) {
 	if one.MountTargets[0].LifeCycleState != efstypes.LifeCycleStateDeleting {
 		t.Fatalf("after delete: %s", one.MountTargets[0].LifeCycleState)
 	}
-	_, err = client.DeleteMountTarget(ctx(t), &efs.DeleteMountTargetInput{MountTargetId: aws.String(mtID)})
+	// Deleting again changes nothing (DeleteMountTarget models no state error).
+	if _, err := client.DeleteMountTarget(ctx(t), &efs.DeleteMountTargetInput{MountTargetId: aws.String(mtID)}); err != nil {
+		t.Fatalf("second delete: %v", err)
+	}
+	_, err = client.ModifyMountTargetSecurityGroups(ctx(t), &efs.ModifyMountTargetSecurityGroupsInput{MountTargetId: aws.String(mtID), SecurityGroups: []string{sg}})
 	wantAPIError(t, err, "IncorrectMountTargetState", 409, "")
 	_, err = client.DescribeMountTargetSecurityGroups(ctx(t), &efs.DescribeMountTargetSecurityGroupsInput{MountTargetId: aws.String(mtID)})
 	wantAPIError(t, err, "IncorrectMountTargetState", 409, "")
@@ -508,4 +509,40 @@ func TestEFSStuckKnobs(t *testing.T) {
 	if inv := e.Inventory(); len(inv) != 1 || inv[0].State != "deleting" {
 		t.Fatalf("inventory = %+v", inv)
 	}
+}
+
+func TestEFSOneZoneAndEarlyMountTargetDelete(t *testing.T) {
+	e := startEmu(t, Options{Speed: 1})
+	client, ec2c := efsClient(e), ec2Client(e)
+	n := makeNet(t, ec2c, "10.0.0.0/16")
+	sg := aws.ToString(must[*ec2.CreateSecurityGroupOutput](t)(ec2c.CreateSecurityGroup(ctx(t), &ec2.CreateSecurityGroupInput{VpcId: aws.String(n.vpc), GroupName: aws.String("efs"), Description: aws.String("efs")})).GroupId)
+	oz, err := client.CreateFileSystem(ctx(t), &efs.CreateFileSystemInput{CreationToken: aws.String("oz"), AvailabilityZoneName: aws.String("us-east-1a")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Clock().Advance(10 * time.Second)
+	_, err = client.CreateMountTarget(ctx(t), &efs.CreateMountTargetInput{FileSystemId: oz.FileSystemId, SubnetId: aws.String(n.subnetB), SecurityGroups: []string{sg}})
+	var mismatch *efstypes.AvailabilityZonesMismatch
+	if !errors.As(err, &mismatch) {
+		t.Fatalf("want AvailabilityZonesMismatch, got %v", err)
+	}
+	bp, err := client.DescribeBackupPolicy(ctx(t), &efs.DescribeBackupPolicyInput{FileSystemId: oz.FileSystemId})
+	if err != nil || bp.BackupPolicy.Status != efstypes.StatusEnabled {
+		t.Fatalf("one zone backups = %+v %v", bp, err)
+	}
+	mt, err := client.CreateMountTarget(ctx(t), &efs.CreateMountTargetInput{FileSystemId: oz.FileSystemId, SubnetId: aws.String(n.subnetA), SecurityGroups: []string{sg}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A mount target still being created can be deleted (a rollback).
+	if _, err := client.DeleteMountTarget(ctx(t), &efs.DeleteMountTargetInput{MountTargetId: mt.MountTargetId}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := client.DescribeMountTargets(ctx(t), &efs.DescribeMountTargetsInput{MountTargetId: mt.MountTargetId})
+	if err != nil || got.MountTargets[0].LifeCycleState != efstypes.LifeCycleStateDeleting {
+		t.Fatalf("after early delete = %+v %v", got, err)
+	}
+	e.Clock().Advance(2 * time.Minute) // past the original creation time too
+	_, err = client.DescribeMountTargets(ctx(t), &efs.DescribeMountTargetsInput{MountTargetId: mt.MountTargetId})
+	wantAPIError(t, err, "MountTargetNotFound", 404, "")
 }
