@@ -1,0 +1,301 @@
+package provider
+
+import (
+	"context"
+	"regexp"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/userdata"
+)
+
+// deploymentSchemaVersion is the current version of the resource's state.
+const deploymentSchemaVersion = 1
+
+var (
+	efsAttrTypes = map[string]attr.Type{
+		"performance_mode": types.StringType, "throughput_mode": types.StringType, "retain_on_delete": types.BoolType,
+	}
+	loadBalancerAttrTypes = map[string]attr.Type{
+		"certificate_arn": types.StringType, "domain_name": types.StringType, "ssl_policy": types.StringType,
+		"idle_timeout_seconds": types.Int64Type, "health_check_path": types.StringType, "deletion_protection": types.BoolType,
+	}
+	cdnAttrTypes = map[string]attr.Type{
+		"price_class": types.StringType, "aliases": types.ListType{ElemType: types.StringType}, "certificate_arn": types.StringType,
+		"origin_read_timeout_seconds": types.Int64Type, "web_acl_id": types.StringType, "wait_for_deployment": types.BoolType,
+		"retain_on_delete": types.BoolType, "restrict_origin": types.BoolType,
+	}
+	costAssumptionsAttrTypes = map[string]attr.Type{
+		"monthly_requests": types.Int64Type, "monthly_data_transfer_gb": types.Float64Type, "efs_storage_gb": types.Float64Type,
+	}
+	costLineAttrTypes = map[string]attr.Type{"hourly": types.Float64Type, "monthly": types.Float64Type, "detail": types.StringType}
+	costLineType      = types.ObjectType{AttrTypes: costLineAttrTypes}
+	costLines         = []string{"compute", "root_volume", "efs", "load_balancer", "cloudfront_requests", "cloudfront_transfer", "data_transfer"}
+	costBreakdownType = func() types.ObjectType {
+		t := map[string]attr.Type{}
+		for _, l := range costLines {
+			t[l] = costLineType
+		}
+		return types.ObjectType{AttrTypes: t}
+	}()
+)
+
+func mustObject(t map[string]attr.Type, v map[string]attr.Value) types.Object {
+	o, d := types.ObjectValue(t, v)
+	if d.HasError() {
+		panic(d)
+	}
+	return o
+}
+
+func defaultEFS() types.Object {
+	return mustObject(efsAttrTypes, map[string]attr.Value{
+		"performance_mode": types.StringValue("generalPurpose"), "throughput_mode": types.StringValue("bursting"), "retain_on_delete": types.BoolValue(false),
+	})
+}
+
+func defaultLoadBalancer() types.Object {
+	return mustObject(loadBalancerAttrTypes, map[string]attr.Value{
+		"certificate_arn": types.StringNull(), "domain_name": types.StringNull(), "ssl_policy": types.StringValue(deployment.DefaultSSLPolicy),
+		"idle_timeout_seconds": types.Int64Value(deployment.DefaultIdleTimeout), "health_check_path": types.StringValue(deployment.DefaultHealthCheckPath),
+		"deletion_protection": types.BoolValue(false),
+	})
+}
+
+func defaultCDN() types.Object {
+	return mustObject(cdnAttrTypes, map[string]attr.Value{
+		"price_class": types.StringValue(deployment.DefaultPriceClass), "aliases": types.ListValueMust(types.StringType, nil),
+		"certificate_arn": types.StringNull(), "origin_read_timeout_seconds": types.Int64Value(deployment.DefaultOriginReadTimeout),
+		"web_acl_id": types.StringNull(), "wait_for_deployment": types.BoolValue(true), "retain_on_delete": types.BoolValue(false),
+		"restrict_origin": types.BoolValue(true),
+	})
+}
+
+var (
+	cidrPattern = regexp.MustCompile(`^(\d{1,3}\.){3}\d{1,3}/\d{1,2}$`)
+	acmARN      = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$`)
+)
+
+func stringList(elems ...string) types.List {
+	vals := make([]attr.Value, len(elems))
+	for i, e := range elems {
+		vals[i] = types.StringValue(e)
+	}
+	return types.ListValueMust(types.StringType, vals)
+}
+
+// computed attributes keep their value across plans unless ModifyPlan says
+// the apply will change them.
+func computedString(desc string) schema.StringAttribute {
+	return schema.StringAttribute{Computed: true, MarkdownDescription: desc, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}}
+}
+
+func deploymentSchema(ctx context.Context) schema.Schema {
+	return schema.Schema{
+		Version: deploymentSchemaVersion,
+		MarkdownDescription: "A GeuseMaker AI stack (n8n, Ollama, Qdrant, Crawl4AI, PostgreSQL) on AWS, in one of three tiers: " +
+			"**1** an EC2 instance (CPU or GPU) with encrypted EFS storage in a VPC; **2** adds an Application Load Balancer; " +
+			"**3** adds a CloudFront distribution in front of the load balancer, which then only admits CloudFront. " +
+			"Changing the tier, the instance type, tags and load balancer or CDN settings applies in place; " +
+			"changing `services` or `ollama_models` replaces only the instance (the data on EFS stays).",
+		Attributes: map[string]schema.Attribute{
+			"id": computedString("The deployment name."),
+			"name": schema.StringAttribute{Required: true,
+				MarkdownDescription: "Deployment name: 2-28 lowercase letters, digits and hyphens, starting with a letter. Every AWS object is named and tagged after it (`geusemaker:deployment`). Changing it creates a new deployment.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:          []validator.String{nameValidator{}}},
+			"tier": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(1),
+				MarkdownDescription: "`1` instance + EFS in a VPC, `2` adds an Application Load Balancer, `3` adds CloudFront in front of the load balancer. Changes apply in place.",
+				Validators:          []validator.Int64{int64validator.Between(1, 3)}},
+			"instance_type": schema.StringAttribute{Optional: true, Computed: true,
+				MarkdownDescription: "EC2 instance type. Defaults to `" + deployment.DefaultInstanceType + "`, or `" + deployment.DefaultGPUInstanceType + "` when `gpu` is true. A change within the same CPU architecture is applied in place (stop, modify, start); a change of architecture replaces the deployment.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
+			"gpu": schema.BoolAttribute{Optional: true, Computed: true,
+				MarkdownDescription: "Run the NVIDIA GPU workload (Deep Learning AMI, NVIDIA container runtime, Ollama on the GPU). Defaults to whether EC2 reports GPUs for `instance_type`; `true` on a type without GPUs is an error at plan time."},
+			"ami_id": schema.StringAttribute{Optional: true, Computed: true,
+				MarkdownDescription: "AMI to launch. By default the latest Canonical Ubuntu 22.04 (CPU) or Deep Learning Base OSS NVIDIA driver GPU AMI (Ubuntu 22.04), resolved from SSM public parameters when the instance is launched."},
+			"key_name": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "EC2 key pair for SSH. Without it, use SSM Session Manager (the instance role allows it); SSH is only opened when `ssh_cidr_blocks` is set."},
+			"root_volume_size": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(deployment.DefaultRootVolumeGiB),
+				MarkdownDescription: "Size in GiB of the encrypted gp3 root volume (30-16384). The GPU AMI needs at least its 75 GiB snapshot.",
+				Validators:          []validator.Int64{int64validator.Between(30, 16384)}},
+			"vpc_id": schema.StringAttribute{Optional: true, Computed: true,
+				MarkdownDescription: "Existing VPC to deploy into (with `subnet_ids`). When omitted, the deployment creates a dedicated VPC with two public subnets, an internet gateway and a route table, and exports its id here. Changing it replaces the deployment.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplaceIfConfigured(), stringplanmodifier.UseStateForUnknown()},
+				Validators:          []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^vpc-[0-9a-f]{8,17}$`), "must be a VPC id such as vpc-0a1b2c3d")}},
+			"subnet_ids": schema.ListAttribute{Optional: true, Computed: true, ElementType: types.StringType,
+				MarkdownDescription: "Public subnets of `vpc_id` (with a route to an internet gateway). The instance runs in the first; tier 2 and 3 need two in distinct availability zones for the load balancer. Computed for a dedicated VPC. Changing them replaces the deployment.",
+				PlanModifiers:       []planmodifier.List{listplanmodifier.RequiresReplaceIfConfigured(), listplanmodifier.UseStateForUnknown()},
+				Validators: []validator.List{listvalidator.SizeAtLeast(1), listvalidator.UniqueValues(),
+					listvalidator.ValueStringsAre(stringvalidator.RegexMatches(regexp.MustCompile(`^subnet-[0-9a-f]{8,17}$`), "must be a subnet id such as subnet-0a1b2c3d"))}},
+			"vpc_cidr": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(deployment.DefaultVPCCIDR),
+				MarkdownDescription: "CIDR block of the dedicated VPC (a /16 to /24); ignored with `vpc_id`. Changing it replaces the deployment.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:          []validator.String{stringvalidator.RegexMatches(cidrPattern, "must be an IPv4 CIDR block such as 10.0.0.0/16")}},
+			"allowed_cidr_blocks": schema.ListAttribute{Optional: true, Computed: true, ElementType: types.StringType, Default: listdefault.StaticValue(stringList("0.0.0.0/0")),
+				MarkdownDescription: "IPv4 networks allowed to reach the stack over HTTP(S): the instance in tier 1, the load balancer in tier 2 (and in tier 3 with `cdn.restrict_origin = false`). In tier 3 with origin protection only CloudFront reaches the load balancer.",
+				Validators:          []validator.List{listvalidator.SizeAtMost(20), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(stringvalidator.RegexMatches(cidrPattern, "must be an IPv4 CIDR block such as 203.0.113.0/24"))}},
+			"ssh_cidr_blocks": schema.ListAttribute{Optional: true, Computed: true, ElementType: types.StringType, Default: listdefault.StaticValue(stringList()),
+				MarkdownDescription: "IPv4 networks allowed to SSH to the instance (port 22). Empty by default: use SSM Session Manager.",
+				Validators:          []validator.List{listvalidator.SizeAtMost(20), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(stringvalidator.RegexMatches(cidrPattern, "must be an IPv4 CIDR block such as 203.0.113.7/32"))}},
+			"services": schema.ListAttribute{Optional: true, Computed: true, ElementType: types.StringType, Default: listdefault.StaticValue(stringList(userdata.DefaultServices()...)),
+				MarkdownDescription: "Services to run: any of `n8n`, `ollama`, `qdrant`, `crawl4ai`, `postgres` (`n8n` needs `postgres`). Changing them replaces the instance; the data on EFS stays.",
+				Validators:          []validator.List{listvalidator.SizeAtLeast(1), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(stringvalidator.OneOf(userdata.AllServices()...))}},
+			"ollama_models": schema.ListAttribute{Optional: true, Computed: true, ElementType: types.StringType,
+				MarkdownDescription: "Ollama models pulled in the background after boot (a failed pull is only logged). Defaults to a small instruct model and an embedding model, plus a larger model with `gpu`. Changing them replaces the instance.",
+				Validators:          []validator.List{listvalidator.SizeAtMost(20), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(stringvalidator.RegexMatches(regexp.MustCompile(`^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?$`), "must be an Ollama model name such as qwen3.5:2b"))}},
+			"efs": schema.SingleNestedAttribute{Optional: true, Computed: true, Default: objectdefault.StaticValue(defaultEFS()),
+				MarkdownDescription: "The encrypted EFS file system holding the services' data (reachable only from the instance).",
+				Attributes: map[string]schema.Attribute{
+					"performance_mode": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("generalPurpose"),
+						MarkdownDescription: "`generalPurpose` (default) or `maxIO`. Changing it replaces the deployment's file system data: not supported in place.",
+						Validators:          []validator.String{stringvalidator.OneOf("generalPurpose", "maxIO")},
+						PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()}},
+					"throughput_mode": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("bursting"),
+						MarkdownDescription: "`bursting` (default) or `elastic`. Changes apply in place (AWS allows one change per 24 hours).",
+						Validators:          []validator.String{stringvalidator.OneOf("bursting", "elastic")}},
+					"retain_on_delete": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+						MarkdownDescription: "Keep the file system (and its data) when the deployment is destroyed; its mount targets are still removed. A warning names it."},
+				}},
+			"load_balancer": schema.SingleNestedAttribute{Optional: true, Computed: true, Default: objectdefault.StaticValue(defaultLoadBalancer()),
+				MarkdownDescription: "Application Load Balancer settings (tier 2 and 3).",
+				Attributes: map[string]schema.Attribute{
+					"certificate_arn": schema.StringAttribute{Optional: true,
+						MarkdownDescription: "Issued ACM certificate in the deployment's region. With it, the load balancer serves HTTPS on 443 (TLS 1.3 policy) and redirects HTTP to HTTPS.",
+						Validators:          []validator.String{stringvalidator.RegexMatches(acmARN, "must be an ACM certificate ARN")}},
+					"domain_name": schema.StringAttribute{Optional: true,
+						MarkdownDescription: "Domain the certificate covers and that points at the load balancer (you create the DNS record). In tier 3 CloudFront then reaches the load balancer over HTTPS at this name.",
+						Validators:          []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`), "must be a lowercase domain name such as ai.example.com")}},
+					"ssl_policy": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(deployment.DefaultSSLPolicy),
+						MarkdownDescription: "TLS policy of the HTTPS listener."},
+					"idle_timeout_seconds": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(deployment.DefaultIdleTimeout),
+						MarkdownDescription: "Idle connection timeout (1-4000 s). The default 300 s lets long Ollama generations finish.",
+						Validators:          []validator.Int64{int64validator.Between(1, 4000)}},
+					"health_check_path": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(deployment.DefaultHealthCheckPath),
+						MarkdownDescription: "Target health check path; NGINX proxies the default `/healthz` to n8n's own readiness endpoint.",
+						Validators:          []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^/`), "must start with /"), stringvalidator.LengthAtMost(1024)}},
+					"deletion_protection": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+						MarkdownDescription: "Enable the load balancer's deletion protection (disable it before destroying)."},
+				}},
+			"cdn": schema.SingleNestedAttribute{Optional: true, Computed: true, Default: objectdefault.StaticValue(defaultCDN()),
+				MarkdownDescription: "CloudFront settings (tier 3).",
+				Attributes: map[string]schema.Attribute{
+					"price_class": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(deployment.DefaultPriceClass),
+						MarkdownDescription: "`PriceClass_100` (default: North America, Europe, Israel), `PriceClass_200` or `PriceClass_All`.",
+						Validators:          []validator.String{stringvalidator.OneOf("PriceClass_100", "PriceClass_200", "PriceClass_All")}},
+					"aliases": schema.ListAttribute{Optional: true, Computed: true, ElementType: types.StringType, Default: listdefault.StaticValue(stringList()),
+						MarkdownDescription: "Alternate domain names (CNAMEs) for the distribution; they need `certificate_arn`. The first becomes the deployment's `url`.",
+						Validators:          []validator.List{listvalidator.SizeAtMost(10), listvalidator.UniqueValues()}},
+					"certificate_arn": schema.StringAttribute{Optional: true,
+						MarkdownDescription: "Issued ACM certificate in **us-east-1** covering every alias.",
+						Validators:          []validator.String{stringvalidator.RegexMatches(acmARN, "must be an ACM certificate ARN")}},
+					"origin_read_timeout_seconds": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(deployment.DefaultOriginReadTimeout),
+						MarkdownDescription: "How long CloudFront waits for the origin (1-180 s; above 60 needs a CloudFront quota increase).",
+						Validators:          []validator.Int64{int64validator.Between(1, 180)}},
+					"web_acl_id": schema.StringAttribute{Optional: true,
+						MarkdownDescription: "ARN of a WAFv2 web ACL (scope CLOUDFRONT) to attach."},
+					"wait_for_deployment": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+						MarkdownDescription: "Wait until the distribution is `Deployed` (typically 5-15 minutes). When false, apply returns with `cloudfront_status = \"InProgress\"` and a later refresh shows `Deployed`."},
+					"retain_on_delete": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+						MarkdownDescription: "On destroy, disable the distribution but keep it (a warning names it) instead of deleting it."},
+					"restrict_origin": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+						MarkdownDescription: "Lock the load balancer to CloudFront: its security group admits only CloudFront's origin-facing prefix list, and a listener rule requires a generated secret header (`X-Origin-Verify`), answering 403 otherwise."},
+				}},
+			"cost_assumptions": schema.SingleNestedAttribute{Optional: true, Computed: true,
+				MarkdownDescription: "Usage figures behind the cost estimate.",
+				Attributes: map[string]schema.Attribute{
+					"monthly_requests": schema.Int64Attribute{Optional: true, Computed: true, MarkdownDescription: "HTTP(S) requests per month (default 1,000,000).",
+						Validators: []validator.Int64{int64validator.AtLeast(0)}},
+					"monthly_data_transfer_gb": schema.Float64Attribute{Optional: true, Computed: true, MarkdownDescription: "Data sent to users per month in GB (default 100).",
+						Validators: []validator.Float64{nonNegativeFloat{}}},
+					"efs_storage_gb": schema.Float64Attribute{Optional: true, Computed: true, MarkdownDescription: "Average data stored on EFS in GB (default 50).",
+						Validators: []validator.Float64{nonNegativeFloat{}}},
+				}},
+			"wait_for_ready": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+				MarkdownDescription: "Wait until the stack serves: the boot-complete marker on the instance console (tier 1) or a healthy load balancer target (tier 2 and 3). A boot failure fails the apply at once with the console tail."},
+			"rollback_on_failure": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+				MarkdownDescription: "When creation fails, delete everything created so far. When false (or when cleanup fails) the partial deployment is kept in state as tainted, and destroy or the next apply cleans it up."},
+			"tags": schema.MapAttribute{Optional: true, ElementType: types.StringType,
+				MarkdownDescription: "Tags for every AWS object of the deployment, over the provider's `default_tags`.",
+				Validators:          tagMapValidators()},
+			"tags_all": schema.MapAttribute{Computed: true, ElementType: types.StringType,
+				MarkdownDescription: "The provider's `default_tags` merged with `tags`."},
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true, CreateDescription: "Default 90m for tier 3, 45m otherwise.", UpdateDescription: "Default 90m for tier 3, 45m otherwise.", DeleteDescription: "Default 90m."}),
+
+			"status": schema.StringAttribute{Computed: true, MarkdownDescription: "`running`, `stopped` (the instance is stopped), or `degraded` (a component is missing; the next apply recreates it)."},
+			"url":    schema.StringAttribute{Computed: true, MarkdownDescription: "Public URL of the stack: CloudFront (tier 3), the load balancer (tier 2) or the instance (tier 1)."},
+			"service_urls": schema.MapAttribute{Computed: true, ElementType: types.StringType,
+				MarkdownDescription: "URL of each service through the public endpoint: `n8n`, `ollama`, `qdrant`, `qdrant_dashboard`, `crawl4ai`."},
+			"security_group_id":         computedString("Security group of the instance."),
+			"efs_security_group_id":     computedString("Security group of the EFS mount targets (NFS from the instance only)."),
+			"alb_security_group_id":     computedString("Security group of the load balancer (tier 2 and 3)."),
+			"internet_gateway_id":       computedString("Internet gateway of the dedicated VPC."),
+			"route_table_id":            computedString("Route table of the dedicated VPC's public subnets."),
+			"iam_role_name":             computedString("IAM role of the instance (Session Manager core, mount of this file system)."),
+			"iam_instance_profile_name": computedString("Instance profile of the instance."),
+			"efs_id":                    computedString("EFS file system id."),
+			"efs_mount_target_ids": schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "EFS mount target ids, one per subnet's availability zone.",
+				PlanModifiers: []planmodifier.List{listplanmodifier.UseStateForUnknown()}},
+			"instance_id":       computedString("EC2 instance id."),
+			"private_ip":        computedString("Private IPv4 address of the instance."),
+			"public_ip":         computedString("Public IPv4 address of the instance (it changes when the instance is stopped and started)."),
+			"availability_zone": computedString("Availability zone of the instance."),
+			"alb_arn":           computedString("ARN of the load balancer (tier 2 and 3)."),
+			"alb_dns_name":      computedString("DNS name of the load balancer."),
+			"alb_zone_id":       computedString("Route 53 hosted zone of the load balancer, for alias records."),
+			"target_group_arn":  computedString("ARN of the target group."),
+			"listener_arns": schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "ARNs of the load balancer's listeners.",
+				PlanModifiers: []planmodifier.List{listplanmodifier.UseStateForUnknown()}},
+			"cloudfront_distribution_id": computedString("CloudFront distribution id (tier 3)."),
+			"cloudfront_domain_name":     computedString("CloudFront domain, `dxxxxxxxxxxxxx.cloudfront.net`."),
+			"cloudfront_status":          schema.StringAttribute{Computed: true, MarkdownDescription: "CloudFront status: `InProgress` while changes roll out, then `Deployed`."},
+			"cloudfront_arn":             computedString("ARN of the CloudFront distribution."),
+			"cloudfront_hosted_zone_id":  computedString("Route 53 hosted zone of CloudFront distributions (`" + deployment.CloudFrontHostedZoneID + "`), for alias records."),
+			"origin_verify_header_value": schema.StringAttribute{Computed: true, Sensitive: true,
+				MarkdownDescription: "Secret CloudFront sends in `X-Origin-Verify` and the load balancer requires (tier 3 with `restrict_origin`).",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
+			"gpu_enabled":       schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the deployment runs the GPU workload."},
+			"gpu_instance_type": schema.StringAttribute{Computed: true, MarkdownDescription: "Instance type when the GPU workload is enabled."},
+			"gpu_ami_id":        schema.StringAttribute{Computed: true, MarkdownDescription: "AMI of the GPU instance."},
+			"gpu_model":         schema.StringAttribute{Computed: true, MarkdownDescription: "GPU model the instance reported at boot, e.g. `NVIDIA A10G`."},
+			"gpu_count":         schema.Int64Attribute{Computed: true, MarkdownDescription: "Number of GPUs the instance reported."},
+			"gpu_memory_mib":    schema.Int64Attribute{Computed: true, MarkdownDescription: "Total GPU memory in MiB the instance reported."},
+			"gpu_health_status": schema.StringAttribute{Computed: true, MarkdownDescription: "`healthy`, `failed` (the apply fails) or `unknown` (not reported yet)."},
+			"estimated_hourly_cost": schema.Float64Attribute{Computed: true,
+				MarkdownDescription: "Estimated USD per hour at on-demand prices (known at plan time; null when the instance type or region is not in the price table)."},
+			"estimated_monthly_cost": schema.Float64Attribute{Computed: true, MarkdownDescription: "Estimated USD per month (730 hours)."},
+			"cost_breakdown": schema.SingleNestedAttribute{Computed: true,
+				MarkdownDescription: "The estimate per component: `compute`, `root_volume`, `efs`, `load_balancer`, `cloudfront_requests`, `cloudfront_transfer`, `data_transfer`, each with `hourly`, `monthly` and `detail`.",
+				Attributes:          costBreakdownAttributes()},
+		},
+	}
+}
+
+func costBreakdownAttributes() map[string]schema.Attribute {
+	out := map[string]schema.Attribute{}
+	for _, l := range costLines {
+		out[l] = schema.SingleNestedAttribute{Computed: true, MarkdownDescription: "Cost of " + l + ".",
+			Attributes: map[string]schema.Attribute{
+				"hourly":  schema.Float64Attribute{Computed: true, MarkdownDescription: "USD per hour."},
+				"monthly": schema.Float64Attribute{Computed: true, MarkdownDescription: "USD per month."},
+				"detail":  schema.StringAttribute{Computed: true, MarkdownDescription: "How the figure was computed."},
+			}}
+	}
+	return out
+}
