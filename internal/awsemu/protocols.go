@@ -367,7 +367,13 @@ func (req *request) writeError(w http.ResponseWriter, e *APIError) {
 		writeBody(w, "text/xml", status, buf.Bytes())
 	default:
 		w.Header().Set("X-Amzn-Errortype", e.Code)
-		body, _ := json.Marshal(map[string]string{"__type": e.Code, "message": e.Message, "ErrorCode": e.Code})
+		fields := map[string]string{"__type": e.Code, "message": e.Message, "ErrorCode": e.Code}
+		for k, v := range e.Fields {
+			if _, taken := fields[k]; !taken {
+				fields[k] = v
+			}
+		}
+		body, _ := json.Marshal(fields)
 		ct := "application/x-amz-json-1.1"
 		if req.def.wire.protocol == "restjson" {
 			ct = "application/json"

@@ -183,6 +183,10 @@ type APIError struct {
 	Status  int
 	Code    string
 	Message string
+	// Fields are further members of a modelled error shape (EFS
+	// FileSystemAlreadyExists carries FileSystemId); the JSON protocols
+	// write them next to the message.
+	Fields map[string]string
 }
 
 func (e *APIError) Error() string { return e.Code + ": " + e.Message }

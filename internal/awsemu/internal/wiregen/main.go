@@ -206,7 +206,14 @@ func load(pkg string, def serviceDef) (*svcFile, error) {
 		path := filepath.Join(dir, fn)
 		if _, err := os.Stat(path); err != nil && def.protocol == "json" {
 			// Newer clients serialize from runtime schemas; for AWS JSON 1.1 the
-			// member names are the Go field names, which are the defaults.
+			// member names are the Go field names, which are the defaults,
+			// except where the model spells a member differently (ACM's
+			// Filters has keyTypes for KeyTypes): those come from the schemas.
+			if !sf.schemaSerde {
+				if err := sf.schemaRenames(filepath.Join(dir, "schemas", "schemas.go")); err != nil {
+					return nil, err
+				}
+			}
 			sf.schemaSerde = true
 			continue
 		}
@@ -232,6 +239,38 @@ func load(pkg string, def serviceDef) (*svcFile, error) {
 		}
 	}
 	return sf, nil
+}
+
+var addMemberRe = regexp.MustCompile(`^\s*(\w+)_\w+ = (\w+)\.AddMember\("(\w+)"`)
+
+// schemaRenames records the members whose wire name is not the Go field name
+// (the generator capitalises the first letter of the member name).
+func (sf *svcFile) schemaRenames(path string) error {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(string(src), "\n") {
+		m := addMemberRe.FindStringSubmatch(line)
+		if m == nil || m[1] != m[2] || strings.HasPrefix(m[2], "_") {
+			continue
+		}
+		shape, member := m[2], m[3]
+		field := strings.ToUpper(member[:1]) + member[1:]
+		if field == member || member == "message" {
+			continue // default name, or an error message (written by the core)
+		}
+		key := sf.typPkg + "." + shape
+		switch {
+		case strings.HasSuffix(shape, "Request"):
+			key = sf.pkg + "." + strings.TrimSuffix(shape, "Request") + "Input"
+		case strings.HasSuffix(shape, "Response"):
+			key = sf.pkg + "." + strings.TrimSuffix(shape, "Response") + "Output"
+		}
+		fi := sf.info(key).field(field)
+		fi.In, fi.Out = member, member
+	}
+	return nil
 }
 
 // typeKey returns pkgpath.Name for the struct that a document function handles.

@@ -1,0 +1,661 @@
+package awsemu
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
+	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
+)
+
+// acmService emulates AWS Certificate Manager for one region: certificates
+// requested with DNS (or email) validation that are issued after a delay,
+// certificates imported from PEM (parsed with crypto/x509), tags, and the
+// use tracking that makes DeleteCertificate answer ResourceInUseException
+// while an ALB listener or a CloudFront distribution uses a certificate
+// (Certificates interface).
+//
+// Lifecycle: an AMAZON_ISSUED certificate is PENDING_VALIDATION until
+// acm.issue_delay has passed, then ISSUED for 395 days, then EXPIRED. An
+// imported certificate is ISSUED between its NotBefore and NotAfter and
+// EXPIRED afterwards.
+//
+// Knobs:
+//
+//	acm.issue_delay  time from RequestCertificate to ISSUED (default 60s;
+//	                 "never" keeps the certificate PENDING_VALIDATION).
+type acmService struct {
+	e      *Emulator
+	region string
+	certs  map[string]*acmCert
+	tokens map[string]acmToken // idempotency token → certificate
+}
+
+type acmToken struct {
+	arn string
+	at  time.Time
+}
+
+type acmCert struct {
+	arn, domain string
+	sans        []string
+	typ         acmtypes.CertificateType
+	method      acmtypes.ValidationMethod
+	keyAlgo     acmtypes.KeyAlgorithm
+	sigAlgo     string
+	created     time.Time
+	timeline    Timeline // PENDING_VALIDATION → ISSUED → EXPIRED
+	issuedAt    time.Time
+	notBefore   time.Time
+	notAfter    time.Time
+	serial      string
+	issuer      string
+	subject     string
+	imported    time.Time
+	tags        map[string]string
+	tagOrder    []string
+	users       map[string]bool
+}
+
+const acmValidity = 395 * 24 * time.Hour
+
+func init() {
+	Register(ServiceInfo{
+		Name:         "acm",
+		SigningName:  "acm",
+		SDKPackage:   "github.com/aws/aws-sdk-go-v2/service/acm",
+		TargetPrefix: "CertificateManager",
+		ThrottleCode: "ThrottlingException",
+	}, func(e *Emulator, region string) *acmService {
+		return &acmService{e: e, region: region, certs: map[string]*acmCert{}, tokens: map[string]acmToken{}}
+	})
+}
+
+var acmARNPattern = regexp.MustCompile(`^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// status is the certificate's status at now.
+func (c *acmCert) status(now time.Time) acmtypes.CertificateStatus {
+	return acmtypes.CertificateStatus(c.timeline.State(now))
+}
+
+// cert finds a certificate by ARN with ACM's two error codes.
+func (s *acmService) cert(arn string) (*acmCert, *APIError) {
+	if !acmARNPattern.MatchString(arn) {
+		return nil, Errorf("InvalidArnException", "String '%s' is not a valid ARN.", arn)
+	}
+	c := s.certs[arn]
+	if c == nil {
+		return nil, Errorf("ResourceNotFoundException", "Could not find certificate %s.", arn)
+	}
+	return c, nil
+}
+
+func acmValidDomain(d string) bool {
+	if len(d) < 1 || len(d) > 253 {
+		return false
+	}
+	labels := strings.Split(d, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for i, l := range labels {
+		if i == 0 && l == "*" {
+			continue
+		}
+		if len(l) < 1 || len(l) > 63 || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
+			return false
+		}
+		for _, r := range l {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func acmDomainError(field, d string) *APIError {
+	return Errorf("ValidationException", "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: ^(\\*\\.)?(((?!-)[A-Za-z0-9-]{0,62}[A-Za-z0-9])\\.)+((?!-)[A-Za-z0-9-]{1,62}[A-Za-z0-9])$", d, field)
+}
+
+// applyTags validates and merges tags (at most 50, no aws: prefix).
+func (c *acmCert) applyTags(tags []acmtypes.Tag) *APIError {
+	next := map[string]string{}
+	for k, v := range c.tags {
+		next[k] = v
+	}
+	order := append([]string(nil), c.tagOrder...)
+	for _, t := range tags {
+		k, v := aws.ToString(t.Key), aws.ToString(t.Value)
+		if strings.HasPrefix(strings.ToLower(k), "aws:") {
+			return Errorf("InvalidTagException", "Tags beginning with aws: are reserved for AWS use and cannot be added or removed.")
+		}
+		if len(k) < 1 || len(k) > 128 || len(v) > 256 {
+			return Errorf("InvalidParameterException", "The tag key or value is not valid: %s", k)
+		}
+		if _, ok := next[k]; !ok {
+			order = append(order, k)
+		}
+		next[k] = v
+	}
+	if len(next) > 50 {
+		return Errorf("TooManyTagsException", "the TagSet: %d tags is larger than the limit of 50 tags per certificate.", len(next))
+	}
+	c.tags, c.tagOrder = next, order
+	return nil
+}
+
+func (c *acmCert) tagList() []acmtypes.Tag {
+	out := []acmtypes.Tag{}
+	for _, k := range c.tagOrder {
+		out = append(out, acmtypes.Tag{Key: aws.String(k), Value: aws.String(c.tags[k])})
+	}
+	return out
+}
+
+func (s *acmService) newARN() string {
+	h := s.e.HexID("acm-certificate", 32)
+	return "arn:aws:acm:" + s.region + ":" + AccountID + ":certificate/" + h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+func (s *acmService) RequestCertificate(c *Call, in *acm.RequestCertificateInput) (*acm.RequestCertificateOutput, error) {
+	now := c.Now()
+	token := aws.ToString(in.IdempotencyToken)
+	if token != "" {
+		if t, ok := s.tokens[token]; ok && now.Sub(t.at) < time.Hour {
+			if _, live := s.certs[t.arn]; live {
+				return &acm.RequestCertificateOutput{CertificateArn: aws.String(t.arn)}, nil
+			}
+		}
+	}
+	domain := aws.ToString(in.DomainName)
+	if !acmValidDomain(domain) {
+		return nil, acmDomainError("domainName", domain)
+	}
+	sans := []string{domain}
+	for _, d := range in.SubjectAlternativeNames {
+		if !acmValidDomain(d) {
+			return nil, acmDomainError("subjectAlternativeNames", d)
+		}
+		dup := false
+		for _, e := range sans {
+			dup = dup || strings.EqualFold(e, d)
+		}
+		if !dup {
+			sans = append(sans, d)
+		}
+	}
+	if len(sans) > 100 {
+		return nil, Errorf("LimitExceededException", "Cannot request a certificate with more than 100 domain names.")
+	}
+	method := in.ValidationMethod
+	switch method {
+	case "":
+		method = acmtypes.ValidationMethodEmail // ACM's default
+	case acmtypes.ValidationMethodDns, acmtypes.ValidationMethodEmail:
+	default:
+		return nil, Errorf("ValidationException", "1 validation error detected: Value '%s' at 'validationMethod' failed to satisfy constraint: Member must satisfy enum value set: [EMAIL, DNS]", method)
+	}
+	keyAlgo := in.KeyAlgorithm
+	switch keyAlgo {
+	case "":
+		keyAlgo = acmtypes.KeyAlgorithmRsa2048
+	case acmtypes.KeyAlgorithmRsa2048, acmtypes.KeyAlgorithmEcPrime256v1, acmtypes.KeyAlgorithmEcSecp384r1:
+	default:
+		return nil, Errorf("ValidationException", "The key algorithm %s is not supported for public certificates.", keyAlgo)
+	}
+	if in.CertificateAuthorityArn != nil {
+		return nil, Errorf("ValidationException", "Private certificates are not emulated.")
+	}
+	cert := &acmCert{
+		arn: s.newARN(), domain: domain, sans: sans, typ: acmtypes.CertificateTypeAmazonIssued, method: method,
+		keyAlgo: keyAlgo, sigAlgo: "SHA256WITHRSA", created: now, issuer: "Amazon", subject: "CN=" + domain,
+		users: map[string]bool{},
+	}
+	if strings.HasPrefix(string(keyAlgo), "EC") {
+		cert.sigAlgo = "SHA256WITHECDSA"
+	}
+	if err := cert.applyTags(in.Tags); err != nil {
+		return nil, err
+	}
+	cert.timeline = NewTimeline(string(acmtypes.CertificateStatusPendingValidation), now)
+	if delay := s.e.KnobDuration("acm.issue_delay", 60*time.Second); delay >= 0 {
+		cert.issuedAt = now.Add(delay)
+		cert.notBefore = cert.issuedAt
+		cert.notAfter = cert.issuedAt.Add(acmValidity)
+		cert.serial = acmSerial(cert.arn)
+		cert.timeline.Then(string(acmtypes.CertificateStatusIssued), delay).Then(string(acmtypes.CertificateStatusExpired), acmValidity)
+	}
+	s.certs[cert.arn] = cert
+	if token != "" {
+		s.tokens[token] = acmToken{arn: cert.arn, at: now}
+	}
+	return &acm.RequestCertificateOutput{CertificateArn: aws.String(cert.arn)}, nil
+}
+
+func acmSerial(seed string) string {
+	sum := sha256.Sum256([]byte(seed))
+	h := hex.EncodeToString(sum[:16])
+	var parts []string
+	for i := 0; i < len(h); i += 2 {
+		parts = append(parts, h[i:i+2])
+	}
+	return strings.Join(parts, ":")
+}
+
+// acmValidationRecord is the CNAME that proves control of a domain; ACM
+// reuses the same record for a domain and its wildcard within an account.
+func acmValidationRecord(domain string) *acmtypes.ResourceRecord {
+	base := strings.ToLower(strings.TrimPrefix(domain, "*."))
+	sum := sha256.Sum256([]byte(AccountID + "/" + base))
+	h := hex.EncodeToString(sum[:])
+	return &acmtypes.ResourceRecord{
+		Name:  aws.String("_" + h[:32] + "." + base + "."),
+		Type:  acmtypes.RecordTypeCname,
+		Value: aws.String("_" + h[32:64] + "." + h[:10] + ".acm-validations.aws."),
+	}
+}
+
+func (s *acmService) detail(c *acmCert, now time.Time) *acmtypes.CertificateDetail {
+	st := c.status(now)
+	d := &acmtypes.CertificateDetail{
+		CertificateArn: aws.String(c.arn), DomainName: aws.String(c.domain), SubjectAlternativeNames: append([]string(nil), c.sans...),
+		Status: st, Type: c.typ, KeyAlgorithm: c.keyAlgo, SignatureAlgorithm: aws.String(c.sigAlgo), CreatedAt: aws.Time(c.created),
+		InUseBy: c.inUseBy(), RenewalEligibility: acmtypes.RenewalEligibilityIneligible,
+		KeyUsages: []acmtypes.KeyUsage{}, ExtendedKeyUsages: []acmtypes.ExtendedKeyUsage{},
+	}
+	if c.typ == acmtypes.CertificateTypeAmazonIssued {
+		d.CertificateKeyPairOrigin = acmtypes.CertificateKeyPairOriginAwsManaged
+		d.Options = &acmtypes.CertificateOptions{CertificateTransparencyLoggingPreference: acmtypes.CertificateTransparencyLoggingPreferenceEnabled}
+		if len(c.users) > 0 {
+			d.RenewalEligibility = acmtypes.RenewalEligibilityEligible
+		}
+		validation := acmtypes.DomainStatusPendingValidation
+		if st != acmtypes.CertificateStatusPendingValidation {
+			validation = acmtypes.DomainStatusSuccess
+		}
+		for _, name := range c.sans {
+			dv := acmtypes.DomainValidation{DomainName: aws.String(name), ValidationDomain: aws.String(name), ValidationMethod: c.method, ValidationStatus: validation}
+			if c.method == acmtypes.ValidationMethodDns {
+				dv.ResourceRecord = acmValidationRecord(name)
+			} else {
+				base := strings.TrimPrefix(name, "*.")
+				for _, box := range []string{"admin", "administrator", "hostmaster", "postmaster", "webmaster"} {
+					dv.ValidationEmails = append(dv.ValidationEmails, box+"@"+base)
+				}
+			}
+			d.DomainValidationOptions = append(d.DomainValidationOptions, dv)
+		}
+		if st == acmtypes.CertificateStatusPendingValidation {
+			return d
+		}
+		d.IssuedAt = aws.Time(c.issuedAt)
+	} else {
+		d.CertificateKeyPairOrigin = acmtypes.CertificateKeyPairOriginCustomerProvided
+		d.ImportedAt = aws.Time(c.imported)
+	}
+	d.Issuer, d.Subject, d.Serial = aws.String(c.issuer), aws.String(c.subject), aws.String(c.serial)
+	d.NotBefore, d.NotAfter = aws.Time(c.notBefore), aws.Time(c.notAfter)
+	d.KeyUsages = []acmtypes.KeyUsage{{Name: acmtypes.KeyUsageNameDigitalSignature}, {Name: acmtypes.KeyUsageNameKeyEncipherment}}
+	d.ExtendedKeyUsages = []acmtypes.ExtendedKeyUsage{
+		{Name: acmtypes.ExtendedKeyUsageNameTlsWebServerAuthentication, OID: aws.String("1.3.6.1.5.5.7.3.1")},
+		{Name: acmtypes.ExtendedKeyUsageNameTlsWebClientAuthentication, OID: aws.String("1.3.6.1.5.5.7.3.2")},
+	}
+	return d
+}
+
+func (c *acmCert) inUseBy() []string {
+	out := []string{}
+	for u := range c.users {
+		out = append(out, u)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (s *acmService) ImportCertificate(c *Call, in *acm.ImportCertificateInput) (*acm.ImportCertificateOutput, error) {
+	block, rest := pem.Decode(in.Certificate)
+	if block == nil || block.Type != "CERTIFICATE" {
+		return nil, Errorf("ValidationException", "Unable to parse certificate. Please ensure the certificate is in PEM format.")
+	}
+	if more, _ := pem.Decode(rest); more != nil {
+		return nil, Errorf("ValidationException", "The certificate field contains more than one certificate. You can specify only one certificate in this field.")
+	}
+	x, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return nil, Errorf("ValidationException", "Unable to parse certificate. Please ensure the certificate is in PEM format.")
+	}
+	keyBlock, _ := pem.Decode(in.PrivateKey)
+	if keyBlock == nil {
+		return nil, Errorf("ValidationException", "Unable to parse key; the body is not in a valid PEM format.")
+	}
+	key, err := acmParseKey(keyBlock)
+	if err != nil {
+		return nil, Errorf("ValidationException", "The private key is not supported.")
+	}
+	if !acmKeyMatches(key, x.PublicKey) {
+		return nil, Errorf("ValidationException", "The private key does not match the public key in the certificate.")
+	}
+	keyAlgo, ok := acmKeyAlgorithm(x.PublicKey)
+	if !ok {
+		return nil, Errorf("ValidationException", "The certificate key algorithm is not supported.")
+	}
+	if len(in.CertificateChain) > 0 {
+		if b, _ := pem.Decode(in.CertificateChain); b == nil {
+			return nil, Errorf("ValidationException", "Could not validate the certificate with the certificate chain.")
+		}
+	}
+	domain := x.Subject.CommonName
+	sans := append([]string(nil), x.DNSNames...)
+	if domain == "" && len(sans) > 0 {
+		domain = sans[0]
+	}
+	if domain == "" {
+		return nil, Errorf("ValidationException", "The certificate must have a common name or a subject alternative name.")
+	}
+	if len(sans) == 0 {
+		sans = []string{domain}
+	}
+	now := c.Now()
+	var cert *acmCert
+	if arn := aws.ToString(in.CertificateArn); arn != "" {
+		existing, apiErr := s.cert(arn)
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		if existing.typ != acmtypes.CertificateTypeImported {
+			return nil, Errorf("ValidationException", "Certificate %s is not an imported certificate and cannot be reimported.", arn)
+		}
+		if len(in.Tags) > 0 {
+			return nil, Errorf("ValidationException", "You cannot apply tags when reimporting a certificate.")
+		}
+		cert = existing
+	} else {
+		cert = &acmCert{arn: s.newARN(), typ: acmtypes.CertificateTypeImported, created: now, users: map[string]bool{}}
+		if err := cert.applyTags(in.Tags); err != nil {
+			return nil, err
+		}
+	}
+	cert.domain, cert.sans, cert.keyAlgo = domain, sans, keyAlgo
+	cert.sigAlgo = acmSignatureAlgorithm(x.SignatureAlgorithm)
+	cert.notBefore, cert.notAfter, cert.imported = x.NotBefore.UTC(), x.NotAfter.UTC(), now
+	cert.serial = acmSerialOf(x.SerialNumber.Bytes())
+	cert.issuer = x.Issuer.CommonName
+	if cert.issuer == "" && len(x.Issuer.Organization) > 0 {
+		cert.issuer = x.Issuer.Organization[0]
+	}
+	cert.subject = "CN=" + domain
+	status := acmtypes.CertificateStatusIssued
+	if !now.Before(cert.notAfter) {
+		status = acmtypes.CertificateStatusExpired
+	}
+	cert.timeline = NewTimeline(string(status), now)
+	if status == acmtypes.CertificateStatusIssued {
+		cert.timeline.Then(string(acmtypes.CertificateStatusExpired), cert.notAfter.Sub(now))
+	}
+	s.certs[cert.arn] = cert
+	return &acm.ImportCertificateOutput{CertificateArn: aws.String(cert.arn)}, nil
+}
+
+// acmSignatureAlgorithm names an algorithm the way ACM does (SHA256WITHRSA).
+func acmSignatureAlgorithm(a x509.SignatureAlgorithm) string {
+	switch a {
+	case x509.SHA256WithRSA, x509.SHA256WithRSAPSS:
+		return "SHA256WITHRSA"
+	case x509.SHA384WithRSA, x509.SHA384WithRSAPSS:
+		return "SHA384WITHRSA"
+	case x509.SHA512WithRSA, x509.SHA512WithRSAPSS:
+		return "SHA512WITHRSA"
+	case x509.SHA1WithRSA:
+		return "SHA1WITHRSA"
+	case x509.ECDSAWithSHA256:
+		return "SHA256WITHECDSA"
+	case x509.ECDSAWithSHA384:
+		return "SHA384WITHECDSA"
+	case x509.ECDSAWithSHA512:
+		return "SHA512WITHECDSA"
+	}
+	return strings.ToUpper(a.String())
+}
+
+func acmSerialOf(b []byte) string {
+	parts := make([]string, len(b))
+	for i, x := range b {
+		parts[i] = hex.EncodeToString([]byte{x})
+	}
+	return strings.Join(parts, ":")
+}
+
+func acmParseKey(b *pem.Block) (any, error) {
+	switch b.Type {
+	case "RSA PRIVATE KEY":
+		return x509.ParsePKCS1PrivateKey(b.Bytes)
+	case "EC PRIVATE KEY":
+		return x509.ParseECPrivateKey(b.Bytes)
+	default:
+		return x509.ParsePKCS8PrivateKey(b.Bytes)
+	}
+}
+
+func acmKeyMatches(key, pub any) bool {
+	switch k := key.(type) {
+	case *rsa.PrivateKey:
+		p, ok := pub.(*rsa.PublicKey)
+		return ok && k.PublicKey.Equal(p)
+	case *ecdsa.PrivateKey:
+		p, ok := pub.(*ecdsa.PublicKey)
+		return ok && k.PublicKey.Equal(p)
+	}
+	return false
+}
+
+func acmKeyAlgorithm(pub any) (acmtypes.KeyAlgorithm, bool) {
+	switch p := pub.(type) {
+	case *rsa.PublicKey:
+		switch p.N.BitLen() {
+		case 1024:
+			return acmtypes.KeyAlgorithmRsa1024, true
+		case 2048:
+			return acmtypes.KeyAlgorithmRsa2048, true
+		case 3072:
+			return acmtypes.KeyAlgorithmRsa3072, true
+		case 4096:
+			return acmtypes.KeyAlgorithmRsa4096, true
+		}
+	case *ecdsa.PublicKey:
+		switch p.Curve {
+		case elliptic.P256():
+			return acmtypes.KeyAlgorithmEcPrime256v1, true
+		case elliptic.P384():
+			return acmtypes.KeyAlgorithmEcSecp384r1, true
+		case elliptic.P521():
+			return acmtypes.KeyAlgorithmEcSecp521r1, true
+		}
+	}
+	return "", false
+}
+
+func (s *acmService) DescribeCertificate(c *Call, in *acm.DescribeCertificateInput) (*acm.DescribeCertificateOutput, error) {
+	cert, err := s.cert(aws.ToString(in.CertificateArn))
+	if err != nil {
+		return nil, err
+	}
+	return &acm.DescribeCertificateOutput{Certificate: s.detail(cert, c.Now())}, nil
+}
+
+func (s *acmService) ListCertificates(c *Call, in *acm.ListCertificatesInput) (*acm.ListCertificatesOutput, error) {
+	now := c.Now()
+	var max int32
+	if in.MaxItems != nil {
+		max = *in.MaxItems
+		if max < 1 || max > 1000 {
+			return nil, Errorf("ValidationException", "1 validation error detected: Value '%d' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000", max)
+		}
+	}
+	statuses := map[acmtypes.CertificateStatus]bool{}
+	for _, st := range in.CertificateStatuses {
+		statuses[st] = true
+	}
+	// Without a key type filter ACM lists only RSA_1024 and RSA_2048 keys.
+	keyTypes := map[acmtypes.KeyAlgorithm]bool{acmtypes.KeyAlgorithmRsa1024: true, acmtypes.KeyAlgorithmRsa2048: true}
+	if in.Includes != nil && len(in.Includes.KeyTypes) > 0 {
+		keyTypes = map[acmtypes.KeyAlgorithm]bool{}
+		for _, k := range in.Includes.KeyTypes {
+			keyTypes[k] = true
+		}
+	}
+	var all []*acmCert
+	for _, cert := range s.certs {
+		if len(statuses) > 0 && !statuses[cert.status(now)] {
+			continue
+		}
+		if !keyTypes[cert.keyAlgo] {
+			continue
+		}
+		all = append(all, cert)
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if !all[i].created.Equal(all[j].created) {
+			return all[i].created.Before(all[j].created)
+		}
+		return all[i].arn < all[j].arn
+	})
+	if in.SortOrder == acmtypes.SortOrderDescending {
+		for i, j := 0, len(all)-1; i < j; i, j = i+1, j-1 {
+			all[i], all[j] = all[j], all[i]
+		}
+	}
+	page, next, apiErr := Paginate(all, in.NextToken, max, 1000)
+	if apiErr != nil {
+		return nil, Errorf("InvalidArgsException", "The NextToken %s is not valid.", aws.ToString(in.NextToken))
+	}
+	out := &acm.ListCertificatesOutput{CertificateSummaryList: []acmtypes.CertificateSummary{}, NextToken: next}
+	for _, cert := range page {
+		d := s.detail(cert, now)
+		sum := acmtypes.CertificateSummary{
+			CertificateArn: d.CertificateArn, DomainName: d.DomainName, Status: d.Status, Type: d.Type, KeyAlgorithm: d.KeyAlgorithm,
+			InUse: aws.Bool(len(cert.users) > 0), CreatedAt: d.CreatedAt, IssuedAt: d.IssuedAt, ImportedAt: d.ImportedAt,
+			NotBefore: d.NotBefore, NotAfter: d.NotAfter, RenewalEligibility: d.RenewalEligibility,
+			HasAdditionalSubjectAlternativeNames: aws.Bool(false), SubjectAlternativeNameSummaries: d.SubjectAlternativeNames,
+			CertificateKeyPairOrigin: d.CertificateKeyPairOrigin,
+		}
+		for _, k := range d.KeyUsages {
+			sum.KeyUsages = append(sum.KeyUsages, k.Name)
+		}
+		for _, k := range d.ExtendedKeyUsages {
+			sum.ExtendedKeyUsages = append(sum.ExtendedKeyUsages, k.Name)
+		}
+		out.CertificateSummaryList = append(out.CertificateSummaryList, sum)
+	}
+	return out, nil
+}
+
+func (s *acmService) DeleteCertificate(c *Call, in *acm.DeleteCertificateInput) (*acm.DeleteCertificateOutput, error) {
+	cert, err := s.cert(aws.ToString(in.CertificateArn))
+	if err != nil {
+		return nil, err
+	}
+	if len(cert.users) > 0 {
+		return nil, Errorf("ResourceInUseException", "Certificate %s in account %s is in use.", cert.arn, AccountID)
+	}
+	delete(s.certs, cert.arn)
+	return &acm.DeleteCertificateOutput{}, nil
+}
+
+func (s *acmService) AddTagsToCertificate(c *Call, in *acm.AddTagsToCertificateInput) (*acm.AddTagsToCertificateOutput, error) {
+	cert, err := s.cert(aws.ToString(in.CertificateArn))
+	if err != nil {
+		return nil, err
+	}
+	if err := cert.applyTags(in.Tags); err != nil {
+		return nil, err
+	}
+	return &acm.AddTagsToCertificateOutput{}, nil
+}
+
+func (s *acmService) RemoveTagsFromCertificate(c *Call, in *acm.RemoveTagsFromCertificateInput) (*acm.RemoveTagsFromCertificateOutput, error) {
+	cert, err := s.cert(aws.ToString(in.CertificateArn))
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range in.Tags {
+		k := aws.ToString(t.Key)
+		if strings.HasPrefix(strings.ToLower(k), "aws:") {
+			return nil, Errorf("InvalidTagException", "Tags beginning with aws: are reserved for AWS use and cannot be added or removed.")
+		}
+		v, ok := cert.tags[k]
+		// A tag given with a value is removed only when the value matches.
+		if !ok || (t.Value != nil && aws.ToString(t.Value) != v) {
+			continue
+		}
+		delete(cert.tags, k)
+		for i, o := range cert.tagOrder {
+			if o == k {
+				cert.tagOrder = append(cert.tagOrder[:i], cert.tagOrder[i+1:]...)
+				break
+			}
+		}
+	}
+	return &acm.RemoveTagsFromCertificateOutput{}, nil
+}
+
+func (s *acmService) ListTagsForCertificate(c *Call, in *acm.ListTagsForCertificateInput) (*acm.ListTagsForCertificateOutput, error) {
+	cert, err := s.cert(aws.ToString(in.CertificateArn))
+	if err != nil {
+		return nil, err
+	}
+	return &acm.ListTagsForCertificateOutput{Tags: cert.tagList()}, nil
+}
+
+// ---- Certificates (for ELB listeners and CloudFront)
+
+// CertificateInfo implements Certificates.
+func (s *acmService) CertificateInfo(arn string) (CertificateView, bool) {
+	cert := s.certs[arn]
+	if cert == nil {
+		return CertificateView{}, false
+	}
+	return CertificateView{
+		ARN: cert.arn, Domain: cert.domain, SANs: append([]string(nil), cert.sans...),
+		Status: string(cert.status(s.e.clock.Now())), Region: s.region, InUseBy: cert.inUseBy(),
+	}, true
+}
+
+// UseCertificate implements Certificates.
+func (s *acmService) UseCertificate(arn, user string) {
+	if cert := s.certs[arn]; cert != nil {
+		cert.users[user] = true
+	}
+}
+
+// ReleaseCertificate implements Certificates.
+func (s *acmService) ReleaseCertificate(arn, user string) {
+	if cert := s.certs[arn]; cert != nil {
+		delete(cert.users, user)
+	}
+}
+
+func (s *acmService) Inventory(now time.Time) []Resource {
+	var out []Resource
+	for _, cert := range s.certs {
+		var tags map[string]string
+		if len(cert.tags) > 0 {
+			tags = cert.tags
+		}
+		out = append(out, Resource{Service: "acm", Region: s.region, Type: "certificate", ID: cert.arn, State: string(cert.status(now)), Tags: tags})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+var _ Certificates = (*acmService)(nil)

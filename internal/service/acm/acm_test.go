@@ -1,0 +1,64 @@
+package acm_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
+	awstypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
+	tfacm "github.com/geusemaker/terraform-provider-geusemaker/internal/service/acm"
+)
+
+func setup(t *testing.T) (*awsemu.Emulator, *acm.Client, context.Context) {
+	t.Helper()
+	emu := awsemu.New(awsemu.Options{Speed: 2000})
+	if err := emu.Start(""); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = emu.Close() })
+	conn := acm.NewFromConfig(aws.Config{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider(awsemu.DefaultAccessKey, awsemu.DefaultSecretKey, ""),
+		BaseEndpoint: aws.String(emu.URL()),
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return emu, conn, retry.WithPollCap(ctx, 20*time.Millisecond)
+}
+
+func TestFindCertificateByARN(t *testing.T) {
+	emu, conn, ctx := setup(t)
+	out, err := conn.RequestCertificate(ctx, &acm.RequestCertificateInput{DomainName: aws.String("n8n.example.com"), ValidationMethod: awstypes.ValidationMethodDns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := aws.ToString(out.CertificateArn)
+	c, err := tfacm.FindCertificateByARN(ctx, conn, arn)
+	if err != nil || aws.ToString(c.DomainName) != "n8n.example.com" || c.Status != awstypes.CertificateStatusPendingValidation {
+		t.Fatalf("pending = %+v %v", c, err)
+	}
+	emu.Clock().Advance(2 * time.Minute)
+	c, err = tfacm.FindCertificateByARN(ctx, conn, arn)
+	if err != nil || c.Status != awstypes.CertificateStatusIssued {
+		t.Fatalf("issued = %+v %v", c, err)
+	}
+	if _, err := conn.DeleteCertificate(ctx, &acm.DeleteCertificateInput{CertificateArn: aws.String(arn)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = tfacm.FindCertificateByARN(ctx, conn, arn)
+	if !retry.NotFound(err) || errs.Code(err) != "ResourceNotFoundException" {
+		t.Fatalf("deleted: %v", err)
+	}
+	// A malformed ARN is an error of its own, not NotFound.
+	_, err = tfacm.FindCertificateByARN(ctx, conn, "arn:aws:acm:us-east-1:123456789012:thing/xyz-not-valid")
+	if retry.NotFound(err) || errs.Code(err) != "InvalidArnException" {
+		t.Fatalf("malformed: %v", err)
+	}
+}

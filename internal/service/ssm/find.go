@@ -1,0 +1,31 @@
+// Package ssm wraps the SSM Parameter Store reads the deployment makes (the
+// public parameters that name the current Ubuntu and Deep Learning AMIs).
+package ssm
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	awstypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
+)
+
+// FindParameterValue returns the (decrypted) value of a parameter, or a
+// retry.NotFoundError for ParameterNotFound.
+func FindParameterValue(ctx context.Context, conn *ssm.Client, name string) (string, error) {
+	out, err := conn.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
+	if errs.IsA[*awstypes.ParameterNotFound](err) {
+		return "", &retry.NotFoundError{LastError: err, Message: fmt.Sprintf("SSM parameter %s not found", name)}
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading SSM parameter (%s): %w", name, err)
+	}
+	if out == nil || out.Parameter == nil || out.Parameter.Value == nil {
+		return "", &retry.NotFoundError{Message: fmt.Sprintf("SSM parameter %s not found (empty result)", name)}
+	}
+	return aws.ToString(out.Parameter.Value), nil
+}
