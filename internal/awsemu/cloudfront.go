@@ -132,17 +132,6 @@ func (s *cloudfrontService) Inventory(now time.Time) []Resource {
 	return out
 }
 
-func copyTags(m map[string]string) map[string]string {
-	if len(m) == 0 {
-		return nil
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
 // certificates returns ACM's us-east-1 instance when an ACM service is
 // registered (CloudFront only takes certificates from us-east-1).
 func (s *cloudfrontService) certificates() Certificates {

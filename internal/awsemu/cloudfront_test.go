@@ -9,9 +9,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
+	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
-	"github.com/aws/smithy-go"
 )
 
 const (
@@ -55,15 +56,6 @@ func cfTestConfig(ref string) *cftypes.DistributionConfig {
 
 func cfClient(e *Emulator) *cloudfront.Client {
 	return cloudfront.NewFromConfig(sdkConfig(e, "us-east-1"))
-}
-
-func wantCode(t *testing.T, err error, code string) smithy.APIError {
-	t.Helper()
-	var ae smithy.APIError
-	if !errors.As(err, &ae) || ae.ErrorCode() != code {
-		t.Fatalf("want %s, got %v", code, err)
-	}
-	return ae
 }
 
 func wantStatus(t *testing.T, err error, status int) {
@@ -251,33 +243,86 @@ func TestCloudFrontValidation(t *testing.T) {
 	}
 }
 
-func TestCloudFrontAliasesAndCertificates(t *testing.T) {
-	if _, ok := Services()["acm"]; ok {
-		t.Skip("ACM is emulated: TestCloudFrontACMCertificates covers certificates")
-	}
-	e := startEmu(t, Options{})
+func TestCloudFrontAliasesAndACMCertificates(t *testing.T) {
+	e := startEmu(t, Options{Speed: 1})
 	cf := cfClient(e)
-	withAlias := func(ref string) *cftypes.DistributionConfig {
+	certs := acm.NewFromConfig(sdkConfig(e, "us-east-1"))
+	req, err := certs.RequestCertificate(ctx(t), &acm.RequestCertificateInput{DomainName: aws.String("n8n.example.com"),
+		SubjectAlternativeNames: []string{"*.example.com"}, ValidationMethod: acmtypes.ValidationMethodDns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	withAlias := func(ref, certARN string, aliases ...string) *cftypes.DistributionConfig {
 		c := cfTestConfig(ref)
-		c.Aliases = &cftypes.Aliases{Quantity: aws.Int32(1), Items: []string{"n8n.example.com"}}
-		c.ViewerCertificate = &cftypes.ViewerCertificate{ACMCertificateArn: aws.String("arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"),
-			SSLSupportMethod: "sni-only", MinimumProtocolVersion: "TLSv1.2_2021"}
+		c.Aliases = &cftypes.Aliases{Quantity: aws.Int32(int32(len(aliases))), Items: aliases}
+		c.ViewerCertificate = &cftypes.ViewerCertificate{ACMCertificateArn: aws.String(certARN), SSLSupportMethod: "sni-only", MinimumProtocolVersion: "TLSv1.2_2021"}
 		return c
 	}
-	out, err := cf.CreateDistribution(ctx(t), &cloudfront.CreateDistributionInput{DistributionConfig: withAlias("alias-1")})
+	create := func(cfg *cftypes.DistributionConfig) (*cloudfront.CreateDistributionOutput, error) {
+		return cf.CreateDistribution(ctx(t), &cloudfront.CreateDistributionInput{DistributionConfig: cfg})
+	}
+	// Not issued yet.
+	_, err = create(withAlias("pending", aws.ToString(req.CertificateArn), "n8n.example.com"))
+	var ivc *cftypes.InvalidViewerCertificate
+	if !errors.As(err, &ivc) || !strings.Contains(ivc.ErrorMessage(), "us-east-1") {
+		t.Fatalf("pending certificate: %v", err)
+	}
+	e.Clock().Advance(2 * time.Minute)
+	// Issued, but it does not cover the alias.
+	_, err = create(withAlias("uncovered", aws.ToString(req.CertificateArn), "n8n.example.org"))
+	if !errors.As(err, &ivc) || !strings.Contains(ivc.ErrorMessage(), "doesn't cover the alternate domain name") {
+		t.Fatalf("uncovered alias: %v", err)
+	}
+	// The wildcard covers one label only.
+	_, err = create(withAlias("deep", aws.ToString(req.CertificateArn), "a.b.example.com"))
+	if !errors.As(err, &ivc) {
+		t.Fatalf("two labels under a wildcard: %v", err)
+	}
+	out, err := create(withAlias("alias-1", aws.ToString(req.CertificateArn), "n8n.example.com", "api.example.com"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	vc := out.Distribution.DistributionConfig.ViewerCertificate
-	if vc.CertificateSource != "acm" || vc.MinimumProtocolVersion != "TLSv1.2_2021" || len(out.Distribution.AliasICPRecordals) != 1 {
+	if vc.CertificateSource != "acm" || vc.MinimumProtocolVersion != "TLSv1.2_2021" || len(out.Distribution.AliasICPRecordals) != 2 {
 		t.Fatalf("viewer certificate %+v", vc)
 	}
-	_, err = cf.CreateDistribution(ctx(t), &cloudfront.CreateDistributionInput{DistributionConfig: withAlias("alias-2")})
+	// The alias belongs to that distribution now.
+	_, err = create(withAlias("alias-2", aws.ToString(req.CertificateArn), "api.example.com"))
 	var cae *cftypes.CNAMEAlreadyExists
 	if !errors.As(err, &cae) {
 		t.Fatalf("want CNAMEAlreadyExists, got %v", err)
 	}
 	wantStatus(t, err, http.StatusConflict)
+	// ACM knows the distribution uses the certificate.
+	_, err = certs.DeleteCertificate(ctx(t), &acm.DeleteCertificateInput{CertificateArn: req.CertificateArn})
+	var inUse *acmtypes.ResourceInUseException
+	if !errors.As(err, &inUse) {
+		t.Fatalf("deleting a certificate in use: %v", err)
+	}
+	// A certificate from another region is refused.
+	other, err := acm.NewFromConfig(sdkConfig(e, "eu-west-1")).RequestCertificate(ctx(t), &acm.RequestCertificateInput{DomainName: aws.String("n8n.example.com")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Clock().Advance(2 * time.Minute)
+	_, err = create(withAlias("eu-cert", aws.ToString(other.CertificateArn), "eu.example.com"))
+	if !errors.As(err, &ivc) {
+		t.Fatalf("certificate outside us-east-1: %v", err)
+	}
+	// Deleting the distribution releases the certificate.
+	cfg := withAlias("alias-1", aws.ToString(req.CertificateArn), "n8n.example.com", "api.example.com")
+	cfg.Enabled = aws.Bool(false)
+	upd, err := cf.UpdateDistribution(ctx(t), &cloudfront.UpdateDistributionInput{Id: out.Distribution.Id, DistributionConfig: cfg, IfMatch: out.ETag})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Clock().Advance(16 * time.Minute)
+	if _, err := cf.DeleteDistribution(ctx(t), &cloudfront.DeleteDistributionInput{Id: out.Distribution.Id, IfMatch: upd.ETag}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := certs.DeleteCertificate(ctx(t), &acm.DeleteCertificateInput{CertificateArn: req.CertificateArn}); err != nil {
+		t.Fatalf("certificate still in use after the distribution was deleted: %v", err)
+	}
 }
 
 func TestCloudFrontUpdateDeleteETags(t *testing.T) {
