@@ -1,6 +1,7 @@
 package awsemu
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"regexp"
@@ -15,6 +16,8 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/bootmarker"
 )
 
 // elbEnv is a VPC with two subnets in distinct AZs and a security group,
@@ -796,4 +799,163 @@ func TestELBv2TargetErrors(t *testing.T) {
 	if !errors.As(err, &tnf) {
 		t.Fatalf("unknown group: %v", err)
 	}
+}
+
+// launch runs one t3.small in subnet A, with a GeuseMaker manifest in its
+// user data when manifest is true (so that its boot has markers).
+func (env *elbEnv) launch(t *testing.T, subnet string, groups []string, manifest bool) string {
+	t.Helper()
+	in := &ec2.RunInstancesInput{ImageId: aws.String(AMIsOf(testRegion)[0].ID), InstanceType: ec2types.InstanceTypeT3Small,
+		MinCount: aws.Int32(1), MaxCount: aws.Int32(1), SubnetId: aws.String(subnet), SecurityGroupIds: groups}
+	if manifest {
+		script := "#!/bin/bash\n" + bootmarker.FormatManifest(bootmarker.Manifest{Deployment: "demo", Tier: 2, Services: []string{"n8n"}}) + "\n"
+		in.UserData = aws.String(base64.StdEncoding.EncodeToString([]byte(script)))
+	}
+	out, err := env.ec2.RunInstances(ctx(t), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(out.Instances[0].InstanceId)
+}
+
+func (env *elbEnv) health(t *testing.T, tgARN *string, targets ...string) []elbtypes.TargetHealthDescription {
+	t.Helper()
+	in := &elbv2.DescribeTargetHealthInput{TargetGroupArn: tgARN}
+	for _, id := range targets {
+		in.Targets = append(in.Targets, elbtypes.TargetDescription{Id: aws.String(id)})
+	}
+	out, err := env.elb.DescribeTargetHealth(ctx(t), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.TargetHealthDescriptions
+}
+
+func wantHealth(t *testing.T, got []elbtypes.TargetHealthDescription, state elbtypes.TargetHealthStateEnum, reason elbtypes.TargetHealthReasonEnum) {
+	t.Helper()
+	if len(got) != 1 {
+		t.Fatalf("%d targets, want 1", len(got))
+	}
+	th := got[0].TargetHealth
+	if th.State != state || th.Reason != reason {
+		t.Fatalf("health = %s/%s (%s), want %s/%s", th.State, th.Reason, aws.ToString(th.Description), state, reason)
+	}
+	if reason != "" && aws.ToString(th.Description) == "" {
+		t.Fatalf("%s without a description", reason)
+	}
+}
+
+func TestELBv2TargetHealthLifecycle(t *testing.T) {
+	env := newELBEnv(t, Options{})
+	lb := env.createLB(t, "health")
+	tg := env.createTG(t, "health-tg")
+	id := env.launch(t, env.net.subnetA, []string{env.sg}, true)
+
+	reg := func(ids ...string) error {
+		in := &elbv2.RegisterTargetsInput{TargetGroupArn: tg.TargetGroupArn}
+		for _, i := range ids {
+			in.Targets = append(in.Targets, elbtypes.TargetDescription{Id: aws.String(i)})
+		}
+		_, err := env.elb.RegisterTargets(ctx(t), in)
+		return err
+	}
+	// Still pending: AWS refuses to register it.
+	wantCode(t, reg(id), "InvalidTarget", "not in a running state")
+	env.e.Clock().Advance(20 * time.Second)
+	if err := reg(id); err != nil {
+		t.Fatal(err)
+	}
+	// No load balancer uses the group yet.
+	h := env.health(t, tg.TargetGroupArn)
+	wantHealth(t, h, "unused", "Target.NotInUse")
+	if aws.ToString(h[0].HealthCheckPort) != "80" || aws.ToInt32(h[0].Target.Port) != 80 {
+		t.Fatalf("target %+v", h[0])
+	}
+	env.createListener(t, lb.LoadBalancerArn, 80, forward(tg.TargetGroupArn))
+	wantHealth(t, env.health(t, tg.TargetGroupArn), "initial", "Elb.RegistrationInProgress")
+	// The load balancer is active, the boot is not complete.
+	env.e.Clock().Advance(3 * time.Minute)
+	wantHealth(t, env.health(t, tg.TargetGroupArn), "initial", "Elb.InitialHealthChecking")
+	var done time.Time
+	env.e.WithLock(func() {
+		v, _ := PeerOf[Network](env.e, "ec2", testRegion).InstanceInfo(id, env.e.Now().Add(time.Hour))
+		done = v.BootCompleteAt
+	})
+	if done.IsZero() {
+		t.Fatal("the boot never completes")
+	}
+	// Healthy after HealthyThreshold × Interval (5 × 30 s) past the boot.
+	env.e.Clock().Advance(done.Sub(env.e.Now()) + 149*time.Second)
+	wantHealth(t, env.health(t, tg.TargetGroupArn), "initial", "Elb.InitialHealthChecking")
+	env.e.Clock().Advance(2 * time.Second)
+	wantHealth(t, env.health(t, tg.TargetGroupArn), "healthy", "")
+	calls := env.e.Calls()
+	if n := calls[len(calls)-1].Notes["health"]; n != id+"=healthy" {
+		t.Fatalf("note %q", n)
+	}
+	// Forced failures.
+	env.e.SetKnob("elbv2.target_health", "unhealthy")
+	h = env.health(t, tg.TargetGroupArn)
+	wantHealth(t, h, "unhealthy", "Target.ResponseCodeMismatch")
+	if !strings.Contains(aws.ToString(h[0].TargetHealth.Description), "[502]") {
+		t.Fatalf("description %q", aws.ToString(h[0].TargetHealth.Description))
+	}
+	env.e.SetKnob("elbv2.target_health", "")
+
+	// Deregistration drains for the delay, then the target is gone.
+	_, err := env.elb.ModifyTargetGroupAttributes(ctx(t), &elbv2.ModifyTargetGroupAttributesInput{TargetGroupArn: tg.TargetGroupArn,
+		Attributes: []elbtypes.TargetGroupAttribute{{Key: aws.String("deregistration_delay.timeout_seconds"), Value: aws.String("30")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.elb.DeregisterTargets(ctx(t), &elbv2.DeregisterTargetsInput{TargetGroupArn: tg.TargetGroupArn, Targets: []elbtypes.TargetDescription{{Id: aws.String(id)}}}); err != nil {
+		t.Fatal(err)
+	}
+	wantHealth(t, env.health(t, tg.TargetGroupArn), "draining", "Target.DeregistrationInProgress")
+	env.e.Clock().Advance(31 * time.Second)
+	if h := env.health(t, tg.TargetGroupArn); len(h) != 0 {
+		t.Fatalf("still listed after draining: %+v", h)
+	}
+	wantHealth(t, env.health(t, tg.TargetGroupArn, id), "unused", "Target.NotRegistered")
+
+	// A stopped instance is unused, with Target.InvalidState.
+	if err := reg(id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.ec2.StopInstances(ctx(t), &ec2.StopInstancesInput{InstanceIds: []string{id}}); err != nil {
+		t.Fatal(err)
+	}
+	env.e.Clock().Advance(time.Minute)
+	h = env.health(t, tg.TargetGroupArn)
+	wantHealth(t, h, "unused", "Target.InvalidState")
+	if aws.ToString(h[0].TargetHealth.Description) != "Target is in the stopped state" {
+		t.Fatalf("description %q", aws.ToString(h[0].TargetHealth.Description))
+	}
+}
+
+func TestELBv2TargetHealthBootFailureAndNoManifest(t *testing.T) {
+	env := newELBEnv(t, Options{Knobs: map[string]string{"ec2.boot_failure": "services", "elbv2.provisioning_duration": "10s"}})
+	lb := env.createLB(t, "bootfail")
+	tg := env.createTG(t, "bootfail-tg")
+	env.createListener(t, lb.LoadBalancerArn, 80, forward(tg.TargetGroupArn))
+	failing := env.launch(t, env.net.subnetA, []string{env.sg}, true)
+	plain := env.launch(t, env.net.subnetB, []string{env.sg}, false)
+	env.e.Clock().Advance(20 * time.Second)
+	for _, id := range []string{failing, plain} {
+		if _, err := env.elb.RegisterTargets(ctx(t), &elbv2.RegisterTargetsInput{TargetGroupArn: tg.TargetGroupArn, Targets: []elbtypes.TargetDescription{{Id: aws.String(id)}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env.e.Clock().Advance(10 * time.Minute)
+	wantHealth(t, env.health(t, tg.TargetGroupArn, failing), "unhealthy", "Target.FailedHealthChecks")
+	// Without GeuseMaker user data there is no boot to wait for.
+	wantHealth(t, env.health(t, tg.TargetGroupArn, plain), "healthy", "")
+
+	// Instances of another VPC cannot be registered.
+	far := makeNet(t, env.ec2, "10.50.0.0/16")
+	farSG := env.group(t, far.vpc, "far")
+	other := env.launch(t, far.subnetA, []string{farSG}, false)
+	env.e.Clock().Advance(20 * time.Second)
+	_, err := env.elb.RegisterTargets(ctx(t), &elbv2.RegisterTargetsInput{TargetGroupArn: tg.TargetGroupArn, Targets: []elbtypes.TargetDescription{{Id: aws.String(other)}}})
+	wantCode(t, err, "InvalidTarget", "not in the target group VPC")
 }
