@@ -14,9 +14,15 @@ package awsemu
 //	cloudfront.deploy_duration  time from create/update to Deployed (default 15m; "never" stays InProgress)
 //	cloudfront.delete_duration  time a deleted distribution stays readable (default 0: gone at once)
 //
-// Call-log notes: Get*/List notes "status" and "enabled"; UpdateDistribution
+// Call-log notes: GetDistribution and GetDistributionConfig note "status"
+// and "enabled"; UpdateDistribution
 // and DeleteDistribution note "if_match" and "etag_current" ("true"/"false");
-// create notes "origin" (the first origin's domain name).
+// the creates note "origin" (the first origin's domain name).
+//
+// CallerReference: CloudFront refuses any reuse of a live distribution's
+// caller reference with DistributionAlreadyExists (409), whatever the config
+// (the documented "same config returns the original response" is not what
+// the service does), and the message names the distribution that has it.
 
 import (
 	"net/http"

@@ -23,8 +23,13 @@ package awsemu
 //	elbv2.eni_linger             how long a deleted load balancer's interfaces stay (default 90s)
 //	elbv2.target_health          "unhealthy": every target in use fails its health checks (Target.ResponseCodeMismatch)
 //
+// Call-log notes: DescribeLoadBalancers notes "state" (of the first load
+// balancer returned), DeleteLoadBalancer and DeleteTargetGroup note "found",
+// DescribeTargetHealth notes "health" ("i-…=healthy,…").
+//
 // Not emulated: Network and Gateway Load Balancers, ip/lambda/alb targets,
-// authenticate-* actions, mutual TLS, trust stores, SetSubnets.
+// authenticate-* actions, mutual TLS, trust stores, SetSubnets, and the VPC's
+// default security group for an ALB created without security groups.
 
 import (
 	"regexp"
