@@ -27,7 +27,10 @@ func init() {
 		"DeleteVpc":                     {Version: "2016-11-15"},
 		"DescribeAvailabilityZones":     {Version: "2016-11-15"},
 		"DescribeImages":                {Version: "2016-11-15"},
+		"DescribeInstanceAttribute":     {Version: "2016-11-15"},
+		"DescribeInstanceStatus":        {Version: "2016-11-15"},
 		"DescribeInstanceTypes":         {Version: "2016-11-15"},
+		"DescribeInstances":             {Version: "2016-11-15"},
 		"DescribeInternetGateways":      {Version: "2016-11-15"},
 		"DescribeKeyPairs":              {Version: "2016-11-15"},
 		"DescribeManagedPrefixLists":    {Version: "2016-11-15"},
@@ -37,16 +40,23 @@ func init() {
 		"DescribeSecurityGroups":        {Version: "2016-11-15"},
 		"DescribeSubnets":               {Version: "2016-11-15"},
 		"DescribeTags":                  {Version: "2016-11-15"},
+		"DescribeVolumes":               {Version: "2016-11-15"},
 		"DescribeVpcAttribute":          {Version: "2016-11-15"},
 		"DescribeVpcs":                  {Version: "2016-11-15"},
 		"DetachInternetGateway":         {Version: "2016-11-15"},
 		"DisassociateRouteTable":        {Version: "2016-11-15"},
+		"GetConsoleOutput":              {Version: "2016-11-15"},
 		"GetManagedPrefixListEntries":   {Version: "2016-11-15"},
 		"ImportKeyPair":                 {Version: "2016-11-15"},
+		"ModifyInstanceAttribute":       {Version: "2016-11-15"},
 		"ModifySubnetAttribute":         {Version: "2016-11-15"},
 		"ModifyVpcAttribute":            {Version: "2016-11-15"},
 		"RevokeSecurityGroupEgress":     {Version: "2016-11-15"},
 		"RevokeSecurityGroupIngress":    {Version: "2016-11-15"},
+		"RunInstances":                  {Version: "2016-11-15"},
+		"StartInstances":                {Version: "2016-11-15"},
+		"StopInstances":                 {Version: "2016-11-15"},
+		"TerminateInstances":            {Version: "2016-11-15"},
 	}, map[string]map[string]wireField{
 		"github.com/aws/aws-sdk-go-v2/service/ec2.AuthorizeSecurityGroupEgressInput": {
 			"TagSpecifications": {In: "TagSpecification"},
@@ -110,12 +120,32 @@ func init() {
 		"github.com/aws/aws-sdk-go-v2/service/ec2.DescribeImagesOutput": {
 			"Images": {Out: "imagesSet"},
 		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2.DescribeInstanceAttributeOutput": {
+			"BlockDeviceMappings": {Out: "blockDeviceMapping"},
+			"Groups":              {Out: "groupSet"},
+			"KernelId":            {Out: "kernel"},
+			"RamdiskId":           {Out: "ramdisk"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2.DescribeInstanceStatusInput": {
+			"Filters":     {In: "Filter"},
+			"InstanceIds": {In: "InstanceId"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2.DescribeInstanceStatusOutput": {
+			"InstanceStatuses": {Out: "instanceStatusSet"},
+		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2.DescribeInstanceTypesInput": {
 			"Filters":       {In: "Filter"},
 			"InstanceTypes": {In: "InstanceType"},
 		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2.DescribeInstanceTypesOutput": {
 			"InstanceTypes": {Out: "instanceTypeSet"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2.DescribeInstancesInput": {
+			"Filters":     {In: "Filter"},
+			"InstanceIds": {In: "InstanceId"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2.DescribeInstancesOutput": {
+			"Reservations": {Out: "reservationSet"},
 		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2.DescribeInternetGatewaysInput": {
 			"Filters":            {In: "Filter"},
@@ -181,6 +211,13 @@ func init() {
 		"github.com/aws/aws-sdk-go-v2/service/ec2.DescribeTagsOutput": {
 			"Tags": {Out: "tagSet"},
 		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2.DescribeVolumesInput": {
+			"Filters":   {In: "Filter"},
+			"VolumeIds": {In: "VolumeId"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2.DescribeVolumesOutput": {
+			"Volumes": {Out: "volumeSet"},
+		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2.DescribeVpcsInput": {
 			"Filters": {In: "Filter"},
 			"VpcIds":  {In: "VpcId"},
@@ -197,6 +234,10 @@ func init() {
 		"github.com/aws/aws-sdk-go-v2/service/ec2.ImportKeyPairOutput": {
 			"Tags": {Out: "tagSet"},
 		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2.ModifyInstanceAttributeInput": {
+			"BlockDeviceMappings": {In: "BlockDeviceMapping"},
+			"Groups":              {In: "GroupId"},
+		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2.RevokeSecurityGroupEgressInput": {
 			"SecurityGroupRuleIds": {In: "SecurityGroupRuleId"},
 		},
@@ -210,6 +251,39 @@ func init() {
 		"github.com/aws/aws-sdk-go-v2/service/ec2.RevokeSecurityGroupIngressOutput": {
 			"RevokedSecurityGroupRules": {Out: "revokedSecurityGroupRuleSet"},
 			"UnknownIpPermissions":      {Out: "unknownIpPermissionSet"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2.RunInstancesInput": {
+			"BlockDeviceMappings":          {In: "BlockDeviceMapping"},
+			"ElasticInferenceAccelerators": {In: "ElasticInferenceAccelerator"},
+			"Ipv6Addresses":                {In: "Ipv6Address"},
+			"LicenseSpecifications":        {In: "LicenseSpecification"},
+			"NetworkInterfaces":            {In: "NetworkInterface"},
+			"SecondaryInterfaces":          {In: "SecondaryInterface"},
+			"SecurityGroupIds":             {In: "SecurityGroupId"},
+			"SecurityGroups":               {In: "SecurityGroup"},
+			"TagSpecifications":            {In: "TagSpecification"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2.RunInstancesOutput": {
+			"Groups":    {Out: "groupSet"},
+			"Instances": {Out: "instancesSet"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2.StartInstancesInput": {
+			"InstanceIds": {In: "InstanceId"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2.StartInstancesOutput": {
+			"StartingInstances": {Out: "instancesSet"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2.StopInstancesInput": {
+			"InstanceIds": {In: "InstanceId"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2.StopInstancesOutput": {
+			"StoppingInstances": {Out: "instancesSet"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2.TerminateInstancesInput": {
+			"InstanceIds": {In: "InstanceId"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2.TerminateInstancesOutput": {
+			"TerminatingInstances": {Out: "instancesSet"},
 		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2/types.AvailabilityZone": {
 			"Geography":    {Out: "geographySet"},
@@ -241,6 +315,41 @@ func init() {
 		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2/types.InferenceAcceleratorInfo": {
 			"Accelerators": {Item: "member"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2/types.Instance": {
+			"BlockDeviceMappings":                     {Out: "blockDeviceMapping"},
+			"ElasticGpuAssociations":                  {Out: "elasticGpuAssociationSet"},
+			"ElasticInferenceAcceleratorAssociations": {Out: "elasticInferenceAcceleratorAssociationSet"},
+			"Licenses":              {Out: "licenseSet"},
+			"NetworkInterfaces":     {Out: "networkInterfaceSet"},
+			"PublicDnsName":         {Out: "dnsName"},
+			"PublicIpAddress":       {Out: "ipAddress"},
+			"SecondaryInterfaces":   {Out: "secondaryInterfaceSet"},
+			"SecurityGroups":        {Out: "groupSet"},
+			"State":                 {Out: "instanceState"},
+			"StateTransitionReason": {Out: "reason"},
+			"Tags":                  {Out: "tagSet"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2/types.InstanceNetworkInterface": {
+			"Groups":             {Out: "groupSet"},
+			"Ipv4Prefixes":       {Out: "ipv4PrefixSet"},
+			"Ipv6Addresses":      {Out: "ipv6AddressesSet"},
+			"Ipv6Prefixes":       {Out: "ipv6PrefixSet"},
+			"PrivateIpAddresses": {Out: "privateIpAddressesSet"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2/types.InstanceNetworkInterfaceSpecification": {
+			"Groups":       {In: "SecurityGroupId"},
+			"Ipv4Prefixes": {In: "Ipv4Prefix"},
+			"Ipv6Prefixes": {In: "Ipv6Prefix"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2/types.InstanceSecondaryInterface": {
+			"PrivateIpAddresses": {Out: "privateIpAddressSet"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2/types.InstanceSecondaryInterfaceSpecificationRequest": {
+			"PrivateIpAddresses": {In: "PrivateIpAddress"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2/types.InstanceStatus": {
+			"Events": {Out: "eventsSet"},
 		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2/types.InstanceTypeSpecification": {
 			"SupportedInstanceTypes":   {Out: "supportedInstanceTypeSet"},
@@ -274,6 +383,10 @@ func init() {
 			"ProductCodeId":   {Out: "productCode"},
 			"ProductCodeType": {Out: "type"},
 		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2/types.Reservation": {
+			"Groups":    {Out: "groupSet"},
+			"Instances": {Out: "instancesSet"},
+		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2/types.RouteTable": {
 			"Associations":    {Out: "associationSet"},
 			"PropagatingVgws": {Out: "propagatingVgwSet"},
@@ -292,6 +405,14 @@ func init() {
 		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2/types.TagSpecification": {
 			"Tags": {In: "Tag"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2/types.Volume": {
+			"Attachments": {Out: "attachmentSet"},
+			"State":       {Out: "status"},
+			"Tags":        {Out: "tagSet"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2/types.VolumeAttachment": {
+			"State": {Out: "status"},
 		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2/types.Vpc": {
 			"Tags": {Out: "tagSet"},
