@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
 	"testing"
 	"time"
 
@@ -36,8 +37,8 @@ func sdkConfigWith(e *Emulator, region string, creds aws.CredentialsProvider) aw
 	return aws.Config{
 		Region:       region,
 		Credentials:  creds,
-		BaseEndpoint: aws.String(e.URL()),
-		Retryer:      func() aws.Retryer { return retry.AddWithMaxAttempts(retry.NewStandard(), 1) },
+		BaseEndpoint: aws.String(e.URL()), HTTPClient: conns.NewHTTPClient(),
+		Retryer: func() aws.Retryer { return retry.AddWithMaxAttempts(retry.NewStandard(), 1) },
 	}
 }
 

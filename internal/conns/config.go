@@ -109,6 +109,7 @@ func (c *Config) Build(ctx context.Context) (*AWSClient, error) {
 	}
 
 	opts := []func(*config.LoadOptions) error{
+		config.WithHTTPClient(NewHTTPClient()),
 		config.WithRetryer(c.retryer),
 		config.WithAPIOptions([]func(*middleware.Stack) error{addLogging}),
 	}
@@ -241,7 +242,7 @@ func (c *Config) anonymousSTS(region string) *sts.Client {
 	if region == "" {
 		region = "us-east-1"
 	}
-	o := sts.Options{Region: region, Retryer: c.retryer(), Credentials: aws.AnonymousCredentials{}, APIOptions: []func(*middleware.Stack) error{addLogging}}
+	o := sts.Options{Region: region, Retryer: c.retryer(), Credentials: aws.AnonymousCredentials{}, HTTPClient: NewHTTPClient(), APIOptions: []func(*middleware.Stack) error{addLogging}}
 	if ep := c.Endpoints["sts"]; ep != "" {
 		o.BaseEndpoint = aws.String(ep)
 	}

@@ -2,6 +2,7 @@ package acm_test
 
 import (
 	"context"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
 	"testing"
 	"time"
 
@@ -26,7 +27,7 @@ func setup(t *testing.T) (*awsemu.Emulator, *acm.Client, context.Context) {
 	conn := acm.NewFromConfig(aws.Config{
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider(awsemu.DefaultAccessKey, awsemu.DefaultSecretKey, ""),
-		BaseEndpoint: aws.String(emu.URL()),
+		BaseEndpoint: aws.String(emu.URL()), HTTPClient: conns.NewHTTPClient(),
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)

@@ -3,6 +3,7 @@ package cloudfront
 import (
 	"context"
 	"errors"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +28,7 @@ func setup(t *testing.T, knobs map[string]string) (*awsemu.Emulator, *cloudfront
 	conn := cloudfront.NewFromConfig(aws.Config{
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider(awsemu.DefaultAccessKey, awsemu.DefaultSecretKey, ""),
-		BaseEndpoint: aws.String(emu.URL()),
+		BaseEndpoint: aws.String(emu.URL()), HTTPClient: conns.NewHTTPClient(),
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)

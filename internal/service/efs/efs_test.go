@@ -2,6 +2,7 @@ package efs_test
 
 import (
 	"context"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
 	"sync"
 	"testing"
 	"time"
@@ -38,7 +39,7 @@ func setup(t *testing.T, knobs map[string]string) *env {
 	cfg := aws.Config{
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider(awsemu.DefaultAccessKey, awsemu.DefaultSecretKey, ""),
-		BaseEndpoint: aws.String(emu.URL()),
+		BaseEndpoint: aws.String(emu.URL()), HTTPClient: conns.NewHTTPClient(),
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
 	"strings"
 	"testing"
 	"time"
@@ -40,7 +41,7 @@ func setup(t *testing.T, knobs map[string]string) *env {
 	cfg := aws.Config{
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider(awsemu.DefaultAccessKey, awsemu.DefaultSecretKey, ""),
-		BaseEndpoint: aws.String(emu.URL()),
+		BaseEndpoint: aws.String(emu.URL()), HTTPClient: conns.NewHTTPClient(),
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)

@@ -2,6 +2,7 @@ package ssm_test
 
 import (
 	"context"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
 	"testing"
 	"time"
 
@@ -26,7 +27,7 @@ func setup(t *testing.T) (*awsemu.Emulator, *ssm.Client, context.Context) {
 	conn := ssm.NewFromConfig(aws.Config{
 		Region:       "eu-west-1",
 		Credentials:  credentials.NewStaticCredentialsProvider(awsemu.DefaultAccessKey, awsemu.DefaultSecretKey, ""),
-		BaseEndpoint: aws.String(emu.URL()),
+		BaseEndpoint: aws.String(emu.URL()), HTTPClient: conns.NewHTTPClient(),
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)

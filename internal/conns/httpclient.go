@@ -1,0 +1,41 @@
+package conns
+
+import (
+	"io"
+	"net/http"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+)
+
+// NewHTTPClient returns the SDK's HTTP client with request bodies that do
+// not expose io.WriterTo.
+//
+// smithy-go closes a request's body as soon as the response headers arrive,
+// and its closed body answers WriteTo with io.EOF as an error. net/http's
+// transport reads the body once more after sending it (to detect extra
+// bytes) and, when that read goes through WriteTo and fails, closes the
+// connection while the response body is still being read: "use of closed
+// network connection". A fast server (an emulator on loopback, an endpoint in
+// the same VPC) answers quickly enough to lose that race, and a retried,
+// non-idempotent create could then run twice. Hiding WriterTo makes the
+// transport use Read, which the closed body answers with a clean io.EOF.
+func NewHTTPClient() aws.HTTPClient {
+	return bodySafeClient{inner: awshttp.NewBuildableClient()}
+}
+
+type bodySafeClient struct {
+	inner aws.HTTPClient
+}
+
+func (c bodySafeClient) Do(r *http.Request) (*http.Response, error) {
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = readOnlyBody{r.Body}
+	}
+	return c.inner.Do(r)
+}
+
+// readOnlyBody is an io.ReadCloser and nothing more.
+type readOnlyBody struct {
+	io.ReadCloser
+}
