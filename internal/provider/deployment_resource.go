@@ -1,0 +1,239 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment"
+)
+
+var (
+	_ resource.ResourceWithConfigure      = (*deploymentResource)(nil)
+	_ resource.ResourceWithImportState    = (*deploymentResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*deploymentResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*deploymentResource)(nil)
+)
+
+// privateStateKey holds the deployment's full record (every id, the
+// idempotency nonce, the origin secret) in Terraform's private state; the
+// public attributes are a view of it.
+const privateStateKey = "deployment"
+
+type deploymentResource struct {
+	client *conns.AWSClient
+}
+
+func newDeploymentResource() resource.Resource { return &deploymentResource{} }
+
+func (r *deploymentResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_deployment"
+}
+
+func (r *deploymentResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = deploymentSchema(ctx)
+}
+
+func (r *deploymentResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *deploymentResource) clients() *deployment.Clients {
+	c := r.client
+	return &deployment.Clients{
+		EC2: c.EC2(), EFS: c.EFS(), ELBV2: c.ELBV2(), CloudFront: c.CloudFront(), IAM: c.IAM(), SSM: c.SSM(),
+		ACM: c.ACM, Region: c.Region, AccountID: c.AccountID, Partition: c.Partition(),
+	}
+}
+
+// defaultTimeout is 90 minutes when CloudFront is involved, 45 otherwise.
+func defaultTimeout(tier int) time.Duration {
+	if tier == deployment.TierGPU {
+		return 90 * time.Minute
+	}
+	return 45 * time.Minute
+}
+
+type privateGetter interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+}
+
+type privateSetter interface {
+	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+}
+
+func loadRecord(ctx context.Context, p privateGetter, diags *diag.Diagnostics) *deployment.State {
+	raw, d := p.GetKey(ctx, privateStateKey)
+	diags.Append(d...)
+	if len(raw) == 0 {
+		return nil
+	}
+	var st deployment.State
+	if err := json.Unmarshal(raw, &st); err != nil {
+		diags.AddWarning("Unreadable deployment record", "The provider's private record of this deployment could not be read and will be rebuilt from AWS: "+err.Error())
+		return nil
+	}
+	return &st
+}
+
+func saveRecord(ctx context.Context, p privateSetter, st *deployment.State, diags *diag.Diagnostics) {
+	raw, err := json.Marshal(st)
+	if err != nil {
+		diags.AddError("Saving the deployment record", err.Error())
+		return
+	}
+	diags.Append(p.SetKey(ctx, privateStateKey, raw)...)
+}
+
+func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan, config deploymentModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	spec := plan.toSpec(ctx, r.client.Region, r.client.DefaultTags, !config.VPCID.IsNull(), &resp.Diagnostics)
+	timeout, d := plan.Timeouts.Create(ctx, defaultTimeout(spec.Tier))
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx = tflog.SetField(ctx, "geusemaker.deployment", spec.Name)
+	opCtx, cancel := context.WithTimeout(r.client.WaitContext(ctx), timeout)
+	defer cancel()
+	st, err := deployment.Create(opCtx, r.clients(), spec)
+	if err != nil {
+		addDeploymentError(&resp.Diagnostics, "Creating", spec.Name, err)
+		if st != nil && !st.Empty() {
+			// Keep what is left: Terraform taints the resource, and destroy
+			// or the next apply finishes the job.
+			plan.setObserved(spec, st)
+			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+			saveRecord(ctx, resp.Private, st, &resp.Diagnostics)
+		}
+		return
+	}
+	plan.setObserved(spec, st)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	saveRecord(ctx, resp.Private, st, &resp.Diagnostics)
+}
+
+// record returns the deployment's record from private state, or rebuilds it
+// from AWS (states written by an older version, or pushed by hand).
+func (r *deploymentResource) record(ctx context.Context, p privateGetter, m *deploymentModel, diags *diag.Diagnostics) *deployment.State {
+	if st := loadRecord(ctx, p, diags); st != nil {
+		return st
+	}
+	_, st, err := deployment.Discover(ctx, r.clients(), m.Name.ValueString())
+	if err != nil {
+		addDeploymentError(diags, "Reading", m.Name.ValueString(), err)
+		return nil
+	}
+	return st
+}
+
+func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state deploymentModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	prior := r.record(ctx, req.Private, &state, &resp.Diagnostics)
+	if prior == nil {
+		return
+	}
+	spec := state.toSpec(ctx, r.client.Region, r.client.DefaultTags, !prior.OwnedNetwork, &resp.Diagnostics)
+	st, err := deployment.Refresh(ctx, r.clients(), spec, prior)
+	if err != nil {
+		addDeploymentError(&resp.Diagnostics, "Reading", spec.Name, err)
+		return
+	}
+	if st.Empty() {
+		resp.Diagnostics.AddWarning("GeuseMaker deployment gone",
+			"Every AWS object of deployment "+spec.Name+" was deleted outside Terraform; it is removed from the state and the next apply creates it again.")
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	state.setObserved(spec, st)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	saveRecord(ctx, resp.Private, st, &resp.Diagnostics)
+}
+
+func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state, config deploymentModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	prior := r.record(ctx, req.Private, &state, &resp.Diagnostics)
+	if prior == nil {
+		return
+	}
+	spec := plan.toSpec(ctx, r.client.Region, r.client.DefaultTags, !config.VPCID.IsNull(), &resp.Diagnostics)
+	var priorTags map[string]string
+	resp.Diagnostics.Append(state.TagsAll.ElementsAs(ctx, &priorTags, false)...)
+	timeout, d := plan.Timeouts.Update(ctx, defaultTimeout(spec.Tier))
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx = tflog.SetField(ctx, "geusemaker.deployment", spec.Name)
+	opCtx, cancel := context.WithTimeout(r.client.WaitContext(ctx), timeout)
+	defer cancel()
+	st, err := deployment.Update(opCtx, r.clients(), spec, prior, priorTags)
+	if err != nil {
+		addDeploymentError(&resp.Diagnostics, "Updating", spec.Name, err)
+	}
+	plan.setObserved(spec, st)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	saveRecord(ctx, resp.Private, st, &resp.Diagnostics)
+}
+
+func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state deploymentModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	prior := r.record(ctx, req.Private, &state, &resp.Diagnostics)
+	if prior == nil {
+		return
+	}
+	spec := state.toSpec(ctx, r.client.Region, r.client.DefaultTags, !prior.OwnedNetwork, &resp.Diagnostics)
+	timeout, d := state.Timeouts.Delete(ctx, 90*time.Minute)
+	resp.Diagnostics.Append(d...)
+	ctx = tflog.SetField(ctx, "geusemaker.deployment", spec.Name)
+	opCtx, cancel := context.WithTimeout(r.client.WaitContext(ctx), timeout)
+	defer cancel()
+	left, retained, err := deployment.Delete(opCtx, r.clients(), spec, prior)
+	if err != nil {
+		addDeploymentError(&resp.Diagnostics, "Destroying", spec.Name, err)
+		if left != nil {
+			// Terraform keeps the resource; the next destroy resumes from
+			// what is left.
+			state.setObserved(spec, left)
+			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+			saveRecord(ctx, resp.Private, left, &resp.Diagnostics)
+		}
+		return
+	}
+	if len(retained) > 0 {
+		addRetainedWarning(&resp.Diagnostics, spec.Name, retained)
+	}
+}
+
+// clearComputedLists avoids nulls where lists are expected.
+func emptyIfNull(l types.List) types.List {
+	if l.IsNull() {
+		return stringListValue(nil)
+	}
+	return l
+}

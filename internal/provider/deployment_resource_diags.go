@@ -1,0 +1,91 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment"
+)
+
+var indexedPath = regexp.MustCompile(`^([a-z_]+)\[(\d+)\]$`)
+
+// fieldPath turns "load_balancer.certificate_arn" or "subnet_ids[1]" into an
+// attribute path.
+func fieldPath(p string) path.Path {
+	parts := strings.Split(p, ".")
+	var out path.Path
+	for i, part := range parts {
+		name, idx := part, -1
+		if m := indexedPath.FindStringSubmatch(part); m != nil {
+			name = m[1]
+			idx, _ = strconv.Atoi(m[2])
+		}
+		if i == 0 {
+			out = path.Root(name)
+		} else {
+			out = out.AtName(name)
+		}
+		if idx >= 0 {
+			out = out.AtListIndex(idx)
+		}
+	}
+	return out
+}
+
+// addDeploymentError reports a failed operation: the step, the AWS error code
+// and message, what to do, the console tail of a failed boot, and whether
+// everything was rolled back or what is left.
+func addDeploymentError(diags *diag.Diagnostics, action, name string, err error) {
+	var fe *deployment.FieldError
+	if errors.As(err, &fe) {
+		diags.AddAttributeError(fieldPath(fe.Path), fe.Summary, fe.Detail)
+		return
+	}
+	summary := fmt.Sprintf("%s GeuseMaker deployment (%s)", action, name)
+	var de *deployment.Error
+	if !errors.As(err, &de) {
+		diags.AddError(summary, err.Error())
+		return
+	}
+	if errors.As(de.Err, &fe) {
+		diags.AddAttributeError(fieldPath(fe.Path), fe.Summary, fe.Detail)
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Step %q failed", de.Step)
+	if de.Code != "" {
+		fmt.Fprintf(&b, " with AWS error %s", de.Code)
+	}
+	fmt.Fprintf(&b, ":\n%s\n", de.Message)
+	var be *deployment.BootError
+	var ge *deployment.GPUError
+	switch {
+	case errors.As(de.Err, &be):
+		fmt.Fprintf(&b, "\nWhat to do: the instance's boot script failed at step %q. Read the console tail below; connect with Session Manager (`aws ssm start-session --target %s`) and see /var/log/geusemaker-boot.log.\n", be.Step, be.InstanceID)
+		fmt.Fprintf(&b, "\nConsole output (last lines):\n%s\n", be.ConsoleTail)
+	case errors.As(de.Err, &ge):
+		fmt.Fprintf(&b, "\nWhat to do: the instance type's GPU did not pass validation. Check that instance_type has NVIDIA GPUs and that ami_id (if set) ships the NVIDIA driver, or leave ami_id unset to use the Deep Learning AMI.\n")
+		fmt.Fprintf(&b, "\nConsole output (last lines):\n%s\n", ge.ConsoleTail)
+	case de.Hint != "":
+		fmt.Fprintf(&b, "\nWhat to do: %s\n", de.Hint)
+	}
+	switch {
+	case de.RolledBack:
+		b.WriteString("\nRollback: every AWS object this apply created was deleted again; nothing is left behind.")
+	case len(de.Leftovers) > 0:
+		fmt.Fprintf(&b, "\nLeft in AWS and kept in the Terraform state (the resource is tainted; the next apply replaces it and `terraform destroy` removes it):\n  - %s", strings.Join(de.Leftovers, "\n  - "))
+	}
+	diags.AddError(summary, b.String())
+}
+
+func addRetainedWarning(diags *diag.Diagnostics, name string, retained []string) {
+	diags.AddWarning(fmt.Sprintf("GeuseMaker deployment (%s) left objects in AWS on purpose", name),
+		"As configured (retain_on_delete), these were kept and are no longer managed by Terraform:\n  - "+strings.Join(retained, "\n  - ")+
+			"\nDelete them in the AWS console or CLI when you no longer need them; they may incur charges.")
+}

@@ -1,0 +1,387 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/cost"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/userdata"
+)
+
+func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.client == nil {
+		return
+	}
+	var plan, config deploymentModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	var state *deploymentModel
+	if !req.State.Raw.IsNull() {
+		state = &deploymentModel{}
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	types := &typeCache{r: r}
+	r.planInstance(ctx, &plan, &config, state, types, resp)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plan.TagsAll = stringMapValue(mergedTags(ctx, r.client.DefaultTags, plan.Tags, &resp.Diagnostics))
+	planCost(ctx, &plan, &config, r.client.Region, &resp.Diagnostics)
+	r.checkWithAWS(ctx, &plan, &config, state, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if state == nil {
+		planCreate(&plan, &config)
+	} else {
+		planUpdate(&plan, &config, state)
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// typeCache looks each instance type up once per plan.
+type typeCache struct {
+	r    *deploymentResource
+	seen map[string]deployment.InstanceTypeInfo
+}
+
+func (c *typeCache) get(ctx context.Context, name string) (deployment.InstanceTypeInfo, error) {
+	if i, ok := c.seen[name]; ok {
+		return i, nil
+	}
+	i, err := deployment.LookupInstanceType(ctx, c.r.client.EC2(), name)
+	if err == nil {
+		if c.seen == nil {
+			c.seen = map[string]deployment.InstanceTypeInfo{}
+		}
+		c.seen[name] = i
+	}
+	return i, err
+}
+
+// planInstance settles instance_type, gpu and ollama_models, which default
+// from each other, and decides whether an instance type change must replace
+// the deployment (a different CPU architecture needs another AMI).
+func (r *deploymentResource) planInstance(ctx context.Context, plan, config, state *deploymentModel, types *typeCache, resp *resource.ModifyPlanResponse) {
+	if config.InstanceType.IsUnknown() || config.GPU.IsUnknown() {
+		return
+	}
+	gpuSet := !config.GPU.IsNull()
+	if config.InstanceType.IsNull() {
+		t := deployment.DefaultInstanceType
+		if gpuSet && config.GPU.ValueBool() {
+			t = deployment.DefaultGPUInstanceType
+		}
+		plan.InstanceType = typesString(t)
+	}
+	name := plan.InstanceType.ValueString()
+	info, err := types.get(ctx, name)
+	if err != nil {
+		if retry.NotFound(err) || strings.Contains(err.Error(), "InvalidInstanceType") {
+			resp.Diagnostics.AddAttributeError(path.Root("instance_type"), "Unknown instance type",
+				fmt.Sprintf("EC2 does not offer %q in %s: %v", name, r.client.Region, err))
+			return
+		}
+		resp.Diagnostics.AddError("Looking up the instance type", err.Error())
+		return
+	}
+	switch {
+	case !gpuSet:
+		plan.GPU = typesBool(info.HasGPU())
+	case config.GPU.ValueBool() && !info.HasGPU():
+		suggest := deployment.SuggestGPUTypes(ctx, r.client.EC2(), info.Arch)
+		resp.Diagnostics.AddAttributeError(path.Root("gpu"), "Instance type without GPUs",
+			fmt.Sprintf("gpu = true needs an instance type with NVIDIA GPUs, and EC2 lists none for %s. Suitable types in %s: %s.", name, r.client.Region, strings.Join(suggest, ", ")))
+		return
+	}
+	if config.OllamaModels.IsNull() {
+		plan.OllamaModels = stringListValue(userdata.DefaultModels(plan.GPU.ValueBool()))
+	}
+	if state != nil && state.InstanceType.ValueString() != "" && state.InstanceType.ValueString() != name {
+		old, err := types.get(ctx, state.InstanceType.ValueString())
+		if err == nil && old.Arch != info.Arch {
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("instance_type"))
+		}
+	}
+}
+
+// planCost fills the cost assumptions' defaults and the estimate, known at
+// plan time. An unknown price is a warning, never an error.
+func planCost(ctx context.Context, plan, config *deploymentModel, region string, diags *diag.Diagnostics) {
+	def := cost.DefaultAssumptions()
+	a := objectAs[costAssumptionsModel](ctx, config.CostAssumptions, diags)
+	if a.MonthlyRequests.IsNull() || a.MonthlyRequests.IsUnknown() {
+		a.MonthlyRequests = types.Int64Value(def.MonthlyRequests)
+	}
+	if a.MonthlyDataTransferGB.IsNull() || a.MonthlyDataTransferGB.IsUnknown() {
+		a.MonthlyDataTransferGB = types.Float64Value(def.MonthlyDataTransferGB)
+	}
+	if a.EFSStorageGB.IsNull() || a.EFSStorageGB.IsUnknown() {
+		a.EFSStorageGB = types.Float64Value(def.EFSStorageGB)
+	}
+	plan.CostAssumptions = mustObject(costAssumptionsAttrTypes, map[string]attr.Value{
+		"monthly_requests": a.MonthlyRequests, "monthly_data_transfer_gb": a.MonthlyDataTransferGB, "efs_storage_gb": a.EFSStorageGB,
+	})
+	if plan.InstanceType.IsUnknown() || plan.Tier.IsUnknown() || plan.CDN.IsUnknown() {
+		plan.EstimatedHourlyCost, plan.EstimatedMonthlyCost, plan.CostBreakdown = types.Float64Unknown(), types.Float64Unknown(), types.ObjectUnknown(costBreakdownType.AttrTypes)
+		return
+	}
+	cdn := objectAs[cdnModel](ctx, plan.CDN, diags)
+	b, warnings, ok := cost.Estimate(cost.Input{
+		Region: region, Tier: int(plan.Tier.ValueInt64()), InstanceType: plan.InstanceType.ValueString(),
+		RootVolumeGiB: int(plan.RootVolumeSize.ValueInt64()), PriceClass: cdn.PriceClass.ValueString(),
+		Assumptions: cost.Assumptions{MonthlyRequests: a.MonthlyRequests.ValueInt64(), MonthlyDataTransferGB: a.MonthlyDataTransferGB.ValueFloat64(), EFSStorageGB: a.EFSStorageGB.ValueFloat64()},
+	})
+	for _, w := range warnings {
+		diags.AddAttributeWarning(path.Root("estimated_monthly_cost"), "Cost estimate incomplete", w)
+	}
+	if !ok {
+		plan.EstimatedHourlyCost, plan.EstimatedMonthlyCost, plan.CostBreakdown = types.Float64Null(), types.Float64Null(), types.ObjectNull(costBreakdownType.AttrTypes)
+		return
+	}
+	plan.EstimatedHourlyCost, plan.EstimatedMonthlyCost = types.Float64Value(b.Hourly), types.Float64Value(b.Monthly)
+	plan.CostBreakdown = costBreakdownValue(b)
+}
+
+func costBreakdownValue(b cost.Breakdown) types.Object {
+	lines := map[string]cost.Line{
+		"compute": b.Compute, "root_volume": b.RootVolume, "efs": b.EFS, "load_balancer": b.LoadBalancer,
+		"cloudfront_requests": b.CloudFrontRequests, "cloudfront_transfer": b.CloudFrontTransfer, "data_transfer": b.DataTransfer,
+	}
+	vals := map[string]attr.Value{}
+	for name, l := range lines {
+		vals[name] = mustObject(costLineAttrTypes, map[string]attr.Value{
+			"hourly": types.Float64Value(l.Hourly), "monthly": types.Float64Value(l.Monthly), "detail": types.StringValue(l.Detail),
+		})
+	}
+	return mustObject(costBreakdownType.AttrTypes, vals)
+}
+
+// checkWithAWS runs the checks that need AWS, on what is new or changed:
+// the user's subnets, and the certificates of the load balancer and CloudFront.
+func (r *deploymentResource) checkWithAWS(ctx context.Context, plan, config, state *deploymentModel, diags *diag.Diagnostics) {
+	report := func(err error) {
+		var fe *deployment.FieldError
+		if errors.As(err, &fe) {
+			diags.AddAttributeError(fieldPath(fe.Path), fe.Summary, fe.Detail)
+		} else if err != nil {
+			diags.AddError("Checking the deployment's AWS resources", err.Error())
+		}
+	}
+	tier := plan.Tier.ValueInt64()
+	if !config.VPCID.IsNull() && !config.VPCID.IsUnknown() && !config.SubnetIDs.IsUnknown() &&
+		(state == nil || !state.VPCID.Equal(plan.VPCID) || !state.SubnetIDs.Equal(plan.SubnetIDs) || state.Tier.ValueInt64() != tier) {
+		_, err := deployment.CheckSubnets(ctx, r.client.EC2(), config.VPCID.ValueString(), listOf(ctx, config.SubnetIDs, diags), int(tier))
+		report(err)
+	}
+	lb := objectAs[loadBalancerModel](ctx, plan.LoadBalancer, diags)
+	if arn := lb.CertificateARN.ValueString(); tier >= 2 && arn != "" && !lb.CertificateARN.IsUnknown() {
+		if region := deployment.ARNRegion(arn); region != r.client.Region {
+			diags.AddAttributeError(fieldPath("load_balancer.certificate_arn"), "Certificate in another region",
+				fmt.Sprintf("The load balancer can only use an ACM certificate from its own region %s; %s is in %q.", r.client.Region, arn, region))
+			return
+		}
+		if state == nil || !state.LoadBalancer.Equal(plan.LoadBalancer) || state.Tier.ValueInt64() < 2 {
+			report(deployment.CheckCertificate(ctx, r.clients(), "load_balancer.certificate_arn", arn, r.client.Region, []string{lb.DomainName.ValueString()}))
+		}
+	}
+	cdn := objectAs[cdnModel](ctx, plan.CDN, diags)
+	if arn := cdn.CertificateARN.ValueString(); tier == 3 && arn != "" && !cdn.CertificateARN.IsUnknown() &&
+		(state == nil || !state.CDN.Equal(plan.CDN) || state.Tier.ValueInt64() < 3) {
+		report(deployment.CheckCertificate(ctx, r.clients(), "cdn.certificate_arn", arn, "us-east-1", listOf(ctx, cdn.Aliases, diags)))
+	}
+}
+
+func typesString(s string) types.String { return types.StringValue(s) }
+func typesBool(b bool) types.Bool       { return types.BoolValue(b) }
+
+var (
+	nullString = types.StringNull()
+	unknownStr = types.StringUnknown()
+)
+
+// planCreate fills the computed attributes a create can promise.
+func planCreate(plan, config *deploymentModel) {
+	plan.ID = plan.Name
+	plan.Status = typesString(deployment.StatusRunning)
+	owned := config.VPCID.IsNull()
+	if !owned {
+		plan.InternetGatewayID, plan.RouteTableID = nullString, nullString
+	}
+	tier := plan.Tier.ValueInt64()
+	if tier < 2 {
+		clearALB(plan)
+	}
+	if tier < 3 {
+		clearCDN(plan)
+	} else {
+		plan.CloudFrontHostedZoneID = typesString(deployment.CloudFrontHostedZoneID)
+		if cdnWaits(plan) {
+			plan.CloudFrontStatus = typesString("Deployed")
+		}
+		if !cdnRestricts(plan) {
+			plan.OriginVerifyHeaderValue = nullString
+		}
+	}
+	planGPU(plan, nil, true)
+}
+
+func clearALB(m *deploymentModel) {
+	m.ALBARN, m.ALBDNSName, m.ALBZoneID, m.TargetGroupARN, m.ALBSecurityGroupID = nullString, nullString, nullString, nullString, nullString
+	m.ListenerARNs = stringListValue(nil)
+}
+
+func clearCDN(m *deploymentModel) {
+	m.CloudFrontDistributionID, m.CloudFrontDomainName, m.CloudFrontStatus, m.CloudFrontARN = nullString, nullString, nullString, nullString
+	m.CloudFrontHostedZoneID, m.OriginVerifyHeaderValue = nullString, nullString
+}
+
+func cdnWaits(m *deploymentModel) bool {
+	v, ok := m.CDN.Attributes()["wait_for_deployment"].(types.Bool)
+	return !ok || v.IsUnknown() || v.ValueBool()
+}
+
+func cdnRestricts(m *deploymentModel) bool {
+	v, ok := m.CDN.Attributes()["restrict_origin"].(types.Bool)
+	return !ok || v.IsUnknown() || v.ValueBool()
+}
+
+// planGPU derives the GPU attributes; replaced says the instance (and so
+// what its boot reported) will be new.
+func planGPU(plan, state *deploymentModel, replaced bool) {
+	if plan.GPU.IsUnknown() {
+		plan.GPUEnabled, plan.GPUInstanceType, plan.GPUAMIID = types.BoolUnknown(), unknownStr, unknownStr
+		plan.GPUModel, plan.GPUCount, plan.GPUMemoryMiB, plan.GPUHealthStatus = unknownStr, types.Int64Unknown(), types.Int64Unknown(), unknownStr
+		return
+	}
+	plan.GPUEnabled = plan.GPU
+	if !plan.GPU.ValueBool() {
+		plan.GPUInstanceType, plan.GPUAMIID = nullString, nullString
+		plan.GPUModel, plan.GPUCount, plan.GPUMemoryMiB, plan.GPUHealthStatus = nullString, types.Int64Null(), types.Int64Null(), nullString
+		return
+	}
+	plan.GPUInstanceType, plan.GPUAMIID = plan.InstanceType, plan.AMIID
+	if replaced || state == nil {
+		plan.GPUModel, plan.GPUCount, plan.GPUMemoryMiB, plan.GPUHealthStatus = unknownStr, types.Int64Unknown(), types.Int64Unknown(), unknownStr
+		return
+	}
+	plan.GPUModel, plan.GPUCount, plan.GPUMemoryMiB, plan.GPUHealthStatus = state.GPUModel, state.GPUCount, state.GPUMemoryMiB, state.GPUHealthStatus
+}
+
+// planUpdate marks what an update will change, from the configuration
+// changes and from components the last refresh found missing (drift).
+func planUpdate(plan, config, state *deploymentModel) {
+	plan.ID = state.ID
+	owned := config.VPCID.IsNull()
+	tierFrom, tierTo := state.Tier.ValueInt64(), plan.Tier.ValueInt64()
+	lbChanged := !plan.LoadBalancer.Equal(state.LoadBalancer)
+	cdnChanged := !plan.CDN.Equal(state.CDN)
+
+	networkMissing := state.VPCID.IsNull() || len(state.SubnetIDs.Elements()) == 0 ||
+		(owned && (state.InternetGatewayID.IsNull() || state.RouteTableID.IsNull()))
+	sgMissing := state.SecurityGroupID.IsNull() || state.EFSSecurityGroupID.IsNull()
+	efsMissing := state.EFSID.IsNull()
+	mountsMissing := len(state.EFSMountTargetIDs.Elements()) < len(state.SubnetIDs.Elements()) || len(state.EFSMountTargetIDs.Elements()) == 0
+	iamMissing := state.IAMRoleName.IsNull() || state.IAMInstanceProfileName.IsNull()
+	replace := state.InstanceID.IsNull() || !plan.GPU.Equal(state.GPU) || !plan.Services.Equal(state.Services) ||
+		!plan.OllamaModels.Equal(state.OllamaModels) || efsMissing || networkMissing || mountsMissing
+	typeChanged := !plan.InstanceType.Equal(state.InstanceType)
+
+	if networkMissing && owned {
+		plan.VPCID, plan.SubnetIDs, plan.InternetGatewayID, plan.RouteTableID = unknownStr, types.ListUnknown(types.StringType), unknownStr, unknownStr
+	}
+	if !owned {
+		plan.InternetGatewayID, plan.RouteTableID = nullString, nullString
+	}
+	if sgMissing || networkMissing {
+		plan.SecurityGroupID, plan.EFSSecurityGroupID = unknownStr, unknownStr
+	}
+	if efsMissing {
+		plan.EFSID = unknownStr
+	}
+	if efsMissing || networkMissing || mountsMissing {
+		plan.EFSMountTargetIDs = types.ListUnknown(types.StringType)
+	}
+	if iamMissing {
+		plan.IAMRoleName, plan.IAMInstanceProfileName = unknownStr, unknownStr
+	}
+	if replace {
+		plan.InstanceID, plan.PrivateIP, plan.PublicIP, plan.AvailabilityZone = unknownStr, unknownStr, unknownStr, unknownStr
+		if config.AMIID.IsNull() {
+			plan.AMIID = unknownStr
+		}
+	}
+	if typeChanged {
+		plan.PublicIP = unknownStr
+	}
+	planGPU(plan, state, replace || typeChanged)
+
+	albNew := false
+	if tierTo >= 2 {
+		albNew = tierFrom < 2 || state.ALBARN.IsNull() || networkMissing
+		if albNew {
+			plan.ALBARN, plan.ALBDNSName, plan.ALBZoneID = unknownStr, unknownStr, unknownStr
+		}
+		if tierFrom < 2 || state.ALBSecurityGroupID.IsNull() || networkMissing {
+			plan.ALBSecurityGroupID = unknownStr
+		}
+		if tierFrom < 2 || state.TargetGroupARN.IsNull() || networkMissing {
+			plan.TargetGroupARN = unknownStr
+		}
+		if albNew || lbChanged || len(state.ListenerARNs.Elements()) == 0 || plan.TargetGroupARN.IsUnknown() {
+			plan.ListenerARNs = types.ListUnknown(types.StringType)
+		}
+	} else {
+		clearALB(plan)
+	}
+
+	cdnNew := false
+	if tierTo == 3 {
+		cdnNew = tierFrom < 3 || state.CloudFrontDistributionID.IsNull()
+		if cdnNew {
+			plan.CloudFrontDistributionID, plan.CloudFrontDomainName, plan.CloudFrontARN = unknownStr, unknownStr, unknownStr
+		}
+		plan.CloudFrontHostedZoneID = typesString(deployment.CloudFrontHostedZoneID)
+		switch {
+		case cdnNew || cdnChanged || albNew || lbChanged:
+			plan.CloudFrontStatus = unknownStr
+			if cdnWaits(plan) {
+				plan.CloudFrontStatus = typesString("Deployed")
+			}
+		default:
+			plan.CloudFrontStatus = state.CloudFrontStatus
+		}
+		switch {
+		case !cdnRestricts(plan):
+			plan.OriginVerifyHeaderValue = nullString
+		case state.OriginVerifyHeaderValue.IsNull():
+			plan.OriginVerifyHeaderValue = unknownStr
+		default:
+			plan.OriginVerifyHeaderValue = state.OriginVerifyHeaderValue
+		}
+	} else {
+		clearCDN(plan)
+	}
+
+	urlChanges := tierFrom != tierTo || !plan.Services.Equal(state.Services) ||
+		(tierTo == 1 && (replace || typeChanged)) || (tierTo == 2 && (albNew || lbChanged)) || (tierTo == 3 && (cdnNew || cdnChanged))
+	if urlChanges {
+		plan.URL, plan.ServiceURLs = unknownStr, types.MapUnknown(types.StringType)
+	} else {
+		plan.URL, plan.ServiceURLs = state.URL, state.ServiceURLs
+	}
+	plan.Status = typesString(deployment.StatusRunning)
+}

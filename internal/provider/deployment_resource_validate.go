@@ -1,0 +1,144 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/userdata"
+)
+
+// ValidateConfig checks the rules between attributes that need no AWS call;
+// unknown values are skipped (they are checked again at apply).
+func (r *deploymentResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m deploymentModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !m.Services.IsUnknown() && !m.Services.IsNull() {
+		if err := userdata.ValidateServices(listOf(ctx, m.Services, &resp.Diagnostics)); err != nil {
+			resp.Diagnostics.AddAttributeError(fieldPath("services"), "Invalid services", err.Error())
+		}
+	}
+	region := ""
+	if r.client != nil {
+		region = r.client.Region
+	}
+	withDefaults := m
+	applyConfigDefaults(ctx, &withDefaults)
+	spec := withDefaults.toSpec(ctx, region, nil, !m.VPCID.IsNull(), &resp.Diagnostics)
+	for _, fe := range spec.Validate() {
+		if !knownAt(ctx, req, fe.Path) {
+			continue
+		}
+		if region == "" && (fe.Path == "load_balancer.certificate_arn") {
+			continue
+		}
+		resp.Diagnostics.AddAttributeError(fieldPath(fe.Path), fe.Summary, fe.Detail)
+	}
+}
+
+// knownAt reports whether the configuration value at an attribute path (and
+// everything above it) is known: validation runs before unknown values are
+// resolved, and those are checked again at plan time.
+func knownAt(_ context.Context, req resource.ValidateConfigRequest, p string) bool {
+	tp := tftypes.NewAttributePath()
+	for _, part := range strings.Split(p, ".") {
+		name := part
+		if m := indexedPath.FindStringSubmatch(part); m != nil {
+			name = m[1]
+		}
+		tp = tp.WithAttributeName(name)
+	}
+	v, _, err := tftypes.WalkAttributePath(req.Config.Raw, tp)
+	if tv, ok := v.(tftypes.Value); ok {
+		return tv.IsFullyKnown()
+	}
+	return err == nil
+}
+
+// applyConfigDefaults fills the schema defaults into a configuration, so the
+// cross-attribute rules see what the plan will hold.
+func applyConfigDefaults(ctx context.Context, m *deploymentModel) {
+	var diags diag.Diagnostics
+	if m.Tier.IsNull() {
+		m.Tier = types.Int64Value(1)
+	}
+	if m.RootVolumeSize.IsNull() {
+		m.RootVolumeSize = types.Int64Value(deployment.DefaultRootVolumeGiB)
+	}
+	if m.VPCCIDR.IsNull() {
+		m.VPCCIDR = types.StringValue(deployment.DefaultVPCCIDR)
+	}
+	if m.AllowedCIDRBlocks.IsNull() {
+		m.AllowedCIDRBlocks = stringList("0.0.0.0/0")
+	}
+	m.LoadBalancer = fillObjectDefaults(ctx, m.LoadBalancer, defaultLoadBalancer(), &diags)
+	m.CDN = fillObjectDefaults(ctx, m.CDN, defaultCDN(), &diags)
+	m.EFS = fillObjectDefaults(ctx, m.EFS, defaultEFS(), &diags)
+}
+
+// fillObjectDefaults replaces a null object, or its null attributes, with the
+// defaults.
+func fillObjectDefaults(_ context.Context, o types.Object, defaults types.Object, _ *diag.Diagnostics) types.Object {
+	if o.IsNull() {
+		return defaults
+	}
+	if o.IsUnknown() {
+		return o
+	}
+	attrs := o.Attributes()
+	merged := map[string]attr.Value{}
+	for k, dv := range defaults.Attributes() {
+		if v, ok := attrs[k]; ok && !v.IsNull() {
+			merged[k] = v
+		} else {
+			merged[k] = dv
+		}
+	}
+	out, d := types.ObjectValue(defaults.AttributeTypes(context.Background()), merged)
+	if d.HasError() {
+		return o
+	}
+	return out
+}
+
+// nameValidator checks the deployment name against every AWS limit it
+// implies.
+type nameValidator struct{}
+
+func (nameValidator) Description(context.Context) string {
+	return fmt.Sprintf("2-%d lowercase letters, digits and hyphens, starting with a letter", deployment.MaxNameLength)
+}
+
+func (v nameValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (nameValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := deployment.ValidateName(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid deployment name", err.Error()+".")
+	}
+}
+
+// nonNegativeFloat rejects negative numbers.
+type nonNegativeFloat struct{}
+
+func (nonNegativeFloat) Description(context.Context) string               { return "must be zero or more" }
+func (v nonNegativeFloat) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (nonNegativeFloat) ValidateFloat64(_ context.Context, req validator.Float64Request, resp *validator.Float64Response) {
+	if !req.ConfigValue.IsNull() && !req.ConfigValue.IsUnknown() && req.ConfigValue.ValueFloat64() < 0 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Negative value", fmt.Sprintf("The value must be zero or more, got %g.", req.ConfigValue.ValueFloat64()))
+	}
+}
