@@ -25,6 +25,7 @@ package awsemu
 //	ec2.terminated_retention   terminated instances stay visible     (default 1h)
 //	ec2.boot_duration          boot script run time after running    (default 4m CPU, 6m GPU)
 //	ec2.console_delay          no console Output before this much running time (default 20s)
+//	ec2.status_checks          DescribeInstanceStatus reports initializing this long (default 2m)
 //	ec2.boot_failure           "<step>": the boot script fails at that step
 //	ec2.gpu_health             "failed": nvidia-smi reports an error on GPU 0
 //	ec2.insufficient_capacity  comma-separated instance types that RunInstances refuses

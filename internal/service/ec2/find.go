@@ -1,0 +1,306 @@
+package ec2
+
+import (
+	"context"
+	"errors"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
+)
+
+var errEmpty = errors.New("empty result")
+
+func filter(name string, values ...string) types.Filter {
+	return types.Filter{Name: aws.String(name), Values: values}
+}
+
+// FindVPCByID returns a VPC, or a retry.NotFoundError.
+func FindVPCByID(ctx context.Context, conn *ec2.Client, id string) (*types.Vpc, error) {
+	out, err := conn.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{VpcIds: []string{id}})
+	if errs.IsCode(err, ErrCodeInvalidVPCIDNotFound) {
+		return nil, notFound(err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(out.Vpcs) == 0 {
+		return nil, notFound(errEmpty)
+	}
+	return &out.Vpcs[0], nil
+}
+
+// FindSubnetByID returns a subnet, or a retry.NotFoundError.
+func FindSubnetByID(ctx context.Context, conn *ec2.Client, id string) (*types.Subnet, error) {
+	subnets, err := FindSubnetsByIDs(ctx, conn, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	return &subnets[0], nil
+}
+
+// FindSubnetsByIDs returns the subnets with the given ids; if any does not
+// exist it returns a retry.NotFoundError.
+func FindSubnetsByIDs(ctx context.Context, conn *ec2.Client, ids []string) ([]types.Subnet, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out, err := conn.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{SubnetIds: ids})
+	if errs.IsCode(err, ErrCodeInvalidSubnetIDNotFound) {
+		return nil, notFound(err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(out.Subnets) == 0 {
+		return nil, notFound(errEmpty)
+	}
+	return out.Subnets, nil
+}
+
+// FindSubnetsByVPCID lists every subnet of a VPC (all pages); none is an
+// empty slice, not an error.
+func FindSubnetsByVPCID(ctx context.Context, conn *ec2.Client, vpcID string) ([]types.Subnet, error) {
+	var out []types.Subnet
+	p := ec2.NewDescribeSubnetsPaginator(conn, &ec2.DescribeSubnetsInput{Filters: []types.Filter{filter("vpc-id", vpcID)}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Subnets...)
+	}
+	return out, nil
+}
+
+// FindSecurityGroupByID returns a security group, or a retry.NotFoundError.
+func FindSecurityGroupByID(ctx context.Context, conn *ec2.Client, id string) (*types.SecurityGroup, error) {
+	out, err := conn.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{id}})
+	if errs.IsCode(err, ErrCodeInvalidGroupNotFound) {
+		return nil, notFound(err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(out.SecurityGroups) == 0 {
+		return nil, notFound(errEmpty)
+	}
+	return &out.SecurityGroups[0], nil
+}
+
+// FindSecurityGroupByNameAndVPC finds a group by name in a VPC (names are
+// unique per VPC), or returns a retry.NotFoundError.
+func FindSecurityGroupByNameAndVPC(ctx context.Context, conn *ec2.Client, name, vpcID string) (*types.SecurityGroup, error) {
+	out, err := conn.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{filter("group-name", name), filter("vpc-id", vpcID)}})
+	if err != nil {
+		return nil, err
+	}
+	if len(out.SecurityGroups) == 0 {
+		return nil, notFound(errEmpty)
+	}
+	return &out.SecurityGroups[0], nil
+}
+
+// FindInternetGatewayByID returns an internet gateway, or a retry.NotFoundError.
+func FindInternetGatewayByID(ctx context.Context, conn *ec2.Client, id string) (*types.InternetGateway, error) {
+	out, err := conn.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{InternetGatewayIds: []string{id}})
+	if errs.IsCode(err, ErrCodeInvalidInternetGatewayIDNotFound) {
+		return nil, notFound(err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(out.InternetGateways) == 0 {
+		return nil, notFound(errEmpty)
+	}
+	return &out.InternetGateways[0], nil
+}
+
+// FindInternetGatewaysByVPCID lists the gateways attached to a VPC.
+func FindInternetGatewaysByVPCID(ctx context.Context, conn *ec2.Client, vpcID string) ([]types.InternetGateway, error) {
+	var out []types.InternetGateway
+	p := ec2.NewDescribeInternetGatewaysPaginator(conn, &ec2.DescribeInternetGatewaysInput{Filters: []types.Filter{filter("attachment.vpc-id", vpcID)}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.InternetGateways...)
+	}
+	return out, nil
+}
+
+// FindRouteTableByID returns a route table, or a retry.NotFoundError.
+func FindRouteTableByID(ctx context.Context, conn *ec2.Client, id string) (*types.RouteTable, error) {
+	out, err := conn.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{RouteTableIds: []string{id}})
+	if errs.IsCode(err, ErrCodeInvalidRouteTableIDNotFound) {
+		return nil, notFound(err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(out.RouteTables) == 0 {
+		return nil, notFound(errEmpty)
+	}
+	return &out.RouteTables[0], nil
+}
+
+// FindRouteTablesByVPCID lists every route table of a VPC, the main one included.
+func FindRouteTablesByVPCID(ctx context.Context, conn *ec2.Client, vpcID string) ([]types.RouteTable, error) {
+	var out []types.RouteTable
+	p := ec2.NewDescribeRouteTablesPaginator(conn, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("vpc-id", vpcID)}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.RouteTables...)
+	}
+	return out, nil
+}
+
+// findInstance returns an instance in any state, terminated included.
+func findInstance(ctx context.Context, conn *ec2.Client, id string) (*types.Instance, error) {
+	out, err := conn.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+	if errs.IsCode(err, ErrCodeInvalidInstanceIDNotFound) {
+		return nil, notFound(err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range out.Reservations {
+		for i := range r.Instances {
+			if aws.ToString(r.Instances[i].InstanceId) == id {
+				return &r.Instances[i], nil
+			}
+		}
+	}
+	return nil, notFound(errEmpty)
+}
+
+// FindInstanceByID returns an instance that is not terminated; a terminated
+// or unknown one is a retry.NotFoundError.
+func FindInstanceByID(ctx context.Context, conn *ec2.Client, id string) (*types.Instance, error) {
+	inst, err := findInstance(ctx, conn, id)
+	if err != nil {
+		return nil, err
+	}
+	if inst.State != nil && inst.State.Name == types.InstanceStateNameTerminated {
+		return nil, &retry.NotFoundError{Message: "EC2 instance " + id + " is terminated"}
+	}
+	return inst, nil
+}
+
+// FindInstancesByTag lists the instances carrying tag key=value that are not
+// shutting down or terminated (all pages).
+func FindInstancesByTag(ctx context.Context, conn *ec2.Client, key, value string) ([]types.Instance, error) {
+	var out []types.Instance
+	p := ec2.NewDescribeInstancesPaginator(conn, &ec2.DescribeInstancesInput{Filters: []types.Filter{
+		filter("tag:"+key, value), filter("instance-state-name", "pending", "running", "stopping", "stopped"),
+	}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range page.Reservations {
+			out = append(out, r.Instances...)
+		}
+	}
+	return out, nil
+}
+
+// FindTaggedResources lists every EC2 resource tagged key=value (DescribeTags,
+// all pages), e.g. to find what a deployment left behind.
+func FindTaggedResources(ctx context.Context, conn *ec2.Client, key, value string) ([]types.TagDescription, error) {
+	var out []types.TagDescription
+	p := ec2.NewDescribeTagsPaginator(conn, &ec2.DescribeTagsInput{Filters: []types.Filter{filter("key", key), filter("value", value)}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Tags...)
+	}
+	return out, nil
+}
+
+// FindInstanceTypes describes instance types by name. An unknown type fails
+// with EC2's InvalidInstanceType error.
+func FindInstanceTypes(ctx context.Context, conn *ec2.Client, names ...string) (map[string]types.InstanceTypeInfo, error) {
+	out := map[string]types.InstanceTypeInfo{}
+	if len(names) == 0 {
+		return out, nil
+	}
+	in := &ec2.DescribeInstanceTypesInput{}
+	for _, n := range names {
+		in.InstanceTypes = append(in.InstanceTypes, types.InstanceType(n))
+	}
+	p := ec2.NewDescribeInstanceTypesPaginator(conn, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range page.InstanceTypes {
+			out[string(it.InstanceType)] = it
+		}
+	}
+	return out, nil
+}
+
+// FindImageByID returns an image, or a retry.NotFoundError.
+func FindImageByID(ctx context.Context, conn *ec2.Client, id string) (*types.Image, error) {
+	out, err := conn.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{id}})
+	if errs.IsCode(err, ErrCodeInvalidAMIIDNotFound) {
+		return nil, notFound(err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(out.Images) == 0 || out.Images[0].State == types.ImageStateDeregistered {
+		return nil, notFound(errEmpty)
+	}
+	return &out.Images[0], nil
+}
+
+// FindManagedPrefixListByName finds a prefix list by name (for example
+// com.amazonaws.global.cloudfront.origin-facing), or a retry.NotFoundError.
+func FindManagedPrefixListByName(ctx context.Context, conn *ec2.Client, name string) (*types.ManagedPrefixList, error) {
+	out, err := conn.DescribeManagedPrefixLists(ctx, &ec2.DescribeManagedPrefixListsInput{Filters: []types.Filter{filter("prefix-list-name", name)}})
+	if err != nil {
+		return nil, err
+	}
+	if len(out.PrefixLists) == 0 {
+		return nil, notFound(errEmpty)
+	}
+	return &out.PrefixLists[0], nil
+}
+
+// FindNetworkInterfaces lists the network interfaces matching filters (all pages).
+func FindNetworkInterfaces(ctx context.Context, conn *ec2.Client, filters []types.Filter) ([]types.NetworkInterface, error) {
+	var out []types.NetworkInterface
+	p := ec2.NewDescribeNetworkInterfacesPaginator(conn, &ec2.DescribeNetworkInterfacesInput{Filters: filters})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.NetworkInterfaces...)
+	}
+	return out, nil
+}
+
+// FindAvailabilityZones lists the available availability zones of the region.
+func FindAvailabilityZones(ctx context.Context, conn *ec2.Client) ([]types.AvailabilityZone, error) {
+	out, err := conn.DescribeAvailabilityZones(ctx, &ec2.DescribeAvailabilityZonesInput{Filters: []types.Filter{
+		filter("state", "available"), filter("zone-type", "availability-zone"),
+	}})
+	if err != nil {
+		return nil, err
+	}
+	return out.AvailabilityZones, nil
+}
