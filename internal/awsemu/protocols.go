@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"sort"
 	"strings"
-	"time"
 )
 
 func parseForm(r *http.Request, body []byte) (url.Values, error) {
@@ -333,23 +332,7 @@ func hasBodyMembers(wp *wirePackage, v reflect.Value, skip map[string]string) bo
 	return false
 }
 
-// largeResponse is the body size beyond which a response may not fit in the
-// client's first read (net/http reads 4 KiB at a time).
-const largeResponse = 2048
-
-// largeResponseDelay holds back large responses for a moment. A Go client
-// writes a request body in two steps (the bytes, then a probe for extra
-// data); the SDK closes the request body as soon as the response arrives,
-// and if that happens between the two steps the probe fails, the transport
-// closes the connection, and the rest of the response body is lost ("use
-// of closed network connection"). Against AWS the network delay hides the
-// race; a local emulator answers fast enough to lose it now and then.
-const largeResponseDelay = 2 * time.Millisecond
-
 func writeBody(w http.ResponseWriter, contentType string, status int, body []byte) {
-	if len(body) > largeResponse {
-		time.Sleep(largeResponseDelay)
-	}
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
