@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/bootmarker"
@@ -257,8 +258,14 @@ func TestEC2RunInstancesValidation(t *testing.T) {
 }
 
 func TestEC2RunInstancesAndDescribe(t *testing.T) {
-	e := startEmu(t, Options{Speed: 1})
+	e := startEmu(t, Options{Speed: 1, Knobs: map[string]string{"iam.propagation": "0s"}})
 	c := ec2Client(e)
+	// RunInstances checks the profile with the IAM emulator, as EC2 does.
+	ic := iam.NewFromConfig(sdkConfig(e, "us-east-1"))
+	must[*iam.CreateRoleOutput](t)(ic.CreateRole(ctx(t), &iam.CreateRoleInput{RoleName: aws.String("demo-role"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)}))
+	must[*iam.CreateInstanceProfileOutput](t)(ic.CreateInstanceProfile(ctx(t), &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("demo-profile")}))
+	must[*iam.AddRoleToInstanceProfileOutput](t)(ic.AddRoleToInstanceProfile(ctx(t), &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("demo-profile"), RoleName: aws.String("demo-role")}))
 	env := makeComputeEnv(t, e, c)
 	must[*ec2.CreateKeyPairOutput](t)(c.CreateKeyPair(ctx(t), &ec2.CreateKeyPairInput{KeyName: aws.String("kp")}))
 	in := env.input("t3.medium")

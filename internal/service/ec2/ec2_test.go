@@ -1,6 +1,7 @@
 package ec2
 
 import (
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -34,7 +35,7 @@ func setup(t *testing.T) (*awsemu.Emulator, *ec2.Client, context.Context) {
 	conn := ec2.NewFromConfig(aws.Config{
 		Region:       region,
 		Credentials:  credentials.NewStaticCredentialsProvider(awsemu.DefaultAccessKey, awsemu.DefaultSecretKey, ""),
-		BaseEndpoint: aws.String(emu.URL()),
+		BaseEndpoint: aws.String(emu.URL()), HTTPClient: conns.NewHTTPClient(),
 		Retryer:      func() aws.Retryer { return awsretry.AddWithMaxAttempts(awsretry.NewStandard(), 1) },
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
