@@ -162,11 +162,11 @@ func (o *op) reconcileInstance(ctx context.Context, inst *ec2types.Instance, key
 	id := aws.ToString(inst.InstanceId)
 	if string(inst.InstanceType) != o.spec.InstanceType {
 		info(ctx, "changing instance type", map[string]any{"instance_id": id, "from": string(inst.InstanceType), "to": o.spec.InstanceType})
-		if err := tfec2.ChangeInstanceType(ctx, conn, id, o.spec.InstanceType, o.remaining(ctx)); err != nil {
+		if _, err := tfec2.ChangeInstanceType(ctx, conn, id, o.spec.InstanceType, o.remaining(ctx)); err != nil {
 			return err
 		}
 	} else if s := inst.State.Name; s == ec2types.InstanceStateNameStopped || s == ec2types.InstanceStateNameStopping {
-		if err := tfec2.StartInstance(ctx, conn, id, o.remaining(ctx)); err != nil {
+		if _, err := tfec2.StartInstance(ctx, conn, id, o.remaining(ctx)); err != nil {
 			return err
 		}
 	}

@@ -103,7 +103,7 @@ func (o *op) ensureMountTargets(ctx context.Context) error {
 		} else {
 			created, err := tfefs.CreateMountTarget(ctx, conn, &efs.CreateMountTargetInput{
 				FileSystemId: aws.String(st.EFSID), SubnetId: sn.SubnetId, SecurityGroups: []string{st.EFSSecurityGroupID},
-			})
+			}, az)
 			if err != nil {
 				return fmt.Errorf("creating EFS mount target in %s: %w", az, err)
 			}

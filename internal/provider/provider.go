@@ -139,7 +139,9 @@ func reportUnknown(resp *provider.ConfigureResponse, raw tftypes.Value) {
 }
 
 func (p *geusemakerProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{}
+	return []func() resource.Resource{
+		newDeploymentResource,
+	}
 }
 
 func (p *geusemakerProvider) DataSources(context.Context) []func() datasource.DataSource {

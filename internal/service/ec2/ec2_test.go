@@ -1,10 +1,10 @@
 package ec2
 
 import (
-	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
 	"context"
 	"encoding/base64"
 	"errors"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
 	"sort"
 	"strings"
 	"testing"
@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
@@ -36,7 +37,7 @@ func setup(t *testing.T) (*awsemu.Emulator, *ec2.Client, context.Context) {
 		Region:       region,
 		Credentials:  credentials.NewStaticCredentialsProvider(awsemu.DefaultAccessKey, awsemu.DefaultSecretKey, ""),
 		BaseEndpoint: aws.String(emu.URL()), HTTPClient: conns.NewHTTPClient(),
-		Retryer:      func() aws.Retryer { return awsretry.AddWithMaxAttempts(awsretry.NewStandard(), 1) },
+		Retryer: func() aws.Retryer { return awsretry.AddWithMaxAttempts(awsretry.NewStandard(), 1) },
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
@@ -287,6 +288,15 @@ func TestRunInstanceRetriesProfilePropagation(t *testing.T) {
 	n := makeNetwork(t, ctx, conn)
 	in := n.runInput("t3.small")
 	in.IamInstanceProfile = &types.IamInstanceProfileSpecification{Name: aws.String("demo-profile")}
+	// The profile exists and has propagated; the faults play the part of a
+	// profile EC2 cannot see yet.
+	emu.SetKnob("iam.propagation", "0s")
+	ic := iam.NewFromConfig(aws.Config{Region: region, BaseEndpoint: aws.String(emu.URL()), HTTPClient: conns.NewHTTPClient(),
+		Credentials: credentials.NewStaticCredentialsProvider(awsemu.DefaultAccessKey, awsemu.DefaultSecretKey, "")})
+	ok[*iam.CreateRoleOutput](t)(ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("demo-role"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)}))
+	ok[*iam.CreateInstanceProfileOutput](t)(ic.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("demo-profile")}))
+	ok[*iam.AddRoleToInstanceProfileOutput](t)(ic.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("demo-profile"), RoleName: aws.String("demo-role")}))
 	emu.InjectFault(awsemu.Fault{Service: "ec2", Operation: "RunInstances", Code: "InvalidParameterValue",
 		Message: "Value (demo-profile) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name", Times: 2})
 	inst := ok[*types.Instance](t)(RunInstance(ctx, conn, in, time.Minute))

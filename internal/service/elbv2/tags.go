@@ -43,3 +43,17 @@ func UpdateTags(ctx context.Context, conn *elasticloadbalancingv2.Client, arn st
 	}
 	return nil
 }
+
+// Tags converts a map to ELBv2 tags, sorted by key.
+func Tags(m map[string]string) []awstypes.Tag {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]awstypes.Tag, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, awstypes.Tag{Key: aws.String(k), Value: aws.String(m[k])})
+	}
+	return out
+}

@@ -1,0 +1,142 @@
+package deployment
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/efs"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/userdata"
+)
+
+const testRegion = "us-east-1"
+
+// testEnv is an emulator and the clients a deployment uses against it.
+type testEnv struct {
+	emu *awsemu.Emulator
+	c   *Clients
+	ctx context.Context
+}
+
+func newTestEnv(t *testing.T, knobs map[string]string) *testEnv {
+	t.Helper()
+	emu := awsemu.New(awsemu.Options{Speed: 2000, Seed: t.Name(), Knobs: knobs})
+	if err := emu.Start(""); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = emu.Close() })
+	cfg := aws.Config{
+		Region:       testRegion,
+		Credentials:  credentials.NewStaticCredentialsProvider(awsemu.DefaultAccessKey, awsemu.DefaultSecretKey, ""),
+		BaseEndpoint: aws.String(emu.URL()),
+		HTTPClient:   conns.NewHTTPClient(),
+		Retryer: func() aws.Retryer {
+			return awsretry.NewStandard(func(o *awsretry.StandardOptions) {
+				o.MaxAttempts, o.MaxBackoff = 10, 20*time.Millisecond
+				o.Backoff = awsretry.NewExponentialJitterBackoff(20 * time.Millisecond)
+			})
+		},
+	}
+	c := &Clients{
+		EC2: ec2.NewFromConfig(cfg), EFS: efs.NewFromConfig(cfg), ELBV2: elasticloadbalancingv2.NewFromConfig(cfg),
+		CloudFront: cloudfront.NewFromConfig(cfg), IAM: iam.NewFromConfig(cfg), SSM: ssm.NewFromConfig(cfg),
+		ACM: func(region string) *acm.Client {
+			return acm.NewFromConfig(cfg, func(o *acm.Options) { o.Region = region })
+		},
+		Region: testRegion, AccountID: awsemu.AccountID, Partition: "aws",
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return &testEnv{emu: emu, c: c, ctx: retry.WithPollCap(ctx, 20*time.Millisecond)}
+}
+
+func testSpec(name string, tier int) *Spec {
+	return &Spec{
+		Name: name, Region: testRegion, Tier: tier, InstanceType: DefaultInstanceType, RootVolumeGiB: DefaultRootVolumeGiB,
+		VPCCIDR: DefaultVPCCIDR, AllowedCIDRs: []string{"0.0.0.0/0"}, Services: userdata.DefaultServices(), Models: userdata.DefaultModels(false),
+		EFS:          EFSSpec{PerformanceMode: "generalPurpose", ThroughputMode: "bursting"},
+		LoadBalancer: LoadBalancerSpec{SSLPolicy: DefaultSSLPolicy, IdleTimeoutSeconds: DefaultIdleTimeout, HealthCheckPath: DefaultHealthCheckPath},
+		CDN:          CDNSpec{PriceClass: DefaultPriceClass, OriginReadTimeoutSeconds: DefaultOriginReadTimeout, WaitForDeployment: true, RestrictOrigin: true},
+		WaitForReady: true, RollbackOnFail: true, Tags: map[string]string{"team": "ai"},
+	}
+}
+
+func (e *testEnv) requireEmpty(t *testing.T) {
+	t.Helper()
+	if inv := e.emu.Inventory(); len(inv) != 0 {
+		t.Fatalf("emulator still holds %d resources: %+v", len(inv), inv)
+	}
+}
+
+func TestCreateRefreshDeleteTier1(t *testing.T) {
+	env := newTestEnv(t, nil)
+	spec := testSpec("demo", TierDev)
+	st, err := Create(env.ctx, env.c, spec)
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	if st.InstanceID == "" || st.EFSID == "" || len(st.MountTargetIDs) != 2 || !st.OwnedNetwork || st.PublicIP == "" || st.Status != StatusRunning {
+		t.Fatalf("state = %+v", st)
+	}
+	if got := PublicURL(spec, st); got == "" {
+		t.Fatal("no public URL")
+	}
+	again, err := Refresh(env.ctx, env.c, spec, st)
+	if err != nil || again.InstanceID != st.InstanceID || again.Status != StatusRunning || len(Missing(spec, again)) != 0 {
+		t.Fatalf("refresh: %v %+v missing=%v", err, again, Missing(spec, again))
+	}
+	if _, _, err := Delete(env.ctx, env.c, spec, again); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	env.requireEmpty(t)
+}
+
+func TestCreateDeleteTier2And3(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		tier         int
+		instanceType string
+		gpu          bool
+	}{
+		{"alb", TierAutomation, "t3.large", false},
+		{"cdn-cpu", TierGPU, "t3.large", false},
+		{"cdn-gpu", TierGPU, "g5.xlarge", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := newTestEnv(t, nil)
+			spec := testSpec(tc.name, tc.tier)
+			spec.InstanceType, spec.GPU = tc.instanceType, tc.gpu
+			st, err := Create(env.ctx, env.c, spec)
+			if err != nil {
+				t.Fatalf("create: %v", err)
+			}
+			if st.ALBARN == "" || st.TargetGroupARN == "" || len(st.ListenerARNs) == 0 {
+				t.Fatalf("no load balancer: %+v", st)
+			}
+			if tc.tier == TierGPU && (st.DistributionID == "" || st.DistributionStatus != "Deployed" || st.OriginSecret == "") {
+				t.Fatalf("no distribution: %+v", st)
+			}
+			if tc.gpu && (st.GPUHealth != "healthy" || st.GPUCount != 1 || st.GPUMemoryMiB != 24576) {
+				t.Fatalf("gpu facts: %+v", st)
+			}
+			t.Logf("url %s", PublicURL(spec, st))
+			if _, _, err := Delete(env.ctx, env.c, spec, st); err != nil {
+				t.Fatalf("delete: %v", err)
+			}
+			env.requireEmpty(t)
+		})
+	}
+}

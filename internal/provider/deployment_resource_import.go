@@ -1,0 +1,93 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment"
+)
+
+// ImportState rediscovers a deployment by name: every component by its
+// geusemaker:deployment tag or derived name, and the settings that made it.
+// Settings AWS does not record get their defaults.
+func (r *deploymentResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	name := strings.TrimSpace(req.ID)
+	if err := deployment.ValidateName(name); err != nil {
+		resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("Import a deployment by its name: %v.", err))
+		return
+	}
+	spec, st, err := deployment.Discover(ctx, r.clients(), name)
+	if err != nil {
+		addDeploymentError(&resp.Diagnostics, "Importing", name, err)
+		return
+	}
+	m := modelFromSpec(spec, r.client.DefaultTags)
+	m.setObserved(spec, st)
+	var config deploymentModel = m
+	planCost(ctx, &m, &config, r.client.Region, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	saveRecord(ctx, resp.Private, st, &resp.Diagnostics)
+}
+
+// modelFromSpec fills the input attributes from a spec. Tags equal to the
+// provider's default_tags are left to tags_all.
+func modelFromSpec(spec *deployment.Spec, defaultTags map[string]string) deploymentModel {
+	own := map[string]string{}
+	for k, v := range spec.Tags {
+		if dv, ok := defaultTags[k]; !ok || dv != v {
+			own[k] = v
+		}
+	}
+	tags := types.MapNull(types.StringType)
+	if len(own) > 0 {
+		tags = stringMapValue(own)
+	}
+	optional := func(s string) types.String {
+		if s == "" {
+			return types.StringNull()
+		}
+		return types.StringValue(s)
+	}
+	m := deploymentModel{
+		Name:              types.StringValue(spec.Name),
+		Tier:              types.Int64Value(int64(spec.Tier)),
+		InstanceType:      types.StringValue(spec.InstanceType),
+		GPU:               types.BoolValue(spec.GPU),
+		AMIID:             optional(spec.AMIID),
+		KeyName:           optional(spec.KeyName),
+		RootVolumeSize:    types.Int64Value(int64(spec.RootVolumeGiB)),
+		VPCCIDR:           types.StringValue(spec.VPCCIDR),
+		AllowedCIDRBlocks: stringListValue(spec.AllowedCIDRs),
+		SSHCIDRBlocks:     stringListValue(spec.SSHCIDRs),
+		Services:          stringListValue(spec.Services),
+		OllamaModels:      stringListValue(spec.Models),
+		EFS: mustObject(efsAttrTypes, map[string]attr.Value{
+			"performance_mode": types.StringValue(spec.EFS.PerformanceMode), "throughput_mode": types.StringValue(spec.EFS.ThroughputMode),
+			"retain_on_delete": types.BoolValue(spec.EFS.RetainOnDelete),
+		}),
+		LoadBalancer: mustObject(loadBalancerAttrTypes, map[string]attr.Value{
+			"certificate_arn": optional(spec.LoadBalancer.CertificateARN), "domain_name": optional(spec.LoadBalancer.DomainName),
+			"ssl_policy": types.StringValue(spec.LoadBalancer.SSLPolicy), "idle_timeout_seconds": types.Int64Value(int64(spec.LoadBalancer.IdleTimeoutSeconds)),
+			"health_check_path": types.StringValue(spec.LoadBalancer.HealthCheckPath), "deletion_protection": types.BoolValue(spec.LoadBalancer.DeletionProtection),
+		}),
+		CDN: mustObject(cdnAttrTypes, map[string]attr.Value{
+			"price_class": types.StringValue(spec.CDN.PriceClass), "aliases": stringListValue(spec.CDN.Aliases),
+			"certificate_arn": optional(spec.CDN.CertificateARN), "origin_read_timeout_seconds": types.Int64Value(int64(spec.CDN.OriginReadTimeoutSeconds)),
+			"web_acl_id": optional(spec.CDN.WebACLID), "wait_for_deployment": types.BoolValue(spec.CDN.WaitForDeployment),
+			"retain_on_delete": types.BoolValue(spec.CDN.RetainOnDelete), "restrict_origin": types.BoolValue(spec.CDN.RestrictOrigin),
+		}),
+		CostAssumptions:   types.ObjectNull(costAssumptionsAttrTypes),
+		WaitForReady:      types.BoolValue(spec.WaitForReady),
+		RollbackOnFailure: types.BoolValue(spec.RollbackOnFail),
+		Tags:              tags,
+		TagsAll:           stringMapValue(spec.Tags),
+		Timeouts:          timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{"create": types.StringType, "update": types.StringType, "delete": types.StringType})},
+	}
+	return m
+}
