@@ -109,7 +109,6 @@ func (c *Config) Build(ctx context.Context) (*AWSClient, error) {
 	}
 
 	opts := []func(*config.LoadOptions) error{
-		config.WithHTTPClient(NewHTTPClient()),
 		config.WithRetryer(c.retryer),
 		config.WithAPIOptions([]func(*middleware.Stack) error{addLogging}),
 	}
@@ -131,13 +130,16 @@ func (c *Config) Build(ctx context.Context) (*AWSClient, error) {
 	if c.AccessKey != "" {
 		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(c.AccessKey, c.SecretKey, c.Token)))
 	}
+	// cfg is filled in by LoadDefaultConfig below; the lazy STS client reads
+	// it when the credential chain first calls STS, which is after loading.
+	var cfg aws.Config
 	if ep := c.Endpoints["sts"]; ep != "" {
 		// The SDK's own web identity and assume-role chains (env vars, shared
 		// config) must reach STS at the configured endpoint too.
 		opts = append(opts,
 			config.WithWebIdentityRoleCredentialOptions(func(o *stscreds.WebIdentityRoleOptions) {
 				if o.Client == nil {
-					o.Client = c.anonymousSTS(c.Region)
+					o.Client = lazyWebIdentitySTS{cfg: &cfg, c: c}
 				} else {
 					o.Client = webIdentityEndpoint{o.Client, ep}
 				}
@@ -148,10 +150,12 @@ func (c *Config) Build(ctx context.Context) (*AWSClient, error) {
 		)
 	}
 
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	loaded, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, loadError(err)
 	}
+	cfg = loaded
+	cfg.HTTPClient = WrapHTTPClient(cfg.HTTPClient)
 	if cfg.Region == "" {
 		return nil, &ConfigError{Attribute: "region", Summary: "Missing AWS region",
 			Detail: "Set region in the provider block, the AWS_REGION environment variable, or a region in the shared config profile."}
@@ -162,7 +166,7 @@ func (c *Config) Build(ctx context.Context) (*AWSClient, error) {
 		if w.Token != "" {
 			tok = staticToken(w.Token)
 		}
-		p := stscreds.NewWebIdentityRoleProvider(c.anonymousSTS(cfg.Region), w.RoleARN, tok, func(o *stscreds.WebIdentityRoleOptions) {
+		p := stscreds.NewWebIdentityRoleProvider(c.anonymousSTS(cfg), w.RoleARN, tok, func(o *stscreds.WebIdentityRoleOptions) {
 			o.RoleSessionName = orDefault(w.SessionName, defaultSessionName)
 			if w.Duration > 0 {
 				o.Duration = w.Duration
@@ -237,16 +241,25 @@ func (c *Config) endpointFor(svc string) func(*sts.Options) {
 }
 
 // anonymousSTS is the client for AssumeRoleWithWebIdentity, which AWS serves
-// unsigned.
-func (c *Config) anonymousSTS(region string) *sts.Client {
-	if region == "" {
-		region = "us-east-1"
-	}
-	o := sts.Options{Region: region, Retryer: c.retryer(), Credentials: aws.AnonymousCredentials{}, HTTPClient: NewHTTPClient(), APIOptions: []func(*middleware.Stack) error{addLogging}}
-	if ep := c.Endpoints["sts"]; ep != "" {
-		o.BaseEndpoint = aws.String(ep)
-	}
-	return sts.New(o)
+// unsigned; it shares the loaded HTTP client (custom CA bundles included).
+func (c *Config) anonymousSTS(cfg aws.Config) *sts.Client {
+	return sts.NewFromConfig(cfg, func(o *sts.Options) {
+		o.Credentials = aws.AnonymousCredentials{}
+		if ep := c.Endpoints["sts"]; ep != "" {
+			o.BaseEndpoint = aws.String(ep)
+		}
+	})
+}
+
+// lazyWebIdentitySTS builds the web identity STS client from the loaded
+// configuration at its first use.
+type lazyWebIdentitySTS struct {
+	cfg *aws.Config
+	c   *Config
+}
+
+func (l lazyWebIdentitySTS) AssumeRoleWithWebIdentity(ctx context.Context, in *sts.AssumeRoleWithWebIdentityInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleWithWebIdentityOutput, error) {
+	return l.c.anonymousSTS(*l.cfg).AssumeRoleWithWebIdentity(ctx, in, optFns...)
 }
 
 type staticToken string

@@ -21,7 +21,20 @@ import (
 // non-idempotent create could then run twice. Hiding WriterTo makes the
 // transport use Read, which the closed body answers with a clean io.EOF.
 func NewHTTPClient() aws.HTTPClient {
-	return bodySafeClient{inner: awshttp.NewBuildableClient()}
+	return WrapHTTPClient(awshttp.NewBuildableClient())
+}
+
+// WrapHTTPClient applies the same fix to a client the SDK configured (for
+// example with a custom CA bundle from AWS_CA_BUNDLE, which the SDK only
+// applies to its own client type, so the wrapping must come after loading).
+func WrapHTTPClient(inner aws.HTTPClient) aws.HTTPClient {
+	if inner == nil {
+		inner = awshttp.NewBuildableClient()
+	}
+	if _, done := inner.(bodySafeClient); done {
+		return inner
+	}
+	return bodySafeClient{inner: inner}
 }
 
 type bodySafeClient struct {

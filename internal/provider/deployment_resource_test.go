@@ -1,0 +1,83 @@
+package provider_test
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/acctest"
+)
+
+const deploymentAddr = "geusemaker_deployment.test"
+
+// importVerifyIgnore lists what an import cannot know: the timeouts block.
+var importVerifyIgnore = []string{"timeouts"}
+
+func deploymentConfig(name string, body string) string {
+	return fmt.Sprintf(`
+resource "geusemaker_deployment" "test" {
+  name = %q
+%s
+}
+`, name, body)
+}
+
+func TestAccDeployment_tier1OwnedVPC(t *testing.T) {
+	acctest.PreCheck(t)
+	emu := acctest.Emulator(t)
+	provider := acctest.ProviderConfig(emu, acctest.ProviderOptions{})
+	sameInstance := statecheck.CompareValue(compare.ValuesSame())
+	sameEFS := statecheck.CompareValue(compare.ValuesSame())
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		CheckDestroy:             acctest.CheckInventoryEmpty(emu),
+		Steps: []resource.TestStep{
+			{
+				Config: provider + deploymentConfig("tier1", `  tags = { team = "ai" }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(deploymentAddr, plancheck.ResourceActionCreate),
+					plancheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("estimated_monthly_cost"), knownvalue.NotNull()),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("status"), knownvalue.StringExact("running")),
+					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("vpc_id"), knownvalue.StringRegexp(regexp.MustCompile(`^vpc-`))),
+					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("instance_id"), knownvalue.StringRegexp(regexp.MustCompile(`^i-`))),
+					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("efs_mount_target_ids"), knownvalue.ListSizeExact(2)),
+					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("url"), knownvalue.StringRegexp(regexp.MustCompile(`^http://`))),
+					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("alb_arn"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("gpu_enabled"), knownvalue.Bool(false)),
+					sameInstance.AddStateValue(deploymentAddr, tfjsonpath.New("instance_id")),
+					sameEFS.AddStateValue(deploymentAddr, tfjsonpath.New("efs_id")),
+				},
+			},
+			{
+				ResourceName:            deploymentAddr,
+				ImportState:             true,
+				ImportStateId:           "tier1",
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: importVerifyIgnore,
+			},
+			{
+				Config: provider + deploymentConfig("tier1", `  instance_type = "t3.xlarge"
+  tags = { team = "ai", env = "test" }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(deploymentAddr, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("instance_type"), knownvalue.StringExact("t3.xlarge")),
+					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("tags_all"), knownvalue.MapExact(map[string]knownvalue.Check{
+						"team": knownvalue.StringExact("ai"), "env": knownvalue.StringExact("test")})),
+					sameInstance.AddStateValue(deploymentAddr, tfjsonpath.New("instance_id")),
+					sameEFS.AddStateValue(deploymentAddr, tfjsonpath.New("efs_id")),
+				},
+			},
+		},
+	})
+}
