@@ -77,8 +77,15 @@ func (o *op) ensureInstance(ctx context.Context, img image) error {
 	if st.InstanceID != "" {
 		inst, err := tfec2.FindInstanceByID(ctx, conn, st.InstanceID)
 		switch {
-		case retry.NotFound(err):
+		case retry.NotFound(err) || (err == nil && inst.State != nil && (inst.State.Name == ec2types.InstanceStateNameShuttingDown || inst.State.Name == ec2types.InstanceStateNameTerminated)):
+			// Terminated outside Terraform (or on its way): let it finish,
+			// then launch a replacement on the same file system.
 			info(ctx, "instance gone: launching a new one", map[string]any{"instance_id": st.InstanceID})
+			if err == nil {
+				if err := tfec2.TerminateInstance(ctx, conn, st.InstanceID, o.remaining(ctx)); err != nil {
+					return err
+				}
+			}
 			o.rec.set(func(s *State) { s.InstanceID = "" })
 		case err != nil:
 			return err

@@ -200,6 +200,9 @@ func (o *op) refreshIAM(ctx context.Context) error {
 
 func (o *op) refreshInstance(ctx context.Context) error {
 	inst, err := tfec2.FindInstanceByID(ctx, o.c.EC2, o.rec.get().InstanceID)
+	if err == nil && inst.State != nil && inst.State.Name == ec2types.InstanceStateNameShuttingDown {
+		err = &retry.NotFoundError{Message: "instance is shutting down"}
+	}
 	if gone(err) {
 		o.rec.set(func(s *State) { s.InstanceID, s.PublicIP, s.PrivateIP, s.PublicDNS = "", "", "", "" })
 		return nil

@@ -59,6 +59,9 @@ const (
 // uses them, and the network last. Every step treats "not found" as done and
 // clears the ids it deleted, so an interrupted teardown resumes.
 func (o *op) teardown(ctx context.Context, parts part) error {
+	if err := o.adoptUntracked(ctx, parts); err != nil {
+		return err
+	}
 	st := o.rec.get()
 	g := newGraph()
 	var after []string // steps the network waits for

@@ -30,6 +30,15 @@ func (r *deploymentResource) ValidateConfig(ctx context.Context, req resource.Va
 			resp.Diagnostics.AddAttributeError(fieldPath("services"), "Invalid services", err.Error())
 		}
 	}
+	// toSpec ignores subnets without a VPC, so check the pair here.
+	if m.VPCID.IsNull() && !m.SubnetIDs.IsNull() {
+		resp.Diagnostics.AddAttributeError(fieldPath("subnet_ids"), "Subnets without a VPC",
+			"subnet_ids needs vpc_id: set both to deploy into an existing VPC, or neither to let the deployment create one.")
+	}
+	if !m.VPCID.IsNull() && m.SubnetIDs.IsNull() {
+		resp.Diagnostics.AddAttributeError(fieldPath("subnet_ids"), "VPC without subnets",
+			"vpc_id needs subnet_ids: the public subnets to deploy into (two in distinct availability zones for tier 2 and 3).")
+	}
 	region := ""
 	if r.client != nil {
 		region = r.client.Region
