@@ -150,5 +150,7 @@ func (p *geusemakerProvider) DataSources(context.Context) []func() datasource.Da
 }
 
 func (p *geusemakerProvider) Functions(context.Context) []func() function.Function {
-	return []func() function.Function{}
+	return []func() function.Function{
+		newEstimateMonthlyCostFunction,
+	}
 }
