@@ -147,9 +147,12 @@ func (p *geusemakerProvider) Resources(context.Context) []func() resource.Resour
 func (p *geusemakerProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		newCallerIdentityDataSource,
+		newCostEstimateDataSource,
 	}
 }
 
 func (p *geusemakerProvider) Functions(context.Context) []func() function.Function {
-	return []func() function.Function{}
+	return []func() function.Function{
+		newEstimateMonthlyCostFunction,
+	}
 }
