@@ -105,12 +105,6 @@ type cdnModel struct {
 	RestrictOrigin           types.Bool   `tfsdk:"restrict_origin"`
 }
 
-type costAssumptionsModel struct {
-	MonthlyRequests       types.Int64   `tfsdk:"monthly_requests"`
-	MonthlyDataTransferGB types.Float64 `tfsdk:"monthly_data_transfer_gb"`
-	EFSStorageGB          types.Float64 `tfsdk:"efs_storage_gb"`
-}
-
 func listOf(ctx context.Context, l types.List, diags *diag.Diagnostics) []string {
 	if l.IsNull() || l.IsUnknown() {
 		return nil

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -121,53 +120,34 @@ func (r *deploymentResource) planInstance(ctx context.Context, plan, config, sta
 // planCost fills the cost assumptions' defaults and the estimate, known at
 // plan time. An unknown price is a warning, never an error.
 func planCost(ctx context.Context, plan, config *deploymentModel, region string, diags *diag.Diagnostics) {
-	def := cost.DefaultAssumptions()
-	a := objectAs[costAssumptionsModel](ctx, config.CostAssumptions, diags)
-	if a.MonthlyRequests.IsNull() || a.MonthlyRequests.IsUnknown() {
-		a.MonthlyRequests = types.Int64Value(def.MonthlyRequests)
-	}
-	if a.MonthlyDataTransferGB.IsNull() || a.MonthlyDataTransferGB.IsUnknown() {
-		a.MonthlyDataTransferGB = types.Float64Value(def.MonthlyDataTransferGB)
-	}
-	if a.EFSStorageGB.IsNull() || a.EFSStorageGB.IsUnknown() {
-		a.EFSStorageGB = types.Float64Value(def.EFSStorageGB)
-	}
-	plan.CostAssumptions = mustObject(costAssumptionsAttrTypes, map[string]attr.Value{
-		"monthly_requests": a.MonthlyRequests, "monthly_data_transfer_gb": a.MonthlyDataTransferGB, "efs_storage_gb": a.EFSStorageGB,
-	})
+	a, obj, d := costAssumptionsFromObject(ctx, config.CostAssumptions)
+	diags.Append(d...)
+	plan.CostAssumptions = obj
 	if plan.InstanceType.IsUnknown() || plan.Tier.IsUnknown() || plan.CDN.IsUnknown() {
-		plan.EstimatedHourlyCost, plan.EstimatedMonthlyCost, plan.CostBreakdown = types.Float64Unknown(), types.Float64Unknown(), types.ObjectUnknown(costBreakdownType.AttrTypes)
+		plan.EstimatedHourlyCost, plan.EstimatedMonthlyCost, plan.CostBreakdown = types.Float64Unknown(), types.Float64Unknown(), types.ObjectUnknown(costBreakdownAttrTypes)
 		return
 	}
 	cdn := objectAs[cdnModel](ctx, plan.CDN, diags)
 	b, warnings, ok := cost.Estimate(cost.Input{
 		Region: region, Tier: int(plan.Tier.ValueInt64()), InstanceType: plan.InstanceType.ValueString(),
-		RootVolumeGiB: int(plan.RootVolumeSize.ValueInt64()), PriceClass: cdn.PriceClass.ValueString(),
-		Assumptions: cost.Assumptions{MonthlyRequests: a.MonthlyRequests.ValueInt64(), MonthlyDataTransferGB: a.MonthlyDataTransferGB.ValueFloat64(), EFSStorageGB: a.EFSStorageGB.ValueFloat64()},
+		RootVolumeGiB: int(plan.RootVolumeSize.ValueInt64()), PriceClass: cdn.PriceClass.ValueString(), Assumptions: a,
 	})
+	paths := map[string]path.Path{"instance_type": path.Root("instance_type"), "cdn_price_class": fieldPath("cdn.price_class"), "root_volume_size": path.Root("root_volume_size")}
 	for _, w := range warnings {
-		diags.AddAttributeWarning(path.Root("estimated_monthly_cost"), "Cost estimate incomplete", w)
+		if p, ok := costWarningPath(w, paths); ok {
+			diags.AddAttributeWarning(p, "Cost estimate incomplete", w)
+		} else {
+			diags.AddWarning("Cost estimate incomplete", w)
+		}
 	}
 	if !ok {
-		plan.EstimatedHourlyCost, plan.EstimatedMonthlyCost, plan.CostBreakdown = types.Float64Null(), types.Float64Null(), types.ObjectNull(costBreakdownType.AttrTypes)
+		plan.EstimatedHourlyCost, plan.EstimatedMonthlyCost, plan.CostBreakdown = types.Float64Null(), types.Float64Null(), types.ObjectNull(costBreakdownAttrTypes)
 		return
 	}
 	plan.EstimatedHourlyCost, plan.EstimatedMonthlyCost = types.Float64Value(b.Hourly), types.Float64Value(b.Monthly)
-	plan.CostBreakdown = costBreakdownValue(b)
-}
-
-func costBreakdownValue(b cost.Breakdown) types.Object {
-	lines := map[string]cost.Line{
-		"compute": b.Compute, "root_volume": b.RootVolume, "efs": b.EFS, "load_balancer": b.LoadBalancer,
-		"cloudfront_requests": b.CloudFrontRequests, "cloudfront_transfer": b.CloudFrontTransfer, "data_transfer": b.DataTransfer,
-	}
-	vals := map[string]attr.Value{}
-	for name, l := range lines {
-		vals[name] = mustObject(costLineAttrTypes, map[string]attr.Value{
-			"hourly": types.Float64Value(l.Hourly), "monthly": types.Float64Value(l.Monthly), "detail": types.StringValue(l.Detail),
-		})
-	}
-	return mustObject(costBreakdownType.AttrTypes, vals)
+	breakdown, d := costBreakdownObject(b)
+	diags.Append(d...)
+	plan.CostBreakdown = breakdown
 }
 
 // checkWithAWS runs the checks that need AWS, on what is new or changed:

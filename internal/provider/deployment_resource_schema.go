@@ -41,19 +41,6 @@ var (
 		"origin_read_timeout_seconds": types.Int64Type, "web_acl_id": types.StringType, "wait_for_deployment": types.BoolType,
 		"retain_on_delete": types.BoolType, "restrict_origin": types.BoolType,
 	}
-	costAssumptionsAttrTypes = map[string]attr.Type{
-		"monthly_requests": types.Int64Type, "monthly_data_transfer_gb": types.Float64Type, "efs_storage_gb": types.Float64Type,
-	}
-	costLineAttrTypes = map[string]attr.Type{"hourly": types.Float64Type, "monthly": types.Float64Type, "detail": types.StringType}
-	costLineType      = types.ObjectType{AttrTypes: costLineAttrTypes}
-	costLines         = []string{"compute", "root_volume", "efs", "load_balancer", "cloudfront_requests", "cloudfront_transfer", "data_transfer"}
-	costBreakdownType = func() types.ObjectType {
-		t := map[string]attr.Type{}
-		for _, l := range costLines {
-			t[l] = costLineType
-		}
-		return types.ObjectType{AttrTypes: t}
-	}()
 )
 
 func mustObject(t map[string]attr.Type, v map[string]attr.Value) types.Object {
@@ -218,13 +205,13 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 						MarkdownDescription: "Lock the load balancer to CloudFront: its security group admits only CloudFront's origin-facing prefix list, and a listener rule requires a generated secret header (`X-Origin-Verify`), answering 403 otherwise."},
 				}},
 			"cost_assumptions": schema.SingleNestedAttribute{Optional: true, Computed: true,
-				MarkdownDescription: "Usage figures behind the cost estimate.",
+				MarkdownDescription: costAssumptionsDescription,
 				Attributes: map[string]schema.Attribute{
-					"monthly_requests": schema.Int64Attribute{Optional: true, Computed: true, MarkdownDescription: "HTTP(S) requests per month (default 1,000,000).",
+					"monthly_requests": schema.Int64Attribute{Optional: true, Computed: true, MarkdownDescription: monthlyRequestsDescription,
 						Validators: []validator.Int64{int64validator.AtLeast(0)}},
-					"monthly_data_transfer_gb": schema.Float64Attribute{Optional: true, Computed: true, MarkdownDescription: "Data sent to users per month in GB (default 100).",
+					"monthly_data_transfer_gb": schema.Float64Attribute{Optional: true, Computed: true, MarkdownDescription: monthlyTransferDescription,
 						Validators: []validator.Float64{nonNegativeFloat{}}},
-					"efs_storage_gb": schema.Float64Attribute{Optional: true, Computed: true, MarkdownDescription: "Average data stored on EFS in GB (default 50).",
+					"efs_storage_gb": schema.Float64Attribute{Optional: true, Computed: true, MarkdownDescription: efsStorageDescription,
 						Validators: []validator.Float64{nonNegativeFloat{}}},
 				}},
 			"wait_for_ready": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
@@ -281,7 +268,7 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 				MarkdownDescription: "Estimated USD per hour at on-demand prices (known at plan time; null when the instance type or region is not in the price table)."},
 			"estimated_monthly_cost": schema.Float64Attribute{Computed: true, MarkdownDescription: "Estimated USD per month (730 hours)."},
 			"cost_breakdown": schema.SingleNestedAttribute{Computed: true,
-				MarkdownDescription: "The estimate per component: `compute`, `root_volume`, `efs`, `load_balancer`, `cloudfront_requests`, `cloudfront_transfer`, `data_transfer`, each with `hourly`, `monthly` and `detail`.",
+				MarkdownDescription: costBreakdownDescription,
 				Attributes:          costBreakdownAttributes()},
 		},
 	}
@@ -289,12 +276,12 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 
 func costBreakdownAttributes() map[string]schema.Attribute {
 	out := map[string]schema.Attribute{}
-	for _, l := range costLines {
-		out[l] = schema.SingleNestedAttribute{Computed: true, MarkdownDescription: "Cost of " + l + ".",
+	for _, l := range costLineNames {
+		out[l.name] = schema.SingleNestedAttribute{Computed: true, MarkdownDescription: l.description,
 			Attributes: map[string]schema.Attribute{
-				"hourly":  schema.Float64Attribute{Computed: true, MarkdownDescription: "USD per hour."},
-				"monthly": schema.Float64Attribute{Computed: true, MarkdownDescription: "USD per month."},
-				"detail":  schema.StringAttribute{Computed: true, MarkdownDescription: "How the figure was computed."},
+				"hourly":  schema.Float64Attribute{Computed: true, MarkdownDescription: costLineHourlyDescription},
+				"monthly": schema.Float64Attribute{Computed: true, MarkdownDescription: costLineMonthlyDescription},
+				"detail":  schema.StringAttribute{Computed: true, MarkdownDescription: costLineDetailDescription},
 			}}
 	}
 	return out
