@@ -81,3 +81,44 @@ func TestAccDeployment_tier1OwnedVPC(t *testing.T) {
 		},
 	})
 }
+
+func TestAccDeployment_tier1ExistingVPC(t *testing.T) {
+	acctest.PreCheck(t)
+	emu := acctest.Emulator(t)
+	net := acctest.CreateUserNetwork(t, emu, "us-east-1b", "us-east-1c")
+	provider := acctest.ProviderConfig(emu, acctest.ProviderOptions{})
+	body := fmt.Sprintf("  vpc_id     = %q\n  subnet_ids = %s\n", net.VPCID, net.Subnets())
+	sameInstance := statecheck.CompareValue(compare.ValuesSame())
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		CheckDestroy:             net.CheckOnlyUserNetworkLeft(emu),
+		Steps: []resource.TestStep{
+			{
+				Config: provider + deploymentConfig("byo-vpc", body),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("vpc_id"), knownvalue.StringExact(net.VPCID)),
+					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("internet_gateway_id"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("availability_zone"), knownvalue.StringExact("us-east-1b")),
+					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("efs_mount_target_ids"), knownvalue.ListSizeExact(2)),
+					sameInstance.AddStateValue(deploymentAddr, tfjsonpath.New("instance_id")),
+				},
+			},
+			{
+				ResourceName: deploymentAddr, ImportState: true, ImportStateId: "byo-vpc",
+				ImportStateVerify: true, ImportStateVerifyIgnore: importVerifyIgnore,
+			},
+			{
+				Config: provider + deploymentConfig("byo-vpc", body+`  instance_type = "m6i.large"
+  ssh_cidr_blocks = ["203.0.113.7/32"]
+  tags = { owner = "data" }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(deploymentAddr, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameInstance.AddStateValue(deploymentAddr, tfjsonpath.New("instance_id")),
+					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("instance_type"), knownvalue.StringExact("m6i.large")),
+				},
+			},
+		},
+	})
+}
