@@ -1,6 +1,7 @@
 package deployment
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -75,7 +76,7 @@ func describe(stepName string, err error) *Error {
 		e.Hint = codeHints[e.Code]
 	}
 	switch {
-	case retry.TimedOut(err):
+	case retry.TimedOut(err) || errors.Is(err, context.DeadlineExceeded):
 		e.Hint = "The operation did not finish within the timeout. Raise the timeouts block (create, update or delete) — CloudFront rollouts take 15-30 minutes — and run the command again."
 	case retry.NotFound(err) && e.Hint == "":
 		e.Hint = "An object disappeared while the deployment was waiting for it (deleted outside Terraform?). Run the command again."

@@ -21,10 +21,13 @@ type op struct {
 	kept   []string
 }
 
-// remaining is the time left before ctx's deadline (the operation timeout).
+// remaining is the time a wait may take: a little less than what is left
+// before ctx's deadline (the operation timeout), so that a wait that runs out
+// reports what it was waiting for instead of a bare deadline error.
 func (o *op) remaining(ctx context.Context) time.Duration {
 	if dl, ok := ctx.Deadline(); ok {
-		return max(time.Until(dl), time.Second)
+		left := time.Until(dl)
+		return max(left-min(left/20, 30*time.Second), 100*time.Millisecond)
 	}
 	return 90 * time.Minute
 }
