@@ -12,6 +12,8 @@ package awsemu
 // Knobs:
 //
 //	cloudfront.deploy_duration  time from create/update to Deployed (default 15m; "never" stays InProgress)
+//	cloudfront.create_deploy_duration  overrides deploy_duration for the first rollout only: a distribution
+//	                            whose creation never deploys can still be disabled and deleted
 //	cloudfront.delete_duration  time a deleted distribution stays readable (default 0: gone at once)
 //
 // Call-log notes: GetDistribution and GetDistributionConfig note "status"
@@ -214,7 +216,7 @@ func (s *cloudfrontService) create(c *Call, in *cftypes.DistributionConfig, tags
 		tags:     tags,
 		certARN:  certARN,
 	}
-	d.status.Then("Deployed", c.Emu.KnobDuration("cloudfront.deploy_duration", 15*time.Minute))
+	d.status.Then("Deployed", c.Emu.KnobDuration("cloudfront.create_deploy_duration", c.Emu.KnobDuration("cloudfront.deploy_duration", 15*time.Minute)))
 	s.dists[id] = d
 	s.order = append(s.order, id)
 	if certARN != "" {

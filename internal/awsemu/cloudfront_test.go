@@ -587,3 +587,28 @@ func TestCloudFrontManagedPolicies(t *testing.T) {
 	_, err = cf.GetResponseHeadersPolicy(ctx(t), &cloudfront.GetResponseHeadersPolicyInput{Id: aws.String("nope")})
 	wantCode(t, err, "NoSuchResponseHeadersPolicy")
 }
+
+func TestCloudFrontCreateDeployKnobOnlyAffectsCreation(t *testing.T) {
+	e := startEmu(t, Options{Speed: 1, Knobs: map[string]string{"cloudfront.create_deploy_duration": "never"}})
+	c := cfClient(e)
+	created, err := c.CreateDistribution(ctx(t), &cloudfront.CreateDistributionInput{DistributionConfig: cfTestConfig("stuck")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := created.Distribution
+	e.Clock().Advance(48 * time.Hour)
+	got, err := c.GetDistribution(ctx(t), &cloudfront.GetDistributionInput{Id: d.Id})
+	if err != nil || aws.ToString(got.Distribution.Status) != "InProgress" {
+		t.Fatalf("creation rollout finished: %v %v", err, aws.ToString(got.Distribution.Status))
+	}
+	cfg := got.Distribution.DistributionConfig
+	cfg.Enabled = aws.Bool(false)
+	if _, err := c.UpdateDistribution(ctx(t), &cloudfront.UpdateDistributionInput{Id: d.Id, IfMatch: got.ETag, DistributionConfig: cfg}); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock().Advance(16 * time.Minute)
+	got, err = c.GetDistribution(ctx(t), &cloudfront.GetDistributionInput{Id: d.Id})
+	if err != nil || aws.ToString(got.Distribution.Status) != "Deployed" {
+		t.Fatalf("the disable did not roll out: %v %v", err, aws.ToString(got.Distribution.Status))
+	}
+}

@@ -81,24 +81,24 @@ func UpdateDistribution(ctx context.Context, conn *cloudfront.Client, id string,
 }
 
 // DisableDistribution turns a distribution off and waits until that is
-// deployed. It works from the live config: a rollout in progress is waited
-// out first, and a distribution already disabled and deployed is left alone.
+// deployed. It works from the live config with a fresh ETag, disables at once
+// even while an earlier rollout is in progress, and leaves a distribution
+// already disabled and deployed alone.
 func DisableDistribution(ctx context.Context, conn *cloudfront.Client, id string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	out, err := FindDistributionByID(ctx, conn, id)
 	if err != nil {
 		return fmt.Errorf("disabling CloudFront Distribution (%s): %w", id, err)
 	}
-	if aws.ToString(out.Distribution.Status) == DistributionStatusInProgress {
-		if out, err = WaitDistributionDeployed(ctx, conn, id, time.Until(deadline), nil); err != nil {
+	if aws.ToBool(out.Distribution.DistributionConfig.Enabled) {
+		// CloudFront takes updates while a rollout is in progress, so the
+		// disable need not wait for an earlier change (or a creation) to
+		// finish rolling out: only the delete needs Deployed.
+		if _, err := UpdateDistribution(ctx, conn, id, func(c *awstypes.DistributionConfig) { c.Enabled = aws.Bool(false) }); err != nil {
 			return fmt.Errorf("disabling CloudFront Distribution (%s): %w", id, err)
 		}
-	}
-	if !aws.ToBool(out.Distribution.DistributionConfig.Enabled) && aws.ToString(out.Distribution.Status) == DistributionStatusDeployed {
+	} else if aws.ToString(out.Distribution.Status) == DistributionStatusDeployed {
 		return nil
-	}
-	if _, err := UpdateDistribution(ctx, conn, id, func(c *awstypes.DistributionConfig) { c.Enabled = aws.Bool(false) }); err != nil {
-		return fmt.Errorf("disabling CloudFront Distribution (%s): %w", id, err)
 	}
 	if _, err := WaitDistributionDeployed(ctx, conn, id, time.Until(deadline), nil); err != nil {
 		return fmt.Errorf("disabling CloudFront Distribution (%s): %w", id, err)
