@@ -26,7 +26,6 @@ import (
 )
 
 type serviceDef struct {
-	pkg      string // import path of the service client package
 	protocol string // emulator protocol name
 	prefix   string // SDK generated function prefix
 }
@@ -138,8 +137,6 @@ func fail(err error) {
 	fmt.Fprintln(os.Stderr, "wiregen:", err)
 	os.Exit(1)
 }
-
-var importRe = regexp.MustCompile(`^\s*(\w+)?\s*"(github.com/aws/aws-sdk-go-v2/service/[^"/]+)"`)
 
 // scanHandlers finds methods shaped func (s *x) Op(c *Call, in *pkg.OpInput) (*pkg.OpOutput, error).
 func scanHandlers(dir string) (map[string][]string, error) {
