@@ -147,6 +147,8 @@ func (p *geusemakerProvider) Resources(context.Context) []func() resource.Resour
 func (p *geusemakerProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		newCallerIdentityDataSource,
+		newDeploymentDataSource,
+		newDeploymentsDataSource,
 	}
 }
 
