@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/efs"
@@ -290,6 +291,9 @@ func discoverOwnedNetwork(ctx context.Context, conn *ec2.Client, name string, st
 func discoverInstance(ctx context.Context, c *Clients, inst *ec2types.Instance, spec *Spec, st *State) error {
 	o := &op{c: c, spec: spec, rec: newRecorder(st)}
 	o.recordInstance(inst)
+	if s := inst.State; s != nil && (s.Name == ec2types.InstanceStateNameStopped || s.Name == ec2types.InstanceStateNameStopping) {
+		st.Status = StatusStopped // summarize keeps it when nothing is missing
+	}
 	spec.InstanceType = string(inst.InstanceType)
 	spec.KeyName = aws.ToString(inst.KeyName)
 	st.KeyName = spec.KeyName
@@ -401,9 +405,16 @@ func discoverLoadBalancer(ctx context.Context, c *Clients, spec *Spec, st *State
 }
 
 func discoverDistribution(ctx context.Context, c *Clients, spec *Spec, st *State) error {
-	found, err := tfcloudfront.FindDistributionsByTag(ctx, c.CloudFront, TagDeployment, spec.Name)
+	all, err := tfcloudfront.FindDistributionsByTag(ctx, c.CloudFront, TagDeployment, spec.Name)
 	if err != nil && !retry.NotFound(err) {
 		return err
+	}
+	// Not a namesake deployment's distribution in another region.
+	var found []cftypes.DistributionSummary
+	for _, d := range all {
+		if frontsRegion(d, st.ALBDNSName, c.Region) {
+			found = append(found, d)
+		}
 	}
 	if len(found) == 0 {
 		spec.CDN.RestrictOrigin = true

@@ -45,11 +45,7 @@ func (r *deploymentResource) Configure(_ context.Context, req resource.Configure
 }
 
 func (r *deploymentResource) clients() *deployment.Clients {
-	c := r.client
-	return &deployment.Clients{
-		EC2: c.EC2(), EFS: c.EFS(), ELBV2: c.ELBV2(), CloudFront: c.CloudFront(), IAM: c.IAM(), SSM: c.SSM(),
-		ACM: c.ACM, Region: c.Region, AccountID: c.AccountID, Partition: c.Partition(),
-	}
+	return deploymentClients(r.client)
 }
 
 // defaultTimeout is 90 minutes when CloudFront is involved, 45 otherwise.

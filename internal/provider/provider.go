@@ -148,6 +148,8 @@ func (p *geusemakerProvider) DataSources(context.Context) []func() datasource.Da
 	return []func() datasource.DataSource{
 		newCallerIdentityDataSource,
 		newCostEstimateDataSource,
+		newDeploymentDataSource,
+		newDeploymentsDataSource,
 	}
 }
 
