@@ -404,7 +404,10 @@ func (l *LegacyDeployment) migrate() error {
 	spec.SubnetIDs = nil // chosen once AWS says which subnets are public
 	l.Spec, l.State = spec, st
 
-	if cfg.UseSpot != nil && *cfg.UseSpot {
+	switch {
+	case f.Cost.IsSpot:
+		l.Notes = append(l.Notes, "the instance is a one-time spot instance: it is adopted as it is, but if AWS reclaims it the next apply launches an on-demand instance (the provider only launches on-demand)")
+	case cfg.UseSpot != nil && *cfg.UseSpot:
 		l.Notes = append(l.Notes, "use_spot was set but the deployment runs on-demand; the provider only runs on-demand instances")
 	}
 	if cfg.BudgetLimit != nil {

@@ -219,6 +219,10 @@ func TestParseLegacyState_tierFromResources(t *testing.T) {
 		// workload unset and tier not gpu: the CPU workload until EC2 says otherwise
 		t.Errorf("automation with CloudFront: tier %d gpu %v %v", l.Spec.Tier, l.Spec.GPU, err)
 	}
+	spot := editFixture(t, "v1-tier1.json", func(d map[string]any) { d["cost"].(map[string]any)["is_spot"] = true })
+	if l, err := ParseLegacyState(spot); err != nil || len(l.Notes) != 1 || !strings.Contains(l.Notes[0], "one-time spot instance") {
+		t.Errorf("spot instance: %v %v", l.Notes, err)
+	}
 	partial := editFixture(t, "v2-tier1.json", func(d map[string]any) {
 		delete(d, "iam_role_name")
 		delete(d, "iam_instance_profile_name")

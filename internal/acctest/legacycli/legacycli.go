@@ -110,6 +110,8 @@ type fixture struct {
 		InstanceType  string `json:"instance_type"`
 		VPCID         string `json:"vpc_id"`
 		ALBDomainName string `json:"alb_domain_name"`
+		EnableHTTPS   *bool  `json:"enable_https"`
+		EnableALB     bool   `json:"enable_alb"`
 	} `json:"config"`
 }
 
@@ -133,7 +135,12 @@ func FromFixture(t *testing.T, emu *awsemu.Emulator, fixturePath, dir string) (*
 	d := &Deployment{Name: fx.StackName, Tier: fx.Config.Tier, GivenVPC: fx.Config.VPCID != "", c: newClients(emu)}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := d.build(ctx, instanceType, fx.CertificateARN != "", fx.Config.ALBDomainName, fx.ALBARN != "", fx.CloudFrontID != ""); err != nil {
+	// The CLI opens 443 when HTTPS stays on: always in tier 1 (its
+	// self-signed certificate), with a certificate behind a load balancer
+	// (without one the runner turns HTTPS off).
+	cert := fx.CertificateARN != ""
+	open443 := (fx.Config.EnableHTTPS == nil || *fx.Config.EnableHTTPS) && (cert || !fx.Config.EnableALB)
+	if err := d.build(ctx, instanceType, cert, open443, fx.Config.ALBDomainName, fx.ALBARN != "", fx.CloudFrontID != ""); err != nil {
 		t.Fatalf("building the CLI deployment %s: %v", d.Name, err)
 	}
 	var doc map[string]any
@@ -215,11 +222,11 @@ func spec(rt ec2types.ResourceType, tags []ec2types.Tag) []ec2types.TagSpecifica
 	return []ec2types.TagSpecification{{ResourceType: rt, Tags: tags}}
 }
 
-func (d *Deployment) build(ctx context.Context, instanceType string, https bool, domain string, alb, cdn bool) error {
+func (d *Deployment) build(ctx context.Context, instanceType string, https, open443 bool, domain string, alb, cdn bool) error {
 	if err := d.network(ctx); err != nil {
 		return err
 	}
-	if err := d.securityGroup(ctx, https); err != nil {
+	if err := d.securityGroup(ctx, open443); err != nil {
 		return err
 	}
 	if err := d.storage(ctx); err != nil {
@@ -325,7 +332,7 @@ func (d *Deployment) network(ctx context.Context) error {
 
 // securityGroup: "<stack>-sg", untagged, SSH and HTTP from anywhere, NFS
 // from the VPC, HTTPS from anywhere when HTTPS is on.
-func (d *Deployment) securityGroup(ctx context.Context, https bool) error {
+func (d *Deployment) securityGroup(ctx context.Context, open443 bool) error {
 	sg, err := d.c.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String(d.Name + "-sg"), Description: aws.String("GeuseMaker dev SG"), VpcId: aws.String(d.VPCID)})
 	if err != nil {
 		return err
@@ -335,7 +342,7 @@ func (d *Deployment) securityGroup(ctx context.Context, https bool) error {
 		return ec2types.IpPermission{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(port), ToPort: aws.Int32(port), IpRanges: []ec2types.IpRange{{CidrIp: aws.String(cidr)}}}
 	}
 	perms := []ec2types.IpPermission{rule(22, "0.0.0.0/0"), rule(80, "0.0.0.0/0"), rule(2049, "10.0.0.0/16")}
-	if https {
+	if open443 {
 		perms = append(perms, rule(443, "0.0.0.0/0"))
 	}
 	_, err = d.c.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: sg.GroupId, IpPermissions: perms})
