@@ -136,7 +136,10 @@ func Discover(ctx context.Context, c *Clients, name string) (*Spec, *State, erro
 			inst = &insts[i]
 		}
 	}
-	vpcs, err := conn.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []ec2types.Filter{tagFilter(TagDeployment, name)}})
+	// A VPC the deployment owns carries its component tag; the GeuseMaker
+	// CLI also tagged VPCs it was given with geusemaker:deployment, and those
+	// are not the deployment's to delete.
+	vpcs, err := conn.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []ec2types.Filter{tagFilter(TagDeployment, name), tagFilter(TagComponent, CompVPC)}})
 	if err != nil {
 		return nil, nil, fmt.Errorf("finding the deployment's VPC: %w", err)
 	}
@@ -172,6 +175,9 @@ func Discover(ctx context.Context, c *Clients, name string) (*Spec, *State, erro
 			st.ALBSecurityGroupID, albSG = aws.ToString(g.GroupId), &sgs.SecurityGroups[i]
 		}
 	}
+	sharedGroup := func(groups []string) bool {
+		return st.InstanceSecurityGroupID != "" && slices.Contains(groups, st.InstanceSecurityGroupID)
+	}
 
 	// Storage.
 	if st.EFSID, err = findFileSystemByTag(ctx, c, name); err != nil {
@@ -197,13 +203,25 @@ func Discover(ctx context.Context, c *Clients, name string) (*Spec, *State, erro
 			st.MountTargetIPs[aws.ToString(mt.AvailabilityZoneName)] = aws.ToString(mt.IpAddress)
 			mtSubnets = append(mtSubnets, aws.ToString(mt.SubnetId))
 		}
+		if st.EFSSecurityGroupID == "" && len(mts) > 0 {
+			// An adopted CLI deployment's mount targets use the instance's group.
+			out, err := c.EFS.DescribeMountTargetSecurityGroups(ctx, &efs.DescribeMountTargetSecurityGroupsInput{MountTargetId: mts[0].MountTargetId})
+			if err != nil {
+				return nil, nil, fmt.Errorf("reading the security groups of mount target (%s): %w", aws.ToString(mts[0].MountTargetId), err)
+			}
+			if sharedGroup(out.SecurityGroups) {
+				st.EFSSecurityGroupID = st.InstanceSecurityGroupID
+			}
+		}
 		if !st.OwnedNetwork {
 			st.SubnetIDs = orderSubnets(mtSubnets, inst)
 			spec.SubnetIDs = st.SubnetIDs
 		}
 	}
 
-	// IAM, by its derived name.
+	// IAM, by its derived name, else (an adopted CLI deployment's role and
+	// profile) through the instance's profile when it carries the
+	// deployment's tag.
 	if r, err := tfiam.FindRoleByName(ctx, c.IAM, spec.roleName()); err == nil {
 		st.RoleName, st.RoleARN = spec.roleName(), aws.ToString(r.Arn)
 	} else if !retry.NotFound(err) {
@@ -213,6 +231,11 @@ func Discover(ctx context.Context, c *Clients, name string) (*Spec, *State, erro
 		st.ProfileName, st.ProfileARN = spec.roleName(), aws.ToString(p.Arn)
 	} else if !retry.NotFound(err) {
 		return nil, nil, err
+	}
+	if st.ProfileName == "" && inst != nil && inst.IamInstanceProfile != nil {
+		if err := discoverInstanceProfile(ctx, c, name, aws.ToString(inst.IamInstanceProfile.Arn), st); err != nil {
+			return nil, nil, err
+		}
 	}
 
 	// The instance and the settings its boot script records.
@@ -224,8 +247,12 @@ func Discover(ctx context.Context, c *Clients, name string) (*Spec, *State, erro
 	}
 
 	// Load balancer and CloudFront decide the tier.
-	if err := discoverLoadBalancer(ctx, c, spec, st); err != nil {
+	lbGroups, err := discoverLoadBalancer(ctx, c, spec, st)
+	if err != nil {
 		return nil, nil, err
+	}
+	if st.ALBSecurityGroupID == "" && sharedGroup(lbGroups) {
+		st.ALBSecurityGroupID, albSG = st.InstanceSecurityGroupID, instanceSG
 	}
 	if err := discoverDistribution(ctx, c, spec, st); err != nil {
 		return nil, nil, err
@@ -242,6 +269,38 @@ func Discover(ctx context.Context, c *Clients, name string) (*Spec, *State, erro
 	return spec, st, nil
 }
 
+// discoverInstanceProfile records the instance's profile and its role when
+// the profile carries the deployment's tag (an adopted CLI deployment's
+// "<stack>-instance-profile" and "<stack>-efs-mount-role").
+func discoverInstanceProfile(ctx context.Context, c *Clients, name, profileARN string, st *State) error {
+	profileName := profileARN[strings.LastIndex(profileARN, "/")+1:]
+	if profileName == "" {
+		return nil
+	}
+	p, err := tfiam.FindInstanceProfileByName(ctx, c.IAM, profileName)
+	if retry.NotFound(err) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if tfiam.TagsMap(p.Tags)[TagDeployment] != name {
+		return nil
+	}
+	st.ProfileName, st.ProfileARN = profileName, aws.ToString(p.Arn)
+	for _, r := range p.Roles {
+		role, err := tfiam.FindRoleByName(ctx, c.IAM, aws.ToString(r.RoleName))
+		if retry.NotFound(err) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		if tfiam.TagsMap(role.Tags)[TagDeployment] == name {
+			st.RoleName, st.RoleARN = aws.ToString(role.RoleName), aws.ToString(role.Arn)
+		}
+	}
+	return nil
+}
+
 // orderSubnets puts the instance's subnet first, as the deployment does.
 func orderSubnets(subnets []string, inst *ec2types.Instance) []string {
 	out := slices.Clone(subnets)
@@ -255,25 +314,36 @@ func orderSubnets(subnets []string, inst *ec2types.Instance) []string {
 }
 
 func discoverOwnedNetwork(ctx context.Context, conn *ec2.Client, name string, st *State) error {
-	f := []ec2types.Filter{tagFilter(TagDeployment, name)}
-	subs, err := conn.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: f})
+	f := func(component string) []ec2types.Filter {
+		return []ec2types.Filter{tagFilter(TagDeployment, name), tagFilter(TagComponent, component)}
+	}
+	subs, err := conn.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []ec2types.Filter{tagFilter(TagDeployment, name)}})
 	if err != nil {
 		return fmt.Errorf("finding the deployment's subnets: %w", err)
 	}
 	sort.Slice(subs.Subnets, func(i, j int) bool {
-		return aws.ToString(subs.Subnets[i].AvailabilityZone) < aws.ToString(subs.Subnets[j].AvailabilityZone)
+		a, b := subs.Subnets[i], subs.Subnets[j]
+		if aws.ToString(a.AvailabilityZone) != aws.ToString(b.AvailabilityZone) {
+			return aws.ToString(a.AvailabilityZone) < aws.ToString(b.AvailabilityZone)
+		}
+		return aws.ToString(a.SubnetId) < aws.ToString(b.SubnetId)
 	})
 	for _, sn := range subs.Subnets {
-		st.SubnetIDs = append(st.SubnetIDs, aws.ToString(sn.SubnetId))
+		switch tagMap(sn.Tags)[TagComponent] {
+		case CompSubnet:
+			st.SubnetIDs = append(st.SubnetIDs, aws.ToString(sn.SubnetId))
+		case CompPrivateSubnet:
+			st.ExtraSubnetIDs = append(st.ExtraSubnetIDs, aws.ToString(sn.SubnetId))
+		}
 	}
-	igws, err := conn.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{Filters: f})
+	igws, err := conn.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{Filters: f(CompInternetGateway)})
 	if err != nil {
 		return fmt.Errorf("finding the deployment's internet gateway: %w", err)
 	}
 	if len(igws.InternetGateways) > 0 {
 		st.InternetGatewayID = aws.ToString(igws.InternetGateways[0].InternetGatewayId)
 	}
-	rts, err := conn.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: f})
+	rts, err := conn.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: f(CompRouteTable)})
 	if err != nil {
 		return fmt.Errorf("finding the deployment's route table: %w", err)
 	}
@@ -323,13 +393,27 @@ func discoverInstance(ctx context.Context, c *Clients, inst *ec2types.Instance, 
 		if err != nil {
 			return err
 		}
-		m, ok := bootmarker.ParseManifest(script)
-		if !ok {
-			return fmt.Errorf("instance %s does not run a GeuseMaker boot script (no manifest line)", aws.ToString(inst.InstanceId))
+		if m, ok := bootmarker.ParseManifest(script); ok {
+			spec.GPU, spec.Services, spec.Models = m.GPU, m.Services, m.Models
+		} else {
+			st.AdoptedInstance = true
 		}
-		spec.GPU, spec.Services, spec.Models = m.GPU, m.Services, m.Models
+	} else {
+		st.AdoptedInstance = true
 	}
-	st.UserDataHash = InstanceKey(spec.GPU, spec.Services, spec.Models, st.EFSID, st.MountTargetIPs[st.AvailabilityZone])
+	if st.AdoptedInstance {
+		// Launched by the GeuseMaker CLI (adopted with a legacy import): its
+		// boot script records no settings. The workload follows the type's
+		// GPUs, services and models are the defaults the provider would
+		// launch the next instance with, and no boot-script hash pins it.
+		info, err := LookupInstanceType(ctx, c.EC2, spec.InstanceType)
+		if err != nil {
+			return fmt.Errorf("looking up instance type %s: %w", spec.InstanceType, err)
+		}
+		spec.GPU, spec.Services, spec.Models = info.HasGPU(), userdata.DefaultServices(), userdata.DefaultModels(info.HasGPU())
+	} else {
+		st.UserDataHash = InstanceKey(spec.GPU, spec.Services, spec.Models, st.EFSID, st.MountTargetIPs[st.AvailabilityZone])
+	}
 	if spec.GPU {
 		if out, err := tfec2.ConsoleOutput(ctx, c.EC2, st.InstanceID); err == nil {
 			if g := bootmarker.Parse(out).GPU; g != nil {
@@ -343,14 +427,16 @@ func discoverInstance(ctx context.Context, c *Clients, inst *ec2types.Instance, 
 	return nil
 }
 
-func discoverLoadBalancer(ctx context.Context, c *Clients, spec *Spec, st *State) error {
+// discoverLoadBalancer finds the load balancer and its parts by name; it
+// returns the load balancer's security groups.
+func discoverLoadBalancer(ctx context.Context, c *Clients, spec *Spec, st *State) ([]string, error) {
 	conn := c.ELBV2
 	lb, err := tfelbv2.FindLoadBalancerByName(ctx, conn, spec.loadBalancerName())
 	if retry.NotFound(err) {
 		spec.LoadBalancer.DomainName = ""
-		return nil
+		return nil, nil
 	} else if err != nil {
-		return err
+		return nil, err
 	}
 	spec.Tier = max(spec.Tier, TierAutomation)
 	st.ALBARN, st.ALBDNSName, st.ALBZoneID = aws.ToString(lb.LoadBalancerArn), aws.ToString(lb.DNSName), aws.ToString(lb.CanonicalHostedZoneId)
@@ -358,11 +444,11 @@ func discoverLoadBalancer(ctx context.Context, c *Clients, spec *Spec, st *State
 		st.TargetGroupARN = aws.ToString(tg.TargetGroupArn)
 		spec.LoadBalancer.HealthCheckPath = aws.ToString(tg.HealthCheckPath)
 	} else if !retry.NotFound(err) {
-		return err
+		return nil, err
 	}
 	attrs, err := conn.DescribeLoadBalancerAttributes(ctx, &elbv2.DescribeLoadBalancerAttributesInput{LoadBalancerArn: lb.LoadBalancerArn})
 	if err != nil {
-		return fmt.Errorf("reading load balancer attributes: %w", err)
+		return nil, fmt.Errorf("reading load balancer attributes: %w", err)
 	}
 	for _, a := range attrs.Attributes {
 		switch aws.ToString(a.Key) {
@@ -376,7 +462,7 @@ func discoverLoadBalancer(ctx context.Context, c *Clients, spec *Spec, st *State
 	}
 	ls, err := tfelbv2.FindListenersByLoadBalancer(ctx, conn, st.ALBARN)
 	if err != nil && !retry.NotFound(err) {
-		return err
+		return nil, err
 	}
 	sort.Slice(ls, func(i, j int) bool { return aws.ToInt32(ls[i].Port) > aws.ToInt32(ls[j].Port) })
 	for _, l := range ls {
@@ -387,7 +473,7 @@ func discoverLoadBalancer(ctx context.Context, c *Clients, spec *Spec, st *State
 		}
 		rules, err := tfelbv2.FindRulesByListener(ctx, conn, aws.ToString(l.ListenerArn))
 		if err != nil && !retry.NotFound(err) {
-			return err
+			return nil, err
 		}
 		for _, r := range rules {
 			if aws.ToBool(r.IsDefault) {
@@ -401,7 +487,7 @@ func discoverLoadBalancer(ctx context.Context, c *Clients, spec *Spec, st *State
 			}
 		}
 	}
-	return nil
+	return lb.SecurityGroups, nil
 }
 
 func discoverDistribution(ctx context.Context, c *Clients, spec *Spec, st *State) error {

@@ -147,7 +147,7 @@ func (o *op) launchInstance(ctx context.Context, img image, subnet, az, key stri
 	}
 	id := aws.ToString(inst.InstanceId)
 	o.rec.set(func(s *State) {
-		s.InstanceID, s.UserDataHash, s.KeyName, s.AvailabilityZone = id, key, o.spec.KeyName, az
+		s.InstanceID, s.UserDataHash, s.KeyName, s.AvailabilityZone, s.AdoptedInstance = id, key, o.spec.KeyName, az, false
 		s.GPUModel, s.GPUCount, s.GPUMemoryMiB, s.GPUDriver, s.GPUHealth = "", 0, 0, "", ""
 	})
 	start := time.Now()
@@ -275,7 +275,7 @@ func (o *op) watchConsole(ctx context.Context, done func(bootmarker.Report) bool
 func (o *op) waitBoot(ctx context.Context) error {
 	needComplete := o.spec.Tier == TierDev && o.spec.WaitForReady
 	needGPU := o.spec.GPU
-	if !needComplete && !needGPU {
+	if (!needComplete && !needGPU) || o.rec.get().AdoptedInstance {
 		return nil
 	}
 	typical := typicalBoot

@@ -18,8 +18,12 @@ const (
 
 // Component names, used in the component tag and in derived names.
 const (
-	CompVPC             = "vpc"
-	CompSubnet          = "subnet"
+	CompVPC    = "vpc"
+	CompSubnet = "subnet"
+	// CompPrivateSubnet marks the private subnets of a VPC the GeuseMaker CLI
+	// created and the deployment adopted: owned (deleted with the VPC) but
+	// not used.
+	CompPrivateSubnet   = "private-subnet"
 	CompInternetGateway = "internet-gateway"
 	CompRouteTable      = "route-table"
 	CompInstanceSG      = "instance-sg"
@@ -79,13 +83,28 @@ func (s *Spec) tagsFor(component string) map[string]string {
 }
 
 // UserTags removes the deployment's own tags (and Name) from an object's
-// tags, leaving what the user configured.
+// tags, leaving what the user configured. The bookkeeping tags the
+// GeuseMaker CLI put on the objects of an adopted deployment go too: its
+// geusemaker:created-* tags, and Stack, Tier and ManagedBy when they carry
+// the CLI's values.
 func UserTags(tags map[string]string) map[string]string {
 	out := map[string]string{}
 	for k, v := range tags {
 		switch k {
-		case TagDeployment, TagManagedBy, TagComponent, TagTier, TagPublicURL, "Name":
+		case TagDeployment, TagManagedBy, TagComponent, TagTier, TagPublicURL, "Name", "geusemaker:created-at", "geusemaker:created-by":
 			continue
+		case "Stack":
+			if v == tags[TagDeployment] {
+				continue
+			}
+		case "Tier":
+			if _, cli := legacyTiers[v]; cli && tags["Stack"] == tags[TagDeployment] {
+				continue
+			}
+		case "ManagedBy":
+			if v == "GeuseMaker" {
+				continue
+			}
 		}
 		out[k] = v
 	}

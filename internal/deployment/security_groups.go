@@ -71,13 +71,25 @@ func (o *op) ensureSecurityGroups(ctx context.Context) error {
 	}
 	o.rec.set(func(s *State) { s.EFSSecurityGroupID = efsSG })
 
+	// Each group gets the rules of every role it plays: one role each in
+	// the provider's layout; all of them for the one group of an adopted
+	// CLI deployment.
+	rules := map[string][]ingressRule{}
+	var order []string
+	grant := func(group string, r ...ingressRule) {
+		if _, ok := rules[group]; !ok {
+			order = append(order, group)
+		}
+		rules[group] = append(rules[group], r...)
+	}
+
 	var albSG string
 	if o.spec.Tier >= TierAutomation {
 		if albSG, err = o.ensureSecurityGroup(ctx, vpcID, CompALBSG, st.ALBSecurityGroupID, "GeuseMaker load balancer: HTTP(S) from allowed networks or CloudFront"); err != nil {
 			return err
 		}
 		o.rec.set(func(s *State) { s.ALBSecurityGroupID = albSG })
-		var want []ingressRule
+		grant(albSG)
 		if o.spec.Tier == TierGPU && o.spec.CDN.RestrictOrigin {
 			pl, err := tfec2.FindManagedPrefixListByName(ctx, o.c.EC2, CloudFrontPrefixList)
 			if err != nil {
@@ -85,35 +97,35 @@ func (o *op) ensureSecurityGroups(ctx context.Context) error {
 			}
 			// One port only: the prefix list weighs 55 entries against the
 			// group's rule quota of 60.
-			want = append(want, ingressRule{port: o.spec.originPort(), prefixList: aws.ToString(pl.PrefixListId), desc: "CloudFront origin-facing"})
+			grant(albSG, ingressRule{port: o.spec.originPort(), prefixList: aws.ToString(pl.PrefixListId), desc: "CloudFront origin-facing"})
 		} else {
 			for _, c := range o.spec.AllowedCIDRs {
-				want = append(want, ingressRule{port: 80, cidr: c, desc: "allowed network"})
+				grant(albSG, ingressRule{port: 80, cidr: c, desc: "allowed network"})
 				if o.spec.LoadBalancer.HTTPS() {
-					want = append(want, ingressRule{port: 443, cidr: c, desc: "allowed network"})
+					grant(albSG, ingressRule{port: 443, cidr: c, desc: "allowed network"})
 				}
 			}
 		}
-		if err := o.reconcileIngress(ctx, albSG, want); err != nil {
-			return err
-		}
 	}
 
-	var instanceRules []ingressRule
+	grant(instanceSG)
 	if o.spec.Tier >= TierAutomation {
-		instanceRules = append(instanceRules, ingressRule{port: 80, group: albSG, desc: "load balancer"})
+		grant(instanceSG, ingressRule{port: 80, group: albSG, desc: "load balancer"})
 	} else {
 		for _, c := range o.spec.AllowedCIDRs {
-			instanceRules = append(instanceRules, ingressRule{port: 80, cidr: c, desc: "allowed network"})
+			grant(instanceSG, ingressRule{port: 80, cidr: c, desc: "allowed network"})
 		}
 	}
 	for _, c := range o.spec.SSHCIDRs {
-		instanceRules = append(instanceRules, ingressRule{port: 22, cidr: c, desc: "SSH"})
+		grant(instanceSG, ingressRule{port: 22, cidr: c, desc: "SSH"})
 	}
-	if err := o.reconcileIngress(ctx, instanceSG, instanceRules); err != nil {
-		return err
+	grant(efsSG, ingressRule{port: 2049, group: instanceSG, desc: "NFS from the instance"})
+	for _, g := range order {
+		if err := o.reconcileIngress(ctx, g, rules[g]); err != nil {
+			return err
+		}
 	}
-	return o.reconcileIngress(ctx, efsSG, []ingressRule{{port: 2049, group: instanceSG, desc: "NFS from the instance"}})
+	return nil
 }
 
 func (o *op) ensureSecurityGroup(ctx context.Context, vpcID, component, id, description string) (string, error) {

@@ -23,8 +23,13 @@ type State struct {
 	InternetGatewayID        string
 	RouteTableID             string
 	RouteTableAssociationIDs []string
+	// ExtraSubnetIDs are subnets of an owned network the deployment does not
+	// place anything in (the private subnets of a VPC the GeuseMaker CLI
+	// created); destroy deletes them with the VPC.
+	ExtraSubnetIDs []string
 
-	// Security groups.
+	// Security groups. An adopted CLI deployment has one group in every
+	// role: the same id may appear in two or three of these.
 	InstanceSecurityGroupID string
 	EFSSecurityGroupID      string
 	ALBSecurityGroupID      string
@@ -54,6 +59,11 @@ type State struct {
 	RootVolumeID string
 	// Launches counts instances launched, for unique client tokens.
 	Launches int
+	// AdoptedInstance says the instance was launched by the GeuseMaker CLI
+	// (legacy import): its boot script prints none of the provider's
+	// console markers, so nothing waits for them until the provider
+	// launches an instance of its own.
+	AdoptedInstance bool
 
 	// Load balancer.
 	ALBARN         string
@@ -119,16 +129,31 @@ func (s *State) IDs() []string {
 	add("file system", s.EFSID)
 	add("instance profile", s.ProfileName)
 	add("iam role", s.RoleName)
-	add("security group", s.ALBSecurityGroupID)
-	add("security group", s.EFSSecurityGroupID)
-	add("security group", s.InstanceSecurityGroupID)
+	for _, g := range s.SecurityGroupIDs() {
+		add("security group", g)
+	}
 	if s.OwnedNetwork {
 		add("route table", s.RouteTableID)
 		add("internet gateway", s.InternetGatewayID)
 		for _, sn := range s.SubnetIDs {
 			add("subnet", sn)
 		}
+		for _, sn := range s.ExtraSubnetIDs {
+			add("subnet", sn)
+		}
 		add("vpc", s.VPCID)
+	}
+	return out
+}
+
+// SecurityGroupIDs lists the deployment's security groups once each: the
+// load balancer's, the file system's, then the instance's.
+func (s *State) SecurityGroupIDs() []string {
+	var out []string
+	for _, g := range []string{s.ALBSecurityGroupID, s.EFSSecurityGroupID, s.InstanceSecurityGroupID} {
+		if g != "" && !slices.Contains(out, g) {
+			out = append(out, g)
+		}
 	}
 	return out
 }
@@ -138,6 +163,7 @@ func (s *State) Clone() *State {
 	c := *s
 	c.SubnetIDs = slices.Clone(s.SubnetIDs)
 	c.RouteTableAssociationIDs = slices.Clone(s.RouteTableAssociationIDs)
+	c.ExtraSubnetIDs = slices.Clone(s.ExtraSubnetIDs)
 	c.MountTargetIDs = slices.Clone(s.MountTargetIDs)
 	c.ListenerARNs = slices.Clone(s.ListenerARNs)
 	c.RuleARNs = slices.Clone(s.RuleARNs)

@@ -208,6 +208,12 @@ func (o *op) deleteALBSecurityGroup(ctx context.Context) error {
 	if st.ALBSecurityGroupID == "" {
 		return nil
 	}
+	if st.ALBSecurityGroupID == st.InstanceSecurityGroupID || st.ALBSecurityGroupID == st.EFSSecurityGroupID {
+		// An adopted CLI deployment's one group: it stays with the
+		// instance (and goes with the other groups on destroy).
+		o.rec.set(func(s *State) { s.ALBSecurityGroupID = "" })
+		return nil
+	}
 	if st.InstanceSecurityGroupID != "" {
 		if err := tfec2.RevokeRulesReferencing(ctx, o.c.EC2, []string{st.InstanceSecurityGroupID}, st.ALBSecurityGroupID); err != nil {
 			return err
@@ -307,25 +313,27 @@ func (o *op) deleteIAM(ctx context.Context) error {
 }
 
 // deleteSecurityGroups removes the EFS group (nothing refers to it), then the
-// instance group. Network interfaces that AWS releases late make deletes fail
+// instance group, each once (an adopted CLI deployment uses one group in
+// every role). Network interfaces that AWS releases late make deletes fail
 // with DependencyViolation for a while; the deletes retry until the timeout.
 func (o *op) deleteSecurityGroups(ctx context.Context) error {
 	st := o.rec.get()
-	for _, g := range []struct {
-		id    string
-		clear func(*State)
-	}{
-		{st.EFSSecurityGroupID, func(s *State) { s.EFSSecurityGroupID = "" }},
-		{st.ALBSecurityGroupID, func(s *State) { s.ALBSecurityGroupID = "" }},
-		{st.InstanceSecurityGroupID, func(s *State) { s.InstanceSecurityGroupID = "" }},
-	} {
-		if g.id == "" {
+	seen := map[string]bool{"": true}
+	for _, id := range []string{st.EFSSecurityGroupID, st.ALBSecurityGroupID, st.InstanceSecurityGroupID} {
+		if seen[id] {
 			continue
 		}
-		if err := tfec2.DeleteSecurityGroup(ctx, o.c.EC2, g.id, o.remaining(ctx)); err != nil {
+		seen[id] = true
+		if err := tfec2.DeleteSecurityGroup(ctx, o.c.EC2, id, o.remaining(ctx)); err != nil {
 			return err
 		}
-		o.rec.set(g.clear)
+		o.rec.set(func(s *State) {
+			for _, g := range []*string{&s.EFSSecurityGroupID, &s.ALBSecurityGroupID, &s.InstanceSecurityGroupID} {
+				if *g == id {
+					*g = ""
+				}
+			}
+		})
 	}
 	return nil
 }
@@ -351,12 +359,18 @@ func (o *op) deleteNetwork(ctx context.Context) error {
 		}
 		o.rec.set(func(s *State) { s.SubnetIDs = remove(s.SubnetIDs, sn) })
 	}
+	for _, sn := range st.ExtraSubnetIDs {
+		if err := tfec2.DeleteSubnet(ctx, conn, sn, o.remaining(ctx)); err != nil {
+			return err
+		}
+		o.rec.set(func(s *State) { s.ExtraSubnetIDs = remove(s.ExtraSubnetIDs, sn) })
+	}
 	if st.VPCID != "" {
 		if err := tfec2.DeleteVPC(ctx, conn, st.VPCID, o.remaining(ctx)); err != nil {
 			return err
 		}
 	}
-	o.rec.set(func(s *State) { s.VPCID, s.SubnetIDs, s.OwnedNetwork = "", nil, false })
+	o.rec.set(func(s *State) { s.VPCID, s.SubnetIDs, s.ExtraSubnetIDs, s.OwnedNetwork = "", nil, nil, false })
 	return nil
 }
 

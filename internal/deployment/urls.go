@@ -39,12 +39,17 @@ var servicePaths = map[string]map[string]string{
 
 // ServiceURLs maps each selected service to its public URL.
 func ServiceURLs(spec *Spec, st *State) map[string]string {
-	base := PublicURL(spec, st)
+	return ServiceURLsAt(PublicURL(spec, st), spec.Services)
+}
+
+// ServiceURLsAt maps each service to its URL under the public URL base
+// (none when base is empty).
+func ServiceURLsAt(base string, services []string) map[string]string {
 	out := map[string]string{}
 	if base == "" {
 		return out
 	}
-	for _, svc := range spec.Services {
+	for _, svc := range services {
 		for name, p := range servicePaths[svc] {
 			out[name] = base + p
 		}

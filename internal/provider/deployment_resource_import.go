@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment"
 )
@@ -16,10 +17,17 @@ import (
 // ImportState rediscovers a deployment by name: every component by its
 // geusemaker:deployment tag or derived name, and the settings that made it.
 // Settings AWS does not record get their defaults.
+//
+// An id "legacy:PATH" instead adopts a deployment made by the GeuseMaker CLI
+// from its JSON state file (see deployment.LegacyDeployment.Adopt).
 func (r *deploymentResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if path, ok := strings.CutPrefix(strings.TrimSpace(req.ID), deployment.LegacyImportPrefix); ok {
+		r.importLegacy(ctx, path, resp)
+		return
+	}
 	name := strings.TrimSpace(req.ID)
 	if err := deployment.ValidateName(name); err != nil {
-		resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("Import a deployment by its name: %v.", err))
+		resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("Import a deployment by its name, or one made by the GeuseMaker CLI with legacy:PATH_TO_ITS_STATE_FILE: %v.", err))
 		return
 	}
 	spec, st, err := deployment.Discover(ctx, r.clients(), name)
@@ -27,6 +35,32 @@ func (r *deploymentResource) ImportState(ctx context.Context, req resource.Impor
 		addDeploymentError(&resp.Diagnostics, "Importing", name, err)
 		return
 	}
+	r.setImported(ctx, spec, st, resp)
+}
+
+// importLegacy adopts a CLI deployment: it only reads the file (nothing is
+// written to disk), checks and tags the objects in AWS and records them.
+func (r *deploymentResource) importLegacy(ctx context.Context, path string, resp *resource.ImportStateResponse) {
+	l, changes, err := deployment.AdoptLegacyDeployment(ctx, r.clients(), path)
+	if len(changes) > 0 {
+		summary := "GeuseMaker CLI deployment adopted"
+		if err != nil {
+			summary = "GeuseMaker CLI deployment partly adopted"
+		}
+		resp.Diagnostics.AddWarning(summary, "The import changed these in AWS:\n  - "+strings.Join(changes, "\n  - "))
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Importing a GeuseMaker CLI deployment", err.Error())
+		return
+	}
+	if len(l.Notes) > 0 {
+		resp.Diagnostics.AddWarning(fmt.Sprintf("GeuseMaker CLI settings without an equivalent (%s)", l.Spec.Name), "  - "+strings.Join(l.Notes, "\n  - "))
+	}
+	tflog.Info(ctx, "adopted GeuseMaker CLI deployment", map[string]any{"geusemaker.deployment": l.Spec.Name, "file": l.Path, "schema_version": l.SchemaVersion})
+	r.setImported(ctx, l.Spec, l.State, resp)
+}
+
+func (r *deploymentResource) setImported(ctx context.Context, spec *deployment.Spec, st *deployment.State, resp *resource.ImportStateResponse) {
 	m := modelFromSpec(spec, r.client.DefaultTags)
 	m.setObserved(spec, st)
 	var config deploymentModel = m
