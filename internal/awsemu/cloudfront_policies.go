@@ -26,11 +26,6 @@ func cfHeaders(items ...string) *cftypes.Headers {
 	return &cftypes.Headers{Items: it, Quantity: q}
 }
 
-func cfCookieNames(items ...string) *cftypes.CookieNames {
-	it, q := cfStrings(items...)
-	return &cftypes.CookieNames{Items: it, Quantity: q}
-}
-
 func cfQueryNames(items ...string) *cftypes.QueryStringNames {
 	it, q := cfStrings(items...)
 	return &cftypes.QueryStringNames{Items: it, Quantity: q}

@@ -478,15 +478,6 @@ func cloneActions(in []elbtypes.Action) []elbtypes.Action {
 	return out
 }
 
-// listenerSpec is a validated CreateListener/ModifyListener request.
-type listenerSpec struct {
-	port      int32
-	protocol  elbtypes.ProtocolEnum
-	sslPolicy string
-	certARN   string
-	actions   []elbtypes.Action
-}
-
 func (s *elbv2Service) checkListenerTLS(protocol elbtypes.ProtocolEnum, certs []elbtypes.Certificate, policy *string) (certARN, sslPolicy string, err *APIError) {
 	switch protocol {
 	case elbtypes.ProtocolEnumHttps:

@@ -83,8 +83,3 @@ func describe(stepName string, err error) *Error {
 	}
 	return e
 }
-
-// withHint attaches a step-specific hint and code to an error.
-func withHint(step, code, hint string, err error) *Error {
-	return &Error{Step: step, Code: code, Message: err.Error(), Hint: hint, Err: err}
-}

@@ -6,6 +6,8 @@
 // security group without tags, EFS tagged only with Name, IAM role
 // "<stack>-efs-mount-role" and profile "<stack>-instance-profile", a VPC
 // with two public and two private subnets, "<stack>-alb" and "<stack>-tg").
+//lint:file-ignore SA1019 this package rebuilds what the original CLI created, legacy CloudFront cache settings included
+
 package legacycli
 
 import (
