@@ -42,17 +42,65 @@ provider "geusemaker" {
 
 data "geusemaker_caller_identity" "current" {}
 
-output "account_id" {
-  description = "AWS account the provider authenticated to (the emulator's account)."
-  value       = data.geusemaker_caller_identity.current.account_id
+# Tier 3: a GPU instance with EFS in a dedicated VPC, an Application Load
+# Balancer, and CloudFront in front of it; only CloudFront can reach the
+# load balancer.
+resource "geusemaker_deployment" "demo" {
+  name          = "demo"
+  tier          = 3
+  instance_type = "g5.xlarge"
+
+  cdn = {
+    price_class = "PriceClass_100"
+  }
+
+  tags = {
+    project = "geusemaker-demo"
+  }
 }
 
 output "caller_arn" {
-  description = "ARN of the identity the provider runs as."
+  description = "Identity the provider runs as (the emulator's built-in user)."
   value       = data.geusemaker_caller_identity.current.arn
 }
 
-output "region" {
-  description = "Region the provider is configured for."
-  value       = data.geusemaker_caller_identity.current.region
+output "cloudfront_domain_name" {
+  description = "The deployment's CloudFront domain."
+  value       = geusemaker_deployment.demo.cloudfront_domain_name
+}
+
+output "url" {
+  description = "Where users reach the stack."
+  value       = geusemaker_deployment.demo.url
+}
+
+output "service_urls" {
+  description = "Each service's URL through CloudFront."
+  value       = geusemaker_deployment.demo.service_urls
+}
+
+output "gpu" {
+  description = "What the instance reported about its GPU at boot."
+  value = {
+    model      = geusemaker_deployment.demo.gpu_model
+    count      = geusemaker_deployment.demo.gpu_count
+    memory_mib = geusemaker_deployment.demo.gpu_memory_mib
+    health     = geusemaker_deployment.demo.gpu_health_status
+  }
+}
+
+output "estimated_monthly_cost_usd" {
+  description = "On-demand estimate, known at plan time."
+  value       = geusemaker_deployment.demo.estimated_monthly_cost
+}
+
+output "components" {
+  description = "Ids of the AWS objects the deployment consists of."
+  value = {
+    vpc_id          = geusemaker_deployment.demo.vpc_id
+    instance_id     = geusemaker_deployment.demo.instance_id
+    efs_id          = geusemaker_deployment.demo.efs_id
+    alb_dns_name    = geusemaker_deployment.demo.alb_dns_name
+    distribution_id = geusemaker_deployment.demo.cloudfront_distribution_id
+  }
 }

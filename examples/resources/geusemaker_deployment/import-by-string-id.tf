@@ -1,0 +1,4 @@
+import {
+  to = geusemaker_deployment.gpu
+  id = "ai-gpu"
+}
