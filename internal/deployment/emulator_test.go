@@ -33,7 +33,12 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T, knobs map[string]string) *testEnv {
 	t.Helper()
-	emu := awsemu.New(awsemu.Options{Speed: 2000, Seed: t.Name(), Knobs: knobs})
+	return newTestEnvTB(t, knobs, 2000)
+}
+
+func newTestEnvTB(t testing.TB, knobs map[string]string, speed float64) *testEnv {
+	t.Helper()
+	emu := awsemu.New(awsemu.Options{Speed: speed, Seed: t.Name(), Knobs: knobs})
 	if err := emu.Start(""); err != nil {
 		t.Fatal(err)
 	}

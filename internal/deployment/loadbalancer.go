@@ -383,28 +383,39 @@ func (o *op) waitReady(ctx context.Context) error {
 	if o.spec.GPU {
 		typical = typicalGPUBoot
 	}
-	results := make(chan error, 2)
+	// The console watcher never finishes on its own: it only turns a boot or
+	// GPU failure into an early, specific error. Its timeout is not news, so
+	// the health wait's outcome is what is reported otherwise.
+	health, console := make(chan error, 1), make(chan error, 1)
 	go func() {
 		_, err := tfelbv2.WaitTargetHealthy(ctx, o.c.ELBV2, st.TargetGroupARN, st.InstanceID, o.remaining(ctx), func(state string, elapsed time.Duration) {
 			info(ctx, "waiting for the target to be healthy", map[string]any{"instance_id": st.InstanceID, "state": state, "elapsed_s": int(elapsed.Seconds()), "estimated_percent": percent(elapsed, typical)})
 		})
-		results <- err
+		health <- err
 	}()
 	go func() {
-		results <- o.watchConsole(ctx, func(bootmarker.Report) bool { return false }, typical)
+		console <- o.watchConsole(ctx, func(bootmarker.Report) bool { return false }, typical)
 	}()
-	first := <-results
-	cancel()
-	second := <-results
+	var healthErr, consoleErr error
+	select {
+	case healthErr = <-health:
+		cancel()
+		consoleErr = <-console
+	case consoleErr = <-console:
+		var be *BootError
+		var ge *GPUError
+		if errors.As(consoleErr, &be) || errors.As(consoleErr, &ge) {
+			cancel()
+			<-health
+			return consoleErr
+		}
+		// The watcher ran out of time first; the health wait is about to.
+		healthErr = <-health
+	}
 	var be *BootError
 	var ge *GPUError
-	for _, err := range []error{first, second} {
-		if errors.As(err, &be) || errors.As(err, &ge) {
-			return err
-		}
+	if errors.As(consoleErr, &be) || errors.As(consoleErr, &ge) {
+		return consoleErr
 	}
-	if first != nil && !errors.Is(first, context.Canceled) {
-		return first
-	}
-	return nil
+	return healthErr
 }
