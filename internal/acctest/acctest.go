@@ -21,16 +21,14 @@ import (
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/emutest"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/provider"
 )
-
-// DefaultSpeed makes a 15-minute CloudFront rollout take about half a second.
-const DefaultSpeed = 2000
 
 // Emulator starts an emulator for one test; opts may change its options.
 func Emulator(t *testing.T, opts ...func(*awsemu.Options)) *awsemu.Emulator {
 	t.Helper()
-	o := awsemu.Options{Speed: DefaultSpeed, Seed: t.Name()}
+	o := awsemu.Options{Speed: emutest.DefaultSpeed, Seed: t.Name()}
 	for _, f := range opts {
 		f(&o)
 	}

@@ -5,27 +5,15 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
-	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/emutest"
 )
 
 // SDKConfig is an aws.Config for calling the emulator directly from a test,
 // to change things "outside Terraform".
-func SDKConfig(emu *awsemu.Emulator, region string) aws.Config {
-	if region == "" {
-		region = "us-east-1"
-	}
-	return aws.Config{
-		Region:       region,
-		Credentials:  credentials.NewStaticCredentialsProvider(awsemu.DefaultAccessKey, awsemu.DefaultSecretKey, ""),
-		BaseEndpoint: aws.String(emu.URL()),
-		HTTPClient:   conns.NewHTTPClient(),
-	}
-}
+var SDKConfig = emutest.Config
 
 // mutating reports whether an operation creates or changes something.
 func mutating(op string) bool {

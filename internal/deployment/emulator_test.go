@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -17,8 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
-	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
-	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/emutest"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/userdata"
 )
 
@@ -33,27 +31,18 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T, knobs map[string]string) *testEnv {
 	t.Helper()
-	return newTestEnvTB(t, knobs, 2000)
+	return newTestEnvTB(t, knobs, emutest.DefaultSpeed)
 }
 
 func newTestEnvTB(t testing.TB, knobs map[string]string, speed float64) *testEnv {
 	t.Helper()
-	emu := awsemu.New(awsemu.Options{Speed: speed, Seed: t.Name(), Knobs: knobs})
-	if err := emu.Start(""); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = emu.Close() })
-	cfg := aws.Config{
-		Region:       testRegion,
-		Credentials:  credentials.NewStaticCredentialsProvider(awsemu.DefaultAccessKey, awsemu.DefaultSecretKey, ""),
-		BaseEndpoint: aws.String(emu.URL()),
-		HTTPClient:   conns.NewHTTPClient(),
-		Retryer: func() aws.Retryer {
-			return awsretry.NewStandard(func(o *awsretry.StandardOptions) {
-				o.MaxAttempts, o.MaxBackoff = 10, 20*time.Millisecond
-				o.Backoff = awsretry.NewExponentialJitterBackoff(20 * time.Millisecond)
-			})
-		},
+	started := emutest.Start(t, emutest.Options{Region: testRegion, Speed: speed, Knobs: knobs, Timeout: 2 * time.Minute})
+	cfg := started.Config
+	cfg.Retryer = func() aws.Retryer {
+		return awsretry.NewStandard(func(o *awsretry.StandardOptions) {
+			o.MaxAttempts, o.MaxBackoff = 10, 20*time.Millisecond
+			o.Backoff = awsretry.NewExponentialJitterBackoff(20 * time.Millisecond)
+		})
 	}
 	c := &Clients{
 		EC2: ec2.NewFromConfig(cfg), EFS: efs.NewFromConfig(cfg), ELBV2: elasticloadbalancingv2.NewFromConfig(cfg),
@@ -63,9 +52,7 @@ func newTestEnvTB(t testing.TB, knobs map[string]string, speed float64) *testEnv
 		},
 		Region: testRegion, AccountID: awsemu.AccountID, Partition: "aws",
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	return &testEnv{emu: emu, c: c, ctx: retry.WithPollCap(ctx, 20*time.Millisecond)}
+	return &testEnv{emu: started.Emu, c: c, ctx: started.Ctx}
 }
 
 func testSpec(name string, tier int) *Spec {

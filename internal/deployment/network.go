@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"net"
 	"slices"
 	"sort"
@@ -74,7 +75,7 @@ func CheckSubnets(ctx context.Context, conn *ec2.Client, vpcID string, subnetIDs
 	}
 	if tier >= TierAutomation && len(azs) < 2 {
 		return nil, &FieldError{Path: "subnet_ids", Summary: "Subnets in one availability zone",
-			Detail: fmt.Sprintf("An Application Load Balancer needs subnets in at least two availability zones; subnet_ids are all in %s.", strings.Join(keys(azs), ", "))}
+			Detail: fmt.Sprintf("An Application Load Balancer needs subnets in at least two availability zones; subnet_ids are all in %s.", strings.Join(slices.Sorted(maps.Keys(azs)), ", "))}
 	}
 	return out, nil
 }
@@ -104,15 +105,6 @@ func routesToInternet(tables []ec2types.RouteTable, subnetID string) bool {
 		}
 	}
 	return false
-}
-
-func keys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // ensureNetwork makes the VPC and its public subnets exist: the user's, or

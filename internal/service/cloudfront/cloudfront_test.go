@@ -3,36 +3,24 @@ package cloudfront
 import (
 	"context"
 	"errors"
-	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	awstypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/emutest"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 )
 
 func setup(t *testing.T, knobs map[string]string) (*awsemu.Emulator, *cloudfront.Client, context.Context) {
 	t.Helper()
-	emu := awsemu.New(awsemu.Options{Speed: 2000, Knobs: knobs})
-	if err := emu.Start(""); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = emu.Close() })
-	conn := cloudfront.NewFromConfig(aws.Config{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider(awsemu.DefaultAccessKey, awsemu.DefaultSecretKey, ""),
-		BaseEndpoint: aws.String(emu.URL()), HTTPClient: conns.NewHTTPClient(),
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
-	return emu, conn, retry.WithPollCap(ctx, 20*time.Millisecond)
+	env := emutest.Start(t, emutest.Options{Knobs: knobs})
+	return env.Emu, cloudfront.NewFromConfig(env.Config), env.Ctx
 }
 
 func testConfig(ref string, enabled bool) *awstypes.DistributionConfig {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"sort"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/tags"
 )
 
 // alreadyExistsID finds the distribution CloudFront names in a
@@ -146,15 +146,6 @@ func DeleteDistribution(ctx context.Context, conn *cloudfront.Client, id string,
 	return WaitDistributionDeleted(ctx, conn, id, time.Until(deadline))
 }
 
-func tagItems(tags map[string]string) []awstypes.Tag {
-	keys := make([]string, 0, len(tags))
-	for k := range tags {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	items := make([]awstypes.Tag, 0, len(keys))
-	for _, k := range keys {
-		items = append(items, awstypes.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
-	}
-	return items
+func tagItems(m map[string]string) []awstypes.Tag {
+	return tags.Convert(m, func(k, v string) awstypes.Tag { return awstypes.Tag{Key: aws.String(k), Value: aws.String(v)} })
 }

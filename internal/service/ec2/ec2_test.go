@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/emutest"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -28,20 +30,10 @@ const region = "us-east-1"
 
 func setup(t *testing.T) (*awsemu.Emulator, *ec2.Client, context.Context) {
 	t.Helper()
-	emu := awsemu.New(awsemu.Options{Speed: 2000})
-	if err := emu.Start(""); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = emu.Close() })
-	conn := ec2.NewFromConfig(aws.Config{
-		Region:       region,
-		Credentials:  credentials.NewStaticCredentialsProvider(awsemu.DefaultAccessKey, awsemu.DefaultSecretKey, ""),
-		BaseEndpoint: aws.String(emu.URL()), HTTPClient: conns.NewHTTPClient(),
-		Retryer: func() aws.Retryer { return awsretry.AddWithMaxAttempts(awsretry.NewStandard(), 1) },
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
-	return emu, conn, retry.WithPollCap(ctx, 20*time.Millisecond)
+	env := emutest.Start(t, emutest.Options{Region: region})
+	return env.Emu, ec2.NewFromConfig(env.Config, func(o *ec2.Options) {
+		o.Retryer = awsretry.AddWithMaxAttempts(awsretry.NewStandard(), 1)
+	}), env.Ctx
 }
 
 func ok[T any](t *testing.T) func(T, error) T {

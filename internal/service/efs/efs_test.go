@@ -2,18 +2,17 @@ package efs_test
 
 import (
 	"context"
-	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/efs"
 	awstypes "github.com/aws/aws-sdk-go-v2/service/efs/types"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/emutest"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 	tfefs "github.com/geusemaker/terraform-provider-geusemaker/internal/service/efs"
@@ -31,19 +30,8 @@ type env struct {
 
 func setup(t *testing.T, knobs map[string]string) *env {
 	t.Helper()
-	emu := awsemu.New(awsemu.Options{Speed: 2000, Knobs: knobs})
-	if err := emu.Start(""); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = emu.Close() })
-	cfg := aws.Config{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider(awsemu.DefaultAccessKey, awsemu.DefaultSecretKey, ""),
-		BaseEndpoint: aws.String(emu.URL()), HTTPClient: conns.NewHTTPClient(),
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
-	e := &env{emu: emu, conn: efs.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg), ctx: retry.WithPollCap(ctx, 20*time.Millisecond), subnet: map[string]string{}}
+	started := emutest.Start(t, emutest.Options{Knobs: knobs})
+	e := &env{emu: started.Emu, conn: efs.NewFromConfig(started.Config), ec2: ec2.NewFromConfig(started.Config), ctx: started.Ctx, subnet: map[string]string{}}
 	vpc, err := e.ec2.CreateVpc(e.ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.1.0.0/16")})
 	if err != nil {
 		t.Fatal(err)

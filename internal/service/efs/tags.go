@@ -3,55 +3,28 @@ package efs
 import (
 	"context"
 	"fmt"
-	"sort"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/efs"
 	awstypes "github.com/aws/aws-sdk-go-v2/service/efs/types"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/tags"
 )
 
 // Tags converts a map to EFS tags, sorted by key (nil for no tags).
 func Tags(m map[string]string) []awstypes.Tag {
-	if len(m) == 0 {
-		return nil
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]awstypes.Tag, len(keys))
-	for i, k := range keys {
-		out[i] = awstypes.Tag{Key: aws.String(k), Value: aws.String(m[k])}
-	}
-	return out
+	return tags.Convert(m, func(k, v string) awstypes.Tag { return awstypes.Tag{Key: aws.String(k), Value: aws.String(v)} })
 }
 
 // TagsMap converts EFS tags to a map.
-func TagsMap(tags []awstypes.Tag) map[string]string {
-	out := make(map[string]string, len(tags))
-	for _, t := range tags {
-		out[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
-	return out
+func TagsMap(list []awstypes.Tag) map[string]string {
+	return tags.Map(list, func(t awstypes.Tag) (string, string) { return aws.ToString(t.Key), aws.ToString(t.Value) })
 }
 
 // UpdateTags applies the difference between the old and new tags of a file
 // system (or access point).
 func UpdateTags(ctx context.Context, conn *efs.Client, resourceID string, oldTags, newTags map[string]string) error {
-	var removed []string
-	for k := range oldTags {
-		if _, ok := newTags[k]; !ok {
-			removed = append(removed, k)
-		}
-	}
-	sort.Strings(removed)
-	updated := map[string]string{}
-	for k, v := range newTags {
-		if ov, ok := oldTags[k]; !ok || ov != v {
-			updated[k] = v
-		}
-	}
+	removed, updated := tags.Diff(oldTags, newTags)
 	if len(removed) > 0 {
 		if _, err := conn.UntagResource(ctx, &efs.UntagResourceInput{ResourceId: aws.String(resourceID), TagKeys: removed}); err != nil {
 			return fmt.Errorf("untagging EFS resource (%s): %w", resourceID, err)

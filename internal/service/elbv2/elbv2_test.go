@@ -4,13 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/bootmarker"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/emutest"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 )
@@ -33,19 +32,8 @@ type env struct {
 
 func setup(t *testing.T, knobs map[string]string) *env {
 	t.Helper()
-	emu := awsemu.New(awsemu.Options{Speed: 2000, Knobs: knobs})
-	if err := emu.Start(""); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = emu.Close() })
-	cfg := aws.Config{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider(awsemu.DefaultAccessKey, awsemu.DefaultSecretKey, ""),
-		BaseEndpoint: aws.String(emu.URL()), HTTPClient: conns.NewHTTPClient(),
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
-	e := &env{emu: emu, conn: elasticloadbalancingv2.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg), ctx: retry.WithPollCap(ctx, 20*time.Millisecond)}
+	started := emutest.Start(t, emutest.Options{Knobs: knobs})
+	e := &env{emu: started.Emu, conn: elasticloadbalancingv2.NewFromConfig(started.Config), ec2: ec2.NewFromConfig(started.Config), ctx: started.Ctx}
 	vpc, err := e.ec2.CreateVpc(e.ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
 	if err != nil {
 		t.Fatal(err)

@@ -2,15 +2,14 @@ package iam_test
 
 import (
 	"context"
-	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/emutest"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 	tfiam "github.com/geusemaker/terraform-provider-geusemaker/internal/service/iam"
@@ -20,19 +19,8 @@ const trust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal
 
 func setup(t *testing.T) (*awsemu.Emulator, *iam.Client, context.Context) {
 	t.Helper()
-	emu := awsemu.New(awsemu.Options{Speed: 2000})
-	if err := emu.Start(""); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = emu.Close() })
-	conn := iam.NewFromConfig(aws.Config{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider(awsemu.DefaultAccessKey, awsemu.DefaultSecretKey, ""),
-		BaseEndpoint: aws.String(emu.URL()), HTTPClient: conns.NewHTTPClient(),
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	t.Cleanup(cancel)
-	return emu, conn, retry.WithPollCap(ctx, 20*time.Millisecond)
+	env := emutest.Start(t, emutest.Options{Region: "", Timeout: 30 * time.Second})
+	return env.Emu, iam.NewFromConfig(env.Config), env.Ctx
 }
 
 func TestRoleAndInstanceProfileLifecycle(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/tags"
 )
 
 // CreateInstanceProfile creates an empty instance profile; path defaults to "/".
@@ -74,7 +75,7 @@ func DeleteInstanceProfile(ctx context.Context, conn *iam.Client, name string) e
 
 // UpdateInstanceProfileTags applies the difference between the old and new tags.
 func UpdateInstanceProfileTags(ctx context.Context, conn *iam.Client, name string, oldTags, newTags map[string]string) error {
-	removed, updated := diffTags(oldTags, newTags)
+	removed, updated := tags.Diff(oldTags, newTags)
 	if len(removed) > 0 {
 		if _, err := conn.UntagInstanceProfile(ctx, &iam.UntagInstanceProfileInput{InstanceProfileName: aws.String(name), TagKeys: removed}); err != nil {
 			return fmt.Errorf("untagging IAM instance profile (%s): %w", name, err)

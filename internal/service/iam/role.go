@@ -11,6 +11,7 @@ import (
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/tags"
 )
 
 // CreateRole creates a role with a trust policy; path defaults to "/".
@@ -114,7 +115,7 @@ func detachRoleDependants(ctx context.Context, conn *iam.Client, name string) er
 
 // UpdateRoleTags applies the difference between the old and new tags.
 func UpdateRoleTags(ctx context.Context, conn *iam.Client, name string, oldTags, newTags map[string]string) error {
-	removed, updated := diffTags(oldTags, newTags)
+	removed, updated := tags.Diff(oldTags, newTags)
 	if len(removed) > 0 {
 		if _, err := conn.UntagRole(ctx, &iam.UntagRoleInput{RoleName: aws.String(name), TagKeys: removed}); err != nil {
 			return fmt.Errorf("untagging IAM role (%s): %w", name, err)

@@ -2,16 +2,15 @@ package ssm_test
 
 import (
 	"context"
-	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	awstypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/emutest"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 	tfssm "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ssm"
@@ -19,19 +18,8 @@ import (
 
 func setup(t *testing.T) (*awsemu.Emulator, *ssm.Client, context.Context) {
 	t.Helper()
-	emu := awsemu.New(awsemu.Options{Speed: 2000})
-	if err := emu.Start(""); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = emu.Close() })
-	conn := ssm.NewFromConfig(aws.Config{
-		Region:       "eu-west-1",
-		Credentials:  credentials.NewStaticCredentialsProvider(awsemu.DefaultAccessKey, awsemu.DefaultSecretKey, ""),
-		BaseEndpoint: aws.String(emu.URL()), HTTPClient: conns.NewHTTPClient(),
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	t.Cleanup(cancel)
-	return emu, conn, retry.WithPollCap(ctx, 20*time.Millisecond)
+	env := emutest.Start(t, emutest.Options{Region: "eu-west-1", Timeout: 30 * time.Second})
+	return env.Emu, ssm.NewFromConfig(env.Config), env.Ctx
 }
 
 func TestFindParameterValue(t *testing.T) {
