@@ -143,18 +143,25 @@ func (s *ec2Service) vpcView(v *ec2VPC, now time.Time) types.Vpc {
 	}
 }
 
-func (s *ec2Service) vpc(id string) (*ec2VPC, error) {
+// ec2Lookup finds an object by id with EC2's checks in their order: a
+// missing parameter, a malformed id, then an unknown one, each with its code
+// (codeStem + ".Malformed" or ".NotFound").
+func ec2Lookup[T any](items map[string]*T, id, param, prefix, codeStem, kind string) (*T, error) {
 	if id == "" {
-		return nil, missingParam("vpcId")
+		return nil, missingParam(param)
 	}
-	if malformed(id, "vpc") {
-		return nil, malformedErr("InvalidVpcID.Malformed", id, "vpc")
+	if malformed(id, prefix) {
+		return nil, malformedErr(codeStem+".Malformed", id, prefix)
 	}
-	v, ok := s.vpcs[id]
+	v, ok := items[id]
 	if !ok {
-		return nil, notFoundIDs("InvalidVpcID.NotFound", "vpc", []string{id})
+		return nil, notFoundIDs(codeStem+".NotFound", kind, []string{id})
 	}
 	return v, nil
+}
+
+func (s *ec2Service) vpc(id string) (*ec2VPC, error) {
+	return ec2Lookup(s.vpcs, id, "vpcId", "vpc", "InvalidVpcID", "vpc")
 }
 
 func (s *ec2Service) CreateVpc(c *Call, in *ec2.CreateVpcInput) (*ec2.CreateVpcOutput, error) {
@@ -392,17 +399,7 @@ func (s *ec2Service) subnetView(v *ec2Subnet) types.Subnet {
 }
 
 func (s *ec2Service) subnet(id string) (*ec2Subnet, error) {
-	if id == "" {
-		return nil, missingParam("subnetId")
-	}
-	if malformed(id, "subnet") {
-		return nil, malformedErr("InvalidSubnetID.Malformed", id, "subnet")
-	}
-	v, ok := s.subnets[id]
-	if !ok {
-		return nil, notFoundIDs("InvalidSubnetID.NotFound", "subnet", []string{id})
-	}
-	return v, nil
+	return ec2Lookup(s.subnets, id, "subnetId", "subnet", "InvalidSubnetID", "subnet")
 }
 
 func (s *ec2Service) CreateSubnet(c *Call, in *ec2.CreateSubnetInput) (*ec2.CreateSubnetOutput, error) {
@@ -540,17 +537,7 @@ func (s *ec2Service) igwView(v *ec2IGW) types.InternetGateway {
 }
 
 func (s *ec2Service) igw(id string) (*ec2IGW, error) {
-	if id == "" {
-		return nil, missingParam("internetGatewayId")
-	}
-	if malformed(id, "igw") {
-		return nil, malformedErr("InvalidInternetGatewayID.Malformed", id, "igw")
-	}
-	v, ok := s.igws[id]
-	if !ok {
-		return nil, notFoundIDs("InvalidInternetGatewayID.NotFound", "internetGateway", []string{id})
-	}
-	return v, nil
+	return ec2Lookup(s.igws, id, "internetGatewayId", "igw", "InvalidInternetGatewayID", "internetGateway")
 }
 
 func (s *ec2Service) CreateInternetGateway(c *Call, in *ec2.CreateInternetGatewayInput) (*ec2.CreateInternetGatewayOutput, error) {
@@ -693,17 +680,7 @@ func (s *ec2Service) routeTableView(v *ec2RouteTable) types.RouteTable {
 }
 
 func (s *ec2Service) routeTable(id string) (*ec2RouteTable, error) {
-	if id == "" {
-		return nil, missingParam("routeTableId")
-	}
-	if malformed(id, "rtb") {
-		return nil, malformedErr("InvalidRouteTableID.Malformed", id, "rtb")
-	}
-	v, ok := s.rtbs[id]
-	if !ok {
-		return nil, notFoundIDs("InvalidRouteTableID.NotFound", "routeTable", []string{id})
-	}
-	return v, nil
+	return ec2Lookup(s.rtbs, id, "routeTableId", "rtb", "InvalidRouteTableID", "routeTable")
 }
 
 func (s *ec2Service) CreateRouteTable(c *Call, in *ec2.CreateRouteTableInput) (*ec2.CreateRouteTableOutput, error) {

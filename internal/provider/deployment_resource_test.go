@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/acctest"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
 )
 
 const deploymentAddr = "geusemaker_deployment.test"
@@ -27,6 +28,43 @@ resource "geusemaker_deployment" "test" {
 %s
 }
 `, name, body)
+}
+
+// failureCase makes a create fail, through an injected AWS error or an
+// emulator knob, and names the diagnostic it must end with.
+type failureCase struct {
+	name  string
+	knobs map[string]string
+	fault *awsemu.Fault
+	body  string
+	want  string
+}
+
+// testCreateFailures applies each case's configuration and proves the apply
+// fails with the expected diagnostic and leaves nothing behind in AWS.
+func testCreateFailures(t *testing.T, name, body string, cases []failureCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			emu := acctest.Emulator(t, func(o *awsemu.Options) { o.Knobs = tc.knobs })
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: acctest.ProviderFactories(),
+				CheckDestroy:             acctest.CheckInventoryEmpty(emu),
+				Steps: []resource.TestStep{{
+					PreConfig: func() {
+						if tc.fault != nil {
+							emu.InjectFault(*tc.fault)
+						}
+					},
+					Config:      acctest.ProviderConfig(emu, acctest.ProviderOptions{Extra: "  max_retries = 2"}) + deploymentConfig(name, body+"\n"+tc.body),
+					ExpectError: regexp.MustCompile(tc.want),
+				}},
+			})
+			if inv := emu.Inventory(); len(inv) != 0 {
+				t.Fatalf("rollback left %d objects: %+v", len(inv), inv)
+			}
+		})
+	}
 }
 
 func TestAccDeployment_tier1OwnedVPC(t *testing.T) {

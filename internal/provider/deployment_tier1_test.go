@@ -27,7 +27,7 @@ import (
 // nothing left in AWS.
 func TestAccDeployment_tier1StepFailuresRollBack(t *testing.T) {
 	acctest.PreCheck(t)
-	cases := []struct {
+	steps := []struct {
 		step, service, op, code, hint string
 		status                        int
 	}{
@@ -40,29 +40,16 @@ func TestAccDeployment_tier1StepFailuresRollBack(t *testing.T) {
 		{"ami", "ssm", "GetParameter", "AccessDeniedException", "lack the permission", 400},
 		{"instance", "ec2", "RunInstances", "InsufficientInstanceCapacity", "no capacity", 500},
 	}
-	for _, tc := range cases {
-		t.Run(tc.step, func(t *testing.T) {
-			emu := acctest.Emulator(t)
-			want := fmt.Sprintf(`(?s)Step "%s" failed with AWS error %s.*Rollback: every AWS object this apply created was\s+deleted again`, regexp.QuoteMeta(tc.step), tc.code)
-			if tc.hint != "" {
-				want = fmt.Sprintf(`(?s)Step "%s" failed with AWS error %s.*What to do:.*%s.*Rollback`, regexp.QuoteMeta(tc.step), tc.code, tc.hint)
-			}
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: acctest.ProviderFactories(),
-				CheckDestroy:             acctest.CheckInventoryEmpty(emu),
-				Steps: []resource.TestStep{{
-					PreConfig: func() {
-						emu.InjectFault(awsemu.Fault{Service: tc.service, Operation: tc.op, Code: tc.code, Status: tc.status})
-					},
-					Config:      acctest.ProviderConfig(emu, acctest.ProviderOptions{Extra: "  max_retries = 2"}) + deploymentConfig("fails", ""),
-					ExpectError: regexp.MustCompile(want),
-				}},
-			})
-			if inv := emu.Inventory(); len(inv) != 0 {
-				t.Fatalf("rollback left %d objects: %+v", len(inv), inv)
-			}
-		})
+	var cases []failureCase
+	for _, s := range steps {
+		want := fmt.Sprintf(`(?s)Step "%s" failed with AWS error %s.*Rollback: every AWS object this apply created was\s+deleted again`, regexp.QuoteMeta(s.step), s.code)
+		if s.hint != "" {
+			want = fmt.Sprintf(`(?s)Step "%s" failed with AWS error %s.*What to do:.*%s.*Rollback`, regexp.QuoteMeta(s.step), s.code, s.hint)
+		}
+		cases = append(cases, failureCase{name: s.step, want: want,
+			fault: &awsemu.Fault{Service: s.service, Operation: s.op, Code: s.code, Status: s.status}})
 	}
+	testCreateFailures(t, "fails", "", cases)
 }
 
 func TestAccDeployment_tier1BootFailureShowsConsole(t *testing.T) {

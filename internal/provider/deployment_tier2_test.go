@@ -152,13 +152,7 @@ func TestAccDeployment_tier2LoadBalancerDeletedOutOfBand(t *testing.T) {
 
 func TestAccDeployment_tier2Failures(t *testing.T) {
 	acctest.PreCheck(t)
-	cases := []struct {
-		name  string
-		knobs map[string]string
-		fault *awsemu.Fault
-		body  string
-		want  string
-	}{
+	cases := []failureCase{
 		{name: "load balancer create", fault: &awsemu.Fault{Service: "elbv2", Operation: "CreateLoadBalancer", Code: "TooManyLoadBalancers"},
 			want: `(?s)Step "load-balancer" failed with AWS error TooManyLoadBalancers.*quota.*Rollback`},
 		{name: "stuck provisioning", knobs: map[string]string{"elbv2.provisioning_duration": "never"}, body: `  timeouts = { create = "8s" }`,
@@ -168,25 +162,7 @@ func TestAccDeployment_tier2Failures(t *testing.T) {
 		{name: "target never healthy", knobs: map[string]string{"elbv2.target_health": "unhealthy"}, body: `  timeouts = { create = "8s" }`,
 			want: `(?s)Step "target-healthy" failed.*unhealthy.*Raise\s+the\s+timeouts\s+block.*Rollback`},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			emu := acctest.Emulator(t, func(o *awsemu.Options) { o.Knobs = tc.knobs })
-			if tc.fault != nil {
-				emu.InjectFault(*tc.fault)
-			}
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: acctest.ProviderFactories(),
-				CheckDestroy:             acctest.CheckInventoryEmpty(emu),
-				Steps: []resource.TestStep{{
-					Config:      acctest.ProviderConfig(emu, acctest.ProviderOptions{Extra: "  max_retries = 2"}) + deploymentConfig("alb-fail", "  tier = 2\n"+tc.body),
-					ExpectError: regexp.MustCompile(tc.want),
-				}},
-			})
-			if inv := emu.Inventory(); len(inv) != 0 {
-				t.Fatalf("left behind: %+v", inv)
-			}
-		})
-	}
+	testCreateFailures(t, "alb-fail", "  tier = 2", cases)
 }
 
 func TestAccDeployment_tier2BadInputs(t *testing.T) {

@@ -152,13 +152,7 @@ func TestAccDeployment_tier2To3To2InPlace(t *testing.T) {
 
 func TestAccDeployment_tier3Failures(t *testing.T) {
 	acctest.PreCheck(t)
-	cases := []struct {
-		name  string
-		knobs map[string]string
-		fault *awsemu.Fault
-		body  string
-		want  string
-	}{
+	cases := []failureCase{
 		{name: "cloudfront create fails", fault: &awsemu.Fault{Service: "cloudfront", Operation: "CreateDistributionWithTags", Code: "TooManyDistributions"},
 			want: `(?s)Step "cloudfront" failed with AWS error TooManyDistributions.*distribution quota.*Rollback`},
 		{name: "cloudfront never deploys", knobs: map[string]string{"cloudfront.create_deploy_duration": "never"}, body: `  timeouts = { create = "10s" }`,
@@ -166,25 +160,7 @@ func TestAccDeployment_tier3Failures(t *testing.T) {
 		{name: "gpu fails validation", knobs: map[string]string{"ec2.gpu_health": "failed"}, body: `  instance_type = "g5.xlarge"`,
 			want: `(?s)GPU validation on i-.*failed.*ERR!.*Console output.*GEUSEMAKER GPU.*status=failed.*Rollback`},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			emu := acctest.Emulator(t, func(o *awsemu.Options) { o.Knobs = tc.knobs })
-			if tc.fault != nil {
-				emu.InjectFault(*tc.fault)
-			}
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: acctest.ProviderFactories(),
-				CheckDestroy:             acctest.CheckInventoryEmpty(emu),
-				Steps: []resource.TestStep{{
-					Config:      acctest.ProviderConfig(emu, acctest.ProviderOptions{Extra: "  max_retries = 2"}) + deploymentConfig("cdn-fail", "  tier = 3\n"+tc.body),
-					ExpectError: regexp.MustCompile(tc.want),
-				}},
-			})
-			if inv := emu.Inventory(); len(inv) != 0 {
-				t.Fatalf("left behind: %+v", inv)
-			}
-		})
-	}
+	testCreateFailures(t, "cdn-fail", "  tier = 3", cases)
 }
 
 // A distribution changed by someone else between our read and our write
