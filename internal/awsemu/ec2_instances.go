@@ -724,17 +724,21 @@ func (s *ec2Service) instancesByIDs(ids []string) ([]*ec2Instance, error) {
 	return out, nil
 }
 
+// instancesOrAll returns the named instances, or every instance in launch
+// order when no ids are given, as the Describe operations do.
+func (s *ec2Service) instancesOrAll(ids []string) ([]*ec2Instance, error) {
+	if len(ids) > 0 {
+		return s.instancesByIDs(ids)
+	}
+	return sortedBySeq(s.instances), nil
+}
+
 func (s *ec2Service) DescribeInstances(c *Call, in *ec2.DescribeInstancesInput) (*ec2.DescribeInstancesOutput, error) {
 	now := c.Now()
 	s.Tick(now)
-	var items []*ec2Instance
-	if len(in.InstanceIds) > 0 {
-		var err error
-		if items, err = s.instancesByIDs(in.InstanceIds); err != nil {
-			return nil, err
-		}
-	} else {
-		items = sortedBySeq(s.instances)
+	items, err := s.instancesOrAll(in.InstanceIds)
+	if err != nil {
+		return nil, err
 	}
 	str := func(f func(i *ec2Instance) string) func(i *ec2Instance) []string {
 		return func(i *ec2Instance) []string { return one(f(i)) }
@@ -785,7 +789,7 @@ func (s *ec2Service) DescribeInstances(c *Call, in *ec2.DescribeInstancesInput) 
 			return out
 		},
 	}
-	items, err := applyFilters(items, in.Filters, spec, func(i *ec2Instance) map[string]string { return i.tags })
+	items, err = applyFilters(items, in.Filters, spec, func(i *ec2Instance) map[string]string { return i.tags })
 	if err != nil {
 		return nil, err
 	}
@@ -1102,14 +1106,9 @@ func (s *ec2Service) DescribeVolumes(c *Call, in *ec2.DescribeVolumesInput) (*ec
 func (s *ec2Service) DescribeInstanceStatus(c *Call, in *ec2.DescribeInstanceStatusInput) (*ec2.DescribeInstanceStatusOutput, error) {
 	now := c.Now()
 	s.Tick(now)
-	var items []*ec2Instance
-	if len(in.InstanceIds) > 0 {
-		var err error
-		if items, err = s.instancesByIDs(in.InstanceIds); err != nil {
-			return nil, err
-		}
-	} else {
-		items = sortedBySeq(s.instances)
+	items, err := s.instancesOrAll(in.InstanceIds)
+	if err != nil {
+		return nil, err
 	}
 	checks := s.e.KnobDuration("ec2.status_checks", 2*time.Minute)
 	status := func(i *ec2Instance) string {
@@ -1133,7 +1132,7 @@ func (s *ec2Service) DescribeInstanceStatus(c *Call, in *ec2.DescribeInstanceSta
 		"instance-status.status": func(i *ec2Instance) []string { return one(status(i)) },
 		"system-status.status":   func(i *ec2Instance) []string { return one(status(i)) },
 	}
-	kept, err := applyFilters(kept, in.Filters, spec, nil)
+	kept, err = applyFilters(kept, in.Filters, spec, nil)
 	if err != nil {
 		return nil, err
 	}
