@@ -1,8 +1,10 @@
 package conns
 
 import (
+	"context"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -41,11 +43,38 @@ type bodySafeClient struct {
 	inner aws.HTTPClient
 }
 
+// requestGrace bounds a request that outlives its caller's cancellation.
+const requestGrace = 2 * time.Minute
+
 func (c bodySafeClient) Do(r *http.Request) (*http.Response, error) {
 	if r.Body != nil && r.Body != http.NoBody {
 		r.Body = readOnlyBody{r.Body}
 	}
-	return c.inner.Do(r)
+	// A request already on its way finishes even when the caller gives up
+	// (a sibling step failed, Terraform was interrupted): AWS acts on a
+	// create it has received whether or not anyone reads the answer, and
+	// only the answer tells the caller which id to record and roll back.
+	// Cancellation takes effect before the next call instead.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), requestGrace)
+	resp, err := c.inner.Do(r.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// cancelOnClose releases a detached request's context with its response.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 // readOnlyBody is an io.ReadCloser and nothing more.

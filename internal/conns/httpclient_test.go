@@ -38,3 +38,31 @@ func TestHTTPClientSurvivesFastLargeResponses(t *testing.T) {
 		}
 	}
 }
+
+// A create that reached AWS when its caller gave up still returns its
+// answer, so the caller can record (and later roll back) what it made.
+func TestHTTPClientFinishesRequestsInFlight(t *testing.T) {
+	emu := awsemu.New(awsemu.Options{Speed: 1000})
+	if err := emu.Start(""); err != nil {
+		t.Fatal(err)
+	}
+	defer emu.Close()
+	emu.InjectFault(awsemu.Fault{Service: "ec2", Operation: "CreateVpc", Latency: awsemu.Duration(300 * time.Millisecond)})
+	client := ec2.NewFromConfig(aws.Config{
+		Region: "us-east-1", BaseEndpoint: aws.String(emu.URL()), HTTPClient: conns.NewHTTPClient(),
+		Credentials: credentials.NewStaticCredentialsProvider(awsemu.DefaultAccessKey, awsemu.DefaultSecretKey, ""),
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	out, err := client.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+	if err != nil || aws.ToString(out.Vpc.VpcId) == "" {
+		t.Fatalf("CreateVpc cancelled in flight: %v", err)
+	}
+	if len(emu.Inventory()) != 1 {
+		t.Fatalf("inventory = %+v", emu.Inventory())
+	}
+	// Cancellation still stops the next call.
+	if _, err := client.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.1.0.0/16")}); err == nil {
+		t.Fatal("a call made after cancellation went through")
+	}
+}
