@@ -737,3 +737,60 @@ func TestEC2ConsoleAfterRestart(t *testing.T) {
 		t.Fatalf("second boot = %s", v.Boot)
 	}
 }
+
+func TestEC2InstanceTypeOfferings(t *testing.T) {
+	e := startEmu(t, Options{Knobs: map[string]string{"ec2.unoffered": "g5.xlarge@us-east-1a, p5@us-east-1"}})
+	c := ec2Client(e)
+	zonesOf := func(lt types.LocationType, typ string) []string {
+		t.Helper()
+		var out []string
+		p := ec2.NewDescribeInstanceTypeOfferingsPaginator(c, &ec2.DescribeInstanceTypeOfferingsInput{LocationType: lt, MaxResults: aws.Int32(5),
+			Filters: []types.Filter{{Name: aws.String("instance-type"), Values: []string{typ}}}})
+		for p.HasMorePages() {
+			page := must[*ec2.DescribeInstanceTypeOfferingsOutput](t)(p.NextPage(ctx(t)))
+			for _, o := range page.InstanceTypeOfferings {
+				if string(o.InstanceType) != typ || o.LocationType != lt {
+					t.Fatalf("offering %+v for filter %s/%s", o, lt, typ)
+				}
+				out = append(out, aws.ToString(o.Location))
+			}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		lt   types.LocationType
+		typ  string
+		want string
+	}{
+		{types.LocationTypeAvailabilityZone, "t3.medium", "us-east-1a us-east-1b us-east-1c us-east-1d us-east-1e us-east-1f"},
+		{types.LocationTypeAvailabilityZone, "g5.xlarge", "us-east-1b us-east-1c us-east-1d us-east-1f"}, // 1e: fixture gap, 1a: knob
+		{types.LocationTypeAvailabilityZone, "g5.2xlarge", "us-east-1a us-east-1b us-east-1c us-east-1d us-east-1f"},
+		{types.LocationTypeAvailabilityZoneId, "g4dn.xlarge", "use1-az1 use1-az2 use1-az3 use1-az4 use1-az5 use1-az6"},
+		{types.LocationTypeRegion, "g5.xlarge", "us-east-1"},
+		{types.LocationTypeRegion, "p5.48xlarge", ""},
+	} {
+		if got := strings.Join(zonesOf(tc.lt, tc.typ), " "); got != tc.want {
+			t.Errorf("%s %s offered in %q, want %q", tc.lt, tc.typ, got, tc.want)
+		}
+	}
+	// Without a filter every type is listed once per region; a bad filter or
+	// location type is refused as EC2 does.
+	all := must[*ec2.DescribeInstanceTypeOfferingsOutput](t)(c.DescribeInstanceTypeOfferings(ctx(t), &ec2.DescribeInstanceTypeOfferingsInput{}))
+	if len(all.InstanceTypeOfferings) != len(ec2InstanceTypes)-1 {
+		t.Errorf("region offerings = %d, want %d (every type but p5)", len(all.InstanceTypeOfferings), len(ec2InstanceTypes)-1)
+	}
+	_, err := c.DescribeInstanceTypeOfferings(ctx(t), &ec2.DescribeInstanceTypeOfferingsInput{Filters: []types.Filter{{Name: aws.String("vcpus"), Values: []string{"4"}}}})
+	wantCode(t, err, "InvalidParameterValue")
+	_, err = c.DescribeInstanceTypeOfferings(ctx(t), &ec2.DescribeInstanceTypeOfferingsInput{LocationType: "planet"})
+	wantCode(t, err, "InvalidParameterValue")
+
+	// RunInstances in a zone without the type fails with Unsupported and
+	// names the zones that have it.
+	env := makeComputeEnv(t, e, c)
+	in := env.input("g5.xlarge")
+	in.ImageId = aws.String(env.dlamiX86)
+	_, err = c.RunInstances(ctx(t), in)
+	wantCode(t, err, "Unsupported", "(g5.xlarge) is not supported in your requested Availability Zone (us-east-1a)", "us-east-1b, us-east-1c, us-east-1d, us-east-1f")
+	in.SubnetId = aws.String(env.subnetB)
+	runOne(t, c, in)
+}

@@ -506,6 +506,9 @@ func (s *ec2Service) RunInstances(c *Call, in *ec2.RunInstancesInput) (*ec2.RunI
 	if pl := in.Placement; pl != nil && aws.ToString(pl.AvailabilityZone) != "" && aws.ToString(pl.AvailabilityZone) != sn.az {
 		return nil, Errorf("InvalidParameterValue", "Value (%s) for parameter availabilityZone is invalid. Subnet '%s' is in the availability zone %s", aws.ToString(pl.AvailabilityZone), sn.id, sn.az)
 	}
+	if !s.offered(itype, sn.az) {
+		return nil, Errorf("Unsupported", "Your requested instance type (%s) is not supported in your requested Availability Zone (%s). Please retry your request by not specifying an Availability Zone or choosing %s.", itype.name, sn.az, strings.Join(s.zonesOffering(itype), ", "))
+	}
 	if kn := aws.ToString(in.KeyName); kn != "" {
 		if _, ok := s.keyPairs[kn]; !ok {
 			return nil, Errorf("InvalidKeyPair.NotFound", "The key pair '%s' does not exist", kn)

@@ -1,7 +1,9 @@
 package awsemu
 
 import (
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -212,4 +214,89 @@ func joinComma(xs []string) string {
 		out += x
 	}
 	return out
+}
+
+// zoneGaps are the families a zone does not offer. In AWS the oldest zone of
+// a region often lacks the newest and the GPU families, and RunInstances
+// there fails with Unsupported; the knob ec2.unoffered adds gaps for tests,
+// as a comma-separated list of TYPE-OR-FAMILY@ZONE-OR-REGION
+// ("g5.xlarge@us-east-1a,p5@eu-west-1").
+var zoneGaps = map[string][]string{
+	"us-east-1e":      {"g5", "g5g", "g6", "g6e", "p4d", "p5", "m7i", "m7g", "c7g"},
+	"us-west-2d":      {"g6e", "p4d", "p5"},
+	"ap-northeast-1d": {"g6", "g6e", "p5"},
+}
+
+// offered reports whether zone offers the instance type.
+func (s *ec2Service) offered(t *ec2InstanceType, zone string) bool {
+	family, _, _ := strings.Cut(t.name, ".")
+	matches := func(what string) bool { return what == t.name || what == family }
+	if slices.ContainsFunc(zoneGaps[zone], matches) {
+		return false
+	}
+	for _, gap := range strings.Split(s.e.Knob("ec2.unoffered", ""), ",") {
+		what, where, ok := strings.Cut(strings.TrimSpace(gap), "@")
+		if ok && matches(what) && (where == zone || where == s.region) {
+			return false
+		}
+	}
+	return true
+}
+
+// zonesOffering lists the region's zones that offer the type.
+func (s *ec2Service) zonesOffering(t *ec2InstanceType) []string {
+	var out []string
+	for _, z := range ZonesOf(s.region) {
+		if s.offered(t, z.Name) {
+			out = append(out, z.Name)
+		}
+	}
+	return out
+}
+
+// DescribeInstanceTypeOfferings lists where each type can be launched: per
+// region (the default location type), zone name or zone id.
+func (s *ec2Service) DescribeInstanceTypeOfferings(c *Call, in *ec2.DescribeInstanceTypeOfferingsInput) (*ec2.DescribeInstanceTypeOfferingsOutput, error) {
+	lt := in.LocationType
+	if lt == "" {
+		lt = types.LocationTypeRegion
+	}
+	var items []types.InstanceTypeOffering
+	add := func(t *ec2InstanceType, location string) {
+		items = append(items, types.InstanceTypeOffering{InstanceType: types.InstanceType(t.name), LocationType: lt, Location: aws.String(location)})
+	}
+	for i := range ec2InstanceTypes {
+		t := &ec2InstanceTypes[i]
+		switch lt {
+		case types.LocationTypeRegion:
+			if len(s.zonesOffering(t)) > 0 {
+				add(t, s.region)
+			}
+		case types.LocationTypeAvailabilityZone, types.LocationTypeAvailabilityZoneId:
+			for _, z := range ZonesOf(s.region) {
+				if s.offered(t, z.Name) {
+					if lt == types.LocationTypeAvailabilityZone {
+						add(t, z.Name)
+					} else {
+						add(t, z.ID)
+					}
+				}
+			}
+		default:
+			return nil, Errorf("InvalidParameterValue", "Value (%s) for parameter locationType is invalid. Valid values are region, availability-zone, availability-zone-id, outpost.", lt)
+		}
+	}
+	spec := filterSpec[types.InstanceTypeOffering]{
+		"instance-type": func(o types.InstanceTypeOffering) []string { return one(string(o.InstanceType)) },
+		"location":      func(o types.InstanceTypeOffering) []string { return one(aws.ToString(o.Location)) },
+	}
+	items, err := applyFilters(items, in.Filters, spec, nil)
+	if err != nil {
+		return nil, err
+	}
+	page, next, err := paginateEC2(items, in.NextToken, in.MaxResults, 5, 1000, "")
+	if err != nil {
+		return nil, err
+	}
+	return &ec2.DescribeInstanceTypeOfferingsOutput{NextToken: next, InstanceTypeOfferings: append([]types.InstanceTypeOffering{}, page...)}, nil
 }

@@ -29,6 +29,7 @@ func init() {
 		"DescribeImages":                {Version: "2016-11-15"},
 		"DescribeInstanceAttribute":     {Version: "2016-11-15"},
 		"DescribeInstanceStatus":        {Version: "2016-11-15"},
+		"DescribeInstanceTypeOfferings": {Version: "2016-11-15"},
 		"DescribeInstanceTypes":         {Version: "2016-11-15"},
 		"DescribeInstances":             {Version: "2016-11-15"},
 		"DescribeInternetGateways":      {Version: "2016-11-15"},
@@ -132,6 +133,12 @@ func init() {
 		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2.DescribeInstanceStatusOutput": {
 			"InstanceStatuses": {Out: "instanceStatusSet"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2.DescribeInstanceTypeOfferingsInput": {
+			"Filters": {In: "Filter"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2.DescribeInstanceTypeOfferingsOutput": {
+			"InstanceTypeOfferings": {Out: "instanceTypeOfferingSet"},
 		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2.DescribeInstanceTypesInput": {
 			"Filters":       {In: "Filter"},

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,13 +26,33 @@ const (
 	typicalGPUBoot         = 7 * time.Minute
 )
 
-// instanceSubnet is where the instance runs: the first subnet, whose zone
-// also holds the mount target the boot script pins.
-func (st *State) instanceSubnet() string {
-	if len(st.SubnetIDs) == 0 {
-		return ""
+// placeInstance picks the subnet for a new instance: the first of the
+// deployment's subnets whose zone offers the instance type. Newer and GPU
+// families are missing from some zones, where RunInstances fails with
+// Unsupported after everything else has been built.
+func (o *op) placeInstance(ctx context.Context) (subnet, az string, err error) {
+	st := o.rec.get()
+	subnets, err := tfec2.FindSubnetsByIDs(ctx, o.c.EC2, st.SubnetIDs)
+	if err != nil {
+		return "", "", err
 	}
-	return st.SubnetIDs[0]
+	zones, err := tfec2.FindZonesOffering(ctx, o.c.EC2, o.spec.InstanceType)
+	if err != nil {
+		return "", "", fmt.Errorf("listing the zones that offer %s: %w", o.spec.InstanceType, err)
+	}
+	zoneOf := map[string]string{}
+	for _, sn := range subnets {
+		zoneOf[aws.ToString(sn.SubnetId)] = aws.ToString(sn.AvailabilityZone)
+	}
+	var used []string
+	for _, id := range st.SubnetIDs {
+		if az := zoneOf[id]; slices.Contains(zones, az) {
+			return id, az, nil
+		} else if az != "" {
+			used = append(used, id+" in "+az)
+		}
+	}
+	return "", "", notOfferedError(o.spec.InstanceType, o.spec.Region, "the zones of the deployment's subnets ("+strings.Join(used, ", ")+")", zones, hintSubnets)
 }
 
 // renderUserData renders the boot script for the current state.
@@ -66,14 +87,6 @@ func InstanceKey(gpu bool, services, models []string, efsID, mountTargetIP strin
 func (o *op) ensureInstance(ctx context.Context, img image) error {
 	conn := o.c.EC2
 	st := o.rec.get()
-	subnet := st.instanceSubnet()
-	sn, err := tfec2.FindSubnetByID(ctx, conn, subnet)
-	if err != nil {
-		return err
-	}
-	az := aws.ToString(sn.AvailabilityZone)
-	key := o.instanceKey(st, az)
-
 	if st.InstanceID != "" {
 		inst, err := tfec2.FindInstanceByID(ctx, conn, st.InstanceID)
 		switch {
@@ -89,17 +102,27 @@ func (o *op) ensureInstance(ctx context.Context, img image) error {
 			o.rec.set(func(s *State) { s.InstanceID = "" })
 		case err != nil:
 			return err
-		case st.UserDataHash != "" && st.UserDataHash != key:
+		default:
+			var az string
+			if inst.Placement != nil {
+				az = aws.ToString(inst.Placement.AvailabilityZone)
+			}
+			key := o.instanceKey(st, az)
+			if st.UserDataHash == "" || st.UserDataHash == key {
+				return o.reconcileInstance(ctx, inst, key)
+			}
 			info(ctx, "services or models changed: replacing the instance", map[string]any{"instance_id": st.InstanceID})
 			if err := tfec2.TerminateInstance(ctx, conn, st.InstanceID, o.remaining(ctx)); err != nil {
 				return err
 			}
 			o.rec.set(func(s *State) { s.InstanceID = "" })
-		default:
-			return o.reconcileInstance(ctx, inst, key)
 		}
 	}
-	return o.launchInstance(ctx, img, subnet, az, key)
+	subnet, az, err := o.placeInstance(ctx)
+	if err != nil {
+		return err
+	}
+	return o.launchInstance(ctx, img, subnet, az, o.instanceKey(o.rec.get(), az))
 }
 
 func (o *op) launchInstance(ctx context.Context, img image, subnet, az, key string) error {

@@ -238,8 +238,9 @@ func (o *op) ensureInternetGateway(ctx context.Context, vpcID string) (string, e
 	return id, nil
 }
 
-// ensureSubnets keeps two public subnets in the first two availability
-// zones, recreating any that disappeared.
+// ensureSubnets keeps two public subnets in two availability zones, the
+// first in a zone that offers the instance type, recreating any that
+// disappeared.
 func (o *op) ensureSubnets(ctx context.Context, vpcID string) ([]string, error) {
 	conn := o.c.EC2
 	existing := map[string]ec2types.Subnet{}
@@ -268,16 +269,44 @@ func (o *op) ensureSubnets(ctx context.Context, vpcID string) ([]string, error) 
 	if len(names) < 2 {
 		return nil, fmt.Errorf("region %s offers fewer than two availability zones", o.spec.Region)
 	}
+	offering, err := tfec2.FindZonesOffering(ctx, conn, o.spec.InstanceType)
+	if err != nil {
+		return nil, fmt.Errorf("listing the zones that offer %s: %w", o.spec.InstanceType, err)
+	}
+	if len(offering) == 0 {
+		return nil, notOfferedError(o.spec.InstanceType, o.spec.Region, "", nil, "")
+	}
+	// Subnets that still exist keep their zones: moving them would strand
+	// the instance, the mount targets and the load balancer's interfaces.
+	var kept []string
+	for _, id := range o.rec.get().SubnetIDs {
+		for az, sn := range existing {
+			if aws.ToString(sn.SubnetId) == id && slices.Contains(names, az) {
+				kept = append(kept, az)
+			}
+		}
+	}
+	names = append(kept, zonesForSubnets(slices.DeleteFunc(names, func(z string) bool { return slices.Contains(kept, z) }), offering)...)
+	used := map[string]bool{}
+	for _, az := range names[:2] {
+		if sn, ok := existing[az]; ok {
+			used[aws.ToString(sn.CidrBlock)] = true
+		}
+	}
 	var ids []string
-	for i, az := range names[:2] {
+	next := 0
+	for _, az := range names[:2] {
 		if sn, ok := existing[az]; ok {
 			ids = append(ids, aws.ToString(sn.SubnetId))
 			continue
 		}
-		cidr, err := subnetCIDR(o.spec.VPCCIDR, i)
-		if err != nil {
-			return nil, err
+		var cidr string
+		for ; cidr == "" || used[cidr]; next++ {
+			if cidr, err = subnetCIDR(o.spec.VPCCIDR, next); err != nil {
+				return nil, err
+			}
 		}
+		used[cidr] = true
 		out, err := conn.CreateSubnet(ctx, &ec2.CreateSubnetInput{
 			VpcId: aws.String(vpcID), CidrBlock: aws.String(cidr), AvailabilityZone: aws.String(az),
 			TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompSubnet), ec2types.ResourceTypeSubnet),

@@ -1,4 +1,4 @@
-package acctest
+package emutest
 
 import (
 	"context"
@@ -23,11 +23,11 @@ type UserNetwork struct {
 }
 
 // CreateUserNetwork builds a user's VPC in the emulator, outside Terraform.
-func CreateUserNetwork(t *testing.T, emu *awsemu.Emulator, zones ...string) *UserNetwork {
+func CreateUserNetwork(t testing.TB, emu *awsemu.Emulator, zones ...string) *UserNetwork {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn := ec2.NewFromConfig(SDKConfig(emu, ""))
+	conn := ec2.NewFromConfig(Config(emu, ""))
 	must := func(err error) {
 		t.Helper()
 		if err != nil {

@@ -39,7 +39,7 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 	}
 	plan.TagsAll = stringMapValue(mergedTags(ctx, r.client.DefaultTags, plan.Tags, &resp.Diagnostics))
 	planCost(ctx, &plan, &config, r.client.Region, &resp.Diagnostics)
-	r.checkWithAWS(ctx, &plan, &config, state, &resp.Diagnostics)
+	r.checkWithAWS(ctx, &plan, &config, state, len(resp.RequiresReplace) > 0, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -151,8 +151,9 @@ func planCost(ctx context.Context, plan, config *deploymentModel, region string,
 }
 
 // checkWithAWS runs the checks that need AWS, on what is new or changed:
-// the user's subnets, and the certificates of the load balancer and CloudFront.
-func (r *deploymentResource) checkWithAWS(ctx context.Context, plan, config, state *deploymentModel, diags *diag.Diagnostics) {
+// the user's subnets, whether the instance type is offered where the instance
+// will run, and the certificates of the load balancer and CloudFront.
+func (r *deploymentResource) checkWithAWS(ctx context.Context, plan, config, state *deploymentModel, replacing bool, diags *diag.Diagnostics) {
 	report := func(err error) {
 		var fe *deployment.FieldError
 		if errors.As(err, &fe) {
@@ -164,8 +165,35 @@ func (r *deploymentResource) checkWithAWS(ctx context.Context, plan, config, sta
 	tier := plan.Tier.ValueInt64()
 	if !config.VPCID.IsNull() && !config.VPCID.IsUnknown() && !config.SubnetIDs.IsUnknown() &&
 		(state == nil || !state.VPCID.Equal(plan.VPCID) || !state.SubnetIDs.Equal(plan.SubnetIDs) || state.Tier.ValueInt64() != tier) {
-		_, err := deployment.CheckSubnets(ctx, r.client.EC2(), config.VPCID.ValueString(), listOf(ctx, config.SubnetIDs, diags), int(tier))
+		subnets, err := deployment.CheckSubnets(ctx, r.client.EC2(), config.VPCID.ValueString(), listOf(ctx, config.SubnetIDs, diags), int(tier))
 		report(err)
+		if err == nil {
+			var zones []string
+			for _, sn := range subnets {
+				zones = append(zones, sn.AZ)
+			}
+			report(deployment.CheckInstanceTypeOffered(ctx, r.client.EC2(), plan.InstanceType.ValueString(), r.client.Region, zones, ""))
+		}
+	} else if !plan.InstanceType.IsUnknown() {
+		switch {
+		case state == nil || replacing:
+			if config.VPCID.IsNull() {
+				report(deployment.CheckInstanceTypeOffered(ctx, r.client.EC2(), plan.InstanceType.ValueString(), r.client.Region, nil, ""))
+			}
+		case state.InstanceType.Equal(plan.InstanceType):
+		case !state.GPU.Equal(plan.GPU) || !state.Services.Equal(plan.Services) || !state.OllamaModels.Equal(plan.OllamaModels):
+			// A new boot script means a new instance, placed in any of the
+			// deployment's subnets whose zone offers the type.
+			zones, err := deployment.SubnetZones(ctx, r.client.EC2(), listOf(ctx, state.SubnetIDs, diags))
+			if err == nil {
+				err = deployment.CheckInstanceTypeOffered(ctx, r.client.EC2(), plan.InstanceType.ValueString(), r.client.Region, zones, "")
+			}
+			report(err)
+		case state.AvailabilityZone.ValueString() != "":
+			// A type change alone is made in place: stop, modify, start, in
+			// the instance's own zone.
+			report(deployment.CheckInstanceTypeOffered(ctx, r.client.EC2(), plan.InstanceType.ValueString(), r.client.Region, nil, state.AvailabilityZone.ValueString()))
+		}
 	}
 	lb := objectAs[loadBalancerModel](ctx, plan.LoadBalancer, diags)
 	if arn := lb.CertificateARN.ValueString(); tier >= 2 && arn != "" && !lb.CertificateARN.IsUnknown() {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/acctest"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/emutest"
 )
 
 const deploymentAddr = "geusemaker_deployment.test"
@@ -123,7 +124,7 @@ func TestAccDeployment_tier1OwnedVPC(t *testing.T) {
 func TestAccDeployment_tier1ExistingVPC(t *testing.T) {
 	acctest.PreCheck(t)
 	emu := acctest.Emulator(t)
-	net := acctest.CreateUserNetwork(t, emu, "us-east-1b", "us-east-1c")
+	net := emutest.CreateUserNetwork(t, emu, "us-east-1b", "us-east-1c")
 	provider := acctest.ProviderConfig(emu, acctest.ProviderOptions{})
 	body := fmt.Sprintf("  vpc_id     = %q\n  subnet_ids = %s\n", net.VPCID, net.Subnets())
 	sameInstance := statecheck.CompareValue(compare.ValuesSame())

@@ -17,6 +17,7 @@ import (
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/acctest"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/emutest"
 )
 
 func TestAccDeployment_tier2HTTP(t *testing.T) {
@@ -184,7 +185,7 @@ func TestAccDeployment_tier2BadInputs(t *testing.T) {
 	})
 	t.Run("subnets in one zone", func(t *testing.T) {
 		emu := acctest.Emulator(t)
-		net := acctest.CreateUserNetwork(t, emu, "us-east-1a", "us-east-1a")
+		net := emutest.CreateUserNetwork(t, emu, "us-east-1a", "us-east-1a")
 		body := fmt.Sprintf("  tier = 2\n  vpc_id = %q\n  subnet_ids = %s", net.VPCID, net.Subnets())
 		resource.ParallelTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: acctest.ProviderFactories(),

@@ -501,3 +501,20 @@ func TestTags(t *testing.T) {
 		t.Fatalf("unknown resource: %v", err)
 	}
 }
+
+func TestFindZonesOffering(t *testing.T) {
+	_, conn, ctx := setup(t)
+	for typ, want := range map[string]string{
+		"t3.medium":   "us-east-1a us-east-1b us-east-1c us-east-1d us-east-1e us-east-1f",
+		"g5.xlarge":   "us-east-1a us-east-1b us-east-1c us-east-1d us-east-1f",
+		"nope.xlarge": "",
+	} {
+		zones, err := FindZonesOffering(ctx, conn, typ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(zones, " "); got != want {
+			t.Errorf("%s offered in %q, want %q", typ, got, want)
+		}
+	}
+}

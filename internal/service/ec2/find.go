@@ -3,6 +3,7 @@ package ec2
 import (
 	"context"
 	"errors"
+	"sort"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -295,6 +296,29 @@ func FindNetworkInterfaces(ctx context.Context, conn *ec2.Client, filters []type
 }
 
 // FindAvailabilityZones lists the available availability zones of the region.
+// FindZonesOffering returns, sorted, the region's availability zones where
+// the instance type can be launched (none when the region lacks it). Newer
+// and GPU families are often missing from some zones, where RunInstances
+// fails with Unsupported.
+func FindZonesOffering(ctx context.Context, conn *ec2.Client, instanceType string) ([]string, error) {
+	var zones []string
+	p := ec2.NewDescribeInstanceTypeOfferingsPaginator(conn, &ec2.DescribeInstanceTypeOfferingsInput{
+		LocationType: types.LocationTypeAvailabilityZone,
+		Filters:      []types.Filter{filter("instance-type", instanceType)},
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range page.InstanceTypeOfferings {
+			zones = append(zones, aws.ToString(o.Location))
+		}
+	}
+	sort.Strings(zones)
+	return zones, nil
+}
+
 func FindAvailabilityZones(ctx context.Context, conn *ec2.Client) ([]types.AvailabilityZone, error) {
 	out, err := conn.DescribeAvailabilityZones(ctx, &ec2.DescribeAvailabilityZonesInput{Filters: []types.Filter{
 		filter("state", "available"), filter("zone-type", "availability-zone"),
