@@ -167,3 +167,31 @@ func TestWhenCode(t *testing.T) {
 		t.Fatalf("expected retries until timeout, calls=%d err=%v", calls, err)
 	}
 }
+
+func TestStatusOf(t *testing.T) {
+	type thing struct{ state string }
+	boom := errors.New("boom")
+	for _, tc := range []struct {
+		name      string
+		v         *thing
+		err       error
+		wantState string
+		wantObj   bool
+		wantErr   error
+	}{
+		{"found", &thing{"available"}, nil, "available", true, nil},
+		{"not found is gone", nil, &NotFoundError{Message: "no such thing"}, "", false, nil},
+		{"wrapped not found is gone", nil, wrapFinding(&NotFoundError{}), "", false, nil},
+		{"other errors stop the wait", nil, boom, "", false, boom},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			refresh := StatusOf(func(context.Context) (*thing, error) { return tc.v, tc.err }, func(v *thing) string { return v.state })
+			obj, state, err := refresh(context.Background())
+			if state != tc.wantState || (obj != nil) != tc.wantObj || !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) {
+				t.Fatalf("refresh = %v, %q, %v", obj, state, err)
+			}
+		})
+	}
+}
+
+func wrapFinding(err error) error { return errors.Join(errors.New("finding thing"), err) }

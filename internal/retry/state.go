@@ -11,6 +11,22 @@ import (
 // resource does not exist, and the resource's current state otherwise.
 type Refresh[T any] func(ctx context.Context) (*T, string, error)
 
+// StatusOf builds a Refresh from a finder: "not found" means gone (no object,
+// empty state, no error), other errors stop the wait, and a found object's
+// state is what state reads from it.
+func StatusOf[T any](find func(context.Context) (*T, error), state func(*T) string) Refresh[T] {
+	return func(ctx context.Context) (*T, string, error) {
+		v, err := find(ctx)
+		if NotFound(err) {
+			return nil, "", nil
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		return v, state(v), nil
+	}
+}
+
 // StateChangeConf describes a wait: poll Refresh until the state is in
 // Target, failing on a state outside Pending and Target.
 type StateChangeConf[T any] struct {

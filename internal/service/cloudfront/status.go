@@ -12,14 +12,8 @@ import (
 // StatusDistribution reports a distribution's Status (InProgress, Deployed);
 // a missing distribution is a nil result.
 func StatusDistribution(conn *cloudfront.Client, id string) retry.Refresh[cloudfront.GetDistributionOutput] {
-	return func(ctx context.Context) (*cloudfront.GetDistributionOutput, string, error) {
-		out, err := FindDistributionByID(ctx, conn, id)
-		if retry.NotFound(err) {
-			return nil, "", nil
-		}
-		if err != nil {
-			return nil, "", err
-		}
-		return out, aws.ToString(out.Distribution.Status), nil
-	}
+	return retry.StatusOf(func(ctx context.Context) (*cloudfront.GetDistributionOutput, error) {
+		return FindDistributionByID(ctx, conn, id)
+	},
+		func(out *cloudfront.GetDistributionOutput) string { return aws.ToString(out.Distribution.Status) })
 }

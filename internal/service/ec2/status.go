@@ -13,19 +13,13 @@ import (
 // reported as "terminated" (not as gone) so that waiters can target that
 // state; an instance EC2 no longer knows gives (nil, "", nil).
 func StatusInstance(conn *ec2.Client, id string) retry.Refresh[types.Instance] {
-	return func(ctx context.Context) (*types.Instance, string, error) {
-		inst, err := findInstance(ctx, conn, id)
-		if retry.NotFound(err) {
-			return nil, "", nil
-		}
-		if err != nil {
-			return nil, "", err
-		}
-		if inst.State == nil {
-			return inst, "", nil
-		}
-		return inst, string(inst.State.Name), nil
-	}
+	return retry.StatusOf(func(ctx context.Context) (*types.Instance, error) { return findInstance(ctx, conn, id) },
+		func(inst *types.Instance) string {
+			if inst.State == nil {
+				return ""
+			}
+			return string(inst.State.Name)
+		})
 }
 
 // networkInterfacesPresent is the state of a set of interfaces being released.

@@ -12,19 +12,15 @@ import (
 // StatusLoadBalancer reports a load balancer's state code; a missing load
 // balancer is a nil result.
 func StatusLoadBalancer(conn *elasticloadbalancingv2.Client, arn string) retry.Refresh[awstypes.LoadBalancer] {
-	return func(ctx context.Context) (*awstypes.LoadBalancer, string, error) {
-		lb, err := FindLoadBalancerByARN(ctx, conn, arn)
-		if retry.NotFound(err) {
-			return nil, "", nil
-		}
-		if err != nil {
-			return nil, "", err
-		}
-		if lb.State == nil {
-			return lb, "", nil
-		}
-		return lb, string(lb.State.Code), nil
-	}
+	return retry.StatusOf(func(ctx context.Context) (*awstypes.LoadBalancer, error) {
+		return FindLoadBalancerByARN(ctx, conn, arn)
+	},
+		func(lb *awstypes.LoadBalancer) string {
+			if lb.State == nil {
+				return ""
+			}
+			return string(lb.State.Code)
+		})
 }
 
 // StatusTargetHealth reports the health state of one instance target; a

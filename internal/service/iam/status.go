@@ -15,19 +15,15 @@ import (
 // roleName, "pending" while it exists without it, and nothing when it does
 // not exist (yet).
 func StatusInstanceProfile(conn *iam.Client, name, roleName string) retry.Refresh[awstypes.InstanceProfile] {
-	return func(ctx context.Context) (*awstypes.InstanceProfile, string, error) {
-		p, err := FindInstanceProfileByName(ctx, conn, name)
-		if retry.NotFound(err) {
-			return nil, "", nil
-		}
-		if err != nil {
-			return nil, "", err
-		}
-		if hasRole(p, roleName) {
-			return p, instanceProfileStateReady, nil
-		}
-		return p, instanceProfileStatePending, nil
-	}
+	return retry.StatusOf(func(ctx context.Context) (*awstypes.InstanceProfile, error) {
+		return FindInstanceProfileByName(ctx, conn, name)
+	},
+		func(p *awstypes.InstanceProfile) string {
+			if hasRole(p, roleName) {
+				return instanceProfileStateReady
+			}
+			return instanceProfileStatePending
+		})
 }
 
 func hasRole(p *awstypes.InstanceProfile, roleName string) bool {
