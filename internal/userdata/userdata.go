@@ -65,6 +65,13 @@ type Params struct {
 	EFSID         string            // fs-…
 	MountTargetIP string            // mount target in the instance's AZ (pinned)
 	Images        map[string]string // optional per-service image overrides
+	// CredentialsPath is the SSM Parameter Store path holding the service
+	// credentials (CredentialsPathFor; the names are CredentialParams). The
+	// boot script reads them with the instance role, and NGINX then refuses
+	// every route but /healthz without its credential. Empty renders the
+	// unauthenticated script of earlier releases (adopted deployments and
+	// tests only).
+	CredentialsPath string
 }
 
 // Result is the rendered user data.
@@ -174,8 +181,9 @@ type data struct {
 	Params
 	Manifest       string
 	Has            map[string]bool
-	PostgresMount  string // where the postgres image keeps its data
-	HealthUpstream string // where /healthz is proxied; "" answers 200 itself
+	PostgresMount  string   // where the postgres image keeps its data
+	HealthUpstream string   // what /healthz checks before answering; "" answers 200 at once
+	CredParams     []string // SSM parameter names read at boot; none without CredentialsPath
 	Compose        string
 	Nginx          string
 	URLSync        string
@@ -200,6 +208,11 @@ func newData(p Params) (*data, error) {
 	}
 	if ip, err := netip.ParseAddr(p.MountTargetIP); err != nil || !ip.Is4() {
 		return nil, &ParamError{"MountTargetIP", fmt.Sprintf("%q is not an IPv4 address", p.MountTargetIP)}
+	}
+	if p.CredentialsPath != "" {
+		if err := checkCredentialsPath(p.CredentialsPath); err != nil {
+			return nil, &ParamError{"CredentialsPath", err.Error()}
+		}
 	}
 	services := canonical(p.Services)
 	has := map[string]bool{}
@@ -233,7 +246,11 @@ func newData(p Params) (*data, error) {
 	d.Manifest = bootmarker.FormatManifest(bootmarker.Manifest{
 		Deployment: p.Deployment, Tier: p.Tier, GPU: p.GPU,
 		Services: services, Models: models, EFSID: p.EFSID,
+		CredentialsPath: p.CredentialsPath,
 	})
+	if p.CredentialsPath != "" {
+		d.CredParams = CredentialParams(services)
+	}
 	switch {
 	case has[ServiceN8N]:
 		d.HealthUpstream = "http://127.0.0.1:5678/healthz/readiness"
