@@ -201,6 +201,10 @@ func newStubs(t *testing.T) *stubs {
 				}
 				return
 			}
+			if r.URL.Path == "/rest/me" {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
 			if svc == ServiceQdrant && r.URL.Path == "/dashboard" {
 				http.Redirect(w, r, "/dashboard/", http.StatusMovedPermanently)
 				return
@@ -354,6 +358,13 @@ func probes(p Params, c testCreds) []probe {
 			probe{method: "POST", path: "/rest/owner/setup", header: bearer(c.ollama), status: 403},
 			probe{method: "GET", path: "/", status: 200, service: ServiceN8N},
 			probe{method: "POST", path: "/rest/login", status: 200, service: ServiceN8N},
+			// n8n's own 401 passes unchanged: no challenge added by NGINX.
+			probe{method: "GET", path: "/rest/me", status: 401, check: func(r *result) string {
+				if v := r.header.Values("WWW-Authenticate"); len(v) > 0 {
+					return fmt.Sprintf("WWW-Authenticate %q added to n8n's answer", v)
+				}
+				return ""
+			}},
 			probe{method: "GET", path: "/webhook/abc", header: bearer("user-defined"), status: 200, service: ServiceN8N, check: func(r *result) string {
 				if r.stub.Authorization != "Bearer user-defined" {
 					return "n8n webhooks must receive the caller's Authorization header"
@@ -628,12 +639,12 @@ func TestNginxLiveCatchesMissingChecks(t *testing.T) {
 		name, old, new string
 		want           string // in one of the reports
 	}{
-		{"ollama key", "        if ($gm_ollama_auth = 0) {\n            return 401;\n        }\n", "", "/api/ollama/api/tags"},
+		{"ollama key", "        if ($gm_ollama_auth = 0) {\n            set $gm_challenge Bearer;\n            return 401;\n        }\n", "", "/api/ollama/api/tags"},
 		{"ollama key kept from Ollama", "        set $gm_authz \"\";\n        proxy_pass http://127.0.0.1:11434/;", "        proxy_pass http://127.0.0.1:11434/;", "the Ollama key reached Ollama"},
-		{"qdrant key", "        if ($gm_qdrant_auth = 0) {\n            return 401;\n        }\n", "", "/qdrant/collections"},
+		{"qdrant key", "        if ($gm_qdrant_auth = 0) {\n            set $gm_challenge Bearer;\n            return 401;\n        }\n", "", "/qdrant/collections"},
 		{"dashboard login", "        auth_basic qdrant;\n        auth_basic_user_file /etc/nginx/geusemaker/qdrant-ui.htpasswd;\n        set $gm_authz", "        set $gm_authz", "/qdrant-ui/dashboard/"},
 		{"dashboard home login", "        auth_basic qdrant;\n        auth_basic_user_file /etc/nginx/geusemaker/qdrant-ui.htpasswd;\n        try_files", "        try_files", "/qdrant-ui/"},
-		{"crawl4ai token", "        if ($gm_crawl4ai_auth = 0) {\n            return 401;\n        }\n", "", "/crawl4ai/"},
+		{"crawl4ai token", "        if ($gm_crawl4ai_auth = 0) {\n            set $gm_challenge Bearer;\n            return 401;\n        }\n", "", "/crawl4ai/"},
 		{"owner setup", "    location ~* ^/(rest/owner/)?setup/*$ {\n        return 403;\n    }\n", "", "/rest/owner/setup"},
 		{"health reflects the application", "        auth_request /_gm_health;\n", "", "/healthz while the application is not ready"},
 		{"websocket upgrade", "    proxy_set_header Upgrade $http_upgrade;\n", "", "WebSocket"},
