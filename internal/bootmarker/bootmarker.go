@@ -52,6 +52,12 @@ type Manifest struct {
 	Services   []string `json:"services"`
 	Models     []string `json:"models"`
 	EFSID      string   `json:"efs_id"`
+	// CredentialsPath is the SSM Parameter Store path the instance reads its
+	// service credentials from (e.g. "/geusemaker/ai-gpu/"). Empty for an
+	// adopted GeuseMaker-CLI instance or an older release: its routes are
+	// served without credentials. Omitted from the line when empty, so such
+	// manifests stay byte-identical.
+	CredentialsPath string `json:"credentials,omitempty"`
 }
 
 // FormatManifest renders the manifest comment line.
@@ -60,7 +66,9 @@ func FormatManifest(m Manifest) string {
 	return ManifestPrefix + string(b)
 }
 
-// ParseManifest finds the manifest line in a boot script.
+// ParseManifest finds the manifest line in a boot script. Fields it does
+// not know are ignored and missing ones stay zero, so manifests written by
+// older or newer releases still parse.
 func ParseManifest(script string) (Manifest, bool) {
 	var m Manifest
 	for _, line := range strings.Split(script, "\n") {

@@ -1,6 +1,9 @@
 package bootmarker
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestFormatParseRoundTrip(t *testing.T) {
 	console := "[   12.3] cloud-init: starting\n" +
@@ -46,5 +49,36 @@ func TestManifestRoundTrip(t *testing.T) {
 func TestTail(t *testing.T) {
 	if got := Tail("a\nb\nc\nd\n", 2); got != "c\nd" {
 		t.Fatalf("tail = %q", got)
+	}
+}
+
+func TestManifestCredentialsPath(t *testing.T) {
+	line := FormatManifest(Manifest{Deployment: "ai-gpu", Tier: 3, CredentialsPath: "/geusemaker/ai-gpu/"})
+	if !strings.Contains(line, `"credentials":"/geusemaker/ai-gpu/"`) {
+		t.Fatalf("manifest line lacks the credentials field: %s", line)
+	}
+	m, ok := ParseManifest("#!/bin/bash\n" + line + "\n")
+	if !ok || m.CredentialsPath != "/geusemaker/ai-gpu/" || m.Deployment != "ai-gpu" {
+		t.Fatalf("manifest = %+v ok=%v", m, ok)
+	}
+	// An adopted or older instance has no credentials field, and its line
+	// must not grow one.
+	legacy := FormatManifest(Manifest{Deployment: "demo", Tier: 1})
+	if strings.Contains(legacy, "credentials") {
+		t.Fatalf("empty credentials path rendered: %s", legacy)
+	}
+	if m, ok := ParseManifest(legacy); !ok || m.CredentialsPath != "" {
+		t.Fatalf("legacy manifest = %+v ok=%v", m, ok)
+	}
+}
+
+func TestParseManifestTolerant(t *testing.T) {
+	// A field this release does not know (a newer release's, e.g. per_boot)
+	// and a missing one must not hide the manifest.
+	script := "#!/bin/bash\n" + ManifestPrefix +
+		`{"deployment":"x","tier":2,"services":["n8n"],"credentials":"/geusemaker/x/","per_boot":true,"future":{"a":1}}` + "\n"
+	m, ok := ParseManifest(script)
+	if !ok || m.Deployment != "x" || m.Tier != 2 || m.CredentialsPath != "/geusemaker/x/" || m.EFSID != "" {
+		t.Fatalf("manifest = %+v ok=%v", m, ok)
 	}
 }

@@ -17,6 +17,12 @@ import (
 // commands first on PATH. It returns the console output and the exit code.
 func runSection(t *testing.T, p Params, from, to string, stubs map[string]string, env ...string) (string, int) {
 	t.Helper()
+	return runScript(t, p, between(t, render(t, p).Script, from, to), stubs, env...)
+}
+
+// runScript is runSection with the part to run given as text.
+func runScript(t *testing.T, p Params, body string, stubs map[string]string, env ...string) (string, int) {
+	t.Helper()
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("bash not installed")
 	}
@@ -28,7 +34,7 @@ func runSection(t *testing.T, p Params, from, to string, stubs map[string]string
 	driver := "#!/bin/bash\nset -Eeuo pipefail\n" + lib +
 		between(t, script, "D=/opt/geusemaker", "if [[ -f $GM_STATE/complete ]]") +
 		between(t, script, "retry() {", "gm_step base") +
-		between(t, script, from, to)
+		body
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bin")
 	if err := os.MkdirAll(bin, 0o755); err != nil {
@@ -158,7 +164,8 @@ func TestHealthStepSendsCrawl4AIToken(t *testing.T) {
 	if err := os.WriteFile(secrets, []byte("POSTGRES_PASSWORD='aa'\nCRAWL4AI_API_TOKEN='0123abcd'\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	curl := "#!/bin/bash\nprintf '%s\\n' \"$*\" >>" + shellQuote(filepath.Join(dir, "curl.log")) + "\n"
+	// Logs its arguments, then what it read on stdin (the headers).
+	curl := "#!/bin/bash\nprintf '%s | %s\\n' \"$*\" \"$(cat)\" >>" + shellQuote(filepath.Join(dir, "curl.log")) + "\n"
 	docker := "#!/bin/bash\nexit 0\n"
 	console, code := runSection(t, p, "gm_step health", "gm_complete", map[string]string{"curl": curl, "docker": docker}, "S="+secrets)
 	if code != 0 {
@@ -169,10 +176,16 @@ func TestHealthStepSendsCrawl4AIToken(t *testing.T) {
 		"http://127.0.0.1/healthz",
 		"http://127.0.0.1/api/ollama/api/version",
 		"http://127.0.0.1/qdrant/readyz",
-		"-H Authorization: Bearer 0123abcd http://127.0.0.1/crawl4ai/health",
+		"-H @- http://127.0.0.1/crawl4ai/health | Authorization: Bearer 0123abcd",
 	} {
 		if !strings.Contains(string(log), want) {
 			t.Errorf("health checks lack %q:\n%s", want, log)
+		}
+	}
+	// The token reaches curl on stdin, never on its command line.
+	for _, line := range strings.Split(string(log), "\n") {
+		if args, _, _ := strings.Cut(line, " | "); strings.Contains(args, "0123abcd") {
+			t.Errorf("token on curl's command line: %s", line)
 		}
 	}
 }

@@ -10,9 +10,18 @@
 // workloads), a final "complete" line, or exactly one "failed" line naming the
 // step and the reason (an EXIT trap, so an explicit exit is reported too).
 //
+// Credentials: with Params.CredentialsPath set (the provider always sets
+// it), the script reads the services' credentials from SSM Parameter Store
+// at boot (CredentialParams under that path, decrypted, as the instance
+// role) and NGINX refuses every route but /healthz without its credential;
+// see SECURITY.md. No credential value is ever part of the user data, and on
+// the instance none reaches the boot log, the console or a command line.
+// Without it the script is the unauthenticated one of earlier releases.
+//
 // Boot steps:
 //   - base: stops the apt timers, waits for the dpkg locks and retries apt;
-//     installs nginx, nfs-common, jq and friends.
+//     installs nginx, nfs-common, jq and friends, and the AWS CLI when
+//     credentials are read and the AMI has none.
 //   - gpu: waits for nvidia-smi, configures Docker with nvidia-ctk, and prints
 //     the GPU marker (model, count, memory, driver).
 //   - efs: mounts EFS with amazon-efs-utils (TLS, IAM) through the pinned
@@ -20,12 +29,18 @@
 //     target is not yet available.
 //   - docker: installs Docker CE and the compose plugin when absent; keeps
 //     Docker's data root off EFS and makes Docker wait for the EFS mount.
-//   - services: generates secrets once, on EFS, in a root-only file; writes
-//     the compose file (ports bound to 127.0.0.1) and waits for every
-//     container to be healthy.
-//   - nginx: routes for the selected services; /healthz answers from the
-//     application (n8n's readiness endpoint) for the ALB health check.
-//   - health: checks every service through NGINX, then prints "complete".
+//   - services: generates secrets once, on EFS, in a root-only file (the
+//     n8n encryption key is never regenerated); reads the credentials from
+//     SSM; writes the root-only .env and the compose file (ports bound to
+//     127.0.0.1) and waits for every container to be healthy. n8n creates
+//     its owner from the credentials at start (N8N_INSTANCE_OWNER_*), and a
+//     login on 127.0.0.1 proves it before NGINX opens.
+//   - nginx: routes for the selected services with their credential checks;
+//     /healthz answers "ok" once the application is ready (n8n's readiness
+//     endpoint) for the ALB health check, naming nothing.
+//   - health: checks every service through NGINX, and that every protected
+//     route refuses a request without its credential, then prints
+//     "complete".
 //
 // After the complete marker, in the background: Ollama models are pulled
 // (a failure is only a warning), and a systemd timer keeps n8n's public URL
@@ -65,6 +80,13 @@ type Params struct {
 	EFSID         string            // fs-…
 	MountTargetIP string            // mount target in the instance's AZ (pinned)
 	Images        map[string]string // optional per-service image overrides
+	// CredentialsPath is the SSM Parameter Store path holding the service
+	// credentials (CredentialsPathFor; the names are CredentialParams). The
+	// boot script reads them with the instance role, and NGINX then refuses
+	// every route but /healthz without its credential. Empty renders the
+	// unauthenticated script of earlier releases (adopted deployments and
+	// tests only).
+	CredentialsPath string
 }
 
 // Result is the rendered user data.
@@ -174,8 +196,9 @@ type data struct {
 	Params
 	Manifest       string
 	Has            map[string]bool
-	PostgresMount  string // where the postgres image keeps its data
-	HealthUpstream string // where /healthz is proxied; "" answers 200 itself
+	PostgresMount  string   // where the postgres image keeps its data
+	HealthUpstream string   // what /healthz checks before answering; "" answers 200 at once
+	CredParams     []string // SSM parameter names read at boot; none without CredentialsPath
 	Compose        string
 	Nginx          string
 	URLSync        string
@@ -200,6 +223,11 @@ func newData(p Params) (*data, error) {
 	}
 	if ip, err := netip.ParseAddr(p.MountTargetIP); err != nil || !ip.Is4() {
 		return nil, &ParamError{"MountTargetIP", fmt.Sprintf("%q is not an IPv4 address", p.MountTargetIP)}
+	}
+	if p.CredentialsPath != "" {
+		if err := checkCredentialsPath(p.CredentialsPath); err != nil {
+			return nil, &ParamError{"CredentialsPath", err.Error()}
+		}
 	}
 	services := canonical(p.Services)
 	has := map[string]bool{}
@@ -233,7 +261,11 @@ func newData(p Params) (*data, error) {
 	d.Manifest = bootmarker.FormatManifest(bootmarker.Manifest{
 		Deployment: p.Deployment, Tier: p.Tier, GPU: p.GPU,
 		Services: services, Models: models, EFSID: p.EFSID,
+		CredentialsPath: p.CredentialsPath,
 	})
+	if p.CredentialsPath != "" {
+		d.CredParams = CredentialParams(services)
+	}
 	switch {
 	case has[ServiceN8N]:
 		d.HealthUpstream = "http://127.0.0.1:5678/healthz/readiness"
