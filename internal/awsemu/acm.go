@@ -439,10 +439,21 @@ func (s *acmService) detail(c *acmCert, now time.Time) *acmtypes.CertificateDeta
 	return d
 }
 
+// inUseBy lists the resources that use the certificate the way ACM names
+// them: a listener's certificate is in use by its load balancer.
 func (c *acmCert) inUseBy() []string {
+	seen := map[string]bool{}
 	out := []string{}
 	for u := range c.users {
-		out = append(out, u)
+		if strings.HasPrefix(u, "arn:aws:elasticloadbalancing:") && strings.Contains(u, ":listener/") {
+			// .../listener/app/<name>/<lb id>/<listener id> → .../loadbalancer/app/<name>/<lb id>
+			u = strings.Replace(u, ":listener/", ":loadbalancer/", 1)
+			u = u[:strings.LastIndex(u, "/")]
+		}
+		if !seen[u] {
+			seen[u] = true
+			out = append(out, u)
+		}
 	}
 	sort.Strings(out)
 	return out

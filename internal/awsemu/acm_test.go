@@ -550,8 +550,23 @@ func TestACMErrorsTagsAndUseTracking(t *testing.T) {
 		t.Fatalf("want ResourceInUseException, got %v", err)
 	}
 	wantAPIError(t, err, "ResourceInUseException", 400, "Certificate "+arn+" in account 123456789012 is in use.")
+	// Two HTTPS listeners of one load balancer: ACM names the load balancer,
+	// once.
+	const lbARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/fedcba9876543210"
 	e.WithLock(func() {
-		PeerOf[Certificates](e, "acm", "us-east-1").ReleaseCertificate(arn, "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/demo/0123456789abcdef")
+		certs := PeerOf[Certificates](e, "acm", "us-east-1")
+		certs.ReleaseCertificate(arn, "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/demo/0123456789abcdef")
+		certs.UseCertificate(arn, "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/fedcba9876543210/1111111111111111")
+		certs.UseCertificate(arn, "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/fedcba9876543210/2222222222222222")
+	})
+	d, _ = client.DescribeCertificate(ctx(t), &acm.DescribeCertificateInput{CertificateArn: out.CertificateArn})
+	if strings.Join(d.Certificate.InUseBy, ",") != lbARN {
+		t.Fatalf("in use by listeners = %v", d.Certificate.InUseBy)
+	}
+	e.WithLock(func() {
+		certs := PeerOf[Certificates](e, "acm", "us-east-1")
+		certs.ReleaseCertificate(arn, "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/fedcba9876543210/1111111111111111")
+		certs.ReleaseCertificate(arn, "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/fedcba9876543210/2222222222222222")
 	})
 	if _, err := client.DeleteCertificate(ctx(t), &acm.DeleteCertificateInput{CertificateArn: out.CertificateArn}); err != nil {
 		t.Fatal(err)

@@ -492,6 +492,16 @@ func TestRoute53TagsLimitsAndQuotas(t *testing.T) {
 	if !errors.As(err, &tooMany) {
 		t.Fatalf("want TooManyHostedZones, got %v", err)
 	}
+	count, err := client.GetHostedZoneCount(ctx(t), &route53.GetHostedZoneCountInput{})
+	if err != nil || aws.ToInt64(count.HostedZoneCount) != 1 {
+		t.Fatalf("count = %+v %v", count, err)
+	}
+	upd, err := client.UpdateHostedZoneComment(ctx(t), &route53.UpdateHostedZoneCommentInput{Id: aws.String(id), Comment: aws.String("managed by geusemaker")})
+	if err != nil || aws.ToString(upd.HostedZone.Config.Comment) != "managed by geusemaker" {
+		t.Fatalf("comment = %+v %v", upd, err)
+	}
+	_, err = client.UpdateHostedZoneComment(ctx(t), &route53.UpdateHostedZoneCommentInput{Id: aws.String(id), Comment: aws.String(strings.Repeat("c", 257))})
+	wantAPIError(t, err, "InvalidInput", 400, "")
 	lim, err := client.GetAccountLimit(ctx(t), &route53.GetAccountLimitInput{Type: r53types.AccountLimitTypeMaxHostedZonesByOwner})
 	if err != nil || lim.Count != 1 || aws.ToInt64(lim.Limit.Value) != 1 {
 		t.Fatalf("account limit = %+v %v", lim, err)
