@@ -19,27 +19,52 @@ import (
 )
 
 // acmService emulates AWS Certificate Manager for one region: certificates
-// requested with DNS (or email) validation that are issued after a delay,
-// certificates imported from PEM (parsed with crypto/x509), tags, and the
-// use tracking that makes DeleteCertificate answer ResourceInUseException
-// while an ALB listener or a CloudFront distribution uses a certificate
-// (Certificates interface).
+// requested with DNS (or email) validation, certificates imported from PEM
+// (parsed with crypto/x509), tags, and the use tracking that makes
+// DeleteCertificate answer ResourceInUseException while an ALB listener or a
+// CloudFront distribution uses a certificate (Certificates interface).
 //
-// Lifecycle: an AMAZON_ISSUED certificate is PENDING_VALIDATION until
-// acm.issue_delay has passed, then ISSUED for 395 days, then EXPIRED. An
-// imported certificate is ISSUED between its NotBefore and NotAfter and
-// EXPIRED afterwards.
+// Lifecycle: an AMAZON_ISSUED certificate is PENDING_VALIDATION. With DNS
+// validation it becomes ISSUED acm.issue_delay after every one of its
+// validation CNAMEs resolves from an emulated Route 53 hosted zone (checked
+// on every tick: the records must exist and their change must be INSYNC),
+// then stays ISSUED for 395 days, then EXPIRED. A certificate not validated
+// within acm.validation_timeout (AWS's 72 hours) of its request becomes
+// VALIDATION_TIMED_OUT for good. Nobody reads the validation emails in the
+// emulator, so an EMAIL certificate always times out. DescribeCertificate
+// shows a DNS certificate's validation records only acm.record_delay after
+// the request, as ACM takes a few seconds to generate them. An imported
+// certificate is ISSUED between its NotBefore and NotAfter and EXPIRED
+// afterwards.
 //
 // Knobs:
 //
-//	acm.issue_delay  time from RequestCertificate to ISSUED (default 60s;
-//	                 "never" keeps the certificate PENDING_VALIDATION).
+//	acm.issue_delay         time from validation records resolving to ISSUED (default 60s;
+//	                        "never": never issued, so validation times out)
+//	acm.validation_timeout  time from the request to VALIDATION_TIMED_OUT (default 72h)
+//	acm.record_delay        time before the validation ResourceRecord shows (default 5s)
+//
+// Quotas: L-F141DD1D ACM certificates (2500), L-DA1D8B98 ACM certificates
+// created in the last 365 days (5000), L-FB94F0B0 domain names per
+// certificate (10), L-D2CB7DE9 imported certificates (2500), L-3808DC70
+// imported certificates in the last 365 days (5000).
 type acmService struct {
-	e      *Emulator
-	region string
-	certs  map[string]*acmCert
-	tokens map[string]acmToken // idempotency token → certificate
+	e        *Emulator
+	region   string
+	certs    map[string]*acmCert
+	tokens   map[string]acmToken // idempotency token → certificate
+	requests []time.Time         // when each certificate was requested (for the yearly quota)
+	imports  []time.Time         // when each certificate was first imported
 }
+
+const (
+	acmQuotaCertificates     = "L-F141DD1D"
+	acmQuotaRequestsPerYear  = "L-DA1D8B98"
+	acmQuotaDomainNames      = "L-FB94F0B0"
+	acmQuotaImported         = "L-D2CB7DE9"
+	acmQuotaImportsPerYear   = "L-3808DC70"
+	acmDefaultValidationTime = 72 * time.Hour
+)
 
 type acmToken struct {
 	arn string
@@ -65,6 +90,7 @@ type acmCert struct {
 	tags        map[string]string
 	tagOrder    []string
 	users       map[string]bool
+	decided     bool // validation settled: issuing, or timed out
 }
 
 const acmValidity = 395 * 24 * time.Hour
@@ -79,6 +105,22 @@ func init() {
 	}, func(e *Emulator, region string) *acmService {
 		return &acmService{e: e, region: region, certs: map[string]*acmCert{}, tokens: map[string]acmToken{}}
 	})
+	RegisterQuota(QuotaDef{ServiceCode: "acm", Code: acmQuotaCertificates, Name: "ACM certificates", Default: 2500, Adjustable: true})
+	RegisterQuota(QuotaDef{ServiceCode: "acm", Code: acmQuotaRequestsPerYear, Name: "ACM certificates created in last 365 days", Default: 5000, Adjustable: true})
+	RegisterQuota(QuotaDef{ServiceCode: "acm", Code: acmQuotaDomainNames, Name: "Domain names per ACM certificate", Default: 10, Adjustable: true})
+	RegisterQuota(QuotaDef{ServiceCode: "acm", Code: acmQuotaImported, Name: "Imported certificates", Default: 2500, Adjustable: true})
+	RegisterQuota(QuotaDef{ServiceCode: "acm", Code: acmQuotaImportsPerYear, Name: "Imported certificates in last 365 days", Default: 5000, Adjustable: true})
+}
+
+// countSince counts the times within the last year before now.
+func countSince(times []time.Time, now time.Time) int {
+	n := 0
+	for _, t := range times {
+		if now.Sub(t) < 365*24*time.Hour {
+			n++
+		}
+	}
+	return n
 }
 
 var acmARNPattern = regexp.MustCompile(`^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
@@ -168,10 +210,15 @@ func (s *acmService) newARN() string {
 	return "arn:aws:acm:" + s.region + ":" + AccountID + ":certificate/" + h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
+var acmTokenPattern = regexp.MustCompile(`^\w+$`)
+
 func (s *acmService) RequestCertificate(c *Call, in *acm.RequestCertificateInput) (*acm.RequestCertificateOutput, error) {
 	now := c.Now()
 	token := aws.ToString(in.IdempotencyToken)
 	if token != "" {
+		if len(token) > 32 || !acmTokenPattern.MatchString(token) {
+			return nil, Errorf("ValidationException", "1 validation error detected: Value '%s' at 'idempotencyToken' failed to satisfy constraint: Member must satisfy regular expression pattern: \\w+ and have length less than or equal to 32", token)
+		}
 		if t, ok := s.tokens[token]; ok && now.Sub(t.at) < time.Hour {
 			if _, live := s.certs[t.arn]; live {
 				return &acm.RequestCertificateOutput{CertificateArn: aws.String(t.arn)}, nil
@@ -181,6 +228,11 @@ func (s *acmService) RequestCertificate(c *Call, in *acm.RequestCertificateInput
 	domain := aws.ToString(in.DomainName)
 	if !acmValidDomain(domain) {
 		return nil, acmDomainError("domainName", domain)
+	}
+	// The first name becomes the certificate's common name, limited to 64
+	// octets; further names may be up to 253.
+	if len(domain) > 64 {
+		return nil, Errorf("ValidationException", "1 validation error detected: Value '%s' at 'domainName' failed to satisfy constraint: the first domain name can be at most 64 characters long.", domain)
 	}
 	sans := []string{domain}
 	for _, d := range in.SubjectAlternativeNames {
@@ -195,8 +247,8 @@ func (s *acmService) RequestCertificate(c *Call, in *acm.RequestCertificateInput
 			sans = append(sans, d)
 		}
 	}
-	if len(sans) > 100 {
-		return nil, Errorf("LimitExceededException", "Cannot request a certificate with more than 100 domain names.")
+	if max := c.Emu.Quota(acmQuotaDomainNames); float64(len(sans)) > max {
+		return nil, Errorf("LimitExceededException", "Cannot request a certificate with more than %d domain names.", int(max))
 	}
 	method := in.ValidationMethod
 	switch method {
@@ -217,6 +269,18 @@ func (s *acmService) RequestCertificate(c *Call, in *acm.RequestCertificateInput
 	if in.CertificateAuthorityArn != nil {
 		return nil, Errorf("ValidationException", "Private certificates are not emulated.")
 	}
+	issued := 0
+	for _, cert := range s.certs {
+		if cert.typ == acmtypes.CertificateTypeAmazonIssued {
+			issued++
+		}
+	}
+	if max := c.Emu.Quota(acmQuotaCertificates); float64(issued) >= max {
+		return nil, Errorf("LimitExceededException", "Error: you have reached your limit of %d certificates in this region.", int(max))
+	}
+	if max := c.Emu.Quota(acmQuotaRequestsPerYear); float64(countSince(s.requests, now)) >= max {
+		return nil, Errorf("LimitExceededException", "Error: you have reached your limit of %d certificates in the last year.", int(max))
+	}
 	cert := &acmCert{
 		arn: s.newARN(), domain: domain, sans: sans, typ: acmtypes.CertificateTypeAmazonIssued, method: method,
 		keyAlgo: keyAlgo, sigAlgo: "SHA256WITHRSA", created: now, issuer: "Amazon", subject: "CN=" + domain,
@@ -229,18 +293,69 @@ func (s *acmService) RequestCertificate(c *Call, in *acm.RequestCertificateInput
 		return nil, err
 	}
 	cert.timeline = NewTimeline(string(acmtypes.CertificateStatusPendingValidation), now)
-	if delay := s.e.KnobDuration("acm.issue_delay", 60*time.Second); delay >= 0 {
-		cert.issuedAt = now.Add(delay)
-		cert.notBefore = cert.issuedAt
-		cert.notAfter = cert.issuedAt.Add(acmValidity)
-		cert.serial = acmSerial(cert.arn)
-		cert.timeline.Then(string(acmtypes.CertificateStatusIssued), delay).Then(string(acmtypes.CertificateStatusExpired), acmValidity)
-	}
 	s.certs[cert.arn] = cert
+	s.requests = append(s.requests, now)
 	if token != "" {
 		s.tokens[token] = acmToken{arn: cert.arn, at: now}
 	}
 	return &acm.RequestCertificateOutput{CertificateArn: aws.String(cert.arn)}, nil
+}
+
+// Tick settles DNS validation: a pending certificate is issued once every
+// one of its validation CNAMEs resolves from an emulated hosted zone, and
+// times out when that has not happened within the validation timeout.
+func (s *acmService) Tick(now time.Time) {
+	for _, cert := range s.certs {
+		if cert.typ != acmtypes.CertificateTypeAmazonIssued || cert.decided {
+			continue
+		}
+		timeout := s.e.KnobDuration("acm.validation_timeout", acmDefaultValidationTime)
+		deadline := cert.created.Add(timeout)
+		delay := s.e.KnobDuration("acm.issue_delay", 60*time.Second)
+		if at, ok := s.validatedAt(cert, now); ok && delay >= 0 && (timeout < 0 || at.Before(deadline)) {
+			cert.decided = true
+			cert.issuedAt = at.Add(delay)
+			cert.notBefore = cert.issuedAt
+			cert.notAfter = cert.issuedAt.Add(acmValidity)
+			cert.serial = acmSerial(cert.arn)
+			cert.timeline.Then(string(acmtypes.CertificateStatusIssued), cert.issuedAt.Sub(cert.created)).Then(string(acmtypes.CertificateStatusExpired), acmValidity)
+			continue
+		}
+		if timeout >= 0 && !now.Before(deadline) {
+			cert.decided = true
+			cert.timeline.Then(string(acmtypes.CertificateStatusValidationTimedOut), timeout)
+		}
+	}
+}
+
+// validatedAt reports whether every validation record of a DNS certificate
+// resolves, and since when (never before the request).
+func (s *acmService) validatedAt(cert *acmCert, now time.Time) (time.Time, bool) {
+	if cert.method != acmtypes.ValidationMethodDns {
+		return time.Time{}, false
+	}
+	at := cert.created
+	for _, name := range cert.sans {
+		seen, ok := s.recordResolves(name, now)
+		if !ok {
+			return time.Time{}, false
+		}
+		if seen.After(at) {
+			at = seen
+		}
+	}
+	return at, true
+}
+
+// recordResolves reports whether the validation CNAME of a domain resolves
+// from an emulated hosted zone, and since when. The lock is held.
+func (s *acmService) recordResolves(domain string, now time.Time) (time.Time, bool) {
+	r53, ok := s.e.existingPeer("route53", "").(*route53Service)
+	if !ok {
+		return time.Time{}, false
+	}
+	rr := acmValidationRecord(domain)
+	return r53.visibleCNAME(aws.ToString(rr.Name), aws.ToString(rr.Value), now)
 }
 
 func acmSerial(seed string) string {
@@ -280,14 +395,24 @@ func (s *acmService) detail(c *acmCert, now time.Time) *acmtypes.CertificateDeta
 		if len(c.users) > 0 {
 			d.RenewalEligibility = acmtypes.RenewalEligibilityEligible
 		}
-		validation := acmtypes.DomainStatusPendingValidation
-		if st != acmtypes.CertificateStatusPendingValidation {
-			validation = acmtypes.DomainStatusSuccess
-		}
+		showRecords := !now.Before(c.created.Add(s.e.KnobDuration("acm.record_delay", 5*time.Second)))
 		for _, name := range c.sans {
-			dv := acmtypes.DomainValidation{DomainName: aws.String(name), ValidationDomain: aws.String(name), ValidationMethod: c.method, ValidationStatus: validation}
+			dv := acmtypes.DomainValidation{DomainName: aws.String(name), ValidationDomain: aws.String(name), ValidationMethod: c.method}
+			switch st {
+			case acmtypes.CertificateStatusPendingValidation:
+				dv.ValidationStatus = acmtypes.DomainStatusPendingValidation
+				if _, ok := s.recordResolves(name, now); ok && c.method == acmtypes.ValidationMethodDns {
+					dv.ValidationStatus = acmtypes.DomainStatusSuccess
+				}
+			case acmtypes.CertificateStatusValidationTimedOut:
+				dv.ValidationStatus = acmtypes.DomainStatusFailed
+			default:
+				dv.ValidationStatus = acmtypes.DomainStatusSuccess
+			}
 			if c.method == acmtypes.ValidationMethodDns {
-				dv.ResourceRecord = acmValidationRecord(name)
+				if showRecords {
+					dv.ResourceRecord = acmValidationRecord(name)
+				}
 			} else {
 				base := strings.TrimPrefix(name, "*.")
 				for _, box := range []string{"admin", "administrator", "hostmaster", "postmaster", "webmaster"} {
@@ -296,7 +421,7 @@ func (s *acmService) detail(c *acmCert, now time.Time) *acmtypes.CertificateDeta
 			}
 			d.DomainValidationOptions = append(d.DomainValidationOptions, dv)
 		}
-		if st == acmtypes.CertificateStatusPendingValidation {
+		if st == acmtypes.CertificateStatusPendingValidation || st == acmtypes.CertificateStatusValidationTimedOut {
 			return d
 		}
 		d.IssuedAt = aws.Time(c.issuedAt)
@@ -314,10 +439,21 @@ func (s *acmService) detail(c *acmCert, now time.Time) *acmtypes.CertificateDeta
 	return d
 }
 
+// inUseBy lists the resources that use the certificate the way ACM names
+// them: a listener's certificate is in use by its load balancer.
 func (c *acmCert) inUseBy() []string {
+	seen := map[string]bool{}
 	out := []string{}
 	for u := range c.users {
-		out = append(out, u)
+		if strings.HasPrefix(u, "arn:aws:elasticloadbalancing:") && strings.Contains(u, ":listener/") {
+			// .../listener/app/<name>/<lb id>/<listener id> → .../loadbalancer/app/<name>/<lb id>
+			u = strings.Replace(u, ":listener/", ":loadbalancer/", 1)
+			u = u[:strings.LastIndex(u, "/")]
+		}
+		if !seen[u] {
+			seen[u] = true
+			out = append(out, u)
+		}
 	}
 	sort.Strings(out)
 	return out
@@ -381,10 +517,23 @@ func (s *acmService) ImportCertificate(c *Call, in *acm.ImportCertificateInput) 
 		}
 		cert = existing
 	} else {
+		imported := 0
+		for _, other := range s.certs {
+			if other.typ == acmtypes.CertificateTypeImported {
+				imported++
+			}
+		}
+		if max := c.Emu.Quota(acmQuotaImported); float64(imported) >= max {
+			return nil, Errorf("LimitExceededException", "Error: you have reached your limit of %d imported certificates in this region.", int(max))
+		}
+		if max := c.Emu.Quota(acmQuotaImportsPerYear); float64(countSince(s.imports, now)) >= max {
+			return nil, Errorf("LimitExceededException", "Error: you have reached your limit of %d imported certificates in the last year.", int(max))
+		}
 		cert = &acmCert{arn: s.newARN(), typ: acmtypes.CertificateTypeImported, created: now, users: map[string]bool{}}
 		if err := cert.applyTags(in.Tags); err != nil {
 			return nil, err
 		}
+		s.imports = append(s.imports, now)
 	}
 	cert.domain, cert.sans, cert.keyAlgo = domain, sans, keyAlgo
 	cert.sigAlgo = acmSignatureAlgorithm(x.SignatureAlgorithm)
@@ -514,12 +663,26 @@ func (s *acmService) ListCertificates(c *Call, in *acm.ListCertificatesInput) (*
 			keyTypes[k] = true
 		}
 	}
+	origins := map[acmtypes.CertificateKeyPairOrigin]bool{}
+	for _, o := range in.CertificateKeyPairOrigins {
+		origins[o] = true
+	}
+	if in.SortBy != "" && in.SortBy != acmtypes.SortByCreatedAt {
+		return nil, Errorf("ValidationException", "1 validation error detected: Value '%s' at 'sortBy' failed to satisfy constraint: Member must satisfy enum value set: [CREATED_AT]", in.SortBy)
+	}
 	var all []*acmCert
 	for _, cert := range s.certs {
 		if len(statuses) > 0 && !statuses[cert.status(now)] {
 			continue
 		}
 		if !keyTypes[cert.keyAlgo] {
+			continue
+		}
+		d := s.detail(cert, now)
+		if len(origins) > 0 && !origins[d.CertificateKeyPairOrigin] {
+			continue
+		}
+		if in.Includes != nil && !acmUsagesMatch(in.Includes, d) {
 			continue
 		}
 		all = append(all, cert)
@@ -558,6 +721,35 @@ func (s *acmService) ListCertificates(c *Call, in *acm.ListCertificatesInput) (*
 		out.CertificateSummaryList = append(out.CertificateSummaryList, sum)
 	}
 	return out, nil
+}
+
+// acmUsagesMatch applies the key usage, extended key usage, managed-by and
+// export filters: a certificate passes a usage filter when it has every
+// usage listed (a pending certificate has none). Emulated certificates are
+// neither managed by another service nor exportable.
+func acmUsagesMatch(f *acmtypes.Filters, d *acmtypes.CertificateDetail) bool {
+	for _, want := range f.KeyUsage {
+		found := false
+		for _, k := range d.KeyUsages {
+			found = found || k.Name == want
+		}
+		if !found && want != acmtypes.KeyUsageNameAny {
+			return false
+		}
+	}
+	for _, want := range f.ExtendedKeyUsage {
+		found := false
+		for _, k := range d.ExtendedKeyUsages {
+			found = found || k.Name == want
+		}
+		if !found && want != acmtypes.ExtendedKeyUsageNameAny {
+			return false
+		}
+	}
+	if f.ManagedBy != "" || f.ExportOption == acmtypes.CertificateExportEnabled {
+		return false
+	}
+	return true
 }
 
 func (s *acmService) DeleteCertificate(c *Call, in *acm.DeleteCertificateInput) (*acm.DeleteCertificateOutput, error) {

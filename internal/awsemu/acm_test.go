@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"math/big"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
+	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 )
 
 // selfSigned returns a PEM certificate and key; rsaBits 0 means ECDSA P-256.
@@ -51,6 +54,45 @@ func selfSigned(t *testing.T, rsaBits int, cn string, sans []string, notBefore, 
 
 func acmClient(e *Emulator) *acm.Client { return acm.NewFromConfig(sdkConfig(e, "us-east-1")) }
 
+// acmValidate does what a user of DNS validation does: it reads a
+// certificate's validation records (once ACM shows them), writes them into
+// a public hosted zone for the domain's last two labels (created if there is
+// none) and lets the change propagate. ACM issues the certificate
+// acm.issue_delay later.
+func acmValidate(t *testing.T, e *Emulator, region, arn string) {
+	t.Helper()
+	e.Clock().Advance(6 * time.Second) // acm.record_delay
+	d, err := acm.NewFromConfig(sdkConfig(e, region)).DescribeCertificate(ctx(t), &acm.DescribeCertificateInput{CertificateArn: aws.String(arn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r53 := r53Client(e)
+	zones := map[string]string{}
+	for _, dv := range d.Certificate.DomainValidationOptions {
+		rr := dv.ResourceRecord
+		if rr == nil {
+			t.Fatalf("no validation record for %s", aws.ToString(dv.DomainName))
+		}
+		labels := strings.Split(strings.TrimPrefix(aws.ToString(dv.DomainName), "*."), ".")
+		apex := strings.Join(labels[len(labels)-2:], ".") + "."
+		if zones[apex] == "" {
+			list, err := r53.ListHostedZonesByName(ctx(t), &route53.ListHostedZonesByNameInput{DNSName: aws.String(apex), MaxItems: aws.Int32(1)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(list.HostedZones) > 0 && aws.ToString(list.HostedZones[0].Name) == apex {
+				zones[apex] = aws.ToString(list.HostedZones[0].Id)
+			} else {
+				zones[apex] = aws.ToString(r53CreateZone(t, r53, apex, "acm-validate-"+arn[len(arn)-12:]+apex).HostedZone.Id)
+			}
+		}
+		if _, err := r53Apply(t, r53, zones[apex], r53Simple(r53types.ChangeActionUpsert, aws.ToString(rr.Name), "CNAME", 300, aws.ToString(rr.Value))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.Clock().Advance(61 * time.Second) // route53.propagation
+}
+
 func TestACMRequestCertificateLifecycle(t *testing.T) {
 	e := startEmu(t, Options{Speed: 1})
 	client := acmClient(e)
@@ -82,15 +124,34 @@ func TestACMRequestCertificateLifecycle(t *testing.T) {
 	if strings.Join(c.SubjectAlternativeNames, ",") != "app.example.com,*.app.example.com" || len(c.DomainValidationOptions) != 2 {
 		t.Fatalf("sans = %v dvo = %+v", c.SubjectAlternativeNames, c.DomainValidationOptions)
 	}
+	// ACM takes a few seconds to show the validation records.
+	if c.DomainValidationOptions[0].ResourceRecord != nil {
+		t.Fatalf("record shown at once: %+v", c.DomainValidationOptions[0].ResourceRecord)
+	}
+	e.Clock().Advance(6 * time.Second)
+	d, _ = client.DescribeCertificate(ctx(t), &acm.DescribeCertificateInput{CertificateArn: aws.String(arn)})
+	c = d.Certificate
 	rr := c.DomainValidationOptions[0].ResourceRecord
-	if rr == nil || rr.Type != acmtypes.RecordTypeCname || !strings.HasSuffix(aws.ToString(rr.Name), ".app.example.com.") || !strings.HasSuffix(aws.ToString(rr.Value), ".acm-validations.aws.") {
+	if rr == nil || rr.Type != acmtypes.RecordTypeCname || !regexp.MustCompile(`^_[0-9a-f]{32}\.app\.example\.com\.$`).MatchString(aws.ToString(rr.Name)) ||
+		!regexp.MustCompile(`^_[0-9a-f]{32}\.[0-9a-z]{10}\.acm-validations\.aws\.$`).MatchString(aws.ToString(rr.Value)) {
 		t.Fatalf("record = %+v", rr)
 	}
-	if wild := c.DomainValidationOptions[1].ResourceRecord; aws.ToString(wild.Name) != aws.ToString(rr.Name) {
-		t.Fatalf("wildcard record differs: %s vs %s", aws.ToString(wild.Name), aws.ToString(rr.Name))
+	// A wildcard and its base name share one record.
+	if wild := c.DomainValidationOptions[1].ResourceRecord; aws.ToString(wild.Name) != aws.ToString(rr.Name) || aws.ToString(wild.Value) != aws.ToString(rr.Value) {
+		t.Fatalf("wildcard record differs: %+v vs %+v", wild, rr)
 	}
-	if c.DomainValidationOptions[0].ValidationStatus != acmtypes.DomainStatusPendingValidation {
-		t.Fatalf("validation status = %s", c.DomainValidationOptions[0].ValidationStatus)
+	if c.DomainValidationOptions[0].ValidationStatus != acmtypes.DomainStatusPendingValidation || c.DomainValidationOptions[0].ValidationMethod != acmtypes.ValidationMethodDns {
+		t.Fatalf("validation = %+v", c.DomainValidationOptions[0])
+	}
+	// Without the record, time alone does not issue the certificate.
+	e.Clock().Advance(time.Hour)
+	if d, _ = client.DescribeCertificate(ctx(t), &acm.DescribeCertificateInput{CertificateArn: aws.String(arn)}); d.Certificate.Status != acmtypes.CertificateStatusPendingValidation {
+		t.Fatalf("issued without its record: %s", d.Certificate.Status)
+	}
+	acmValidate(t, e, "us-east-1", arn)
+	d, _ = client.DescribeCertificate(ctx(t), &acm.DescribeCertificateInput{CertificateArn: aws.String(arn)})
+	if d.Certificate.Status != acmtypes.CertificateStatusPendingValidation || d.Certificate.DomainValidationOptions[0].ValidationStatus != acmtypes.DomainStatusSuccess {
+		t.Fatalf("validated, not yet issued = %+v", d.Certificate)
 	}
 
 	e.Clock().Advance(61 * time.Second)
@@ -103,7 +164,12 @@ func TestACMRequestCertificateLifecycle(t *testing.T) {
 		c.DomainValidationOptions[0].ValidationStatus != acmtypes.DomainStatusSuccess || aws.ToString(c.Issuer) != "Amazon" || c.KeyAlgorithm != acmtypes.KeyAlgorithmRsa2048 {
 		t.Fatalf("issued = %+v", c)
 	}
-	inv := e.Inventory()
+	var inv []Resource
+	for _, r := range e.Inventory() {
+		if r.Service == "acm" {
+			inv = append(inv, r)
+		}
+	}
 	if len(inv) != 1 || inv[0].ID != arn || inv[0].State != "ISSUED" || inv[0].Tags["geusemaker:deployment"] != "demo" {
 		t.Fatalf("inventory = %+v", inv)
 	}
@@ -121,10 +187,166 @@ func TestACMIssueDelayNever(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	acmValidate(t, e, "us-east-1", aws.ToString(out.CertificateArn))
 	e.Clock().Advance(48 * time.Hour)
 	d, err := client.DescribeCertificate(ctx(t), &acm.DescribeCertificateInput{CertificateArn: out.CertificateArn})
 	if err != nil || d.Certificate.Status != acmtypes.CertificateStatusPendingValidation {
 		t.Fatalf("status = %+v %v", d, err)
+	}
+	// It still times out after AWS's 72 hours.
+	e.Clock().Advance(25 * time.Hour)
+	d, _ = client.DescribeCertificate(ctx(t), &acm.DescribeCertificateInput{CertificateArn: out.CertificateArn})
+	if d.Certificate.Status != acmtypes.CertificateStatusValidationTimedOut {
+		t.Fatalf("after 73h: %s", d.Certificate.Status)
+	}
+}
+
+func TestACMDNSValidationRules(t *testing.T) {
+	e := startEmu(t, Options{Speed: 1})
+	client := acmClient(e)
+	r53 := r53Client(e)
+	zone := aws.ToString(r53CreateZone(t, r53, "example.com", "zone").HostedZone.Id)
+	request := func(domain string, sans ...string) (string, []acmtypes.DomainValidation) {
+		t.Helper()
+		out, err := client.RequestCertificate(ctx(t), &acm.RequestCertificateInput{DomainName: aws.String(domain), SubjectAlternativeNames: sans, ValidationMethod: acmtypes.ValidationMethodDns})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Clock().Advance(6 * time.Second)
+		d, err := client.DescribeCertificate(ctx(t), &acm.DescribeCertificateInput{CertificateArn: out.CertificateArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.CertificateArn), d.Certificate.DomainValidationOptions
+	}
+	status := func(arn string) acmtypes.CertificateStatus {
+		t.Helper()
+		d, err := client.DescribeCertificate(ctx(t), &acm.DescribeCertificateInput{CertificateArn: aws.String(arn)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Certificate.Status
+	}
+	cname := func(rr *acmtypes.ResourceRecord, value string) r53types.Change {
+		return r53Simple(r53types.ChangeActionUpsert, aws.ToString(rr.Name), "CNAME", 300, value)
+	}
+
+	// Every name needs its record: one of two is not enough.
+	two, dvo := request("api.example.com", "www.example.com")
+	if aws.ToString(dvo[0].ResourceRecord.Name) == aws.ToString(dvo[1].ResourceRecord.Name) {
+		t.Fatalf("distinct names share a record: %+v", dvo)
+	}
+	if _, err := r53Apply(t, r53, zone, cname(dvo[0].ResourceRecord, aws.ToString(dvo[0].ResourceRecord.Value))); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock().Advance(10 * time.Minute)
+	if st := status(two); st != acmtypes.CertificateStatusPendingValidation {
+		t.Fatalf("one record of two: %s", st)
+	}
+	// A record with the wrong value does not validate either.
+	if _, err := r53Apply(t, r53, zone, cname(dvo[1].ResourceRecord, "_wrong.acm-validations.aws.")); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock().Advance(10 * time.Minute)
+	if st := status(two); st != acmtypes.CertificateStatusPendingValidation {
+		t.Fatalf("wrong value: %s", st)
+	}
+	// A record whose change is still PENDING does not resolve yet.
+	e.SetKnob("route53.propagation", "10m")
+	if _, err := r53Apply(t, r53, zone, cname(dvo[1].ResourceRecord, strings.ToUpper(aws.ToString(dvo[1].ResourceRecord.Value)))); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock().Advance(9 * time.Minute)
+	if st := status(two); st != acmtypes.CertificateStatusPendingValidation {
+		t.Fatalf("record not yet in sync: %s", st)
+	}
+	// In sync: ISSUED acm.issue_delay (60s) after the record resolved.
+	e.Clock().Advance(time.Minute + 30*time.Second)
+	if st := status(two); st != acmtypes.CertificateStatusPendingValidation {
+		t.Fatalf("issued before the issue delay: %s", st)
+	}
+	e.Clock().Advance(time.Minute)
+	if st := status(two); st != acmtypes.CertificateStatusIssued {
+		t.Fatalf("both records resolve: %s", st)
+	}
+
+	// A later certificate for a name validated before reuses its record
+	// and is issued without any new record.
+	again, dvo2 := request("www.example.com")
+	if aws.ToString(dvo2[0].ResourceRecord.Name) != aws.ToString(dvo[1].ResourceRecord.Name) {
+		t.Fatalf("same name, another record: %+v vs %+v", dvo2[0].ResourceRecord, dvo[1].ResourceRecord)
+	}
+	e.Clock().Advance(61 * time.Second)
+	if st := status(again); st != acmtypes.CertificateStatusIssued {
+		t.Fatalf("existing record: %s", st)
+	}
+
+	// No record within 72 hours: VALIDATION_TIMED_OUT for good, and each
+	// name's validation FAILED.
+	late, dvo3 := request("late.example.com")
+	e.Clock().Advance(72 * time.Hour)
+	if st := status(late); st != acmtypes.CertificateStatusValidationTimedOut {
+		t.Fatalf("after 72h: %s", st)
+	}
+	if _, err := r53Apply(t, r53, zone, cname(dvo3[0].ResourceRecord, aws.ToString(dvo3[0].ResourceRecord.Value))); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock().Advance(time.Hour)
+	d, _ := client.DescribeCertificate(ctx(t), &acm.DescribeCertificateInput{CertificateArn: aws.String(late)})
+	if d.Certificate.Status != acmtypes.CertificateStatusValidationTimedOut || d.Certificate.DomainValidationOptions[0].ValidationStatus != acmtypes.DomainStatusFailed {
+		t.Fatalf("timed out = %+v", d.Certificate)
+	}
+	timedOut, _ := client.ListCertificates(ctx(t), &acm.ListCertificatesInput{CertificateStatuses: []acmtypes.CertificateStatus{acmtypes.CertificateStatusValidationTimedOut}})
+	if len(timedOut.CertificateSummaryList) != 1 || aws.ToString(timedOut.CertificateSummaryList[0].CertificateArn) != late {
+		t.Fatalf("timed-out listing = %+v", timedOut.CertificateSummaryList)
+	}
+
+	// Nobody answers validation emails in the emulator.
+	mail, err := client.RequestCertificate(ctx(t), &acm.RequestCertificateInput{DomainName: aws.String("mail.example.com")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ = client.DescribeCertificate(ctx(t), &acm.DescribeCertificateInput{CertificateArn: mail.CertificateArn})
+	if d.Certificate.DomainValidationOptions[0].ValidationMethod != acmtypes.ValidationMethodEmail || len(d.Certificate.DomainValidationOptions[0].ValidationEmails) != 5 {
+		t.Fatalf("email validation = %+v", d.Certificate.DomainValidationOptions)
+	}
+	e.Clock().Advance(73 * time.Hour)
+	if st := status(aws.ToString(mail.CertificateArn)); st != acmtypes.CertificateStatusValidationTimedOut {
+		t.Fatalf("email certificate: %s", st)
+	}
+}
+
+func TestACMQuotas(t *testing.T) {
+	e := startEmu(t, Options{Speed: 1, Knobs: map[string]string{"quota.L-F141DD1D": "1", "quota.L-D2CB7DE9": "1"}})
+	client := acmClient(e)
+	sans := make([]string, 10)
+	for i := range sans {
+		sans[i] = "n" + itoa(int64(i)) + ".example.com"
+	}
+	_, err := client.RequestCertificate(ctx(t), &acm.RequestCertificateInput{DomainName: aws.String("example.com"), SubjectAlternativeNames: sans, ValidationMethod: acmtypes.ValidationMethodDns})
+	var limit *acmtypes.LimitExceededException
+	if !errors.As(err, &limit) {
+		t.Fatalf("11 names: want LimitExceededException, got %v", err)
+	}
+	if _, err := client.RequestCertificate(ctx(t), &acm.RequestCertificateInput{DomainName: aws.String("example.com"), SubjectAlternativeNames: sans[:9], ValidationMethod: acmtypes.ValidationMethodDns}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.RequestCertificate(ctx(t), &acm.RequestCertificateInput{DomainName: aws.String("second.example.com"), ValidationMethod: acmtypes.ValidationMethodDns})
+	if !errors.As(err, &limit) {
+		t.Fatalf("second certificate over a quota of 1: %v", err)
+	}
+	_, err = client.RequestCertificate(ctx(t), &acm.RequestCertificateInput{DomainName: aws.String(strings.Repeat("a", 60) + ".example.com"), ValidationMethod: acmtypes.ValidationMethodDns})
+	wantAPIError(t, err, "ValidationException", 400, "")
+	_, err = client.RequestCertificate(ctx(t), &acm.RequestCertificateInput{DomainName: aws.String("x.example.com"), IdempotencyToken: aws.String("not-a-word-token")})
+	wantAPIError(t, err, "ValidationException", 400, "")
+	now := e.Now()
+	certPEM, keyPEM := selfSigned(t, 0, "one.example.com", nil, now.Add(-time.Hour), now.Add(24*time.Hour))
+	if _, err := client.ImportCertificate(ctx(t), &acm.ImportCertificateInput{Certificate: certPEM, PrivateKey: keyPEM}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.ImportCertificate(ctx(t), &acm.ImportCertificateInput{Certificate: certPEM, PrivateKey: keyPEM})
+	if !errors.As(err, &limit) {
+		t.Fatalf("second import over a quota of 1: %v", err)
 	}
 }
 
@@ -202,6 +424,9 @@ func TestACMListCertificates(t *testing.T) {
 		}
 		arns = append(arns, aws.ToString(out.CertificateArn))
 		e.Clock().Advance(time.Second)
+	}
+	for _, arn := range arns {
+		acmValidate(t, e, "us-east-1", arn)
 	}
 	e.Clock().Advance(time.Minute) // all three issued
 	if _, err := client.RequestCertificate(ctx(t), &acm.RequestCertificateInput{DomainName: aws.String("d.example.com"), ValidationMethod: acmtypes.ValidationMethodDns}); err != nil {
@@ -325,8 +550,23 @@ func TestACMErrorsTagsAndUseTracking(t *testing.T) {
 		t.Fatalf("want ResourceInUseException, got %v", err)
 	}
 	wantAPIError(t, err, "ResourceInUseException", 400, "Certificate "+arn+" in account 123456789012 is in use.")
+	// Two HTTPS listeners of one load balancer: ACM names the load balancer,
+	// once.
+	const lbARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/fedcba9876543210"
 	e.WithLock(func() {
-		PeerOf[Certificates](e, "acm", "us-east-1").ReleaseCertificate(arn, "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/demo/0123456789abcdef")
+		certs := PeerOf[Certificates](e, "acm", "us-east-1")
+		certs.ReleaseCertificate(arn, "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/demo/0123456789abcdef")
+		certs.UseCertificate(arn, "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/fedcba9876543210/1111111111111111")
+		certs.UseCertificate(arn, "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/fedcba9876543210/2222222222222222")
+	})
+	d, _ = client.DescribeCertificate(ctx(t), &acm.DescribeCertificateInput{CertificateArn: out.CertificateArn})
+	if strings.Join(d.Certificate.InUseBy, ",") != lbARN {
+		t.Fatalf("in use by listeners = %v", d.Certificate.InUseBy)
+	}
+	e.WithLock(func() {
+		certs := PeerOf[Certificates](e, "acm", "us-east-1")
+		certs.ReleaseCertificate(arn, "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/fedcba9876543210/1111111111111111")
+		certs.ReleaseCertificate(arn, "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/fedcba9876543210/2222222222222222")
 	})
 	if _, err := client.DeleteCertificate(ctx(t), &acm.DeleteCertificateInput{CertificateArn: out.CertificateArn}); err != nil {
 		t.Fatal(err)

@@ -252,6 +252,7 @@ func TestCloudFrontAliasesAndACMCertificates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	acmValidate(t, e, "us-east-1", aws.ToString(req.CertificateArn)) // ACM issues it once its DNS records resolve
 	withAlias := func(ref, certARN string, aliases ...string) *cftypes.DistributionConfig {
 		c := cfTestConfig(ref)
 		c.Aliases = &cftypes.Aliases{Quantity: aws.Int32(int32(len(aliases))), Items: aliases}

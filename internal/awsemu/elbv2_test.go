@@ -475,6 +475,7 @@ func TestELBv2Listeners(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	acmValidate(t, env.e, testRegion, aws.ToString(cert.CertificateArn)) // ACM issues it once its DNS records resolve
 	https := func(certARN string, policy *string) (*elbv2.CreateListenerOutput, error) {
 		in := &elbv2.CreateListenerInput{LoadBalancerArn: lb.LoadBalancerArn, Protocol: "HTTPS", Port: aws.Int32(443), DefaultActions: forward(tg.TargetGroupArn), SslPolicy: policy}
 		if certARN != "" {

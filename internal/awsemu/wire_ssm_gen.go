@@ -4,11 +4,16 @@ package awsemu
 
 func init() {
 	registerWire("github.com/aws/aws-sdk-go-v2/service/ssm", "json", map[string]wireOp{
-		"DeleteParameter":     {},
-		"GetParameter":        {},
-		"GetParameters":       {},
-		"GetParametersByPath": {},
-		"PutParameter":        {},
+		"AddTagsToResource":      {},
+		"DeleteParameter":        {},
+		"DeleteParameters":       {},
+		"DescribeParameters":     {},
+		"GetParameter":           {},
+		"GetParameters":          {},
+		"GetParametersByPath":    {},
+		"ListTagsForResource":    {},
+		"PutParameter":           {},
+		"RemoveTagsFromResource": {},
 	}, map[string]map[string]wireField{
 		"github.com/aws/aws-sdk-go-v2/service/ssm/types.AssociationFilter": {
 			"Key":   {In: "key", Out: "key"},
