@@ -343,10 +343,21 @@ func splitHostPort(hostport string, def int) (string, int, error) {
 // handleClient runs one client request through the emulated network and
 // logs it.
 func (dp *dataPlane) handleClient(src source, vr *vreq) *vresp {
+	return dp.handleClientAt(src, nil, vr)
+}
+
+// handleClientAt is handleClient on a connection already open to ep.
+func (dp *dataPlane) handleClientAt(src source, ep *endpoint, vr *vreq) *vresp {
 	dp.e.mu.Lock()
 	defer dp.e.mu.Unlock()
 	fl := dp.newFlowLocked(src, vr)
-	resp, nerr := fl.call("client", src, vr, nil)
+	var resp *vresp
+	var nerr *netErr
+	if ep != nil {
+		resp, nerr = fl.callEndpoint("client", src, ep, nil, vr, nil)
+	} else {
+		resp, nerr = fl.call("client", src, vr, nil)
+	}
 	if nerr != nil {
 		resp = proxyError(nerr)
 		fl.rec.Error = nerr.Error()
@@ -439,7 +450,7 @@ func (dp *dataPlane) serveConnect(w http.ResponseWriter, r *http.Request) {
 	}
 	tunnel := &bufferedConn{Conn: conn, r: br}
 	if first[0] != 0x16 { // not a TLS handshake: plain HTTP in the tunnel
-		dp.serveTunnel(tunnel, "http", host, port, tunnelSource)
+		dp.serveTunnel(tunnel, ep, "http", host, port, tunnelSource)
 		return
 	}
 	if !tlsPort {
@@ -470,7 +481,7 @@ func (dp *dataPlane) serveConnect(w http.ResponseWriter, r *http.Request) {
 	if err := tconn.Handshake(); err != nil {
 		return
 	}
-	dp.serveTunnel(tconn, "https", host, port, tunnelSource)
+	dp.serveTunnel(tconn, ep, "https", host, port, tunnelSource)
 }
 
 func (dp *dataPlane) logTLSFailure(src source, host string, port int, ep *endpoint, msg string) {
@@ -482,8 +493,9 @@ func (dp *dataPlane) logTLSFailure(src source, host string, port int, ep *endpoi
 	dp.appendLocked(fl.rec)
 }
 
-// serveTunnel serves the HTTP requests of one tunnelled connection.
-func (dp *dataPlane) serveTunnel(conn net.Conn, scheme, host string, port int, tunnelSource string) {
+// serveTunnel serves the HTTP requests of one tunnelled connection: they
+// go to the endpoint the tunnel was opened to, not to a new DNS answer.
+func (dp *dataPlane) serveTunnel(conn net.Conn, ep *endpoint, scheme, host string, port int, tunnelSource string) {
 	done := make(chan struct{})
 	srv := &http.Server{
 		ReadHeaderTimeout: 10 * time.Second,
@@ -497,7 +509,7 @@ func (dp *dataPlane) serveTunnel(conn net.Conn, scheme, host string, port int, t
 			if err != nil {
 				return
 			}
-			resp := dp.handleClient(src, clientRequest(r, scheme, host, port, body))
+			resp := dp.handleClientAt(src, ep, clientRequest(r, scheme, host, port, body))
 			writeVResp(w, r, resp)
 		}),
 		ConnState: func(_ net.Conn, st http.ConnState) {

@@ -113,12 +113,34 @@ func (fl *flow) cfEdgeHost() string {
 }
 
 // cfSourceIP is an address of the origin-facing prefix list
-// (com.amazonaws.global.cloudfront.origin-facing), which the edge uses
-// towards origins.
+// (com.amazonaws.global.cloudfront.origin-facing, as EC2 publishes it),
+// which the edge uses towards origins; successive requests rotate through
+// its first block.
 func (fl *flow) cfSourceIP() netip.Addr {
 	dp := fl.dp
 	n := dp.cfIndex
 	dp.cfIndex++
+	for _, pl := range ManagedPrefixListsOf("us-east-1") {
+		if pl.Name != "com.amazonaws.global.cloudfront.origin-facing" {
+			continue
+		}
+		var block netip.Prefix
+		for _, c := range pl.CIDRs {
+			// Prefer 130.176.0.0/17, the block AWS documents in its examples.
+			if p, err := netip.ParsePrefix(c); err == nil && (!block.IsValid() || strings.HasPrefix(c, "130.176.")) {
+				block = p
+			}
+		}
+		if block.IsValid() && block.Addr().Is4() {
+			size := uint32(1) << (32 - block.Bits())
+			if size > 2 {
+				b := block.Masked().Addr().As4()
+				base := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+				v := base + 1 + uint32(n)%(size-2)
+				return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+			}
+		}
+	}
 	return netip.AddrFrom4([4]byte{130, 176, byte((n / 250) % 128), byte(n%250 + 1)})
 }
 
@@ -393,6 +415,7 @@ func (fl *flow) cloudfront(src source, ep *endpoint, r *vreq) *vresp {
 	for _, d := range fl.dp.cfDistributions(fl.now) {
 		if d.deployed && (d.domain == host || cfHasAlias(d.config, host)) {
 			dist = d
+			break
 		}
 	}
 	if dist == nil {

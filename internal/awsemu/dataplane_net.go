@@ -256,7 +256,7 @@ func (dp *dataPlane) dial(src source, ep *endpoint, port int, now time.Time) *ne
 func (dp *dataPlane) dialALB(src source, ep *endpoint, port int, now time.Time) *netErr {
 	a := ep.alb
 	ec2 := a.ec2()
-	if ec2 == nil || a.state(now) != "active" {
+	if ec2 == nil || a.elb.lbs[a.lb.arn] != a.lb || a.state(now) != "active" {
 		return errTimeout("connect to %s:%d: the load balancer has no active nodes", ep.name, port)
 	}
 	internal := string(a.lb.scheme) == "internal"
