@@ -94,7 +94,14 @@ func (dp *dataPlane) certificateNames(region, arn string) ([]string, bool) {
 		if !ok || info.Status != "ISSUED" {
 			return nil, false
 		}
-		return append([]string{info.Domain}, info.SANs...), true
+		// ACM lists the domain among the SANs too.
+		names := []string{info.Domain}
+		for _, n := range info.SANs {
+			if !strings.EqualFold(n, info.Domain) {
+				names = append(names, n)
+			}
+		}
+		return names, true
 	}
 	return nil, false
 }

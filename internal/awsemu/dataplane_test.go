@@ -789,3 +789,67 @@ func TestDataPlaneExternalDNSKnobs(t *testing.T) {
 		t.Fatalf("undeclared name: %d %v", a.status, a.header)
 	}
 }
+
+// Aliases: the viewer gets the distribution's ACM certificate for an alias
+// and *.cloudfront.net for the default name; a server name that no
+// distribution has fails the handshake. AllViewer sends the viewer's Host
+// to the origin, AllViewerExceptHostHeader the origin's own name.
+func TestDataPlaneAliasesAndHostPolicies(t *testing.T) {
+	d := newDPDeploy(t, false)
+	certs := acm.NewFromConfig(sdkConfig(d.e, testRegion))
+	viewer := must[*acm.RequestCertificateOutput](t)(certs.RequestCertificate(ctx(t), &acm.RequestCertificateInput{DomainName: aws.String("app.example.com"), ValidationMethod: acmtypes.ValidationMethodDns}))
+	origin := must[*acm.RequestCertificateOutput](t)(certs.RequestCertificate(ctx(t), &acm.RequestCertificateInput{DomainName: aws.String("lb.example.com"), ValidationMethod: acmtypes.ValidationMethodDns}))
+	d.e.Clock().Advance(2 * time.Minute)
+	d.authorize(t, d.sg, ec2types.IpPermission{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443), PrefixListIds: []ec2types.PrefixListId{{PrefixListId: aws.String(d.pl)}}})
+	l := must[*elbv2.CreateListenerOutput](t)(d.elb.CreateListener(ctx(t), &elbv2.CreateListenerInput{LoadBalancerArn: d.lbARN, Protocol: elbtypes.ProtocolEnumHttps, Port: aws.Int32(443),
+		Certificates: []elbtypes.Certificate{{CertificateArn: origin.CertificateArn}}, DefaultActions: forward(d.tgARN)}))
+	// A rule that shows which Host the ALB received.
+	must[*elbv2.CreateRuleOutput](t)(d.elb.CreateRule(ctx(t), &elbv2.CreateRuleInput{ListenerArn: l.Listeners[0].ListenerArn, Priority: aws.Int32(1),
+		Conditions: []elbtypes.RuleCondition{{Field: aws.String("host-header"), HostHeaderConfig: &elbtypes.HostHeaderConditionConfig{Values: []string{"*.cloudfront.net", "app.example.com"}}}},
+		Actions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumFixedResponse, FixedResponseConfig: &elbtypes.FixedResponseActionConfig{StatusCode: aws.String("421"), MessageBody: aws.String("viewer host reached the origin")}}}}))
+
+	const allViewerExceptHost = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+	id, domain := d.createDistribution(t, "dp-alias", "lb.example.com", cftypes.OriginProtocolPolicyHttpsOnly, allViewerExceptHost, false)
+	got := must[*cloudfront.GetDistributionConfigOutput](t)(d.cf.GetDistributionConfig(ctx(t), &cloudfront.GetDistributionConfigInput{Id: aws.String(id)}))
+	cfg := got.DistributionConfig
+	cfg.Aliases = &cftypes.Aliases{Quantity: aws.Int32(1), Items: []string{"app.example.com"}}
+	cfg.ViewerCertificate = &cftypes.ViewerCertificate{ACMCertificateArn: viewer.CertificateArn, SSLSupportMethod: cftypes.SSLSupportMethodSniOnly, MinimumProtocolVersion: cftypes.MinimumProtocolVersionTLSv122021}
+	must[*cloudfront.UpdateDistributionOutput](t)(d.cf.UpdateDistribution(ctx(t), &cloudfront.UpdateDistributionInput{Id: aws.String(id), IfMatch: got.ETag, DistributionConfig: cfg}))
+	_, leaky := d.createDistribution(t, "dp-allviewer", "lb.example.com", cftypes.OriginProtocolPolicyHttpsOnly, cfAllViewer, false)
+	d.e.Clock().Advance(16 * time.Minute)
+
+	c := dpClient(t, d.e, "")
+	for _, u := range []string{"https://app.example.com/healthz", "https://" + domain + "/healthz"} {
+		wantAnswer(t, dpGet(t, c, u), 200, "ok\n")
+	}
+	if r := lastRequest(t, d.e); len(r.Hops) != 3 {
+		t.Fatalf("hops %v", hopTexts(r))
+	}
+	// AllViewer: the viewer's Host reaches the ALB (the certificate still
+	// matches the origin domain, so TLS succeeds).
+	wantAnswer(t, dpGet(t, c, "https://"+leaky+"/healthz"), 421, "viewer host reached the origin")
+
+	// The certificate a client gets for the alias carries the alias only.
+	tr := c.Transport.(*http.Transport).Clone()
+	var seen []string
+	tr.TLSClientConfig.VerifyConnection = func(cs tls.ConnectionState) error {
+		seen = cs.PeerCertificates[0].DNSNames
+		return nil
+	}
+	resp, err := (&http.Client{Transport: tr}).Get("https://app.example.com/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if len(seen) != 1 || seen[0] != "app.example.com" {
+		t.Fatalf("alias certificate names %v", seen)
+	}
+	// A name pointed at CloudFront that no distribution has: no certificate.
+	d.e.SetKnob("dataplane.dns.evil.example.net", domain)
+	if _, err := c.Get("https://evil.example.net/healthz"); err == nil || !strings.Contains(err.Error(), "tls") {
+		t.Fatalf("unknown server name: %v", err)
+	}
+	if r := lastRequest(t, d.e); !strings.HasPrefix(r.Error, "tls:") {
+		t.Fatalf("log %+v", r)
+	}
+}
