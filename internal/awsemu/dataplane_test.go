@@ -806,7 +806,7 @@ func TestDataPlaneAliasesAndHostPolicies(t *testing.T) {
 	// A rule that shows which Host the ALB received.
 	must[*elbv2.CreateRuleOutput](t)(d.elb.CreateRule(ctx(t), &elbv2.CreateRuleInput{ListenerArn: l.Listeners[0].ListenerArn, Priority: aws.Int32(1),
 		Conditions: []elbtypes.RuleCondition{{Field: aws.String("host-header"), HostHeaderConfig: &elbtypes.HostHeaderConditionConfig{Values: []string{"*.cloudfront.net", "app.example.com"}}}},
-		Actions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumFixedResponse, FixedResponseConfig: &elbtypes.FixedResponseActionConfig{StatusCode: aws.String("421"), MessageBody: aws.String("viewer host reached the origin")}}}}))
+		Actions:    []elbtypes.Action{{Type: elbtypes.ActionTypeEnumFixedResponse, FixedResponseConfig: &elbtypes.FixedResponseActionConfig{StatusCode: aws.String("421"), MessageBody: aws.String("viewer host reached the origin")}}}}))
 
 	const allViewerExceptHost = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 	id, domain := d.createDistribution(t, "dp-alias", "lb.example.com", cftypes.OriginProtocolPolicyHttpsOnly, allViewerExceptHost, false)
