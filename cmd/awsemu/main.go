@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -20,27 +22,44 @@ func main() {
 	anyCreds := flag.Bool("accept-any-credentials", false, "accept unknown access keys without checking signatures")
 	knobs := flag.String("knobs", "", "comma-separated service knobs, key=value")
 	urlFile := flag.String("url-file", "", "write the listening URL to this file once ready")
+	proxyAddr := flag.String("proxy-listen", "", "address of the data plane's HTTP(S) forward proxy (loopback only; default: the API port + 1, or any free port when -listen has port 0); clients set HTTP_PROXY/HTTPS_PROXY to it")
+	proxyFile := flag.String("proxy-url-file", "", "write the data plane proxy URL to this file once ready")
+	caFile := flag.String("ca-file", "", "write the data plane CA certificate (PEM) to this file, for SSL_CERT_FILE or curl --cacert")
 	flag.Parse()
 
-	opts := awsemu.Options{Speed: *speed, AcceptAnyCredentials: *anyCreds, Knobs: map[string]string{}}
+	if *proxyAddr == "" {
+		*proxyAddr = "127.0.0.1:0"
+		if host, port, err := net.SplitHostPort(*addr); err == nil {
+			if n, err := strconv.Atoi(port); err == nil && n > 0 {
+				*proxyAddr = net.JoinHostPort(host, strconv.Itoa(n+1))
+			}
+		}
+	}
+	opts := awsemu.Options{Speed: *speed, AcceptAnyCredentials: *anyCreds, Knobs: map[string]string{}, ProxyListen: *proxyAddr}
 	for _, kv := range strings.Split(*knobs, ",") {
 		if k, v, ok := strings.Cut(kv, "="); ok {
 			opts.Knobs[strings.TrimSpace(k)] = strings.TrimSpace(v)
 		}
 	}
-	if host, _, _ := strings.Cut(*addr, ":"); host != "127.0.0.1" && host != "localhost" && host != "[::1]" {
-		log.Fatalf("awsemu listens on loopback only, not %s", *addr)
+	for _, a := range []string{*addr, *proxyAddr} {
+		if host, _, _ := strings.Cut(a, ":"); host != "127.0.0.1" && host != "localhost" && host != "[::1]" {
+			log.Fatalf("awsemu listens on loopback only, not %s", a)
+		}
 	}
 	emu := awsemu.New(opts)
 	if err := emu.Start(*addr); err != nil {
 		log.Fatal(err)
 	}
-	if *urlFile != "" {
-		if err := os.WriteFile(*urlFile, []byte(emu.URL()+"\n"), 0o644); err != nil {
+	for file, content := range map[string]string{*urlFile: emu.URL() + "\n", *proxyFile: emu.ProxyURL() + "\n", *caFile: string(emu.CAPEM())} {
+		if file == "" {
+			continue
+		}
+		if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
 			log.Fatal(err)
 		}
 	}
 	fmt.Fprintf(os.Stderr, "awsemu listening on %s (speed %gx); access key %s\n", emu.URL(), *speed, awsemu.DefaultAccessKey)
+	fmt.Fprintf(os.Stderr, "awsemu data plane proxy on %s (HTTP_PROXY/HTTPS_PROXY); CA at %s/_emu/ca.pem\n", emu.ProxyURL(), emu.URL())
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	<-sig

@@ -23,6 +23,8 @@ import (
 //	GET    /_emu/knobs, POST /_emu/knobs {"key": "value"} ("" deletes)
 //	GET    /_emu/services               {"svc": ["Op", ...]}
 //	POST   /_emu/reset                  forget everything
+//	GET    /_emu/ca.pem                 the data plane's CA certificate (PEM)
+//	GET    /_emu/requests[?since=N]     [DataPlaneRequest...] data plane requests with seq > N, with their hops
 func (e *Emulator) serveControl(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, "/_emu/")
 	switch {
@@ -116,6 +118,12 @@ func (e *Emulator) serveControl(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "set"})
 	case path == "services":
 		writeJSON(w, http.StatusOK, Services())
+	case path == "ca.pem" && r.Method == http.MethodGet:
+		w.Header().Set("Content-Type", "application/x-pem-file")
+		_, _ = w.Write(e.CAPEM())
+	case path == "requests" && r.Method == http.MethodGet:
+		since, _ := strconv.Atoi(r.URL.Query().Get("since"))
+		writeJSON(w, http.StatusOK, e.DataPlaneRequests(since))
 	case path == "reset" && r.Method == http.MethodPost:
 		e.Reset()
 		writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})

@@ -31,6 +31,9 @@ type Options struct {
 	AcceptAnyCredentials bool
 	// Knobs tune service behaviour (see each service's documentation).
 	Knobs map[string]string
+	// ProxyListen is the address of the data plane's forward proxy
+	// ("127.0.0.1:0" when empty; see dataplane.go).
+	ProxyListen string
 }
 
 // Emulator is one emulated AWS account.
@@ -51,6 +54,8 @@ type Emulator struct {
 
 	srv      *http.Server
 	listener net.Listener
+
+	dp *dataPlane // the data plane (dataplane.go)
 }
 
 // CallRecord is one entry of the call log.
@@ -72,6 +77,7 @@ func New(opts Options) *Emulator {
 	}
 	e := &Emulator{opts: opts}
 	e.resetLocked()
+	e.dp = newDataPlane(e)
 	return e
 }
 
@@ -90,6 +96,9 @@ func (e *Emulator) resetLocked() {
 	e.knobs = map[string]string{}
 	for k, v := range e.opts.Knobs {
 		e.knobs[k] = v
+	}
+	if e.dp != nil {
+		e.dp.resetLocked()
 	}
 	e.addCredentialLocked(&Credential{
 		AccessKey: DefaultAccessKey, SecretKey: DefaultSecretKey, Source: "static",
@@ -113,6 +122,10 @@ func (e *Emulator) Start(addr string) error {
 	if err != nil {
 		return err
 	}
+	if err := e.dp.start(e.opts.ProxyListen); err != nil {
+		_ = l.Close()
+		return fmt.Errorf("data plane proxy: %w", err)
+	}
 	e.listener = l
 	e.srv = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = e.srv.Serve(l) }()
@@ -132,6 +145,7 @@ func (e *Emulator) Close() error {
 	if e.srv == nil {
 		return nil
 	}
+	e.dp.close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return e.srv.Shutdown(ctx)
