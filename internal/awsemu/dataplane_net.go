@@ -157,8 +157,7 @@ func (ep *endpoint) speaksTLS(port int) bool {
 // resolveHost is the emulated DNS. Lookup order:
 //
 //  1. Route 53: the account's hosted zones (alias records to CloudFront or a
-//     load balancer, A records). Route 53 is not emulated yet; route53Lookup
-//     is where its records plug in.
+//     load balancer, CNAME and A records), once their change is INSYNC.
 //  2. External records declared with the knob dataplane.dns.<name>.
 //  3. AWS-owned names: an IPv4 address, dXXXX.cloudfront.net,
 //     <name>-<n>.<region>.elb.amazonaws.com, ec2-a-b-c-d.<...>.amazonaws.com.
@@ -168,7 +167,7 @@ func (ep *endpoint) speaksTLS(port int) bool {
 func (dp *dataPlane) resolveHost(host string, now time.Time) (*endpoint, *netErr) {
 	host = strings.ToLower(strings.TrimSuffix(host, "."))
 	for hops := 0; hops < 8; hops++ {
-		target, ok := dp.route53Lookup(host)
+		target, ok := dp.route53Lookup(host, now)
 		if !ok {
 			target, ok = dp.e.knobs["dataplane.dns."+host]
 		}
@@ -221,9 +220,17 @@ func (dp *dataPlane) resolveHost(host string, now time.Time) (*endpoint, *netErr
 }
 
 // route53Lookup resolves a name through the account's Route 53 records: an
-// alias or CNAME target, or an address. Route 53 is not emulated yet.
-func (dp *dataPlane) route53Lookup(host string) (string, bool) {
-	_ = host
+// alias target (CloudFront or a load balancer name), a CNAME target, or the
+// first address of an A record. Only records whose change is INSYNC answer.
+func (dp *dataPlane) route53Lookup(host string, now time.Time) (string, bool) {
+	for _, a := range dp.e.resolveRoute53Locked(host, now) {
+		switch {
+		case a.Alias != nil && (a.Type == "A" || a.Type == "AAAA"):
+			return a.Alias.DNSName, true
+		case (a.Type == "CNAME" || a.Type == "A") && len(a.Values) > 0:
+			return a.Values[0], true
+		}
+	}
 	return "", false
 }
 

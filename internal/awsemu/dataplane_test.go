@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 	"io"
 	"net/http"
 	"net/url"
@@ -855,4 +856,24 @@ func TestDataPlaneAliasesAndHostPolicies(t *testing.T) {
 	if r := lastRequest(t, d.e); !strings.HasPrefix(r.Error, "tls:") {
 		t.Fatalf("log %+v", r)
 	}
+}
+
+// Route 53 answers before the fallbacks: a CNAME in a hosted zone reaches the
+// distribution once its change is INSYNC, and not before.
+func TestDataPlaneRoute53Records(t *testing.T) {
+	d := newDPDeploy(t, true)
+	d.e.SetKnob("dataplane.external_dns", "none")
+	c := dpClient(t, d.e, "")
+	r53 := r53Client(d.e)
+	zone := aws.ToString(r53CreateZone(t, r53, "example.net.", "dp-r53").HostedZone.Id)
+	if _, err := r53Apply(t, r53, zone, r53Simple(r53types.ChangeActionCreate, "www.example.net.", "CNAME", 60, d.domain)); err != nil {
+		t.Fatal(err)
+	}
+	if a := dpGet(t, c, "http://www.example.net/healthz"); a.status != 502 || a.header.Get("X-Awsemu-Error") != "dns" {
+		t.Fatalf("record not yet INSYNC: %d %v", a.status, a.header)
+	}
+	d.e.Clock().Advance(61 * time.Second) // route53.propagation
+	// CloudFront is reached, and answers as it does for a name that is not
+	// one of its aliases.
+	wantAnswer(t, dpGet(t, c, "http://www.example.net/healthz"), 403, "The request could not be satisfied")
 }

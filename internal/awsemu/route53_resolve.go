@@ -43,6 +43,11 @@ func (e *Emulator) ResolveRoute53(name string) []Route53Answer {
 	defer e.mu.Unlock()
 	now := e.clock.Now()
 	e.tickLocked(now)
+	return e.resolveRoute53Locked(name, now)
+}
+
+// resolveRoute53Locked is ResolveRoute53 with the lock held (the data plane).
+func (e *Emulator) resolveRoute53Locked(name string, now time.Time) []Route53Answer {
 	r53, ok := e.existingPeer("route53", "").(*route53Service)
 	if !ok {
 		return nil
