@@ -93,6 +93,16 @@ func cfPreconditionFailed() *APIError {
 
 // --- lookups ----------------------------------------------------------------
 
+// usesWebACL reports whether a distribution that is not deleted names a web ACL.
+func (s *cloudfrontService) usesWebACL(arn string) bool {
+	for _, id := range s.order {
+		if d := s.dists[id]; !d.deleted && aws.ToString(d.config.WebACLId) == arn {
+			return true
+		}
+	}
+	return false
+}
+
 // live returns a distribution that exists and is not being deleted.
 func (s *cloudfrontService) live(id string) *cfDistribution {
 	d := s.dists[id]

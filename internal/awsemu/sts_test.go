@@ -50,6 +50,7 @@ func TestSTSRejectsWrongSecretAndUnknownKey(t *testing.T) {
 
 func TestSTSAssumeRoleIssuesUsableKeys(t *testing.T) {
 	e := startEmu(t, Options{})
+	createRoleWith(t, e, "deployer", accountTrust, adminInline)
 	base := sdkConfig(e, "us-west-2")
 	provider := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(base), "arn:aws:iam::123456789012:role/deployer", func(o *stscreds.AssumeRoleOptions) {
 		o.RoleSessionName = "ci-run"
@@ -103,6 +104,8 @@ func TestSTSAssumeRoleValidation(t *testing.T) {
 
 func TestSTSAssumeRoleWithWebIdentityUnsigned(t *testing.T) {
 	e := startEmu(t, Options{})
+	createOIDCProvider(t, e, "https://app.terraform.io", "aws.workload.identity")
+	createRoleWith(t, e, "tfc", tfcTrust("organization:acme:project:p:workspace:*:run_phase:*"), adminInline)
 	token := testJWT(map[string]any{"sub": "organization:acme:project:p:workspace:w:run_phase:apply", "iss": "https://app.terraform.io", "aud": "aws.workload.identity", "exp": time.Now().Add(time.Hour).Unix()})
 	// The web identity provider signs nothing: its client has anonymous credentials.
 	client := sts.NewFromConfig(sdkConfigWith(e, "us-east-1", aws.AnonymousCredentials{}))
