@@ -729,6 +729,19 @@ func (s *cloudfrontService) validate(c *Call, cfg *cftypes.DistributionConfig, s
 	if cfg.Enabled == nil {
 		return "", cfInvalidArgument("The parameter Enabled is required.")
 	}
+	if len(aws.ToString(cfg.Comment)) > 128 {
+		return "", cfInvalidArgument("The parameter Comment is too long.")
+	}
+	if cfg.Aliases != nil {
+		if len(cfg.Aliases.Items) > cfMaxAliases {
+			return "", Errorf("TooManyDistributionCNAMEs", "Your request contains more CNAMEs than are allowed per distribution.")
+		}
+		for _, a := range cfg.Aliases.Items {
+			if !cfAliasPattern.MatchString(a) || len(a) > 253 {
+				return "", cfInvalidArgument("The parameter CNAME contains one or more characters that are not valid.")
+			}
+		}
+	}
 	if cfg.Origins == nil || len(cfg.Origins.Items) == 0 {
 		return "", cfInvalidArgument("The parameter Origins is required and must contain at least one origin.")
 	}
@@ -811,9 +824,6 @@ func (s *cloudfrontService) validate(c *Call, cfg *cftypes.DistributionConfig, s
 		return "", err
 	}
 	if cfg.Aliases != nil {
-		if len(cfg.Aliases.Items) > cfMaxAliases {
-			return "", Errorf("TooManyDistributionCNAMEs", "Your request contains more CNAMEs than are allowed per distribution.")
-		}
 		// CloudFront keeps aliases in its own (sorted) order.
 		sort.Strings(cfg.Aliases.Items)
 		for _, a := range cfg.Aliases.Items {
@@ -1122,6 +1132,9 @@ func cfCheckWebACL(e *Emulator, id string) *APIError {
 	}
 	return nil
 }
+
+// cfAliasPattern is a domain name, optionally with a leading wildcard label.
+var cfAliasPattern = regexp.MustCompile(`^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
 
 var cfACMARN = regexp.MustCompile(`^arn:aws:acm:([a-z0-9-]+):(\d{12}):certificate/[0-9a-f-]{36}$`)
 

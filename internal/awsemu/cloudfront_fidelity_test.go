@@ -55,6 +55,16 @@ func TestCloudFrontAliasOrder(t *testing.T) {
 	if err != nil || strings.Join(gc.DistributionConfig.Aliases.Items, ",") != want {
 		t.Fatalf("config returned %v %v", gc.DistributionConfig.Aliases, err)
 	}
+	// Not a domain name; a comment longer than 128 characters.
+	bad := cfTestConfig("bad-alias")
+	bad.Aliases = &cftypes.Aliases{Quantity: aws.Int32(1), Items: []string{"n8n_example.com"}}
+	bad.ViewerCertificate = cfg.ViewerCertificate
+	_, err = cf.CreateDistribution(ctx(t), &cloudfront.CreateDistributionInput{DistributionConfig: bad})
+	wantAPIError(t, err, "InvalidArgument", http.StatusBadRequest, "The parameter CNAME contains one or more characters that are not valid.")
+	long := cfTestConfig("long-comment")
+	long.Comment = aws.String(strings.Repeat("c", 129))
+	_, err = cf.CreateDistribution(ctx(t), &cloudfront.CreateDistributionInput{DistributionConfig: long})
+	wantAPIError(t, err, "InvalidArgument", http.StatusBadRequest, "The parameter Comment is too long.")
 	// More than 100 aliases.
 	many := cfTestConfig("many")
 	for i := 0; i < 101; i++ {
