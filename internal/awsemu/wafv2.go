@@ -41,7 +41,7 @@ func init() {
 		SigningName:  "wafv2",
 		SDKPackage:   "github.com/aws/aws-sdk-go-v2/service/wafv2",
 		TargetPrefix: "AWSWAF_20190729",
-		ThrottleCode: "WAFInternalErrorException",
+		ThrottleCode: "ThrottlingException",
 	}, func(e *Emulator, region string) *wafv2Service {
 		return &wafv2Service{e: e, region: region, acls: map[string]*wafWebACL{}}
 	})
