@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -389,4 +390,34 @@ func TestSimulatePrincipalPolicyAsRoleSession(t *testing.T) {
 	if got := decisions(simulate(t, client, arn, []string{"ec2:DescribeVpcs", "ec2:RunInstances"})); got != "ec2:DescribeVpcs=allowed ec2:RunInstances=implicitDeny" {
 		t.Fatalf("self simulation: %s", got)
 	}
+}
+
+// The IAM action prefix is the signing name but for the exceptions, so that
+// services added later (Route 53, Service Quotas) are authorized as they are
+// registered.
+func TestIAMActionPrefix(t *testing.T) {
+	for name, want := range map[string]string{
+		"ec2": "ec2", "elasticloadbalancing": "elasticloadbalancing", "elasticfilesystem": "elasticfilesystem",
+		"route53": "route53", "servicequotas": "servicequotas", "ssm": "ssm", "tagging": "tag", "monitoring": "cloudwatch",
+	} {
+		if got := IAMActionPrefix(name); got != want {
+			t.Errorf("%s: %s, want %s", name, got, want)
+		}
+	}
+	e := New(Options{})
+	e.WithLock(func() {
+		registryMu.Lock()
+		def := registry["cloudfront"]
+		registryMu.Unlock()
+		checks := e.authzChecks(&Call{Emu: e, Caller: Principal{Account: AccountID}}, def, "CreateDistributionWithTags", reflect.ValueOf(&cloudfront.CreateDistributionWithTagsInput{}))
+		if len(checks) != 2 || checks[0].Action != "cloudfront:CreateDistribution" || checks[1].Action != "cloudfront:TagResource" {
+			t.Fatalf("checks %+v", checks)
+		}
+		registryMu.Lock()
+		def = registry["sts"]
+		registryMu.Unlock()
+		if checks := e.authzChecks(&Call{Emu: e}, def, "GetCallerIdentity", reflect.ValueOf(&sts.GetCallerIdentityInput{})); len(checks) != 0 {
+			t.Fatalf("GetCallerIdentity checks %+v", checks)
+		}
+	})
 }

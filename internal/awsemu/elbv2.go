@@ -98,7 +98,6 @@ const (
 	quotaELBTGsPerALB         = "L-822D1B1B"
 	quotaELBTGsPerAction      = "L-057ECE54"
 	quotaELBTargetsPerTG      = "L-A0D0B863"
-	quotaELBCertificatesALB   = "L-9365A611"
 )
 
 func init() {
@@ -112,7 +111,6 @@ func init() {
 		{Code: quotaELBTGsPerALB, Name: "Target Groups per Application Load Balancer", Default: 100},
 		{Code: quotaELBTGsPerAction, Name: "Target Groups per Action per Application Load Balancer", Default: 5},
 		{Code: quotaELBTargetsPerTG, Name: "Targets per Target Group per Region", Default: 1000, Adjustable: true},
-		{Code: quotaELBCertificatesALB, Name: "Certificates per Application Load Balancer", Default: 25, Adjustable: true},
 	} {
 		q.ServiceCode = "elasticloadbalancing"
 		RegisterQuota(q)
