@@ -15,16 +15,27 @@ package awsemu
 //	cloudfront.create_deploy_duration  overrides deploy_duration for the first rollout only: a distribution
 //	                            whose creation never deploys can still be disabled and deleted
 //	cloudfront.delete_duration  time a deleted distribution stays readable (default 0: gone at once)
+//	cloudfront.account_verified  "false": the account is not verified for CloudFront, so creating a
+//	                            distribution fails 403 AccessDenied as on a new AWS account
+//	cloudfront.origin_keepalive_timeout_max  the keep-alive timeout quota (seconds, default 60), which
+//	                            has no Service Quotas code
+//	quota.L-24B04930            distributions per account (default 200)
+//	quota.L-AECE9FA7            response (origin read) timeout per origin, seconds (default 60)
 //
 // Call-log notes: GetDistribution and GetDistributionConfig note "status"
 // and "enabled"; UpdateDistribution
 // and DeleteDistribution note "if_match" and "etag_current" ("true"/"false");
 // the creates note "origin" (the first origin's domain name).
 //
-// CallerReference: CloudFront refuses any reuse of a live distribution's
-// caller reference with DistributionAlreadyExists (409), whatever the config
-// (the documented "same config returns the original response" is not what
-// the service does), and the message names the distribution that has it.
+// CallerReference: CloudFront refuses any reuse of a caller reference with
+// DistributionAlreadyExists (409), whatever the config (the documented "same
+// config returns the original response" is not what the service does), and
+// the message names the distribution that has it. The emulator remembers the
+// references of deleted distributions too, and refuses them as well (the
+// stricter reading: AWS documents no expiry).
+//
+// Aliases are stored and returned sorted, CloudFront's own order, not the
+// request's.
 
 import (
 	"net/http"
@@ -46,6 +57,20 @@ type cloudfrontService struct {
 	e     *Emulator
 	dists map[string]*cfDistribution
 	order []string // ids in creation order
+	// refs maps every caller reference ever used to its distribution.
+	refs map[string]string
+}
+
+// CloudFront quota codes (Service Quotas, service code cloudfront).
+const (
+	quotaCFDistributions   = "L-24B04930"
+	quotaCFResponseTimeout = "L-AECE9FA7"
+	cfMaxAliases           = 100
+)
+
+func init() {
+	RegisterQuota(QuotaDef{ServiceCode: "cloudfront", Code: quotaCFDistributions, Name: "Web distributions per AWS account", Default: 200, Adjustable: true, Global: true})
+	RegisterQuota(QuotaDef{ServiceCode: "cloudfront", Code: quotaCFResponseTimeout, Name: "Response timeout per origin", Default: 60, Unit: "Seconds", Adjustable: true, Global: true})
 }
 
 type cfDistribution struct {
@@ -69,7 +94,7 @@ func init() {
 		XMLNamespace: "http://cloudfront.amazonaws.com/doc/2020-05-31/",
 		ThrottleCode: "Throttling",
 	}, func(e *Emulator, _ string) *cloudfrontService {
-		return &cloudfrontService{e: e, dists: map[string]*cfDistribution{}}
+		return &cloudfrontService{e: e, dists: map[string]*cfDistribution{}, refs: map[string]string{}}
 	})
 }
 
@@ -92,6 +117,16 @@ func cfPreconditionFailed() *APIError {
 }
 
 // --- lookups ----------------------------------------------------------------
+
+// usesWebACL reports whether a distribution that is not deleted names a web ACL.
+func (s *cloudfrontService) usesWebACL(arn string) bool {
+	for _, id := range s.order {
+		if d := s.dists[id]; !d.deleted && aws.ToString(d.config.WebACLId) == arn {
+			return true
+		}
+	}
+	return false
+}
 
 // live returns a distribution that exists and is not being deleted.
 func (s *cloudfrontService) live(id string) *cfDistribution {
@@ -187,21 +222,31 @@ func (s *cloudfrontService) create(c *Call, in *cftypes.DistributionConfig, tags
 	if cfg.Origins != nil && len(cfg.Origins.Items) > 0 {
 		c.Note("origin", aws.ToString(cfg.Origins.Items[0].DomainName))
 	}
+	if c.Emu.Knob("cloudfront.account_verified", "true") == "false" {
+		return nil, ErrorfStatus(http.StatusForbidden, "AccessDenied", "Your account must be verified before you can add new CloudFront resources. To verify your account, please contact AWS Support (https://console.aws.amazon.com/support/home#/) and include this error message.")
+	}
 	ref := aws.ToString(cfg.CallerReference)
 	if ref == "" {
 		return nil, cfInvalidArgument("The parameter CallerReference is required.")
 	}
 	// CloudFront refuses any reuse of a caller reference, whether or not the
 	// configuration is the same, and names the distribution that has it.
-	for _, id := range s.order {
-		if d := s.dists[id]; !d.deleted && aws.ToString(d.config.CallerReference) == ref {
-			return nil, ErrorfStatus(http.StatusConflict, "DistributionAlreadyExists",
-				"The caller reference that you are using to create a distribution is associated with another distribution. Already exists: %s", d.id)
-		}
+	if id, used := s.refs[ref]; used {
+		return nil, ErrorfStatus(http.StatusConflict, "DistributionAlreadyExists",
+			"The caller reference that you are using to create a distribution is associated with another distribution. Already exists: %s", id)
 	}
 	certARN, err := s.validate(c, cfg, "")
 	if err != nil {
 		return nil, err
+	}
+	live := 0
+	for _, id := range s.order {
+		if !s.dists[id].deleted {
+			live++
+		}
+	}
+	if limit := int(c.Emu.Quota(quotaCFDistributions)); live >= limit {
+		return nil, Errorf("TooManyDistributions", "Processing your request would cause you to exceed the maximum number of distributions allowed.")
 	}
 	now := c.Now()
 	id := "E" + c.Emu.AlnumID("cloudfront-distribution", 13)
@@ -219,6 +264,7 @@ func (s *cloudfrontService) create(c *Call, in *cftypes.DistributionConfig, tags
 	d.status.Then("Deployed", c.Emu.KnobDuration("cloudfront.create_deploy_duration", c.Emu.KnobDuration("cloudfront.deploy_duration", 15*time.Minute)))
 	s.dists[id] = d
 	s.order = append(s.order, id)
+	s.refs[ref] = id
 	if certARN != "" {
 		if certs := s.certificates(); certs != nil {
 			certs.UseCertificate(certARN, d.arn)
@@ -683,13 +729,26 @@ func (s *cloudfrontService) validate(c *Call, cfg *cftypes.DistributionConfig, s
 	if cfg.Enabled == nil {
 		return "", cfInvalidArgument("The parameter Enabled is required.")
 	}
+	if len(aws.ToString(cfg.Comment)) > 128 {
+		return "", cfInvalidArgument("The parameter Comment is too long.")
+	}
+	if cfg.Aliases != nil {
+		if len(cfg.Aliases.Items) > cfMaxAliases {
+			return "", Errorf("TooManyDistributionCNAMEs", "Your request contains more CNAMEs than are allowed per distribution.")
+		}
+		for _, a := range cfg.Aliases.Items {
+			if !cfAliasPattern.MatchString(a) || len(a) > 253 {
+				return "", cfInvalidArgument("The parameter CNAME contains one or more characters that are not valid.")
+			}
+		}
+	}
 	if cfg.Origins == nil || len(cfg.Origins.Items) == 0 {
 		return "", cfInvalidArgument("The parameter Origins is required and must contain at least one origin.")
 	}
 	origins := map[string]bool{}
 	for i := range cfg.Origins.Items {
 		o := &cfg.Origins.Items[i]
-		if err := cfCheckOrigin(o); err != nil {
+		if err := cfCheckOrigin(c.Emu, o); err != nil {
 			return "", err
 		}
 		if origins[aws.ToString(o.Id)] {
@@ -743,7 +802,7 @@ func (s *cloudfrontService) validate(c *Call, cfg *cftypes.DistributionConfig, s
 	default:
 		return "", cfInvalidArgument("The parameter HttpVersion has an invalid value: %s", cfg.HttpVersion)
 	}
-	if err := cfCheckWebACL(aws.ToString(cfg.WebACLId)); err != nil {
+	if err := cfCheckWebACL(c.Emu, aws.ToString(cfg.WebACLId)); err != nil {
 		return "", err
 	}
 	if r := cfg.Restrictions; r != nil && r.GeoRestriction != nil {
@@ -765,6 +824,8 @@ func (s *cloudfrontService) validate(c *Call, cfg *cftypes.DistributionConfig, s
 		return "", err
 	}
 	if cfg.Aliases != nil {
+		// CloudFront keeps aliases in its own (sorted) order.
+		sort.Strings(cfg.Aliases.Items)
 		for _, a := range cfg.Aliases.Items {
 			for _, id := range s.order {
 				d := s.dists[id]
@@ -835,7 +896,7 @@ var cfForbiddenOriginHeaders = map[string]bool{
 
 var cfHeaderName = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$")
 
-func cfCheckOrigin(o *cftypes.Origin) *APIError {
+func cfCheckOrigin(e *Emulator, o *cftypes.Origin) *APIError {
 	if aws.ToString(o.Id) == "" {
 		return cfInvalidArgument("The parameter Origin Id is required.")
 	}
@@ -903,14 +964,18 @@ func cfCheckOrigin(o *cftypes.Origin) *APIError {
 				return cfInvalidArgument("The parameter %s must be 80, 443, or between 1024 and 65535.", name)
 			}
 		}
+		// Both timeouts are bounded by account quotas: the response timeout
+		// by L-AECE9FA7, the keep-alive timeout by a quota Service Quotas
+		// does not list (raised through a support case).
 		if co.OriginReadTimeout == nil {
 			co.OriginReadTimeout = aws.Int32(30)
-		} else if *co.OriginReadTimeout < 1 || *co.OriginReadTimeout > 60 {
+		} else if *co.OriginReadTimeout < 1 || float64(*co.OriginReadTimeout) > e.Quota(quotaCFResponseTimeout) {
 			return Errorf("InvalidOriginReadTimeout", "The read timeout specified for the origin is not valid.")
 		}
+		keepaliveMax, _ := strconv.Atoi(e.Knob("cloudfront.origin_keepalive_timeout_max", "60"))
 		if co.OriginKeepaliveTimeout == nil {
 			co.OriginKeepaliveTimeout = aws.Int32(5)
-		} else if *co.OriginKeepaliveTimeout < 1 || *co.OriginKeepaliveTimeout > 60 {
+		} else if *co.OriginKeepaliveTimeout < 1 || int(*co.OriginKeepaliveTimeout) > keepaliveMax {
 			return Errorf("InvalidOriginKeepaliveTimeout", "The keep alive timeout specified for the origin is not valid.")
 		}
 		if co.OriginSslProtocols == nil {
@@ -1050,16 +1115,26 @@ func cfBehaviorDefaults(methods **cftypes.AllowedMethods, compress, smooth **boo
 }
 
 var (
-	cfWAFv2ARN   = regexp.MustCompile(`^arn:aws:wafv2:us-east-1:\d{12}:global/webacl/[\w-]{1,128}/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	cfWAFv2ARN   = regexp.MustCompile(`^arn:aws:wafv2:[a-z0-9-]+:\d{12}:(global|regional)/webacl/[\w-]{1,128}/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 	cfWAFClassic = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 )
 
-func cfCheckWebACL(id string) *APIError {
-	if id == "" || cfWAFv2ARN.MatchString(id) || cfWAFClassic.MatchString(id) {
+// cfCheckWebACL accepts only the ARN of an existing web ACL of scope
+// CLOUDFRONT (WAF Classic is not emulated, so a Classic id is never one).
+func cfCheckWebACL(e *Emulator, id string) *APIError {
+	switch {
+	case id == "":
 		return nil
+	case !cfWAFv2ARN.MatchString(id) && !cfWAFClassic.MatchString(id):
+		return Errorf("InvalidWebACLId", "Invalid webACL identifier provided %s", id)
+	case !cloudfrontWebACL(e, id):
+		return Errorf("InvalidWebACLId", "Web ACL is not accessible by the requester.")
 	}
-	return Errorf("InvalidWebACLId", "Web ACL is not accessible by the requester or does not exist: %s", id)
+	return nil
 }
+
+// cfAliasPattern is a domain name, optionally with a leading wildcard label.
+var cfAliasPattern = regexp.MustCompile(`^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
 
 var cfACMARN = regexp.MustCompile(`^arn:aws:acm:([a-z0-9-]+):(\d{12}):certificate/[0-9a-f-]{36}$`)
 

@@ -81,6 +81,15 @@ const (
 	efsThroughputCooldown = 24 * time.Hour
 )
 
+// EFS quota codes (Service Quotas, service code elasticfilesystem).
+const (
+	quotaEFSFileSystems = "L-848C634D"
+)
+
+func init() {
+	RegisterQuota(QuotaDef{ServiceCode: "elasticfilesystem", Code: quotaEFSFileSystems, Name: "File systems per account", Default: 1000, Adjustable: true})
+}
+
 func init() {
 	Register(ServiceInfo{
 		Name:         "efs",
@@ -257,6 +266,15 @@ func (s *efsService) CreateFileSystem(c *Call, in *efs.CreateFileSystemInput) (*
 			err.Fields = map[string]string{"FileSystemId": f.id}
 			return nil, err
 		}
+	}
+	live := 0
+	for _, other := range s.fss {
+		if other.state(now) != efstypes.LifeCycleStateDeleted {
+			live++
+		}
+	}
+	if limit := int(c.Emu.Quota(quotaEFSFileSystems)); live >= limit {
+		return nil, efsErr(http.StatusForbidden, "FileSystemLimitExceeded", "You have reached the maximum number of file systems allowed per account (%d).", limit)
 	}
 	f := &efsFileSystem{
 		token: token, created: now, performance: in.PerformanceMode, throughput: in.ThroughputMode,

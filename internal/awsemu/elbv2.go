@@ -86,6 +86,39 @@ func init() {
 	})
 }
 
+// Elastic Load Balancing quota codes (Service Quotas, service code
+// elasticloadbalancing); each is a knob quota.<code>.
+const (
+	quotaELBALBs              = "L-53DA6B97"
+	quotaELBTargetGroups      = "L-B22855CB"
+	quotaELBListenersPerALB   = "L-B6DF7632"
+	quotaELBRulesPerALB       = "L-7EED9B64"
+	quotaELBConditionValues   = "L-EBC0C08B"
+	quotaELBConditionWildcard = "L-A012D4E8"
+	quotaELBTGsPerALB         = "L-822D1B1B"
+	quotaELBTGsPerAction      = "L-057ECE54"
+	quotaELBTargetsPerTG      = "L-A0D0B863"
+)
+
+func init() {
+	for _, q := range []QuotaDef{
+		{Code: quotaELBALBs, Name: "Application Load Balancers per Region", Default: 50, Adjustable: true},
+		{Code: quotaELBTargetGroups, Name: "Target Groups per Region", Default: 3000, Adjustable: true},
+		{Code: quotaELBListenersPerALB, Name: "Listeners per Application Load Balancer", Default: 50, Adjustable: true},
+		{Code: quotaELBRulesPerALB, Name: "Rules per Application Load Balancer", Default: 100, Adjustable: true},
+		{Code: quotaELBConditionValues, Name: "Condition Values per Rule", Default: 5},
+		{Code: quotaELBConditionWildcard, Name: "Condition Wildcards per Rule", Default: 5},
+		{Code: quotaELBTGsPerALB, Name: "Target Groups per Application Load Balancer", Default: 100},
+		{Code: quotaELBTGsPerAction, Name: "Target Groups per Action per Application Load Balancer", Default: 5},
+		{Code: quotaELBTargetsPerTG, Name: "Targets per Target Group per Region", Default: 1000, Adjustable: true},
+	} {
+		q.ServiceCode = "elasticloadbalancing"
+		RegisterQuota(q)
+	}
+}
+
+func (s *elbv2Service) quota(code string) int { return int(s.e.Quota(code)) }
+
 // elbCanonicalHostedZones are the Route 53 zones of Application Load
 // Balancer DNS names per region (Elastic Load Balancing endpoints table).
 var elbCanonicalHostedZones = map[string]string{
@@ -287,6 +320,9 @@ func (s *elbv2Service) CreateLoadBalancer(c *Call, in *elbv2.CreateLoadBalancerI
 			return &elbv2.CreateLoadBalancerOutput{LoadBalancers: []elbtypes.LoadBalancer{s.lbView(lb, c.Now())}}, nil
 		}
 		return nil, Errorf("DuplicateLoadBalancerName", "A load balancer with the same name '%s' exists, but with different settings", name)
+	}
+	if limit := s.quota(quotaELBALBs); len(s.lbOrder) >= limit {
+		return nil, Errorf("TooManyLoadBalancers", "You've reached the limit on the number of load balancers for your account")
 	}
 
 	now := c.Now()

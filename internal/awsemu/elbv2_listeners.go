@@ -181,8 +181,8 @@ func (s *elbv2Service) checkForward(lb *elbLoadBalancer, a *elbtypes.Action) *AP
 		if len(a.ForwardConfig.TargetGroups) == 0 {
 			return elbValidation("A forward config must specify at least one target group")
 		}
-		if len(a.ForwardConfig.TargetGroups) > 5 {
-			return elbValidation("1 validation error detected: Value at 'forwardConfig.targetGroups' failed to satisfy constraint: Member must have length less than or equal to 5")
+		if limit := s.quota(quotaELBTGsPerAction); len(a.ForwardConfig.TargetGroups) > limit {
+			return elbValidation("1 validation error detected: Value at 'forwardConfig.targetGroups' failed to satisfy constraint: Member must have length less than or equal to %d", limit)
 		}
 		for i := range a.ForwardConfig.TargetGroups {
 			t := &a.ForwardConfig.TargetGroups[i]
@@ -227,6 +227,21 @@ func (s *elbv2Service) checkForward(lb *elbLoadBalancer, a *elbtypes.Action) *AP
 	}
 	if len(limited) > 0 {
 		return Errorf("TargetGroupAssociationLimit", "The following target groups cannot be associated with more than one load balancer: %s", strings.Join(limited, ", "))
+	}
+	// Unique target groups per load balancer, across its listeners and rules.
+	unique := map[string]bool{}
+	for _, arn := range arns {
+		unique[arn] = true
+	}
+	for _, tgARN := range s.tgOrder {
+		for _, other := range s.tgLoadBalancers(tgARN) {
+			if other == lb.arn {
+				unique[tgARN] = true
+			}
+		}
+	}
+	if len(unique) > s.quota(quotaELBTGsPerALB) {
+		return Errorf("TooManyUniqueTargetGroupsPerLoadBalancer", "You've reached the limit on the number of unique target groups per load balancer across all listeners")
 	}
 	if len(arns) == 1 {
 		a.TargetGroupArn = aws.String(arns[0])
@@ -323,7 +338,7 @@ var (
 
 // checkConditions validates rule conditions (each match value counts
 // towards the limit of five per rule) and returns them as ELB stores them.
-func elbCheckConditions(conds []elbtypes.RuleCondition) ([]elbtypes.RuleCondition, *APIError) {
+func elbCheckConditions(conds []elbtypes.RuleCondition, maxValues, maxWildcards int) ([]elbtypes.RuleCondition, *APIError) {
 	if len(conds) == 0 {
 		return nil, elbValidation("A rule must have at least one condition")
 	}
@@ -444,8 +459,32 @@ func elbCheckConditions(conds []elbtypes.RuleCondition) ([]elbtypes.RuleConditio
 		total += n
 		out = append(out, c)
 	}
-	if total > 5 {
-		return nil, elbValidation("A rule can only have '5' condition values")
+	if total > maxValues {
+		return nil, elbValidation("A rule can only have '%d' condition values", maxValues)
+	}
+	wildcards := 0
+	for _, c := range out {
+		var vals []string
+		if c.HostHeaderConfig != nil {
+			vals = append(vals, c.HostHeaderConfig.Values...)
+		}
+		if c.PathPatternConfig != nil {
+			vals = append(vals, c.PathPatternConfig.Values...)
+		}
+		if c.HttpHeaderConfig != nil {
+			vals = append(vals, c.HttpHeaderConfig.Values...)
+		}
+		if c.QueryStringConfig != nil {
+			for _, kv := range c.QueryStringConfig.Values {
+				vals = append(vals, aws.ToString(kv.Key), aws.ToString(kv.Value))
+			}
+		}
+		for _, v := range vals {
+			wildcards += strings.Count(v, "*") + strings.Count(v, "?")
+		}
+	}
+	if wildcards > maxWildcards {
+		return nil, elbValidation("A rule can only have '%d' wildcards", maxWildcards)
 	}
 	return out, nil
 }
@@ -568,7 +607,7 @@ func (s *elbv2Service) CreateListener(c *Call, in *elbv2.CreateListenerInput) (*
 		}
 		return nil, Errorf("DuplicateListener", "A listener already exists on this port for this load balancer '%s'", lb.arn)
 	}
-	if count >= 50 {
+	if count >= s.quota(quotaELBListenersPerALB) {
 		return nil, Errorf("TooManyListeners", "You've reached the limit on the number of listeners per load balancer")
 	}
 	id := c.Emu.HexID("elbv2-listener", 16)
@@ -788,7 +827,7 @@ func (s *elbv2Service) CreateRule(c *Call, in *elbv2.CreateRuleInput) (*elbv2.Cr
 	if prio < 1 || prio > 50000 {
 		return nil, elbRangeErr("priority", prio, 1, 50000)
 	}
-	conds, err := elbCheckConditions(in.Conditions)
+	conds, err := elbCheckConditions(in.Conditions, s.quota(quotaELBConditionValues), s.quota(quotaELBConditionWildcard))
 	if err != nil {
 		return nil, err
 	}
@@ -800,19 +839,23 @@ func (s *elbv2Service) CreateRule(c *Call, in *elbv2.CreateRuleInput) (*elbv2.Cr
 	if err != nil {
 		return nil, err
 	}
+	// The rules quota counts the non-default rules of every listener of the
+	// load balancer.
 	count := 0
 	for _, arn := range s.ruleOrder {
 		r := s.rules[arn]
-		if r.listenerARN != l.arn || r.isDefault {
+		if r.isDefault {
 			continue
 		}
-		count++
-		if r.priority == int(prio) {
+		if rl := s.listeners[r.listenerARN]; rl != nil && rl.lbARN == lb.arn {
+			count++
+		}
+		if r.listenerARN == l.arn && r.priority == int(prio) {
 			return nil, Errorf("PriorityInUse", "Priority '%d' is currently in use", prio)
 		}
 	}
-	if count >= 100 {
-		return nil, Errorf("TooManyRules", "You've reached the limit on the number of rules per listener")
+	if count >= s.quota(quotaELBRulesPerALB) {
+		return nil, Errorf("TooManyRules", "You've reached the limit on the number of rules per load balancer")
 	}
 	r := &elbRule{arn: s.ruleARN(c, lb, l), listenerARN: l.arn, priority: int(prio), conditions: conds, actions: actions, tags: tags}
 	s.rules[r.arn] = r
@@ -887,7 +930,7 @@ func (s *elbv2Service) ModifyRule(c *Call, in *elbv2.ModifyRuleInput) (*elbv2.Mo
 		if r.isDefault {
 			return nil, Errorf("OperationNotPermitted", "The conditions of the default rule cannot be modified")
 		}
-		if conds, err = elbCheckConditions(in.Conditions); err != nil {
+		if conds, err = elbCheckConditions(in.Conditions, s.quota(quotaELBConditionValues), s.quota(quotaELBConditionWildcard)); err != nil {
 			return nil, err
 		}
 	}
@@ -965,12 +1008,14 @@ func (s *elbv2Service) SetRulePriorities(c *Call, in *elbv2.SetRulePrioritiesInp
 // --- SSL policies -------------------------------------------------------------------
 
 var (
-	elbTLS13Ciphers   = []string{"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}
-	elbGCMCiphers     = []string{"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384"}
-	elbStrongCiphers  = []string{"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES128-SHA256", "ECDHE-RSA-AES128-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-AES256-SHA384", "ECDHE-RSA-AES256-SHA384"}
-	elbLegacyCiphers  = []string{"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES128-SHA256", "ECDHE-RSA-AES128-SHA256", "ECDHE-ECDSA-AES128-SHA", "ECDHE-RSA-AES128-SHA", "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-AES256-SHA384", "ECDHE-RSA-AES256-SHA384", "ECDHE-RSA-AES256-SHA", "ECDHE-ECDSA-AES256-SHA", "AES128-GCM-SHA256", "AES128-SHA256", "AES128-SHA", "AES256-GCM-SHA384", "AES256-SHA256", "AES256-SHA"}
-	elbFSCiphers      = []string{"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES128-SHA256", "ECDHE-RSA-AES128-SHA256", "ECDHE-ECDSA-AES128-SHA", "ECDHE-RSA-AES128-SHA", "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-AES256-SHA384", "ECDHE-RSA-AES256-SHA384", "ECDHE-RSA-AES256-SHA", "ECDHE-ECDSA-AES256-SHA"}
-	elbTLS12Protocols = []string{"TLSv1.2"}
+	elbTLS13Ciphers = []string{"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}
+	// FIPS policies leave out ChaCha20-Poly1305, which is not FIPS-approved.
+	elbFIPSTLS13Ciphers = []string{"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384"}
+	elbGCMCiphers       = []string{"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384"}
+	elbStrongCiphers    = []string{"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES128-SHA256", "ECDHE-RSA-AES128-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-AES256-SHA384", "ECDHE-RSA-AES256-SHA384"}
+	elbLegacyCiphers    = []string{"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES128-SHA256", "ECDHE-RSA-AES128-SHA256", "ECDHE-ECDSA-AES128-SHA", "ECDHE-RSA-AES128-SHA", "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-AES256-SHA384", "ECDHE-RSA-AES256-SHA384", "ECDHE-RSA-AES256-SHA", "ECDHE-ECDSA-AES256-SHA", "AES128-GCM-SHA256", "AES128-SHA256", "AES128-SHA", "AES256-GCM-SHA384", "AES256-SHA256", "AES256-SHA"}
+	elbFSCiphers        = []string{"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES128-SHA256", "ECDHE-RSA-AES128-SHA256", "ECDHE-ECDSA-AES128-SHA", "ECDHE-RSA-AES128-SHA", "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-AES256-SHA384", "ECDHE-RSA-AES256-SHA384", "ECDHE-RSA-AES256-SHA", "ECDHE-ECDSA-AES256-SHA"}
+	elbTLS12Protocols   = []string{"TLSv1.2"}
 )
 
 type elbSSLPolicySpec struct {
@@ -988,7 +1033,8 @@ func joinCiphers(lists ...[]string) []string {
 }
 
 // elbSSLPolicies are the predefined security policies of Application Load
-// Balancers.
+// Balancers, by their real names (the cipher lists are close to, not exactly,
+// AWS's: the emulator does not negotiate TLS with them).
 var elbSSLPolicies = []elbSSLPolicySpec{
 	{"ELBSecurityPolicy-TLS13-1-3-2021-06", []string{"TLSv1.3"}, elbTLS13Ciphers},
 	{"ELBSecurityPolicy-TLS13-1-2-2021-06", []string{"TLSv1.2", "TLSv1.3"}, joinCiphers(elbTLS13Ciphers, elbStrongCiphers)},
@@ -1008,6 +1054,27 @@ var elbSSLPolicies = []elbSSLPolicySpec{
 	{"ELBSecurityPolicy-FS-1-2-2019-08", elbTLS12Protocols, elbFSCiphers},
 	{"ELBSecurityPolicy-FS-1-2-Res-2019-08", elbTLS12Protocols, elbStrongCiphers},
 	{"ELBSecurityPolicy-FS-1-2-Res-2020-10", elbTLS12Protocols, elbGCMCiphers},
+	// FIPS policies (2023-04).
+	{"ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04", []string{"TLSv1.3"}, elbFIPSTLS13Ciphers},
+	{"ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04", []string{"TLSv1.2", "TLSv1.3"}, joinCiphers(elbFIPSTLS13Ciphers, elbStrongCiphers)},
+	{"ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04", []string{"TLSv1.2", "TLSv1.3"}, joinCiphers(elbFIPSTLS13Ciphers, elbGCMCiphers)},
+	{"ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-2023-04", []string{"TLSv1.2", "TLSv1.3"}, joinCiphers(elbFIPSTLS13Ciphers, elbFSCiphers)},
+	{"ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-2023-04", []string{"TLSv1.2", "TLSv1.3"}, joinCiphers(elbFIPSTLS13Ciphers, elbFSCiphers)},
+	{"ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-2023-04", []string{"TLSv1.2", "TLSv1.3"}, joinCiphers(elbFIPSTLS13Ciphers, elbLegacyCiphers)},
+	{"ELBSecurityPolicy-TLS13-1-1-FIPS-2023-04", []string{"TLSv1.1", "TLSv1.2", "TLSv1.3"}, joinCiphers(elbFIPSTLS13Ciphers, elbLegacyCiphers)},
+	{"ELBSecurityPolicy-TLS13-1-0-FIPS-2023-04", []string{"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"}, joinCiphers(elbFIPSTLS13Ciphers, elbLegacyCiphers)},
+	// Hybrid post-quantum policies (2025-09).
+	{"ELBSecurityPolicy-TLS13-1-3-PQ-2025-09", []string{"TLSv1.3"}, elbTLS13Ciphers},
+	{"ELBSecurityPolicy-TLS13-1-2-PQ-2025-09", []string{"TLSv1.2", "TLSv1.3"}, joinCiphers(elbTLS13Ciphers, elbStrongCiphers)},
+	{"ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09", []string{"TLSv1.2", "TLSv1.3"}, joinCiphers(elbTLS13Ciphers, elbGCMCiphers)},
+	{"ELBSecurityPolicy-TLS13-1-2-Ext1-PQ-2025-09", []string{"TLSv1.2", "TLSv1.3"}, joinCiphers(elbTLS13Ciphers, elbFSCiphers)},
+	{"ELBSecurityPolicy-TLS13-1-2-Ext2-PQ-2025-09", []string{"TLSv1.2", "TLSv1.3"}, joinCiphers(elbTLS13Ciphers, elbLegacyCiphers)},
+	{"ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09", []string{"TLSv1.3"}, elbFIPSTLS13Ciphers},
+	{"ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09", []string{"TLSv1.2", "TLSv1.3"}, joinCiphers(elbFIPSTLS13Ciphers, elbStrongCiphers)},
+	{"ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09", []string{"TLSv1.2", "TLSv1.3"}, joinCiphers(elbFIPSTLS13Ciphers, elbGCMCiphers)},
+	{"ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-PQ-2025-09", []string{"TLSv1.2", "TLSv1.3"}, joinCiphers(elbFIPSTLS13Ciphers, elbFSCiphers)},
+	{"ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-PQ-2025-09", []string{"TLSv1.2", "TLSv1.3"}, joinCiphers(elbFIPSTLS13Ciphers, elbFSCiphers)},
+	{"ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-PQ-2025-09", []string{"TLSv1.2", "TLSv1.3"}, joinCiphers(elbFIPSTLS13Ciphers, elbLegacyCiphers)},
 }
 
 func elbFindSSLPolicy(name string) *elbSSLPolicySpec {

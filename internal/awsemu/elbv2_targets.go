@@ -251,6 +251,9 @@ func (s *elbv2Service) CreateTargetGroup(c *Call, in *elbv2.CreateTargetGroupInp
 		}
 		return nil, Errorf("DuplicateTargetGroupName", "A target group with the same name '%s' exists, but with different settings", name)
 	}
+	if limit := s.quota(quotaELBTargetGroups); len(s.tgOrder) >= limit {
+		return nil, Errorf("TooManyTargetGroups", "You've reached the limit on the number of target groups for your account")
+	}
 	tg := &elbTargetGroup{
 		arn: s.arnPrefix(c) + "targetgroup/" + name + "/" + c.Emu.HexID("elbv2-targetgroup", 16), name: name,
 		protocol: in.Protocol, protocolVersion: version, port: *in.Port, vpc: vpc, targetType: tt, hc: hc,
@@ -613,7 +616,7 @@ func (s *elbv2Service) RegisterTargets(c *Call, in *elbv2.RegisterTargetsInput) 
 	if len(notRunning) > 0 {
 		return nil, Errorf("InvalidTarget", "The following targets are not in a running state and cannot be registered: %s", strings.Join(notRunning, ", "))
 	}
-	if len(tg.targets)+len(regs) > 1000 {
+	if len(tg.targets)+len(regs) > s.quota(quotaELBTargetsPerTG) {
 		return nil, Errorf("TooManyTargets", "You've reached the limit on the number of targets.")
 	}
 	for _, r := range regs {

@@ -433,6 +433,8 @@ func (e *Emulator) dispatch(w http.ResponseWriter, r *http.Request, body []byte,
 		Caller: req.principal, RequestID: req.requestID, Header: r.Header, ctx: r.Context(), now: e.clock.Now(), record: &rec}
 	if faultErr != nil {
 		err = faultErr
+	} else if authErr := e.authorizeLocked(call, def, op.operation, input); authErr != nil {
+		err = authErr
 	} else {
 		e.tickLocked(call.now)
 		inst := e.instanceOf(def, req.region)

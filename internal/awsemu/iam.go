@@ -30,8 +30,10 @@ import (
 //	                 InvalidParameterValue messages.
 type iamService struct {
 	e        *Emulator
-	roles    map[string]*iamRole    // key: lower-case name
-	profiles map[string]*iamProfile // key: lower-case name
+	roles    map[string]*iamRole         // key: lower-case name
+	profiles map[string]*iamProfile      // key: lower-case name
+	users    map[string]*iamUser         // key: lower-case name
+	oidc     map[string]*iamOIDCProvider // key: ARN
 	// ec2View is the history of each instance profile as EC2 sees it, with
 	// the propagation delay applied at read time.
 	ec2View map[string][]iamProfileSnap
@@ -97,6 +99,23 @@ var iamManagedPolicies = []iamManagedPolicy{
 		document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:Get*","s3:List*","s3:Describe*","s3-object-lambda:Get*","s3-object-lambda:List*"],"Resource":"*"}]}`},
 }
 
+// AWS-managed policies that grant broadly, with their documents as AWS
+// publishes them (the authorization layer evaluates them).
+func init() {
+	day := time.Date(2015, 2, 6, 18, 39, 46, 0, time.UTC)
+	iamManagedPolicies = append(iamManagedPolicies,
+		iamManagedPolicy{name: "AdministratorAccess", path: "/", id: "ANPAIWMBCKSKIEE64ZLYK", version: "v1",
+			description: "Provides full access to AWS services and resources.", created: day, updated: day,
+			document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`},
+		iamManagedPolicy{name: "PowerUserAccess", path: "/", id: "ANPAJYRXTHIB4FOVS3ZXS", version: "v5",
+			description: "Provides full access to AWS services and resources, but does not allow management of Users and groups.", created: day, updated: day,
+			document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":["iam:*","organizations:*","account:*"],"Resource":"*"},{"Effect":"Allow","Action":["account:GetAccountInformation","account:GetPrimaryEmail","account:ListRegions","iam:CreateServiceLinkedRole","iam:DeleteServiceLinkedRole","iam:ListRoles","organizations:DescribeOrganization"],"Resource":"*"}]}`},
+		iamManagedPolicy{name: "IAMReadOnlyAccess", path: "/", id: "ANPAJKSO7NDY4T57MWDSQ", version: "v4",
+			description: "Provides read only access to IAM via the AWS Management Console.", created: day, updated: day,
+			document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:GenerateCredentialReport","iam:GenerateServiceLastAccessedDetails","iam:Get*","iam:List*","iam:SimulateCustomPolicy","iam:SimulatePrincipalPolicy"],"Resource":"*"}]}`},
+	)
+}
+
 // More AWS-managed policies, so that the ten-per-role attachment quota can be
 // reached with real names.
 func init() {
@@ -136,15 +155,14 @@ func init() {
 		XMLNamespace: "https://iam.amazonaws.com/doc/2010-05-08/",
 		ThrottleCode: "Throttling",
 	}, func(e *Emulator, _ string) *iamService {
-		return &iamService{e: e, roles: map[string]*iamRole{}, profiles: map[string]*iamProfile{}, ec2View: map[string][]iamProfileSnap{}}
+		return &iamService{e: e, roles: map[string]*iamRole{}, profiles: map[string]*iamProfile{}, ec2View: map[string][]iamProfileSnap{},
+			users: map[string]*iamUser{}, oidc: map[string]*iamOIDCProvider{}}
 	})
 }
 
 const (
-	iamMaxAttachedPerRole = 10
-	iamMaxTags            = 50
-	iamMaxTrustPolicySize = 2048
-	iamMaxInlinePerRole   = 10240
+	iamMaxTags          = 50
+	iamMaxInlinePerRole = 10240
 )
 
 var (
@@ -501,14 +519,17 @@ func (s *iamService) CreateRole(c *Call, in *iam.CreateRoleInput) (*iam.CreateRo
 		}
 	}
 	doc := aws.ToString(in.AssumeRolePolicyDocument)
-	if len(doc) > iamMaxTrustPolicySize {
-		return nil, iamConflict("LimitExceeded", "Cannot exceed quota for ACLSizePerRole: %d", iamMaxTrustPolicySize)
+	if limit := s.e.quotaInt(quotaIAMRoleTrustPolicyLen); nonWhitespaceLen(doc) > limit {
+		return nil, iamConflict("LimitExceeded", "Cannot exceed quota for ACLSizePerRole: %d", limit)
 	}
 	if err := iamValidatePolicy(doc, true); err != nil {
 		return nil, err
 	}
 	if s.roles[strings.ToLower(name)] != nil {
 		return nil, iamConflict("EntityAlreadyExists", "Role with name %s already exists.", name)
+	}
+	if limit := s.e.quotaInt(quotaIAMRoles); len(s.roles) >= limit {
+		return nil, iamConflict("LimitExceeded", "Cannot exceed quota for RolesPerAccount: %d", limit)
 	}
 	r := &iamRole{
 		name: name, path: path, id: "AROA" + s.e.AlnumID("iam-role", 17),
@@ -619,8 +640,8 @@ func (s *iamService) UpdateAssumeRolePolicy(c *Call, in *iam.UpdateAssumeRolePol
 		return nil, err
 	}
 	doc := aws.ToString(in.PolicyDocument)
-	if len(doc) > iamMaxTrustPolicySize {
-		return nil, iamConflict("LimitExceeded", "Cannot exceed quota for ACLSizePerRole: %d", iamMaxTrustPolicySize)
+	if limit := s.e.quotaInt(quotaIAMRoleTrustPolicyLen); nonWhitespaceLen(doc) > limit {
+		return nil, iamConflict("LimitExceeded", "Cannot exceed quota for ACLSizePerRole: %d", limit)
 	}
 	if err := iamValidatePolicy(doc, true); err != nil {
 		return nil, err
@@ -644,10 +665,12 @@ func (s *iamService) PutRolePolicy(c *Call, in *iam.PutRolePolicyInput) (*iam.Pu
 	if err := iamValidatePolicy(doc, false); err != nil {
 		return nil, err
 	}
-	total := len(doc)
+	// IAM measures the size of a role's inline policies together, without
+	// white space.
+	total := nonWhitespaceLen(doc)
 	for n, d := range r.inline {
 		if n != name {
-			total += len(d)
+			total += nonWhitespaceLen(d)
 		}
 	}
 	if total > iamMaxInlinePerRole {
@@ -720,6 +743,13 @@ func (s *iamService) attachmentCount(arn string) int32 {
 			}
 		}
 	}
+	for _, u := range s.users {
+		for _, a := range u.attached {
+			if a == arn {
+				n++
+			}
+		}
+	}
 	return n
 }
 
@@ -780,8 +810,8 @@ func (s *iamService) AttachRolePolicy(c *Call, in *iam.AttachRolePolicyInput) (*
 			return &iam.AttachRolePolicyOutput{}, nil // attaching twice is a no-op
 		}
 	}
-	if len(r.attached) >= iamMaxAttachedPerRole {
-		return nil, iamConflict("LimitExceeded", "Cannot exceed quota for PoliciesPerRole: %d", iamMaxAttachedPerRole)
+	if limit := s.e.quotaInt(quotaIAMPoliciesPerRole); len(r.attached) >= limit {
+		return nil, iamConflict("LimitExceeded", "Cannot exceed quota for PoliciesPerRole: %d", limit)
 	}
 	r.attached = append(r.attached, arn)
 	return &iam.AttachRolePolicyOutput{}, nil
@@ -844,6 +874,9 @@ func (s *iamService) CreateInstanceProfile(c *Call, in *iam.CreateInstanceProfil
 	}
 	if s.profiles[strings.ToLower(name)] != nil {
 		return nil, iamConflict("EntityAlreadyExists", "Instance Profile %s already exists.", name)
+	}
+	if limit := s.e.quotaInt(quotaIAMInstanceProfiles); len(s.profiles) >= limit {
+		return nil, iamConflict("LimitExceeded", "Cannot exceed quota for InstanceProfilesPerAccount: %d", limit)
 	}
 	p := &iamProfile{
 		name: name, path: path, id: "AIPA" + s.e.AlnumID("iam-instance-profile", 17),
@@ -1065,6 +1098,12 @@ func (s *iamService) Inventory(now time.Time) []Resource {
 	var out []Resource
 	for _, r := range s.roles {
 		out = append(out, Resource{Service: "iam", Region: "global", Type: "role", ID: r.name, Tags: r.tags.asMap()})
+	}
+	for _, u := range s.users {
+		out = append(out, Resource{Service: "iam", Region: "global", Type: "user", ID: u.name, Tags: u.tags.asMap()})
+	}
+	for _, p := range s.oidc {
+		out = append(out, Resource{Service: "iam", Region: "global", Type: "oidc-provider", ID: p.arn, Tags: p.tags.asMap()})
 	}
 	for _, p := range s.profiles {
 		state := "empty"

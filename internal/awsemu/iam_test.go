@@ -327,13 +327,13 @@ func TestIAMManagedPolicies(t *testing.T) {
 	wantAPIError(t, err, "NoSuchEntity", 404, "Policy arn:aws:iam::aws:policy/NoSuchPolicy does not exist or is not attachable.")
 
 	var attached []string
-	for _, p := range iamManagedPolicies[:iamMaxAttachedPerRole] {
+	for _, p := range iamManagedPolicies[:10] {
 		if _, err := client.AttachRolePolicy(ctx(t), &iam.AttachRolePolicyInput{RoleName: aws.String("managed"), PolicyArn: aws.String(p.arn())}); err != nil {
 			t.Fatal(err)
 		}
 		attached = append(attached, p.arn())
 	}
-	_, err = client.AttachRolePolicy(ctx(t), &iam.AttachRolePolicyInput{RoleName: aws.String("managed"), PolicyArn: aws.String(iamManagedPolicies[iamMaxAttachedPerRole].arn())})
+	_, err = client.AttachRolePolicy(ctx(t), &iam.AttachRolePolicyInput{RoleName: aws.String("managed"), PolicyArn: aws.String(iamManagedPolicies[10].arn())})
 	wantAPIError(t, err, "LimitExceeded", http.StatusConflict, "Cannot exceed quota for PoliciesPerRole: 10")
 
 	out, err := client.GetPolicy(ctx(t), &iam.GetPolicyInput{PolicyArn: aws.String(attached[0])})

@@ -4,9 +4,10 @@ package awsemu
 
 func init() {
 	registerWire("github.com/aws/aws-sdk-go-v2/service/sts", "query", map[string]wireOp{
-		"AssumeRole":                {Version: "2011-06-15", ResultWrapper: "AssumeRoleResult"},
-		"AssumeRoleWithWebIdentity": {Version: "2011-06-15", ResultWrapper: "AssumeRoleWithWebIdentityResult"},
-		"GetCallerIdentity":         {Version: "2011-06-15", ResultWrapper: "GetCallerIdentityResult"},
+		"AssumeRole":                 {Version: "2011-06-15", ResultWrapper: "AssumeRoleResult"},
+		"AssumeRoleWithWebIdentity":  {Version: "2011-06-15", ResultWrapper: "AssumeRoleWithWebIdentityResult"},
+		"DecodeAuthorizationMessage": {Version: "2011-06-15", ResultWrapper: "DecodeAuthorizationMessageResult"},
+		"GetCallerIdentity":          {Version: "2011-06-15", ResultWrapper: "GetCallerIdentityResult"},
 	}, map[string]map[string]wireField{
 		"github.com/aws/aws-sdk-go-v2/service/sts/types.PolicyDescriptorType": {
 			"Arn": {In: "arn"},

@@ -1,12 +1,15 @@
 package provider_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -15,6 +18,7 @@ import (
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/acctest"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/emutest"
 )
 
 func TestMain(m *testing.M) {
@@ -36,9 +40,15 @@ func expectARN(arn string) []statecheck.StateCheck {
 // checkSignedOnlyBy proves from the emulator's call log that every call was
 // signed with an access key that want accepts, and that there were calls.
 func checkSignedOnlyBy(emu *awsemu.Emulator, what string, want func(accessKey string) bool) resource.TestCheckFunc {
+	return checkSignedOnlyBySince(emu, 0, what, want)
+}
+
+// checkSignedOnlyBySince is checkSignedOnlyBy for the calls after the first
+// `since` ones (the test's own setup, signed with the emulator's key).
+func checkSignedOnlyBySince(emu *awsemu.Emulator, since int, what string, want func(accessKey string) bool) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		n := 0
-		for _, c := range emu.Calls() {
+		for _, c := range emu.Calls()[since:] {
 			if c.Operation == "AssumeRoleWithWebIdentity" {
 				continue // unsigned by design
 			}
@@ -79,6 +89,41 @@ func checkIssued(emu *awsemu.Emulator, source, roleARN, subject string) resource
 	}
 }
 
+// permissivePolicy lets a test role do anything, so that what the tests
+// prove is which credentials were used, not what they may do.
+const permissivePolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
+
+// createRole creates a role in the emulator's IAM (as AWS requires of a role
+// before STS lets anyone assume it) with a trust policy and a permissive
+// identity policy.
+func createRole(t *testing.T, emu *awsemu.Emulator, name, trust string) {
+	t.Helper()
+	client := iam.NewFromConfig(emutest.Config(emu, ""))
+	ctx := context.Background()
+	if _, err := client.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
+		t.Fatalf("creating role %s: %v", name, err)
+	}
+	if _, err := client.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String("test-permissive"), PolicyDocument: aws.String(permissivePolicy)}); err != nil {
+		t.Fatalf("role policy for %s: %v", name, err)
+	}
+}
+
+// createTFCRole registers HCP Terraform as an OpenID Connect provider and
+// creates the role its workload identity tokens may assume, trusting the
+// audience and the workspace subject as HCP Terraform's documentation says.
+func createTFCRole(t *testing.T, emu *awsemu.Emulator) {
+	t.Helper()
+	client := iam.NewFromConfig(emutest.Config(emu, ""))
+	if _, err := client.CreateOpenIDConnectProvider(context.Background(), &iam.CreateOpenIDConnectProviderInput{
+		Url: aws.String("https://app.terraform.io"), ClientIDList: []string{"aws.workload.identity"},
+	}); err != nil {
+		t.Fatalf("creating the OIDC provider: %v", err)
+	}
+	createRole(t, emu, "tfc-dynamic", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow",`+
+		`"Principal":{"Federated":"arn:aws:iam::`+awsemu.AccountID+`:oidc-provider/app.terraform.io"},"Action":"sts:AssumeRoleWithWebIdentity",`+
+		`"Condition":{"StringEquals":{"app.terraform.io:aud":"aws.workload.identity"},"StringLike":{"app.terraform.io:sub":"`+tfcSubject+`"}}}]}`)
+}
+
 func TestAccProvider_staticKeys(t *testing.T) {
 	acctest.PreCheck(t)
 	emu := acctest.Emulator(t)
@@ -117,6 +162,9 @@ func TestAccProvider_assumeRole(t *testing.T) {
 	acctest.PreCheck(t)
 	emu := acctest.Emulator(t, func(o *awsemu.Options) { o.Knobs = map[string]string{"sts.external_id": "ext-123"} })
 	const role = "arn:aws:iam::123456789012:role/deployer"
+	// The role trusts the account when the external id is given.
+	createRole(t, emu, "deployer", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},`+
+		`"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"ext-123"}}}]}`)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		Steps: []resource.TestStep{{
@@ -160,10 +208,12 @@ func checkCallerIdentityBy(emu *awsemu.Emulator, want func(string) bool) resourc
 const tfcRole = "arn:aws:iam::123456789012:role/tfc-dynamic"
 const tfcSubject = "organization:acme:project:ai:workspace:geusemaker-prod:run_phase:apply"
 
+// webIdentityChecks checks the calls made after the test's setup.
 func webIdentityChecks(emu *awsemu.Emulator, session string) (resource.TestCheckFunc, []statecheck.StateCheck) {
+	since := len(emu.Calls())
 	return resource.ComposeAggregateTestCheckFunc(
 			checkIssued(emu, "AssumeRoleWithWebIdentity", tfcRole, tfcSubject),
-			checkSignedOnlyBy(emu, "keys issued by AssumeRoleWithWebIdentity", issuedBy(emu, "AssumeRoleWithWebIdentity", tfcRole)),
+			checkSignedOnlyBySince(emu, since, "keys issued by AssumeRoleWithWebIdentity", issuedBy(emu, "AssumeRoleWithWebIdentity", tfcRole)),
 		),
 		expectARN("arn:aws:sts::123456789012:assumed-role/tfc-dynamic/" + session)
 }
@@ -171,6 +221,7 @@ func webIdentityChecks(emu *awsemu.Emulator, session string) (resource.TestCheck
 func TestAccProvider_webIdentityEnvironment(t *testing.T) {
 	acctest.PreCheck(t)
 	emu := acctest.Emulator(t)
+	createTFCRole(t, emu)
 	tokenFile := filepath.Join(t.TempDir(), "token")
 	writeFile(t, tokenFile, acctest.WebIdentityToken(tfcSubject))
 	t.Setenv("AWS_ROLE_ARN", tfcRole)
@@ -197,6 +248,7 @@ func TestAccProvider_webIdentityBlock(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			emu := acctest.Emulator(t)
+			createTFCRole(t, emu)
 			check, state := webIdentityChecks(emu, "block-session")
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: acctest.ProviderFactories(),
@@ -219,6 +271,7 @@ func TestAccProvider_webIdentityBlock(t *testing.T) {
 func TestAccProvider_webIdentitySharedConfigFile(t *testing.T) {
 	acctest.PreCheck(t)
 	emu := acctest.Emulator(t)
+	createTFCRole(t, emu)
 	dir := t.TempDir()
 	tokenFile := filepath.Join(dir, "tfc-token")
 	writeFile(t, tokenFile, acctest.WebIdentityToken(tfcSubject))
