@@ -29,7 +29,7 @@ func (o *op) adoptUntracked(ctx context.Context, parts part) error {
 			return err
 		}
 		if len(vpcs.Vpcs) > 0 {
-			found := &State{VPCID: aws.ToString(vpcs.Vpcs[0].VpcId), OwnedNetwork: true}
+			found := &State{NetworkState: NetworkState{VPCID: aws.ToString(vpcs.Vpcs[0].VpcId), OwnedNetwork: true}}
 			if err := discoverOwnedNetwork(ctx, conn, o.spec.Name, found); err != nil {
 				return err
 			}

@@ -15,6 +15,29 @@ import (
 	tfcloudfront "github.com/geusemaker/terraform-provider-geusemaker/internal/service/cloudfront"
 )
 
+// CDNState is the CloudFront distribution's part of the record.
+type CDNState struct {
+	DistributionID       string
+	DistributionARN      string
+	DistributionDomain   string
+	DistributionStatus   string
+	DistributionEnabled  bool
+	DistributionRetained bool
+	// OriginSecret is the X-Origin-Verify value CloudFront sends and the
+	// load balancer's listener rule requires; it outlives a distribution.
+	OriginSecret    string
+	CallerReference string
+}
+
+func (c *CDNState) ids(add func(kind, id string)) {
+	add("cloudfront distribution", c.DistributionID)
+}
+
+// forget drops the distribution; the origin secret stays for the next one.
+func (c *CDNState) forget() {
+	c.DistributionID, c.DistributionARN, c.DistributionDomain, c.DistributionStatus, c.CallerReference = "", "", "", "", ""
+}
+
 // CloudFront managed policies (ids are the same in every account).
 const (
 	cachePolicyCachingDisabled             = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
@@ -116,9 +139,7 @@ func (o *op) ensureDistribution(ctx context.Context) error {
 		out, err := tfcloudfront.FindDistributionConfigByID(ctx, conn, st.DistributionID)
 		switch {
 		case retry.NotFound(err):
-			o.rec.set(func(s *State) {
-				s.DistributionID, s.DistributionARN, s.DistributionDomain, s.DistributionStatus, s.CallerReference = "", "", "", "", ""
-			})
+			o.rec.set(func(s *State) { s.CDNState.forget() })
 		case err != nil:
 			return err
 		default:

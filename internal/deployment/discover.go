@@ -417,7 +417,7 @@ func discoverInstance(ctx context.Context, c *Clients, inst *ec2types.Instance, 
 	if spec.GPU {
 		if out, err := tfec2.ConsoleOutput(ctx, c.EC2, st.InstanceID); err == nil {
 			if g := bootmarker.Parse(out).GPU; g != nil {
-				st.GPUModel, st.GPUCount, st.GPUMemoryMiB, st.GPUDriver, st.GPUHealth = g.Model, g.Count, g.MemoryMiB, g.Driver, g.Status
+				st.GPUFacts = gpuFacts(g)
 			}
 		}
 	}

@@ -15,6 +15,20 @@ import (
 	tfiam "github.com/geusemaker/terraform-provider-geusemaker/internal/service/iam"
 )
 
+// IAMState is the instance role's part of the record.
+type IAMState struct {
+	RoleName, RoleARN       string
+	ProfileName, ProfileARN string
+}
+
+func (i *IAMState) ids(add func(kind, id string)) {
+	add("instance profile", i.ProfileName)
+	add("iam role", i.RoleName)
+}
+
+func (i *IAMState) forgetRole()    { i.RoleName, i.RoleARN = "", "" }
+func (i *IAMState) forgetProfile() { i.ProfileName, i.ProfileARN = "", "" }
+
 const (
 	ec2TrustPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
 	efsPolicyName  = "geusemaker-efs-client"

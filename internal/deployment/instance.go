@@ -19,6 +19,53 @@ import (
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/userdata"
 )
 
+// InstanceState is the instance's part of the record.
+type InstanceState struct {
+	AMIID            string
+	InstanceID       string
+	InstanceType     string
+	AvailabilityZone string
+	PrivateIP        string
+	PublicIP         string
+	PublicDNS        string
+	// UserDataHash identifies the rendered boot script, so a change of
+	// services or models is detected.
+	UserDataHash string
+	KeyName      string
+	RootVolumeID string
+	// Launches counts instances launched, for unique client tokens.
+	Launches int
+	// AdoptedInstance says the instance was launched by the GeuseMaker CLI
+	// (legacy import): its boot script prints none of the provider's
+	// console markers, so nothing waits for them until the provider
+	// launches an instance of its own.
+	AdoptedInstance bool
+
+	GPUFacts
+}
+
+// GPUFacts are what the boot markers report about the GPUs.
+type GPUFacts struct {
+	GPUModel     string
+	GPUCount     int
+	GPUMemoryMiB int
+	GPUDriver    string
+	GPUHealth    string
+}
+
+func gpuFacts(g *bootmarker.GPUReport) GPUFacts {
+	return GPUFacts{GPUModel: g.Model, GPUCount: g.Count, GPUMemoryMiB: g.MemoryMiB, GPUDriver: g.Driver, GPUHealth: g.Status}
+}
+
+func (i *InstanceState) ids(add func(kind, id string)) {
+	add("instance", i.InstanceID)
+}
+
+// forget drops the instance and its addresses; what it was built from stays.
+func (i *InstanceState) forget() {
+	i.InstanceID, i.PublicIP, i.PrivateIP, i.PublicDNS = "", "", "", ""
+}
+
 // Typical durations on AWS, for progress estimates.
 const (
 	typicalInstanceRunning = 45 * time.Second
@@ -171,7 +218,7 @@ func (o *op) launchInstance(ctx context.Context, img image, subnet, az, key stri
 	id := aws.ToString(inst.InstanceId)
 	o.rec.set(func(s *State) {
 		s.InstanceID, s.UserDataHash, s.KeyName, s.AvailabilityZone, s.AdoptedInstance = id, key, o.spec.KeyName, az, false
-		s.GPUModel, s.GPUCount, s.GPUMemoryMiB, s.GPUDriver, s.GPUHealth = "", 0, 0, "", ""
+		s.GPUFacts = GPUFacts{}
 	})
 	start := time.Now()
 	running, err := tfec2.WaitInstanceRunning(ctx, conn, id, o.remaining(ctx), func(state string, elapsed time.Duration) {
@@ -266,9 +313,7 @@ func (o *op) watchConsole(ctx context.Context, done func(bootmarker.Report) bool
 			}
 			r := bootmarker.Parse(out)
 			if g := r.GPU; g != nil {
-				o.rec.set(func(s *State) {
-					s.GPUModel, s.GPUCount, s.GPUMemoryMiB, s.GPUDriver, s.GPUHealth = g.Model, g.Count, g.MemoryMiB, g.Driver, g.Status
-				})
+				o.rec.set(func(s *State) { s.GPUFacts = gpuFacts(g) })
 				if g.Status == bootmarker.GPUFailed {
 					return nil, "", &GPUError{InstanceID: id, Reason: g.Reason, ConsoleTail: bootmarker.Tail(out, 25)}
 				}

@@ -17,6 +17,30 @@ import (
 	tfelbv2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/elbv2"
 )
 
+// LoadBalancerState is the load balancer's part of the record.
+type LoadBalancerState struct {
+	ALBARN         string
+	ALBDNSName     string
+	ALBZoneID      string
+	TargetGroupARN string
+	ListenerARNs   []string
+	RuleARNs       []string
+}
+
+func (l *LoadBalancerState) ids(add func(kind, id string)) {
+	for _, arn := range l.ListenerARNs {
+		add("listener", arn)
+	}
+	add("load balancer", l.ALBARN)
+	add("target group", l.TargetGroupARN)
+}
+
+// forgetLoadBalancer drops the load balancer and its listeners and rules,
+// which go with it; the target group is separate.
+func (l *LoadBalancerState) forgetLoadBalancer() {
+	l.ALBARN, l.ALBDNSName, l.ALBZoneID, l.ListenerARNs, l.RuleARNs = "", "", "", nil, nil
+}
+
 const (
 	typicalALBActive     = 3 * time.Minute
 	typicalTargetHealthy = 5 * time.Minute

@@ -19,6 +19,45 @@ import (
 	tfec2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ec2"
 )
 
+// NetworkState is the network's part of the record.
+type NetworkState struct {
+	// OwnedNetwork says the deployment created the VPC (and deletes it);
+	// otherwise VPCID and SubnetIDs are the user's.
+	OwnedNetwork             bool
+	VPCID                    string
+	SubnetIDs                []string
+	InternetGatewayID        string
+	RouteTableID             string
+	RouteTableAssociationIDs []string
+	// ExtraSubnetIDs are subnets of an owned network the deployment does not
+	// place anything in (the private subnets of a VPC the GeuseMaker CLI
+	// created); destroy deletes them with the VPC.
+	ExtraSubnetIDs []string
+}
+
+// ids lists the network's objects; a network the user gave is not the
+// deployment's to list.
+func (n *NetworkState) ids(add func(kind, id string)) {
+	if !n.OwnedNetwork {
+		return
+	}
+	add("route table", n.RouteTableID)
+	add("internet gateway", n.InternetGatewayID)
+	for _, sn := range n.SubnetIDs {
+		add("subnet", sn)
+	}
+	for _, sn := range n.ExtraSubnetIDs {
+		add("subnet", sn)
+	}
+	add("vpc", n.VPCID)
+}
+
+// forget drops the VPC and everything in it, which went with it. Whether the
+// deployment owns the network, and the unused subnets, stay.
+func (n *NetworkState) forget() {
+	n.VPCID, n.SubnetIDs, n.InternetGatewayID, n.RouteTableID, n.RouteTableAssociationIDs = "", nil, "", "", nil
+}
+
 // SubnetInfo is what the deployment needs to know about a subnet.
 type SubnetInfo struct {
 	ID, VPCID, AZ, CIDR string
@@ -137,9 +176,7 @@ func (o *op) ensureOwnedNetwork(ctx context.Context) error {
 		if _, err := tfec2.FindVPCByID(ctx, conn, vpcID); retry.NotFound(err) {
 			// The VPC is gone: everything in it went with it.
 			vpcID = ""
-			o.rec.set(func(s *State) {
-				s.VPCID, s.SubnetIDs, s.InternetGatewayID, s.RouteTableID, s.RouteTableAssociationIDs = "", nil, "", "", nil
-			})
+			o.rec.set(func(s *State) { s.NetworkState.forget() })
 		} else if err != nil {
 			return err
 		}

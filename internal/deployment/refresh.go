@@ -93,9 +93,7 @@ func (o *op) refreshNetwork(ctx context.Context) error {
 	st := o.rec.get()
 	conn := o.c.EC2
 	if _, err := tfec2.FindVPCByID(ctx, conn, st.VPCID); gone(err) {
-		o.rec.set(func(s *State) {
-			s.VPCID, s.SubnetIDs, s.InternetGatewayID, s.RouteTableID, s.RouteTableAssociationIDs = "", nil, "", "", nil
-		})
+		o.rec.set(func(s *State) { s.NetworkState.forget() })
 		return nil
 	} else if err != nil {
 		return err
@@ -157,7 +155,7 @@ func (o *op) refreshSecurityGroups(ctx context.Context) error {
 func (o *op) refreshFileSystem(ctx context.Context) error {
 	st := o.rec.get()
 	if _, err := tfefs.FindFileSystemByID(ctx, o.c.EFS, st.EFSID); gone(err) {
-		o.rec.set(func(s *State) { s.EFSID, s.MountTargetIDs, s.MountTargetIPs = "", nil, nil })
+		o.rec.set(func(s *State) { s.StorageState.forget() })
 		return nil
 	} else if err != nil {
 		return err
@@ -183,14 +181,14 @@ func (o *op) refreshIAM(ctx context.Context) error {
 	st := o.rec.get()
 	if st.RoleName != "" {
 		if _, err := tfiam.FindRoleByName(ctx, o.c.IAM, st.RoleName); gone(err) {
-			o.rec.set(func(s *State) { s.RoleName, s.RoleARN = "", "" })
+			o.rec.set(func(s *State) { s.forgetRole() })
 		} else if err != nil {
 			return err
 		}
 	}
 	if st.ProfileName != "" {
 		if _, err := tfiam.FindInstanceProfileByName(ctx, o.c.IAM, st.ProfileName); gone(err) {
-			o.rec.set(func(s *State) { s.ProfileName, s.ProfileARN = "", "" })
+			o.rec.set(func(s *State) { s.forgetProfile() })
 		} else if err != nil {
 			return err
 		}
@@ -204,7 +202,7 @@ func (o *op) refreshInstance(ctx context.Context) error {
 		err = &retry.NotFoundError{Message: "instance is shutting down"}
 	}
 	if gone(err) {
-		o.rec.set(func(s *State) { s.InstanceID, s.PublicIP, s.PrivateIP, s.PublicDNS = "", "", "", "" })
+		o.rec.set(func(s *State) { s.InstanceState.forget() })
 		return nil
 	} else if err != nil {
 		return err
@@ -225,9 +223,7 @@ func (o *op) refreshInstance(ctx context.Context) error {
 		out, err := tfec2.ConsoleOutput(ctx, o.c.EC2, st.InstanceID)
 		if err == nil {
 			if g := bootmarker.Parse(out).GPU; g != nil {
-				o.rec.set(func(s *State) {
-					s.GPUModel, s.GPUCount, s.GPUMemoryMiB, s.GPUDriver, s.GPUHealth = g.Model, g.Count, g.MemoryMiB, g.Driver, g.Status
-				})
+				o.rec.set(func(s *State) { s.GPUFacts = gpuFacts(g) })
 			}
 		}
 	}
@@ -240,7 +236,7 @@ func (o *op) refreshLoadBalancer(ctx context.Context) error {
 	if st.ALBARN != "" {
 		lb, err := tfelbv2.FindLoadBalancerByARN(ctx, conn, st.ALBARN)
 		if gone(err) {
-			o.rec.set(func(s *State) { s.ALBARN, s.ALBDNSName, s.ALBZoneID, s.ListenerARNs, s.RuleARNs = "", "", "", nil, nil })
+			o.rec.set(func(s *State) { s.forgetLoadBalancer() })
 		} else if err != nil {
 			return err
 		} else {
@@ -288,9 +284,7 @@ func sortedByRecorded(recorded, live []string) []string {
 func (o *op) refreshDistribution(ctx context.Context) error {
 	out, err := tfcloudfront.FindDistributionByID(ctx, o.c.CloudFront, o.rec.get().DistributionID)
 	if gone(err) {
-		o.rec.set(func(s *State) {
-			s.DistributionID, s.DistributionARN, s.DistributionDomain, s.DistributionStatus, s.CallerReference = "", "", "", "", ""
-		})
+		o.rec.set(func(s *State) { s.CDNState.forget() })
 		return nil
 	} else if err != nil {
 		return err

@@ -3,6 +3,7 @@ package deployment
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,6 +13,33 @@ import (
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 	tfec2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ec2"
 )
+
+// SecurityGroupState is the security groups' part of the record. An
+// adopted CLI deployment has one group in every role: the same id may appear
+// in two or three of these.
+type SecurityGroupState struct {
+	InstanceSecurityGroupID string
+	EFSSecurityGroupID      string
+	ALBSecurityGroupID      string
+}
+
+func (g *SecurityGroupState) ids(add func(kind, id string)) {
+	for _, id := range g.SecurityGroupIDs() {
+		add("security group", id)
+	}
+}
+
+// SecurityGroupIDs lists the deployment's security groups once each: the
+// load balancer's, the file system's, then the instance's.
+func (g *SecurityGroupState) SecurityGroupIDs() []string {
+	var out []string
+	for _, id := range []string{g.ALBSecurityGroupID, g.EFSSecurityGroupID, g.InstanceSecurityGroupID} {
+		if id != "" && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
 
 // CloudFrontPrefixList is the AWS-managed list of CloudFront's origin-facing
 // addresses; in tier 3 the load balancer admits only these.

@@ -15,6 +15,24 @@ import (
 	tfefs "github.com/geusemaker/terraform-provider-geusemaker/internal/service/efs"
 )
 
+// StorageState is the file system's part of the record.
+type StorageState struct {
+	EFSID          string
+	MountTargetIDs []string
+	// MountTargetIPs maps availability zone → mount target address.
+	MountTargetIPs map[string]string
+}
+
+func (s *StorageState) ids(add func(kind, id string)) {
+	for _, m := range s.MountTargetIDs {
+		add("mount target", m)
+	}
+	add("file system", s.EFSID)
+}
+
+// forget drops the file system and its mount targets, which go with it.
+func (s *StorageState) forget() { *s = StorageState{} }
+
 // creationToken makes CreateFileSystem idempotent under SDK retries, and
 // unique per create so a deleted deployment's token never collides.
 func (o *op) creationToken() string {
@@ -31,7 +49,7 @@ func (o *op) ensureFileSystem(ctx context.Context) error {
 		switch {
 		case retry.NotFound(err):
 			id = ""
-			o.rec.set(func(s *State) { s.EFSID, s.MountTargetIDs, s.MountTargetIPs = "", nil, nil })
+			o.rec.set(func(s *State) { s.StorageState.forget() })
 		case err != nil:
 			return err
 		default:

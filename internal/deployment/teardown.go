@@ -145,9 +145,7 @@ func (o *op) deleteDistribution(ctx context.Context) error {
 			return err
 		}
 	}
-	o.rec.set(func(s *State) {
-		s.DistributionID, s.DistributionARN, s.DistributionDomain, s.DistributionStatus, s.CallerReference = "", "", "", "", ""
-	})
+	o.rec.set(func(s *State) { s.CDNState.forget() })
 	return nil
 }
 
@@ -179,7 +177,7 @@ func (o *op) deleteLoadBalancer(ctx context.Context) error {
 	if err := tfelbv2.DeleteLoadBalancer(ctx, o.c.ELBV2, o.c.EC2, arn, o.remaining(ctx)); err != nil {
 		return err
 	}
-	o.rec.set(func(s *State) { s.ALBARN, s.ALBDNSName, s.ALBZoneID = "", "", "" })
+	o.rec.set(func(s *State) { s.forgetLoadBalancer() })
 	return nil
 }
 
@@ -244,7 +242,7 @@ func (o *op) terminateInstance(ctx context.Context) error {
 	if err := tfec2.TerminateInstance(ctx, o.c.EC2, id, o.remaining(ctx)); err != nil {
 		return err
 	}
-	o.rec.set(func(s *State) { s.InstanceID, s.PublicIP, s.PrivateIP, s.PublicDNS = "", "", "", "" })
+	o.rec.set(func(s *State) { s.InstanceState.forget() })
 	return nil
 }
 
@@ -300,7 +298,7 @@ func (o *op) deleteIAM(ctx context.Context) error {
 	if err := tfiam.DeleteInstanceProfile(ctx, o.c.IAM, name); err != nil {
 		return err
 	}
-	o.rec.set(func(s *State) { s.ProfileName, s.ProfileARN = "", "" })
+	o.rec.set(func(s *State) { s.forgetProfile() })
 	role := st.RoleName
 	if role == "" {
 		role = o.spec.roleName()
@@ -308,7 +306,7 @@ func (o *op) deleteIAM(ctx context.Context) error {
 	if err := tfiam.DeleteRole(ctx, o.c.IAM, role, o.remaining(ctx)); err != nil {
 		return err
 	}
-	o.rec.set(func(s *State) { s.RoleName, s.RoleARN = "", "" })
+	o.rec.set(func(s *State) { s.forgetRole() })
 	return nil
 }
 
@@ -370,7 +368,7 @@ func (o *op) deleteNetwork(ctx context.Context) error {
 			return err
 		}
 	}
-	o.rec.set(func(s *State) { s.VPCID, s.SubnetIDs, s.ExtraSubnetIDs, s.OwnedNetwork = "", nil, nil, false })
+	o.rec.set(func(s *State) { s.NetworkState = NetworkState{} })
 	return nil
 }
 
