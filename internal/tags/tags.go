@@ -4,6 +4,8 @@
 package tags
 
 import (
+	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"sort"
@@ -53,4 +55,26 @@ func Map[T any](list []T, kv func(T) (key, value string)) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// Update moves an object's tags from old to new, the way every service's tag
+// update works: untag receives the keys that went (sorted), tag the tags that
+// are new or changed, and neither is called when it has nothing to do. what
+// names the object in errors ("EFS resource (fs-1)").
+func Update(ctx context.Context, what string, old, new map[string]string,
+	untag func(ctx context.Context, keys []string) error,
+	tag func(ctx context.Context, set map[string]string) error,
+) error {
+	removed, set := Diff(old, new)
+	if len(removed) > 0 {
+		if err := untag(ctx, removed); err != nil {
+			return fmt.Errorf("untagging %s: %w", what, err)
+		}
+	}
+	if len(set) > 0 {
+		if err := tag(ctx, set); err != nil {
+			return fmt.Errorf("tagging %s: %w", what, err)
+		}
+	}
+	return nil
 }
