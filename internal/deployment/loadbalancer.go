@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strconv"
 	"time"
 
@@ -153,13 +154,9 @@ func (o *op) reconcileLoadBalancerAttributes(ctx context.Context, arn string) er
 		"deletion_protection.enabled":                     strconv.FormatBool(o.spec.LoadBalancer.DeletionProtection),
 		"routing.http.drop_invalid_header_fields.enabled": "true",
 	}
-	out, err := o.c.ELBV2.DescribeLoadBalancerAttributes(ctx, &elbv2.DescribeLoadBalancerAttributesInput{LoadBalancerArn: aws.String(arn)})
+	have, err := tfelbv2.FindLoadBalancerAttributes(ctx, o.c.ELBV2, arn)
 	if err != nil {
-		return fmt.Errorf("reading attributes of load balancer (%s): %w", arn, err)
-	}
-	have := map[string]string{}
-	for _, a := range out.Attributes {
-		have[aws.ToString(a.Key)] = aws.ToString(a.Value)
+		return err
 	}
 	var change []elbtypes.LoadBalancerAttribute
 	for _, k := range []string{"idle_timeout.timeout_seconds", "deletion_protection.enabled", "routing.http.drop_invalid_header_fields.enabled"} {
@@ -442,4 +439,229 @@ func (o *op) waitReady(ctx context.Context) error {
 		return consoleErr
 	}
 	return healthErr
+}
+
+func (o *op) deleteListeners(ctx context.Context) error {
+	for _, arn := range o.rec.get().ListenerARNs {
+		if err := tfelbv2.DeleteListener(ctx, o.c.ELBV2, arn); err != nil {
+			return err
+		}
+		o.rec.set(func(s *State) { s.ListenerARNs = remove(s.ListenerARNs, arn) })
+	}
+	o.rec.set(func(s *State) { s.ListenerARNs, s.RuleARNs = nil, nil })
+	return nil
+}
+
+func (o *op) deleteLoadBalancer(ctx context.Context) error {
+	st := o.rec.get()
+	arn := st.ALBARN
+	if arn == "" {
+		// A load balancer created but not recorded (a crash between the
+		// call and the record) still carries the deployment's name.
+		lb, err := tfelbv2.FindLoadBalancerByName(ctx, o.c.ELBV2, o.spec.loadBalancerName())
+		if retry.NotFound(err) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		arn = *lb.LoadBalancerArn
+	}
+	if err := tfelbv2.DeleteLoadBalancer(ctx, o.c.ELBV2, o.c.EC2, arn, o.remaining(ctx)); err != nil {
+		return err
+	}
+	o.rec.set(func(s *State) { s.forgetLoadBalancer() })
+	return nil
+}
+
+func (o *op) deleteTargetGroup(ctx context.Context) error {
+	arn := o.rec.get().TargetGroupARN
+	if arn == "" {
+		tg, err := tfelbv2.FindTargetGroupByName(ctx, o.c.ELBV2, o.spec.targetGroupName())
+		if retry.NotFound(err) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		arn = *tg.TargetGroupArn
+	}
+	if err := tfelbv2.DeleteTargetGroup(ctx, o.c.ELBV2, arn, o.remaining(ctx)); err != nil {
+		return err
+	}
+	o.rec.set(func(s *State) { s.TargetGroupARN = "" })
+	return nil
+}
+
+func (o *op) refreshLoadBalancer(ctx context.Context) error {
+	st := o.rec.get()
+	conn := o.c.ELBV2
+	if st.ALBARN != "" {
+		lb, err := tfelbv2.FindLoadBalancerByARN(ctx, conn, st.ALBARN)
+		if gone(err) {
+			o.rec.set(func(s *State) { s.forgetLoadBalancer() })
+		} else if err != nil {
+			return err
+		} else {
+			o.rec.set(func(s *State) {
+				s.ALBDNSName, s.ALBZoneID = aws.ToString(lb.DNSName), aws.ToString(lb.CanonicalHostedZoneId)
+			})
+			ls, err := tfelbv2.FindListenersByLoadBalancer(ctx, conn, st.ALBARN)
+			if err != nil && !gone(err) {
+				return err
+			}
+			var arns []string
+			for _, l := range ls {
+				arns = append(arns, aws.ToString(l.ListenerArn))
+			}
+			o.rec.set(func(s *State) { s.ListenerARNs = sortedByRecorded(st.ListenerARNs, arns) })
+		}
+	}
+	if st.TargetGroupARN != "" {
+		if _, err := tfelbv2.FindTargetGroupByARN(ctx, conn, st.TargetGroupARN); gone(err) {
+			o.rec.set(func(s *State) { s.TargetGroupARN = "" })
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// discoverLoadBalancer finds the load balancer and its parts by name; it
+// returns the load balancer's security groups.
+// existingLoadBalancer lists the load balancer and target group named after
+// the deployment, if they exist.
+func existingLoadBalancer(ctx context.Context, c *Clients, spec *Spec) ([]string, error) {
+	var out []string
+	if lb, err := tfelbv2.FindLoadBalancerByName(ctx, c.ELBV2, spec.loadBalancerName()); err == nil {
+		out = append(out, "load-balancer "+aws.ToString(lb.LoadBalancerArn))
+	} else if !retry.NotFound(err) {
+		return nil, err
+	}
+	if tg, err := tfelbv2.FindTargetGroupByName(ctx, c.ELBV2, spec.targetGroupName()); err == nil {
+		out = append(out, "target-group "+aws.ToString(tg.TargetGroupArn))
+	} else if !retry.NotFound(err) {
+		return nil, err
+	}
+	return out, nil
+}
+
+// discoverLoadBalancer finds the load balancer and its parts by name (a
+// load balancer makes the deployment tier 2 at least) and reads back their
+// settings and the origin secret of the listener rule.
+func (d *discovery) discoverLoadBalancer(ctx context.Context) error {
+	conn, spec, st := d.c.ELBV2, d.spec, d.st
+	lb, err := tfelbv2.FindLoadBalancerByName(ctx, conn, spec.loadBalancerName())
+	if retry.NotFound(err) {
+		spec.LoadBalancer.DomainName = ""
+		return nil
+	} else if err != nil {
+		return err
+	}
+	spec.Tier = max(spec.Tier, TierAutomation)
+	st.ALBARN, st.ALBDNSName, st.ALBZoneID = aws.ToString(lb.LoadBalancerArn), aws.ToString(lb.DNSName), aws.ToString(lb.CanonicalHostedZoneId)
+	if st.ALBSecurityGroupID == "" && d.sharedGroup(lb.SecurityGroups) {
+		st.ALBSecurityGroupID, d.albSG = st.InstanceSecurityGroupID, d.instanceSG
+	}
+	if tg, err := tfelbv2.FindTargetGroupByName(ctx, conn, spec.targetGroupName()); err == nil {
+		st.TargetGroupARN = aws.ToString(tg.TargetGroupArn)
+		spec.LoadBalancer.HealthCheckPath = aws.ToString(tg.HealthCheckPath)
+	} else if !retry.NotFound(err) {
+		return err
+	}
+	attrs, err := tfelbv2.FindLoadBalancerAttributes(ctx, conn, st.ALBARN)
+	if err != nil {
+		return err
+	}
+	if v, err := strconv.Atoi(attrs["idle_timeout.timeout_seconds"]); err == nil {
+		spec.LoadBalancer.IdleTimeoutSeconds = int32(v)
+	}
+	if v, ok := attrs["deletion_protection.enabled"]; ok {
+		spec.LoadBalancer.DeletionProtection = v == "true"
+	}
+	ls, err := tfelbv2.FindListenersByLoadBalancer(ctx, conn, st.ALBARN)
+	if err != nil && !retry.NotFound(err) {
+		return err
+	}
+	sort.Slice(ls, func(i, j int) bool { return aws.ToInt32(ls[i].Port) > aws.ToInt32(ls[j].Port) })
+	for _, l := range ls {
+		st.ListenerARNs = append(st.ListenerARNs, aws.ToString(l.ListenerArn))
+		if l.Protocol == elbtypes.ProtocolEnumHttps && len(l.Certificates) > 0 {
+			spec.LoadBalancer.CertificateARN = aws.ToString(l.Certificates[0].CertificateArn)
+			spec.LoadBalancer.SSLPolicy = aws.ToString(l.SslPolicy)
+		}
+		if err := d.discoverRules(ctx, aws.ToString(l.ListenerArn)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// discoverRules records a listener's rules and the origin secret one of
+// them checks.
+func (d *discovery) discoverRules(ctx context.Context, listenerARN string) error {
+	rules, err := tfelbv2.FindRulesByListener(ctx, d.c.ELBV2, listenerARN)
+	if err != nil && !retry.NotFound(err) {
+		return err
+	}
+	for _, r := range rules {
+		if aws.ToBool(r.IsDefault) {
+			continue
+		}
+		d.st.RuleARNs = append(d.st.RuleARNs, aws.ToString(r.RuleArn))
+		for _, cond := range r.Conditions {
+			if h := cond.HttpHeaderConfig; h != nil && aws.ToString(h.HttpHeaderName) == OriginVerifyHeader && len(h.Values) == 1 {
+				d.st.OriginSecret = h.Values[0]
+			}
+		}
+	}
+	return nil
+}
+
+// listedLoadBalancer is what List needs of a load balancer.
+type listedLoadBalancer struct {
+	arn, dnsName string
+	created      time.Time
+}
+
+// collectLoadBalancers lists the region's load balancers and target groups
+// by name, for List.
+func (l *listing) collectLoadBalancers(ctx context.Context, c *Clients) error {
+	lbs, err := tfelbv2.FindLoadBalancers(ctx, c.ELBV2)
+	if err != nil {
+		return err
+	}
+	tgs, err := tfelbv2.FindTargetGroups(ctx, c.ELBV2)
+	if err != nil {
+		return err
+	}
+	l.lbs, l.tgs = map[string]listedLoadBalancer{}, map[string][]string{}
+	for _, lb := range lbs {
+		l.lbs[aws.ToString(lb.LoadBalancerName)] = listedLoadBalancer{
+			arn:     aws.ToString(lb.LoadBalancerArn),
+			dnsName: aws.ToString(lb.DNSName),
+			created: aws.ToTime(lb.CreatedTime),
+		}
+	}
+	for _, tg := range tgs {
+		// A listener of each load balancer here forwards to the group.
+		l.tgs[aws.ToString(tg.TargetGroupName)] = tg.LoadBalancerArns
+	}
+	return nil
+}
+
+// retagLoadBalancer moves the load balancer's, target group's and listeners'
+// tags from old's to the spec's.
+func (o *op) retagLoadBalancer(ctx context.Context, old *Spec, st *State) error {
+	elb := map[string]string{st.ALBARN: CompLoadBalancer, st.TargetGroupARN: CompTargetGroup}
+	for _, l := range st.ListenerARNs {
+		elb[l] = CompListener
+	}
+	for arn, comp := range elb {
+		if arn == "" {
+			continue
+		}
+		if err := tfelbv2.UpdateTags(ctx, o.c.ELBV2, arn, old.tagsFor(comp), o.spec.tagsFor(comp)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -441,9 +441,212 @@ func (o *op) ensureRouteTable(ctx context.Context, vpcID, igwID string, subnets 
 	return nil
 }
 
-func appendUnique(list []string, v string) []string {
-	if slices.Contains(list, v) {
-		return list
+// zonesForSubnets orders a region's zones for a dedicated VPC's two subnets:
+// those offering the instance type first, so that the instance can run in
+// the first subnet; the second subnet only has to exist for the load balancer.
+func zonesForSubnets(zones, offering []string) []string {
+	var first, rest []string
+	for _, z := range zones {
+		if slices.Contains(offering, z) {
+			first = append(first, z)
+		} else {
+			rest = append(rest, z)
+		}
 	}
-	return append(list, v)
+	return append(first, rest...)
+}
+
+func (o *op) deleteNetwork(ctx context.Context) error {
+	st := o.rec.get()
+	conn := o.c.EC2
+	if st.RouteTableID != "" {
+		if err := tfec2.DeleteRouteTable(ctx, conn, st.RouteTableID, o.remaining(ctx)); err != nil {
+			return err
+		}
+		o.rec.set(func(s *State) { s.RouteTableID, s.RouteTableAssociationIDs = "", nil })
+	}
+	if st.InternetGatewayID != "" {
+		if err := tfec2.DeleteInternetGateway(ctx, conn, st.InternetGatewayID, st.VPCID, o.remaining(ctx)); err != nil {
+			return err
+		}
+		o.rec.set(func(s *State) { s.InternetGatewayID = "" })
+	}
+	for _, sn := range st.SubnetIDs {
+		if err := tfec2.DeleteSubnet(ctx, conn, sn, o.remaining(ctx)); err != nil {
+			return err
+		}
+		o.rec.set(func(s *State) { s.SubnetIDs = remove(s.SubnetIDs, sn) })
+	}
+	for _, sn := range st.ExtraSubnetIDs {
+		if err := tfec2.DeleteSubnet(ctx, conn, sn, o.remaining(ctx)); err != nil {
+			return err
+		}
+		o.rec.set(func(s *State) { s.ExtraSubnetIDs = remove(s.ExtraSubnetIDs, sn) })
+	}
+	if st.VPCID != "" {
+		if err := tfec2.DeleteVPC(ctx, conn, st.VPCID, o.remaining(ctx)); err != nil {
+			return err
+		}
+	}
+	o.rec.set(func(s *State) { s.NetworkState = NetworkState{} })
+	return nil
+}
+
+func (o *op) refreshNetwork(ctx context.Context) error {
+	st := o.rec.get()
+	conn := o.c.EC2
+	if _, err := tfec2.FindVPCByID(ctx, conn, st.VPCID); gone(err) {
+		o.rec.set(func(s *State) { s.NetworkState.forget() })
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if len(st.SubnetIDs) > 0 {
+		subs, err := tfec2.FindSubnetsByVPCID(ctx, conn, st.VPCID)
+		if err != nil && !gone(err) {
+			return err
+		}
+		var keep []string
+		for _, id := range st.SubnetIDs {
+			for _, sn := range subs {
+				if aws.ToString(sn.SubnetId) == id {
+					keep = append(keep, id)
+				}
+			}
+		}
+		o.rec.set(func(s *State) { s.SubnetIDs = keep })
+	}
+	if st.InternetGatewayID != "" {
+		if _, err := tfec2.FindInternetGatewayByID(ctx, conn, st.InternetGatewayID); gone(err) {
+			o.rec.set(func(s *State) { s.InternetGatewayID = "" })
+		} else if err != nil {
+			return err
+		}
+	}
+	if st.RouteTableID != "" {
+		if _, err := tfec2.FindRouteTableByID(ctx, conn, st.RouteTableID); gone(err) {
+			o.rec.set(func(s *State) { s.RouteTableID, s.RouteTableAssociationIDs = "", nil })
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// discoverNetwork finds the VPC: one the deployment owns carries its
+// component tag (the GeuseMaker CLI also tagged VPCs it was given with
+// geusemaker:deployment, and those are not the deployment's to delete);
+// otherwise it is the instance's.
+func (d *discovery) discoverNetwork(ctx context.Context) error {
+	name := d.spec.Name
+	vpcs, err := tfec2.FindVPCs(ctx, d.c.EC2, tfec2.TagFilter(TagDeployment, name), tfec2.TagFilter(TagComponent, CompVPC))
+	if err != nil {
+		return fmt.Errorf("finding the deployment's VPC: %w", err)
+	}
+	switch {
+	case len(vpcs) > 0:
+		d.st.OwnedNetwork, d.st.VPCID, d.spec.VPCCIDR = true, aws.ToString(vpcs[0].VpcId), aws.ToString(vpcs[0].CidrBlock)
+		return discoverOwnedNetwork(ctx, d.c.EC2, name, d.st)
+	case d.inst != nil:
+		d.st.VPCID = aws.ToString(d.inst.VpcId)
+		d.spec.VPCID = d.st.VPCID
+		return nil
+	}
+	return d.notFoundError()
+}
+
+// discoverOwnedNetwork finds the subnets, internet gateway and route table
+// of a VPC the deployment owns by their component tags.
+func discoverOwnedNetwork(ctx context.Context, conn *ec2.Client, name string, st *State) error {
+	tagged := func(component string) []ec2types.Filter {
+		return []ec2types.Filter{tfec2.TagFilter(TagDeployment, name), tfec2.TagFilter(TagComponent, component)}
+	}
+	subs, err := tfec2.FindSubnets(ctx, conn, tfec2.TagFilter(TagDeployment, name))
+	if err != nil {
+		return fmt.Errorf("finding the deployment's subnets: %w", err)
+	}
+	sort.Slice(subs, func(i, j int) bool {
+		a, b := subs[i], subs[j]
+		if aws.ToString(a.AvailabilityZone) != aws.ToString(b.AvailabilityZone) {
+			return aws.ToString(a.AvailabilityZone) < aws.ToString(b.AvailabilityZone)
+		}
+		return aws.ToString(a.SubnetId) < aws.ToString(b.SubnetId)
+	})
+	for _, sn := range subs {
+		switch tagMap(sn.Tags)[TagComponent] {
+		case CompSubnet:
+			st.SubnetIDs = append(st.SubnetIDs, aws.ToString(sn.SubnetId))
+		case CompPrivateSubnet:
+			st.ExtraSubnetIDs = append(st.ExtraSubnetIDs, aws.ToString(sn.SubnetId))
+		}
+	}
+	igws, err := tfec2.FindInternetGateways(ctx, conn, tagged(CompInternetGateway)...)
+	if err != nil {
+		return fmt.Errorf("finding the deployment's internet gateway: %w", err)
+	}
+	if len(igws) > 0 {
+		st.InternetGatewayID = aws.ToString(igws[0].InternetGatewayId)
+	}
+	rts, err := tfec2.FindRouteTables(ctx, conn, tagged(CompRouteTable)...)
+	if err != nil {
+		return fmt.Errorf("finding the deployment's route table: %w", err)
+	}
+	if len(rts) > 0 {
+		st.RouteTableID = aws.ToString(rts[0].RouteTableId)
+		for _, a := range rts[0].Associations {
+			if id := aws.ToString(a.RouteTableAssociationId); id != "" && !aws.ToBool(a.Main) {
+				st.RouteTableAssociationIDs = append(st.RouteTableAssociationIDs, id)
+			}
+		}
+	}
+	return nil
+}
+
+// adoptNetwork records a dedicated VPC (and its parts) that a create made
+// but did not record.
+func (o *op) adoptNetwork(ctx context.Context) error {
+	st := o.rec.get()
+	if o.spec.VPCID != "" || (st.VPCID != "" && !st.OwnedNetwork) {
+		return nil
+	}
+	vpcs, err := tfec2.FindVPCs(ctx, o.c.EC2, tfec2.TagFilter(TagDeployment, o.spec.Name))
+	if err != nil || len(vpcs) == 0 {
+		return err
+	}
+	found := &State{NetworkState: NetworkState{VPCID: aws.ToString(vpcs[0].VpcId), OwnedNetwork: true}}
+	if err := discoverOwnedNetwork(ctx, o.c.EC2, o.spec.Name, found); err != nil {
+		return err
+	}
+	o.rec.set(func(s *State) {
+		if s.VPCID == "" {
+			s.VPCID, s.OwnedNetwork = found.VPCID, true
+		}
+		for _, sn := range found.SubnetIDs {
+			s.SubnetIDs = appendUnique(s.SubnetIDs, sn)
+		}
+		if s.InternetGatewayID == "" {
+			s.InternetGatewayID = found.InternetGatewayID
+		}
+		if s.RouteTableID == "" {
+			s.RouteTableID = found.RouteTableID
+		}
+	})
+	return nil
+}
+
+// retagNetwork moves the network's tags from old's to the spec's; a VPC the
+// user gave keeps its tags, and its subnets too.
+func (o *op) retagNetwork(ctx context.Context, old *Spec, st *State) error {
+	if st.OwnedNetwork {
+		if err := o.retagEC2(ctx, old, CompVPC, st.VPCID); err != nil {
+			return err
+		}
+		if err := o.retagEC2(ctx, old, CompSubnet, st.SubnetIDs...); err != nil {
+			return err
+		}
+	}
+	if err := o.retagEC2(ctx, old, CompInternetGateway, st.InternetGatewayID); err != nil {
+		return err
+	}
+	return o.retagEC2(ctx, old, CompRouteTable, st.RouteTableID)
 }

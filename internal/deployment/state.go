@@ -101,3 +101,37 @@ func (r *recorder) get() *State {
 	defer r.mu.Unlock()
 	return r.s.Clone()
 }
+
+func appendUnique(list []string, v string) []string {
+	if slices.Contains(list, v) {
+		return list
+	}
+	return append(list, v)
+}
+
+func remove(list []string, v string) []string {
+	out := list[:0:0]
+	for _, x := range list {
+		if x != v {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// sortedByRecorded keeps the recorded order of the ids that still exist and
+// appends new ones, so a refresh does not reorder a list attribute.
+func sortedByRecorded(recorded, live []string) []string {
+	var out []string
+	for _, r := range recorded {
+		for _, l := range live {
+			if r == l {
+				out = append(out, r)
+			}
+		}
+	}
+	for _, l := range live {
+		out = appendUnique(out, l)
+	}
+	return out
+}
