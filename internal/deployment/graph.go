@@ -190,11 +190,11 @@ func (o *op) ensureGraph() *graph {
 	g := newGraph()
 	addTier1(g, o)
 	urlDeps := []string{stepInstance}
-	if o.spec.Tier >= TierAutomation {
+	if o.spec.HasLoadBalancer() {
 		addTier2(g, o)
 		urlDeps = append(urlDeps, stepLoadBalancer)
 	}
-	if o.spec.Tier >= TierGPU {
+	if o.spec.HasCDN() {
 		addTier3(g, o)
 		urlDeps = append(urlDeps, stepDistribution)
 	}

@@ -345,7 +345,7 @@ func (o *op) watchConsole(ctx context.Context, done func(bootmarker.Report) bool
 // waitBoot waits for what the tier needs from the console: the complete
 // marker (tier 1 with wait_for_ready) or, for GPU workloads, the GPU report.
 func (o *op) waitBoot(ctx context.Context) error {
-	needComplete := o.spec.Tier == TierDev && o.spec.WaitForReady
+	needComplete := !o.spec.HasLoadBalancer() && o.spec.WaitForReady // else the target health check waits
 	needGPU := o.spec.GPU
 	if (!needComplete && !needGPU) || o.rec.get().AdoptedInstance {
 		return nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/tier"
 	tfec2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ec2"
 )
 
@@ -95,9 +96,9 @@ func List(ctx context.Context, c *Clients) ([]Summary, error) {
 	}
 	var needELB, needCF bool
 	for _, n := range names {
-		tier, known := l.taggedTier(n)
-		needELB = needELB || !known || tier >= TierAutomation
-		needCF = needCF || !known || tier == TierGPU
+		t, known := l.taggedTier(n)
+		needELB = needELB || !known || t.HasLoadBalancer()
+		needCF = needCF || !known || t.HasCDN()
 	}
 	if err := parallel(ctx,
 		func(ctx context.Context) error { return l.collectGPU(ctx, c) },
@@ -194,16 +195,16 @@ func (l *listing) names() []string {
 }
 
 // taggedTier is the tier on the deployment's instance, when it has one.
-func (l *listing) taggedTier(name string) (int, bool) {
+func (l *listing) taggedTier(name string) (tier.Tier, bool) {
 	inst, ok := l.instances[name]
 	if !ok {
 		return 0, false
 	}
 	t, err := strconv.Atoi(tagMap(inst.Tags)[TagTier])
-	if err != nil || t < TierDev || t > TierGPU {
+	if err != nil || !tier.Tier(t).Valid() {
 		return 0, false
 	}
-	return t, true
+	return tier.Tier(t), true
 }
 
 // component reports whether an EC2 VPC or security group of the deployment
@@ -226,18 +227,18 @@ func (l *listing) summary(name string) Summary {
 	tgLBs, hasTG := l.tgs[spec.targetGroupName()]
 	dist, hasDist := l.distributions[name]
 
-	tier, known := l.taggedTier(name)
+	t, known := l.taggedTier(name)
 	if !known {
 		// As Discover decides it: the load balancer and CloudFront tell.
-		tier = TierDev
+		t = TierDev
 		if hasLB {
-			tier = TierAutomation
+			t = TierAutomation
 		}
 		if hasDist {
-			tier = TierGPU
+			t = TierGPU
 		}
 	}
-	s.Tier = tier
+	s.Tier = int(t)
 
 	var created []time.Time
 	if hasInstance {
@@ -259,33 +260,33 @@ func (l *listing) summary(name string) Summary {
 
 	// The URL as PublicURL computes it for the resource.
 	switch {
-	case tier == TierGPU && hasDist:
+	case t.HasCDN() && hasDist:
 		s.CloudFrontDomain = dist.domain
 		host := s.CloudFrontDomain
 		if len(dist.aliases) > 0 {
 			host = dist.aliases[0]
 		}
 		s.URL = "https://" + host
-	case tier >= TierAutomation && hasLB:
+	case t.HasLoadBalancer() && hasLB:
 		// HTTPS and a custom domain depend on the listeners; the instance's
 		// public-url tag, which every apply sets, records the outcome.
 		s.URL = "http://" + lb.dnsName
 		if u := tagMap(inst.Tags)[TagPublicURL]; hasInstance && u != "" && !strings.HasSuffix(u, ".cloudfront.net") {
 			s.URL = u
 		}
-	case tier == TierDev && hasInstance && aws.ToString(inst.PublicDnsName) != "":
+	case !t.HasLoadBalancer() && hasInstance && aws.ToString(inst.PublicDnsName) != "":
 		s.URL = "http://" + aws.ToString(inst.PublicDnsName)
-	case tier == TierDev && hasInstance && aws.ToString(inst.PublicIpAddress) != "":
+	case !t.HasLoadBalancer() && hasInstance && aws.ToString(inst.PublicIpAddress) != "":
 		s.URL = "http://" + aws.ToString(inst.PublicIpAddress)
 	}
 
 	// The status as summarize decides it for the resource.
 	hasVPC := hasInstance || l.component(name, CompVPC)
 	complete := hasInstance && hasFS && hasVPC && l.component(name, CompInstanceSG) && l.profiles[spec.roleName()]
-	if tier >= TierAutomation {
+	if t.HasLoadBalancer() {
 		complete = complete && hasLB && hasTG && slices.Contains(tgLBs, lb.arn)
 	}
-	if tier == TierGPU {
+	if t.HasCDN() {
 		complete = complete && hasDist
 	}
 	switch {

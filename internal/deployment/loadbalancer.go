@@ -187,7 +187,7 @@ type listenerWant struct {
 // answers 403 unless the CloudFront origin secret header is present.
 func (o *op) wantedListeners(tgARN string) []listenerWant {
 	forward := elbtypes.Action{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(tgARN)}
-	serve, restricted := forward, o.spec.Tier == TierGPU && o.spec.CDN.RestrictOrigin
+	serve, restricted := forward, o.spec.HasCDN() && o.spec.CDN.RestrictOrigin
 	if restricted {
 		serve = elbtypes.Action{Type: elbtypes.ActionTypeEnumFixedResponse, FixedResponseConfig: &elbtypes.FixedResponseActionConfig{
 			StatusCode: aws.String("403"), ContentType: aws.String("text/plain"),

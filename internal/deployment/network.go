@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/tier"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 	tfec2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ec2"
 )
@@ -68,7 +69,7 @@ type SubnetInfo struct {
 // VPC, reach the internet through a gateway, and (tier ≥ 2, for the load
 // balancer) lie in at least two availability zones. The provider calls it at
 // plan time so that a bad choice fails before anything is created.
-func CheckSubnets(ctx context.Context, conn *ec2.Client, vpcID string, subnetIDs []string, tier int) ([]SubnetInfo, error) {
+func CheckSubnets(ctx context.Context, conn *ec2.Client, vpcID string, subnetIDs []string, t int) ([]SubnetInfo, error) {
 	vpc, err := tfec2.FindVPCByID(ctx, conn, vpcID)
 	if err != nil {
 		if retry.NotFound(err) {
@@ -112,7 +113,7 @@ func CheckSubnets(ctx context.Context, conn *ec2.Client, vpcID string, subnetIDs
 		azs[info.AZ] = true
 		out = append(out, info)
 	}
-	if tier >= TierAutomation && len(azs) < 2 {
+	if tier.Tier(t).HasLoadBalancer() && len(azs) < 2 {
 		return nil, &FieldError{Path: "subnet_ids", Summary: "Subnets in one availability zone",
 			Detail: fmt.Sprintf("An Application Load Balancer needs subnets in at least two availability zones; subnet_ids are all in %s.", strings.Join(slices.Sorted(maps.Keys(azs)), ", "))}
 	}

@@ -39,10 +39,10 @@ func summarize(spec *Spec, st *State) string {
 	if st.InstanceID == "" || st.EFSID == "" || st.VPCID == "" || st.InstanceSecurityGroupID == "" || st.ProfileName == "" {
 		return StatusDegraded
 	}
-	if spec.Tier >= TierAutomation && (st.ALBARN == "" || st.TargetGroupARN == "" || len(st.ListenerARNs) == 0) {
+	if spec.HasLoadBalancer() && (st.ALBARN == "" || st.TargetGroupARN == "" || len(st.ListenerARNs) == 0) {
 		return StatusDegraded
 	}
-	if spec.Tier == TierGPU && st.DistributionID == "" {
+	if spec.HasCDN() && st.DistributionID == "" {
 		return StatusDegraded
 	}
 	if st.Status == StatusStopped {
@@ -65,13 +65,13 @@ func Missing(spec *Spec, st *State) []string {
 	need(len(st.MountTargetIDs) > 0, CompMountTarget)
 	need(st.RoleName != "" && st.ProfileName != "", CompProfile)
 	need(st.InstanceID != "", CompInstance)
-	if spec.Tier >= TierAutomation {
+	if spec.HasLoadBalancer() {
 		need(st.ALBSecurityGroupID != "", CompALBSG)
 		need(st.ALBARN != "", CompLoadBalancer)
 		need(st.TargetGroupARN != "", CompTargetGroup)
 		need(len(st.ListenerARNs) > 0, CompListener)
 	}
-	if spec.Tier == TierGPU {
+	if spec.HasCDN() {
 		need(st.DistributionID != "", CompDistribution)
 	}
 	return out

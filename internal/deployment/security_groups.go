@@ -112,13 +112,13 @@ func (o *op) ensureSecurityGroups(ctx context.Context) error {
 	}
 
 	var albSG string
-	if o.spec.Tier >= TierAutomation {
+	if o.spec.HasLoadBalancer() {
 		if albSG, err = o.ensureSecurityGroup(ctx, vpcID, CompALBSG, st.ALBSecurityGroupID, "GeuseMaker load balancer: HTTP(S) from allowed networks or CloudFront"); err != nil {
 			return err
 		}
 		o.rec.set(func(s *State) { s.ALBSecurityGroupID = albSG })
 		grant(albSG)
-		if o.spec.Tier == TierGPU && o.spec.CDN.RestrictOrigin {
+		if o.spec.HasCDN() && o.spec.CDN.RestrictOrigin {
 			pl, err := tfec2.FindManagedPrefixListByName(ctx, o.c.EC2, CloudFrontPrefixList)
 			if err != nil {
 				return fmt.Errorf("finding the CloudFront origin-facing prefix list: %w", err)
@@ -137,7 +137,7 @@ func (o *op) ensureSecurityGroups(ctx context.Context) error {
 	}
 
 	grant(instanceSG)
-	if o.spec.Tier >= TierAutomation {
+	if o.spec.HasLoadBalancer() {
 		grant(instanceSG, ingressRule{port: 80, group: albSG, desc: "load balancer"})
 	} else {
 		for _, c := range o.spec.AllowedCIDRs {
@@ -376,9 +376,9 @@ func observedCIDRs(spec *Spec, instanceSG, albSG *ec2types.SecurityGroup) (allow
 		return out
 	}
 	switch {
-	case spec.Tier == TierDev:
+	case !spec.HasLoadBalancer():
 		allowed = cidrs(instanceSG, 80)
-	case spec.Tier == TierAutomation || !spec.CDN.RestrictOrigin:
+	case !spec.HasCDN() || !spec.CDN.RestrictOrigin:
 		allowed = cidrs(albSG, 80)
 	}
 	return allowed, cidrs(instanceSG, 22)

@@ -3,6 +3,8 @@ package deployment
 import (
 	"context"
 	"time"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/tier"
 )
 
 // part selects components to tear down.
@@ -21,14 +23,15 @@ const (
 const allParts = partCDN | partLoadBalancer | partCompute | partStorage | partIAM | partSecurityGroups | partNetwork
 
 // partsAbove is what a deployment at tier no longer has.
-func partsAbove(tier int) part {
-	switch tier {
-	case TierDev:
-		return partCDN | partLoadBalancer
-	case TierAutomation:
-		return partCDN
+func partsAbove(t int) part {
+	var p part
+	if !tier.Tier(t).HasCDN() {
+		p |= partCDN
 	}
-	return 0
+	if !tier.Tier(t).HasLoadBalancer() {
+		p |= partLoadBalancer
+	}
+	return p
 }
 
 // Teardown step names.
