@@ -252,11 +252,7 @@ func (l *listing) summary(name string) Summary {
 	if hasLB {
 		created = append(created, lb.created)
 	}
-	for _, t := range created {
-		if !t.IsZero() && (s.CreatedAt.IsZero() || t.Before(s.CreatedAt)) {
-			s.CreatedAt = t.UTC()
-		}
-	}
+	s.CreatedAt = earliest(created)
 
 	// The URL as PublicURL computes it for the resource.
 	switch {
@@ -298,4 +294,15 @@ func (l *listing) summary(name string) Summary {
 		s.Status = StatusRunning
 	}
 	return s
+}
+
+// earliest is the earliest of times that are set, in UTC; zero when none is.
+func earliest(times []time.Time) time.Time {
+	var out time.Time
+	for _, t := range times {
+		if !t.IsZero() && (out.IsZero() || t.Before(out)) {
+			out = t.UTC()
+		}
+	}
+	return out
 }

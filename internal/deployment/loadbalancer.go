@@ -53,49 +53,74 @@ const (
 // ensureTargetGroup keeps the target group: HTTP to NGINX on port 80, with a
 // health check NGINX proxies to n8n's own health endpoint.
 func (o *op) ensureTargetGroup(ctx context.Context) error {
-	conn := o.c.ELBV2
-	st := o.rec.get()
-	var tg *elbtypes.TargetGroup
-	var err error
-	if st.TargetGroupARN != "" {
-		tg, err = tfelbv2.FindTargetGroupByARN(ctx, conn, st.TargetGroupARN)
-	}
-	if st.TargetGroupARN == "" || retry.NotFound(err) {
-		tg, err = tfelbv2.FindTargetGroupByName(ctx, conn, o.spec.targetGroupName())
-	}
+	tg, err := o.findTargetGroup(ctx)
 	if retry.NotFound(err) {
-		out, cerr := conn.CreateTargetGroup(ctx, &elbv2.CreateTargetGroupInput{
-			Name: aws.String(o.spec.targetGroupName()), Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(80),
-			VpcId: aws.String(st.VPCID), TargetType: elbtypes.TargetTypeEnumInstance,
-			HealthCheckEnabled: aws.Bool(true), HealthCheckProtocol: elbtypes.ProtocolEnumHttp, HealthCheckPort: aws.String("traffic-port"),
-			HealthCheckPath: aws.String(o.spec.LoadBalancer.HealthCheckPath), HealthCheckIntervalSeconds: aws.Int32(15),
-			HealthCheckTimeoutSeconds: aws.Int32(5), HealthyThresholdCount: aws.Int32(2), UnhealthyThresholdCount: aws.Int32(3),
-			Matcher: &elbtypes.Matcher{HttpCode: aws.String("200-399")},
-			Tags:    tfelbv2.Tags(o.spec.tagsFor(CompTargetGroup)),
-		})
-		if cerr != nil {
-			return fmt.Errorf("creating target group: %w", cerr)
-		}
-		tg, err = &out.TargetGroups[0], nil
-		arn := aws.ToString(tg.TargetGroupArn)
-		o.rec.set(func(s *State) { s.TargetGroupARN = arn })
-		// Replaced instances leave quickly; the default 300 s drain would
-		// hold up every replacement.
-		if _, err := conn.ModifyTargetGroupAttributes(ctx, &elbv2.ModifyTargetGroupAttributesInput{TargetGroupArn: aws.String(arn),
-			Attributes: []elbtypes.TargetGroupAttribute{{Key: aws.String("deregistration_delay.timeout_seconds"), Value: aws.String("30")}}}); err != nil {
-			return fmt.Errorf("setting the deregistration delay of target group (%s): %w", arn, err)
-		}
-		return nil
+		return o.createTargetGroup(ctx)
 	}
 	if err != nil {
 		return err
 	}
 	arn := aws.ToString(tg.TargetGroupArn)
 	o.rec.set(func(s *State) { s.TargetGroupARN = arn })
-	if aws.ToString(tg.HealthCheckPath) != o.spec.LoadBalancer.HealthCheckPath {
-		if _, err := conn.ModifyTargetGroup(ctx, &elbv2.ModifyTargetGroupInput{TargetGroupArn: aws.String(arn), HealthCheckPath: aws.String(o.spec.LoadBalancer.HealthCheckPath)}); err != nil {
-			return fmt.Errorf("changing the health check of target group (%s): %w", arn, err)
+	if aws.ToString(tg.HealthCheckPath) == o.spec.LoadBalancer.HealthCheckPath {
+		return nil
+	}
+	_, err = o.c.ELBV2.ModifyTargetGroup(ctx, &elbv2.ModifyTargetGroupInput{
+		TargetGroupArn:  aws.String(arn),
+		HealthCheckPath: aws.String(o.spec.LoadBalancer.HealthCheckPath),
+	})
+	if err != nil {
+		return fmt.Errorf("changing the health check of target group (%s): %w", arn, err)
+	}
+	return nil
+}
+
+// findTargetGroup finds the recorded target group, else the one named after
+// the deployment (made by an attempt that failed before recording it).
+func (o *op) findTargetGroup(ctx context.Context) (*elbtypes.TargetGroup, error) {
+	if arn := o.rec.get().TargetGroupARN; arn != "" {
+		tg, err := tfelbv2.FindTargetGroupByARN(ctx, o.c.ELBV2, arn)
+		if !retry.NotFound(err) {
+			return tg, err
 		}
+	}
+	return tfelbv2.FindTargetGroupByName(ctx, o.c.ELBV2, o.spec.targetGroupName())
+}
+
+func (o *op) createTargetGroup(ctx context.Context) error {
+	out, err := o.c.ELBV2.CreateTargetGroup(ctx, &elbv2.CreateTargetGroupInput{
+		Name:                       aws.String(o.spec.targetGroupName()),
+		Protocol:                   elbtypes.ProtocolEnumHttp,
+		Port:                       aws.Int32(80),
+		VpcId:                      aws.String(o.rec.get().VPCID),
+		TargetType:                 elbtypes.TargetTypeEnumInstance,
+		HealthCheckEnabled:         aws.Bool(true),
+		HealthCheckProtocol:        elbtypes.ProtocolEnumHttp,
+		HealthCheckPort:            aws.String("traffic-port"),
+		HealthCheckPath:            aws.String(o.spec.LoadBalancer.HealthCheckPath),
+		HealthCheckIntervalSeconds: aws.Int32(15),
+		HealthCheckTimeoutSeconds:  aws.Int32(5),
+		HealthyThresholdCount:      aws.Int32(2),
+		UnhealthyThresholdCount:    aws.Int32(3),
+		Matcher:                    &elbtypes.Matcher{HttpCode: aws.String("200-399")},
+		Tags:                       tfelbv2.Tags(o.spec.tagsFor(CompTargetGroup)),
+	})
+	if err != nil {
+		return fmt.Errorf("creating target group: %w", err)
+	}
+	arn := aws.ToString(out.TargetGroups[0].TargetGroupArn)
+	o.rec.set(func(s *State) { s.TargetGroupARN = arn })
+	// Replaced instances leave quickly; the default 300 s drain would hold
+	// up every replacement.
+	_, err = o.c.ELBV2.ModifyTargetGroupAttributes(ctx, &elbv2.ModifyTargetGroupAttributesInput{
+		TargetGroupArn: aws.String(arn),
+		Attributes: []elbtypes.TargetGroupAttribute{{
+			Key:   aws.String("deregistration_delay.timeout_seconds"),
+			Value: aws.String("30"),
+		}},
+	})
+	if err != nil {
+		return fmt.Errorf("setting the deregistration delay of target group (%s): %w", arn, err)
 	}
 	return nil
 }
@@ -105,26 +130,9 @@ func (o *op) ensureTargetGroup(ctx context.Context) error {
 func (o *op) ensureLoadBalancer(ctx context.Context) error {
 	conn := o.c.ELBV2
 	st := o.rec.get()
-	var lb *elbtypes.LoadBalancer
-	var err error
-	if st.ALBARN != "" {
-		lb, err = tfelbv2.FindLoadBalancerByARN(ctx, conn, st.ALBARN)
-	}
-	if st.ALBARN == "" || retry.NotFound(err) {
-		lb, err = tfelbv2.FindLoadBalancerByName(ctx, conn, o.spec.loadBalancerName())
-	}
+	lb, err := o.findLoadBalancer(ctx)
 	if retry.NotFound(err) {
-		info(ctx, "creating load balancer", map[string]any{"name": o.spec.loadBalancerName()})
-		out, cerr := conn.CreateLoadBalancer(ctx, &elbv2.CreateLoadBalancerInput{
-			Name: aws.String(o.spec.loadBalancerName()), Type: elbtypes.LoadBalancerTypeEnumApplication,
-			Scheme: elbtypes.LoadBalancerSchemeEnumInternetFacing, IpAddressType: elbtypes.IpAddressTypeIpv4,
-			Subnets: st.SubnetIDs, SecurityGroups: []string{st.ALBSecurityGroupID},
-			Tags: tfelbv2.Tags(o.spec.tagsFor(CompLoadBalancer)),
-		})
-		if cerr != nil {
-			return fmt.Errorf("creating load balancer: %w", cerr)
-		}
-		lb, err = &out.LoadBalancers[0], nil
+		lb, err = o.createLoadBalancer(ctx, st)
 	}
 	if err != nil {
 		return err
@@ -134,18 +142,54 @@ func (o *op) ensureLoadBalancer(ctx context.Context) error {
 		s.ALBARN, s.ALBDNSName, s.ALBZoneID = arn, aws.ToString(lb.DNSName), aws.ToString(lb.CanonicalHostedZoneId)
 	})
 	if !slices.Equal(lb.SecurityGroups, []string{st.ALBSecurityGroupID}) {
-		if _, err := conn.SetSecurityGroups(ctx, &elbv2.SetSecurityGroupsInput{LoadBalancerArn: aws.String(arn), SecurityGroups: []string{st.ALBSecurityGroupID}}); err != nil {
+		_, err := conn.SetSecurityGroups(ctx, &elbv2.SetSecurityGroupsInput{LoadBalancerArn: aws.String(arn), SecurityGroups: []string{st.ALBSecurityGroupID}})
+		if err != nil {
 			return fmt.Errorf("setting the security group of load balancer (%s): %w", arn, err)
 		}
 	}
 	if lb.State == nil || lb.State.Code != elbtypes.LoadBalancerStateEnumActive {
-		if _, err := tfelbv2.WaitLoadBalancerActive(ctx, conn, arn, o.remaining(ctx), func(state string, elapsed time.Duration) {
-			info(ctx, "waiting for load balancer", map[string]any{"load_balancer": o.spec.loadBalancerName(), "state": state, "elapsed_s": int(elapsed.Seconds()), "estimated_percent": percent(elapsed, typicalALBActive)})
-		}); err != nil {
+		_, err := tfelbv2.WaitLoadBalancerActive(ctx, conn, arn, o.remaining(ctx), func(state string, elapsed time.Duration) {
+			info(ctx, "waiting for load balancer", map[string]any{
+				"load_balancer":     o.spec.loadBalancerName(),
+				"state":             state,
+				"elapsed_s":         int(elapsed.Seconds()),
+				"estimated_percent": percent(elapsed, typicalALBActive),
+			})
+		})
+		if err != nil {
 			return err
 		}
 	}
 	return o.reconcileLoadBalancerAttributes(ctx, arn)
+}
+
+// findLoadBalancer finds the recorded load balancer, else the one named
+// after the deployment.
+func (o *op) findLoadBalancer(ctx context.Context) (*elbtypes.LoadBalancer, error) {
+	if arn := o.rec.get().ALBARN; arn != "" {
+		lb, err := tfelbv2.FindLoadBalancerByARN(ctx, o.c.ELBV2, arn)
+		if !retry.NotFound(err) {
+			return lb, err
+		}
+	}
+	return tfelbv2.FindLoadBalancerByName(ctx, o.c.ELBV2, o.spec.loadBalancerName())
+}
+
+func (o *op) createLoadBalancer(ctx context.Context, st *State) (*elbtypes.LoadBalancer, error) {
+	info(ctx, "creating load balancer", map[string]any{"name": o.spec.loadBalancerName()})
+	out, err := o.c.ELBV2.CreateLoadBalancer(ctx, &elbv2.CreateLoadBalancerInput{
+		Name:           aws.String(o.spec.loadBalancerName()),
+		Type:           elbtypes.LoadBalancerTypeEnumApplication,
+		Scheme:         elbtypes.LoadBalancerSchemeEnumInternetFacing,
+		IpAddressType:  elbtypes.IpAddressTypeIpv4,
+		Subnets:        st.SubnetIDs,
+		SecurityGroups: []string{st.ALBSecurityGroupID},
+		Tags:           tfelbv2.Tags(o.spec.tagsFor(CompLoadBalancer)),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating load balancer: %w", err)
+	}
+	return &out.LoadBalancers[0], nil
 }
 
 func (o *op) reconcileLoadBalancerAttributes(ctx context.Context, arn string) error {
@@ -423,22 +467,25 @@ func (o *op) waitReady(ctx context.Context) error {
 		cancel()
 		consoleErr = <-console
 	case consoleErr = <-console:
-		var be *BootError
-		var ge *GPUError
-		if errors.As(consoleErr, &be) || errors.As(consoleErr, &ge) {
+		if bootFailed(consoleErr) {
 			cancel()
-			<-health
-			return consoleErr
 		}
-		// The watcher ran out of time first; the health wait is about to.
+		// Otherwise the watcher ran out of time first; the health wait is
+		// about to.
 		healthErr = <-health
 	}
-	var be *BootError
-	var ge *GPUError
-	if errors.As(consoleErr, &be) || errors.As(consoleErr, &ge) {
+	if bootFailed(consoleErr) {
 		return consoleErr
 	}
 	return healthErr
+}
+
+// bootFailed reports whether err is a boot or GPU failure the console
+// reported.
+func bootFailed(err error) bool {
+	var be *BootError
+	var ge *GPUError
+	return errors.As(err, &be) || errors.As(err, &ge)
 }
 
 func (o *op) deleteListeners(ctx context.Context) error {

@@ -280,10 +280,9 @@ func (o *op) ensureInternetGateway(ctx context.Context, vpcID string) (string, e
 // first in a zone that offers the instance type, recreating any that
 // disappeared.
 func (o *op) ensureSubnets(ctx context.Context, vpcID string) ([]string, error) {
-	conn := o.c.EC2
-	existing := map[string]ec2types.Subnet{}
+	existing := map[string]ec2types.Subnet{} // by zone
 	if ids := o.rec.get().SubnetIDs; len(ids) > 0 {
-		subs, err := tfec2.FindSubnetsByVPCID(ctx, conn, vpcID)
+		subs, err := tfec2.FindSubnetsByVPCID(ctx, o.c.EC2, vpcID)
 		if err != nil {
 			return nil, err
 		}
@@ -293,7 +292,46 @@ func (o *op) ensureSubnets(ctx context.Context, vpcID string) ([]string, error) 
 			}
 		}
 	}
-	zones, err := tfec2.FindAvailabilityZones(ctx, conn)
+	zones, err := o.subnetZones(ctx, existing)
+	if err != nil {
+		return nil, err
+	}
+	used := map[string]bool{}
+	for _, az := range zones {
+		if sn, ok := existing[az]; ok {
+			used[aws.ToString(sn.CidrBlock)] = true
+		}
+	}
+	var ids []string
+	next := 0
+	for _, az := range zones {
+		if sn, ok := existing[az]; ok {
+			ids = append(ids, aws.ToString(sn.SubnetId))
+			continue
+		}
+		var cidr string
+		for ; cidr == "" || used[cidr]; next++ {
+			if cidr, err = subnetCIDR(o.spec.VPCCIDR, next); err != nil {
+				return nil, err
+			}
+		}
+		used[cidr] = true
+		id, err := o.createSubnet(ctx, vpcID, cidr, az)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	o.rec.set(func(s *State) { s.SubnetIDs = ids })
+	return ids, nil
+}
+
+// subnetZones picks the two zones of a dedicated VPC's subnets: the zones of
+// subnets that still exist (moving them would strand the instance, the
+// mount targets and the load balancer's interfaces), then zones that offer
+// the instance type, then the others.
+func (o *op) subnetZones(ctx context.Context, existing map[string]ec2types.Subnet) ([]string, error) {
+	zones, err := tfec2.FindAvailabilityZones(ctx, o.c.EC2)
 	if err != nil {
 		return nil, err
 	}
@@ -307,15 +345,13 @@ func (o *op) ensureSubnets(ctx context.Context, vpcID string) ([]string, error) 
 	if len(names) < 2 {
 		return nil, fmt.Errorf("region %s offers fewer than two availability zones", o.spec.Region)
 	}
-	offering, err := tfec2.FindZonesOffering(ctx, conn, o.spec.InstanceType)
+	offering, err := tfec2.FindZonesOffering(ctx, o.c.EC2, o.spec.InstanceType)
 	if err != nil {
 		return nil, fmt.Errorf("listing the zones that offer %s: %w", o.spec.InstanceType, err)
 	}
 	if len(offering) == 0 {
 		return nil, notOfferedError(o.spec.InstanceType, o.spec.Region, "", nil, "")
 	}
-	// Subnets that still exist keep their zones: moving them would strand
-	// the instance, the mount targets and the load balancer's interfaces.
 	var kept []string
 	for _, id := range o.rec.get().SubnetIDs {
 		for az, sn := range existing {
@@ -324,45 +360,31 @@ func (o *op) ensureSubnets(ctx context.Context, vpcID string) ([]string, error) 
 			}
 		}
 	}
-	names = append(kept, zonesForSubnets(slices.DeleteFunc(names, func(z string) bool { return slices.Contains(kept, z) }), offering)...)
-	used := map[string]bool{}
-	for _, az := range names[:2] {
-		if sn, ok := existing[az]; ok {
-			used[aws.ToString(sn.CidrBlock)] = true
-		}
+	rest := slices.DeleteFunc(names, func(z string) bool { return slices.Contains(kept, z) })
+	return append(kept, zonesForSubnets(rest, offering)...)[:2], nil
+}
+
+// createSubnet creates a public subnet and records it.
+func (o *op) createSubnet(ctx context.Context, vpcID, cidr, az string) (string, error) {
+	out, err := o.c.EC2.CreateSubnet(ctx, &ec2.CreateSubnetInput{
+		VpcId:             aws.String(vpcID),
+		CidrBlock:         aws.String(cidr),
+		AvailabilityZone:  aws.String(az),
+		TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompSubnet), ec2types.ResourceTypeSubnet),
+	})
+	if err != nil {
+		return "", fmt.Errorf("creating subnet %s in %s: %w", cidr, az, err)
 	}
-	var ids []string
-	next := 0
-	for _, az := range names[:2] {
-		if sn, ok := existing[az]; ok {
-			ids = append(ids, aws.ToString(sn.SubnetId))
-			continue
-		}
-		var cidr string
-		for ; cidr == "" || used[cidr]; next++ {
-			if cidr, err = subnetCIDR(o.spec.VPCCIDR, next); err != nil {
-				return nil, err
-			}
-		}
-		used[cidr] = true
-		out, err := conn.CreateSubnet(ctx, &ec2.CreateSubnetInput{
-			VpcId: aws.String(vpcID), CidrBlock: aws.String(cidr), AvailabilityZone: aws.String(az),
-			TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompSubnet), ec2types.ResourceTypeSubnet),
-		})
-		if err != nil {
-			return nil, fmt.Errorf("creating subnet %s in %s: %w", cidr, az, err)
-		}
-		id := aws.ToString(out.Subnet.SubnetId)
-		o.rec.set(func(s *State) { s.SubnetIDs = appendUnique(s.SubnetIDs, id) })
-		if _, err := conn.ModifySubnetAttribute(ctx, &ec2.ModifySubnetAttributeInput{
-			SubnetId: aws.String(id), MapPublicIpOnLaunch: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)},
-		}); err != nil {
-			return nil, fmt.Errorf("enabling public IPs on subnet (%s): %w", id, err)
-		}
-		ids = append(ids, id)
+	id := aws.ToString(out.Subnet.SubnetId)
+	o.rec.set(func(s *State) { s.SubnetIDs = appendUnique(s.SubnetIDs, id) })
+	_, err = o.c.EC2.ModifySubnetAttribute(ctx, &ec2.ModifySubnetAttributeInput{
+		SubnetId:            aws.String(id),
+		MapPublicIpOnLaunch: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)},
+	})
+	if err != nil {
+		return "", fmt.Errorf("enabling public IPs on subnet (%s): %w", id, err)
 	}
-	o.rec.set(func(s *State) { s.SubnetIDs = ids })
-	return ids, nil
+	return id, nil
 }
 
 // subnetCIDR carves the i-th public subnet out of the VPC range: /24s for a

@@ -17,9 +17,11 @@ func TestPlanUpdate(t *testing.T) {
 		{name: "nothing changed, nothing missing",
 			ch: Changes{FromTier: 3, ToTier: 3, OwnedNetwork: true}},
 		{name: "tier 1 to 2 adds the load balancer, keeps the instance",
-			ch:    Changes{FromTier: 1, ToTier: 2, OwnedNetwork: true},
-			prior: func(s *State) { s.LoadBalancerState, s.ALBSecurityGroupID, s.CDNState = LoadBalancerState{}, "", CDNState{} },
-			want:  UpdatePlan{LoadBalancer: true, ALBSecurityGroup: true, TargetGroup: true, Listeners: true, URL: true}},
+			ch: Changes{FromTier: 1, ToTier: 2, OwnedNetwork: true},
+			prior: func(s *State) {
+				s.LoadBalancerState, s.ALBSecurityGroupID, s.CDNState = LoadBalancerState{}, "", CDNState{}
+			},
+			want: UpdatePlan{LoadBalancer: true, ALBSecurityGroup: true, TargetGroup: true, Listeners: true, URL: true}},
 		{name: "tier 2 to 3 keeps the load balancer and adds CloudFront",
 			ch:    Changes{FromTier: 2, ToTier: 3, OwnedNetwork: true},
 			prior: func(s *State) { s.CDNState = CDNState{} },

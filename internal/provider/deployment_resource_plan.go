@@ -340,48 +340,8 @@ func planUpdate(ctx context.Context, plan, config, state *deploymentModel, diags
 	}
 	planGPU(plan, state, p.Instance || p.Resize)
 
-	to := tier.Tier(plan.Tier.ValueInt64())
-	if to.HasLoadBalancer() {
-		if p.LoadBalancer {
-			plan.ALBARN, plan.ALBDNSName, plan.ALBZoneID = unknownStr, unknownStr, unknownStr
-		}
-		if p.ALBSecurityGroup {
-			plan.ALBSecurityGroupID = unknownStr
-		}
-		if p.TargetGroup {
-			plan.TargetGroupARN = unknownStr
-		}
-		if p.Listeners {
-			plan.ListenerARNs = unknownList
-		}
-	} else {
-		clearALB(plan)
-	}
-
-	if to.HasCDN() {
-		if p.Distribution {
-			plan.CloudFrontDistributionID, plan.CloudFrontDomainName, plan.CloudFrontARN = unknownStr, unknownStr, unknownStr
-		}
-		plan.CloudFrontHostedZoneID = typesString(deployment.CloudFrontHostedZoneID)
-		switch {
-		case p.Rollout && cdnWaits(plan):
-			plan.CloudFrontStatus = typesString("Deployed")
-		case p.Rollout:
-			plan.CloudFrontStatus = unknownStr
-		default:
-			plan.CloudFrontStatus = state.CloudFrontStatus
-		}
-		switch {
-		case !cdnRestricts(plan):
-			plan.OriginVerifyHeaderValue = nullString
-		case p.OriginSecret:
-			plan.OriginVerifyHeaderValue = unknownStr
-		default:
-			plan.OriginVerifyHeaderValue = state.OriginVerifyHeaderValue
-		}
-	} else {
-		clearCDN(plan)
-	}
+	planUpdateLoadBalancer(plan, p)
+	planUpdateCDN(plan, state, p)
 
 	if p.URL {
 		plan.URL, plan.ServiceURLs = unknownStr, types.MapUnknown(types.StringType)
@@ -389,6 +349,56 @@ func planUpdate(ctx context.Context, plan, config, state *deploymentModel, diags
 		plan.URL, plan.ServiceURLs = state.URL, state.ServiceURLs
 	}
 	plan.Status = typesString(deployment.StatusRunning)
+}
+
+// planUpdateLoadBalancer marks the load balancer's new parts, or clears
+// them below tier 2.
+func planUpdateLoadBalancer(plan *deploymentModel, p deployment.UpdatePlan) {
+	if !tier.Tier(plan.Tier.ValueInt64()).HasLoadBalancer() {
+		clearALB(plan)
+		return
+	}
+	if p.LoadBalancer {
+		plan.ALBARN, plan.ALBDNSName, plan.ALBZoneID = unknownStr, unknownStr, unknownStr
+	}
+	if p.ALBSecurityGroup {
+		plan.ALBSecurityGroupID = unknownStr
+	}
+	if p.TargetGroup {
+		plan.TargetGroupARN = unknownStr
+	}
+	if p.Listeners {
+		plan.ListenerARNs = types.ListUnknown(types.StringType)
+	}
+}
+
+// planUpdateCDN marks the distribution's new or changing attributes, or
+// clears them below tier 3.
+func planUpdateCDN(plan, state *deploymentModel, p deployment.UpdatePlan) {
+	if !tier.Tier(plan.Tier.ValueInt64()).HasCDN() {
+		clearCDN(plan)
+		return
+	}
+	if p.Distribution {
+		plan.CloudFrontDistributionID, plan.CloudFrontDomainName, plan.CloudFrontARN = unknownStr, unknownStr, unknownStr
+	}
+	plan.CloudFrontHostedZoneID = typesString(deployment.CloudFrontHostedZoneID)
+	switch {
+	case p.Rollout && cdnWaits(plan):
+		plan.CloudFrontStatus = typesString("Deployed")
+	case p.Rollout:
+		plan.CloudFrontStatus = unknownStr
+	default:
+		plan.CloudFrontStatus = state.CloudFrontStatus
+	}
+	switch {
+	case !cdnRestricts(plan):
+		plan.OriginVerifyHeaderValue = nullString
+	case p.OriginSecret:
+		plan.OriginVerifyHeaderValue = unknownStr
+	default:
+		plan.OriginVerifyHeaderValue = state.OriginVerifyHeaderValue
+	}
 }
 
 // priorView is the deployment as the state's attributes show it after the
