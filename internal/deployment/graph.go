@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 )
@@ -157,7 +158,7 @@ func (g *graph) execute(ctx context.Context, obs observer) (completed []string, 
 			continue
 		}
 		next := dependents[r.name]
-		sort.SliceStable(next, func(i, j int) bool { return indexOf(g.order, next[i]) < indexOf(g.order, next[j]) })
+		sort.SliceStable(next, func(i, j int) bool { return slices.Index(g.order, next[i]) < slices.Index(g.order, next[j]) })
 		for _, d := range next {
 			pending[d]--
 			if pending[d] == 0 {
@@ -172,15 +173,6 @@ func (g *graph) execute(ctx context.Context, obs observer) (completed []string, 
 		return completed, err
 	}
 	return completed, nil
-}
-
-func indexOf(list []string, s string) int {
-	for i, v := range list {
-		if v == s {
-			return i
-		}
-	}
-	return -1
 }
 
 // ensureGraph is the whole deployment for the spec's tier: every step

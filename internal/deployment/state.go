@@ -109,14 +109,9 @@ func appendUnique(list []string, v string) []string {
 	return append(list, v)
 }
 
+// remove returns list without v, as a new slice (list may be shared).
 func remove(list []string, v string) []string {
-	out := list[:0:0]
-	for _, x := range list {
-		if x != v {
-			out = append(out, x)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(list), func(x string) bool { return x == v })
 }
 
 // sortedByRecorded keeps the recorded order of the ids that still exist and
