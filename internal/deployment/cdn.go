@@ -72,64 +72,125 @@ func newOriginSecret() (string, error) {
 // with every viewer header, cookie and query passed through; only static
 // assets are cached.
 func (o *op) distributionConfig(st *State, callerRef string) *cftypes.DistributionConfig {
-	originDomain, policy, requestPolicy := st.ALBDNSName, cftypes.OriginProtocolPolicyHttpOnly, originRequestPolicyAllViewer
+	requestPolicy := originRequestPolicyAllViewer
 	if o.spec.originPort() == 443 {
 		// The viewer's Host would make CloudFront validate the origin
 		// certificate against the viewer's name, so send the origin's.
-		originDomain, policy, requestPolicy = o.spec.LoadBalancer.DomainName, cftypes.OriginProtocolPolicyHttpsOnly, originRequestPolicyAllViewerExceptHost
+		requestPolicy = originRequestPolicyAllViewerExceptHost
 	}
-	origin := cftypes.Origin{
-		Id: aws.String(originID), DomainName: aws.String(originDomain),
-		CustomOriginConfig: &cftypes.CustomOriginConfig{
-			HTTPPort: aws.Int32(80), HTTPSPort: aws.Int32(443), OriginProtocolPolicy: policy,
-			OriginSslProtocols:     &cftypes.OriginSslProtocols{Quantity: aws.Int32(1), Items: []cftypes.SslProtocol{cftypes.SslProtocolTLSv12}},
-			OriginReadTimeout:      aws.Int32(o.spec.CDN.OriginReadTimeoutSeconds),
-			OriginKeepaliveTimeout: aws.Int32(5),
-		},
-		CustomHeaders:      &cftypes.CustomHeaders{Quantity: aws.Int32(0), Items: []cftypes.OriginCustomHeader{}},
-		ConnectionAttempts: aws.Int32(3), ConnectionTimeout: aws.Int32(10),
-		OriginPath: aws.String(""),
-	}
-	if o.spec.CDN.RestrictOrigin {
-		origin.CustomHeaders = &cftypes.CustomHeaders{Quantity: aws.Int32(1), Items: []cftypes.OriginCustomHeader{{HeaderName: aws.String(OriginVerifyHeader), HeaderValue: aws.String(st.OriginSecret)}}}
-	}
-	allMethods := &cftypes.AllowedMethods{Quantity: aws.Int32(7), Items: []cftypes.Method{"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"},
-		CachedMethods: &cftypes.CachedMethods{Quantity: aws.Int32(2), Items: []cftypes.Method{"GET", "HEAD"}}}
-	var behaviors []cftypes.CacheBehavior
-	for _, p := range staticPaths {
-		behaviors = append(behaviors, cftypes.CacheBehavior{
-			PathPattern: aws.String(p), TargetOriginId: aws.String(originID), ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyRedirectToHttps,
-			CachePolicyId: aws.String(cachePolicyCachingOptimized), Compress: aws.Bool(true),
-			AllowedMethods: &cftypes.AllowedMethods{Quantity: aws.Int32(2), Items: []cftypes.Method{"GET", "HEAD"},
-				CachedMethods: &cftypes.CachedMethods{Quantity: aws.Int32(2), Items: []cftypes.Method{"GET", "HEAD"}}},
-		})
-	}
-	cfg := &cftypes.DistributionConfig{
+	behaviors := o.staticCacheBehaviors()
+	return &cftypes.DistributionConfig{
 		CallerReference: aws.String(callerRef),
 		Comment:         aws.String("geusemaker:" + o.spec.Name),
 		Enabled:         aws.Bool(true),
-		Origins:         &cftypes.Origins{Quantity: aws.Int32(1), Items: []cftypes.Origin{origin}},
-		DefaultCacheBehavior: &cftypes.DefaultCacheBehavior{
-			TargetOriginId: aws.String(originID), ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyRedirectToHttps,
-			CachePolicyId: aws.String(cachePolicyCachingDisabled), OriginRequestPolicyId: aws.String(requestPolicy),
-			Compress: aws.Bool(true), AllowedMethods: allMethods,
+		Origins: &cftypes.Origins{
+			Quantity: aws.Int32(1),
+			Items:    []cftypes.Origin{o.origin(st)},
 		},
-		CacheBehaviors:    &cftypes.CacheBehaviors{Quantity: aws.Int32(int32(len(behaviors))), Items: behaviors},
-		PriceClass:        cftypes.PriceClass(o.spec.CDN.PriceClass),
-		HttpVersion:       cftypes.HttpVersionHttp2and3,
-		IsIPV6Enabled:     aws.Bool(true),
-		Aliases:           &cftypes.Aliases{Quantity: aws.Int32(int32(len(o.spec.CDN.Aliases))), Items: append([]string{}, o.spec.CDN.Aliases...)},
+		DefaultCacheBehavior: &cftypes.DefaultCacheBehavior{
+			TargetOriginId:        aws.String(originID),
+			ViewerProtocolPolicy:  cftypes.ViewerProtocolPolicyRedirectToHttps,
+			CachePolicyId:         aws.String(cachePolicyCachingDisabled),
+			OriginRequestPolicyId: aws.String(requestPolicy),
+			Compress:              aws.Bool(true),
+			AllowedMethods:        methods([]cftypes.Method{"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}),
+		},
+		CacheBehaviors: &cftypes.CacheBehaviors{
+			Quantity: aws.Int32(int32(len(behaviors))),
+			Items:    behaviors,
+		},
+		PriceClass:    cftypes.PriceClass(o.spec.CDN.PriceClass),
+		HttpVersion:   cftypes.HttpVersionHttp2and3,
+		IsIPV6Enabled: aws.Bool(true),
+		Aliases: &cftypes.Aliases{
+			Quantity: aws.Int32(int32(len(o.spec.CDN.Aliases))),
+			Items:    append([]string{}, o.spec.CDN.Aliases...),
+		},
 		DefaultRootObject: aws.String(""),
 		WebACLId:          aws.String(o.spec.CDN.WebACLID),
-		Restrictions:      &cftypes.Restrictions{GeoRestriction: &cftypes.GeoRestriction{RestrictionType: cftypes.GeoRestrictionTypeNone, Quantity: aws.Int32(0)}},
+		Restrictions: &cftypes.Restrictions{GeoRestriction: &cftypes.GeoRestriction{
+			RestrictionType: cftypes.GeoRestrictionTypeNone,
+			Quantity:        aws.Int32(0),
+		}},
+		ViewerCertificate: o.viewerCertificate(),
 	}
-	if o.spec.CDN.CertificateARN != "" {
-		cfg.ViewerCertificate = &cftypes.ViewerCertificate{ACMCertificateArn: aws.String(o.spec.CDN.CertificateARN),
-			SSLSupportMethod: cftypes.SSLSupportMethodSniOnly, MinimumProtocolVersion: cftypes.MinimumProtocolVersionTLSv122021}
-	} else {
-		cfg.ViewerCertificate = &cftypes.ViewerCertificate{CloudFrontDefaultCertificate: aws.Bool(true)}
+}
+
+// origin is the load balancer as CloudFront's origin, with the origin
+// secret header when the origin is restricted.
+func (o *op) origin(st *State) cftypes.Origin {
+	domain, policy := st.ALBDNSName, cftypes.OriginProtocolPolicyHttpOnly
+	if o.spec.originPort() == 443 {
+		domain, policy = o.spec.LoadBalancer.DomainName, cftypes.OriginProtocolPolicyHttpsOnly
 	}
-	return cfg
+	headers := []cftypes.OriginCustomHeader{}
+	if o.spec.CDN.RestrictOrigin {
+		headers = append(headers, cftypes.OriginCustomHeader{
+			HeaderName:  aws.String(OriginVerifyHeader),
+			HeaderValue: aws.String(st.OriginSecret),
+		})
+	}
+	return cftypes.Origin{
+		Id:         aws.String(originID),
+		DomainName: aws.String(domain),
+		CustomOriginConfig: &cftypes.CustomOriginConfig{
+			HTTPPort:             aws.Int32(80),
+			HTTPSPort:            aws.Int32(443),
+			OriginProtocolPolicy: policy,
+			OriginSslProtocols: &cftypes.OriginSslProtocols{
+				Quantity: aws.Int32(1),
+				Items:    []cftypes.SslProtocol{cftypes.SslProtocolTLSv12},
+			},
+			OriginReadTimeout:      aws.Int32(o.spec.CDN.OriginReadTimeoutSeconds),
+			OriginKeepaliveTimeout: aws.Int32(5),
+		},
+		CustomHeaders: &cftypes.CustomHeaders{
+			Quantity: aws.Int32(int32(len(headers))),
+			Items:    headers,
+		},
+		ConnectionAttempts: aws.Int32(3),
+		ConnectionTimeout:  aws.Int32(10),
+		OriginPath:         aws.String(""),
+	}
+}
+
+// staticCacheBehaviors cache the static paths at the edge.
+func (o *op) staticCacheBehaviors() []cftypes.CacheBehavior {
+	var out []cftypes.CacheBehavior
+	for _, p := range staticPaths {
+		out = append(out, cftypes.CacheBehavior{
+			PathPattern:          aws.String(p),
+			TargetOriginId:       aws.String(originID),
+			ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyRedirectToHttps,
+			CachePolicyId:        aws.String(cachePolicyCachingOptimized),
+			Compress:             aws.Bool(true),
+			AllowedMethods:       methods([]cftypes.Method{"GET", "HEAD"}),
+		})
+	}
+	return out
+}
+
+// methods allows the methods given and caches GET and HEAD.
+func methods(allowed []cftypes.Method) *cftypes.AllowedMethods {
+	cached := []cftypes.Method{"GET", "HEAD"}
+	return &cftypes.AllowedMethods{
+		Quantity:      aws.Int32(int32(len(allowed))),
+		Items:         allowed,
+		CachedMethods: &cftypes.CachedMethods{Quantity: aws.Int32(int32(len(cached))), Items: cached},
+	}
+}
+
+// viewerCertificate is the ACM certificate for the aliases, or CloudFront's
+// own for its domain.
+func (o *op) viewerCertificate() *cftypes.ViewerCertificate {
+	if o.spec.CDN.CertificateARN == "" {
+		return &cftypes.ViewerCertificate{CloudFrontDefaultCertificate: aws.Bool(true)}
+	}
+	return &cftypes.ViewerCertificate{
+		ACMCertificateArn:      aws.String(o.spec.CDN.CertificateARN),
+		SSLSupportMethod:       cftypes.SSLSupportMethodSniOnly,
+		MinimumProtocolVersion: cftypes.MinimumProtocolVersionTLSv122021,
+	}
 }
 
 // ensureDistribution keeps the CloudFront distribution in front of the load
