@@ -20,7 +20,7 @@
 //     class is derived from CloudFront's per-geography first-10-TB rates:
 //     the highest rate among the geographies the class serves, an upper
 //     bound for the class.
-//   - DataTransfer (tier < 3): GB × the region's internet egress rate. With
+//   - DataTransfer (tiers without CloudFront): GB × the region's internet egress rate. With
 //     CloudFront (tier 3) the viewers' traffic is CloudFront transfer and the
 //     ALB-to-CloudFront origin fetches are free, so it is not counted twice
 //     (the original tool added both).

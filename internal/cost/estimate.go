@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/tier"
 )
 
 // HoursPerMonth is the number of hours the estimator bills per month (AWS's
@@ -113,7 +115,7 @@ func Round(v float64) float64 {
 //   - CloudFrontRequests, CloudFrontTransfer (tier 3): MonthlyRequests /
 //     10,000 × the class's HTTPS rate and MonthlyDataTransferGB × the
 //     class's per-GB rate.
-//   - DataTransfer (tier < 3): MonthlyDataTransferGB × the region's
+//   - DataTransfer (tiers without CloudFront): MonthlyDataTransferGB × the region's
 //     internet egress rate. In tier 3 viewers are served by CloudFront and
 //     ALB-to-CloudFront origin fetches are free, so it is zero.
 //
@@ -134,7 +136,7 @@ func Estimate(in Input) (Breakdown, []string, bool) {
 	var warnings []string
 	fail := func(format string, args ...any) { warnings = append(warnings, fmt.Sprintf(format, args...)) }
 
-	if in.Tier < 1 || in.Tier > 3 {
+	if !tier.Tier(in.Tier).Valid() {
 		fail("tier %d is not valid: the cost estimate needs tier 1, 2 or 3", in.Tier)
 	}
 	a := in.Assumptions
@@ -202,7 +204,7 @@ func Estimate(in Input) (Breakdown, []string, bool) {
 	b.EFS = usageLine(a.EFSStorageGB*region.EFSStandardPerGBMonth,
 		fmt.Sprintf("%s GB EFS Standard at $%s/GB-month (bursting throughput, no throughput charge)", number(a.EFSStorageGB), money(region.EFSStandardPerGBMonth)))
 
-	if in.Tier >= 2 {
+	if tier.Tier(in.Tier).HasLoadBalancer() {
 		lcu := LCUs(a)
 		hourly := region.ALBPerHour + lcu*region.ALBPerLCUHour
 		b.LoadBalancer = Line{
@@ -215,7 +217,7 @@ func Estimate(in Input) (Breakdown, []string, bool) {
 		b.LoadBalancer = Line{Detail: "no load balancer in tier 1"}
 	}
 
-	if in.Tier == 3 {
+	if tier.Tier(in.Tier).HasCDN() {
 		b.CloudFrontRequests = usageLine(float64(a.MonthlyRequests)/10_000*cf.HTTPSPer10k,
 			fmt.Sprintf("%s HTTPS requests at $%s per 10,000 (%s)", count(a.MonthlyRequests), money(cf.HTTPSPer10k), priceClass))
 		b.CloudFrontTransfer = usageLine(a.MonthlyDataTransferGB*cf.PerGB,

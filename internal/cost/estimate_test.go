@@ -179,10 +179,10 @@ func TestEstimate(t *testing.T) {
 // rounded monthly/730 (for compute, the hourly price itself: price*730/730).
 func checkLine(t *testing.T, name string, got Line, wantMonthly float64) {
 	t.Helper()
-	if !close(got.Monthly, Round(wantMonthly)) {
+	if !approxEqual(got.Monthly, Round(wantMonthly)) {
 		t.Errorf("%s monthly = %v, want %v (%s)", name, got.Monthly, Round(wantMonthly), got.Detail)
 	}
-	if !close(got.Hourly, Round(wantMonthly/730)) {
+	if !approxEqual(got.Hourly, Round(wantMonthly/730)) {
 		t.Errorf("%s hourly = %v, want %v (%s)", name, got.Hourly, Round(wantMonthly/730), got.Detail)
 	}
 	if got.Detail == "" {
@@ -190,7 +190,7 @@ func checkLine(t *testing.T, name string, got Line, wantMonthly float64) {
 	}
 }
 
-func close(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+func approxEqual(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 
 func TestEstimateDetails(t *testing.T) {
 	b, _, ok := Estimate(Input{Region: "us-east-1", Tier: 3, InstanceType: "g5.xlarge", RootVolumeGiB: 75, PriceClass: "PriceClass_100", Assumptions: DefaultAssumptions()})
@@ -273,7 +273,7 @@ func TestEstimateRootVolumeMissing(t *testing.T) {
 	if b.RootVolume.Monthly != 0 || len(warnings) != 1 || !strings.Contains(warnings[0], "root volume") {
 		t.Errorf("root volume %+v, warnings %q: want a zero line and one warning", b.RootVolume, warnings)
 	}
-	if want := Round(0.0832*730 + 50*0.30 + 100*0.09); !close(b.Monthly, want) {
+	if want := Round(0.0832*730 + 50*0.30 + 100*0.09); !approxEqual(b.Monthly, want) {
 		t.Errorf("monthly = %v, want %v", b.Monthly, want)
 	}
 }
@@ -305,7 +305,7 @@ func TestLCUs(t *testing.T) {
 		{Assumptions{MonthlyRequests: 730 * 3600 * 25 * 3, MonthlyDataTransferGB: 730 * 4}, 4}, // the larger dimension wins
 	}
 	for _, tc := range tests {
-		if got := LCUs(tc.a); !close(got, tc.want) {
+		if got := LCUs(tc.a); !approxEqual(got, tc.want) {
 			t.Errorf("LCUs(%+v) = %v, want %v", tc.a, got, tc.want)
 		}
 	}

@@ -150,7 +150,7 @@ func TestRegionalPricesPlausible(t *testing.T) {
 	// Linear scaling inside a family holds for the types read directly.
 	for name, r := range pt.Regions {
 		if l, ok := r.Instances["t3.large"]; ok {
-			if m := r.Instances["t3.medium"]; !close(m*2, l) {
+			if m := r.Instances["t3.medium"]; !approxEqual(m*2, l) {
 				t.Errorf("%s: t3.medium %v × 2 != t3.large %v", name, m, l)
 			}
 		}
@@ -168,7 +168,7 @@ func TestClassRates(t *testing.T) {
 		"PriceClass_All": {PerGB: 0.120, HTTPSPer10k: 0.0220},
 	}
 	for c, w := range want {
-		if got := cr[c]; !close(got.PerGB, w.PerGB) || !close(got.HTTPSPer10k, w.HTTPSPer10k) {
+		if got := cr[c]; !approxEqual(got.PerGB, w.PerGB) || !approxEqual(got.HTTPSPer10k, w.HTTPSPer10k) {
 			t.Errorf("%s = %+v, want %+v", c, got, w)
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"reflect"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,6 +16,29 @@ import (
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 	tfcloudfront "github.com/geusemaker/terraform-provider-geusemaker/internal/service/cloudfront"
 )
+
+// CDNState is the CloudFront distribution's part of the record.
+type CDNState struct {
+	DistributionID       string
+	DistributionARN      string
+	DistributionDomain   string
+	DistributionStatus   string
+	DistributionEnabled  bool
+	DistributionRetained bool
+	// OriginSecret is the X-Origin-Verify value CloudFront sends and the
+	// load balancer's listener rule requires; it outlives a distribution.
+	OriginSecret    string
+	CallerReference string
+}
+
+func (c *CDNState) ids(add func(kind, id string)) {
+	add("cloudfront distribution", c.DistributionID)
+}
+
+// forget drops the distribution; the origin secret stays for the next one.
+func (c *CDNState) forget() {
+	c.DistributionID, c.DistributionARN, c.DistributionDomain, c.DistributionStatus, c.CallerReference = "", "", "", "", ""
+}
 
 // CloudFront managed policies (ids are the same in every account).
 const (
@@ -47,64 +72,125 @@ func newOriginSecret() (string, error) {
 // with every viewer header, cookie and query passed through; only static
 // assets are cached.
 func (o *op) distributionConfig(st *State, callerRef string) *cftypes.DistributionConfig {
-	originDomain, policy, requestPolicy := st.ALBDNSName, cftypes.OriginProtocolPolicyHttpOnly, originRequestPolicyAllViewer
+	requestPolicy := originRequestPolicyAllViewer
 	if o.spec.originPort() == 443 {
 		// The viewer's Host would make CloudFront validate the origin
 		// certificate against the viewer's name, so send the origin's.
-		originDomain, policy, requestPolicy = o.spec.LoadBalancer.DomainName, cftypes.OriginProtocolPolicyHttpsOnly, originRequestPolicyAllViewerExceptHost
+		requestPolicy = originRequestPolicyAllViewerExceptHost
 	}
-	origin := cftypes.Origin{
-		Id: aws.String(originID), DomainName: aws.String(originDomain),
-		CustomOriginConfig: &cftypes.CustomOriginConfig{
-			HTTPPort: aws.Int32(80), HTTPSPort: aws.Int32(443), OriginProtocolPolicy: policy,
-			OriginSslProtocols:     &cftypes.OriginSslProtocols{Quantity: aws.Int32(1), Items: []cftypes.SslProtocol{cftypes.SslProtocolTLSv12}},
-			OriginReadTimeout:      aws.Int32(o.spec.CDN.OriginReadTimeoutSeconds),
-			OriginKeepaliveTimeout: aws.Int32(5),
-		},
-		CustomHeaders:      &cftypes.CustomHeaders{Quantity: aws.Int32(0), Items: []cftypes.OriginCustomHeader{}},
-		ConnectionAttempts: aws.Int32(3), ConnectionTimeout: aws.Int32(10),
-		OriginPath: aws.String(""),
-	}
-	if o.spec.CDN.RestrictOrigin {
-		origin.CustomHeaders = &cftypes.CustomHeaders{Quantity: aws.Int32(1), Items: []cftypes.OriginCustomHeader{{HeaderName: aws.String(OriginVerifyHeader), HeaderValue: aws.String(st.OriginSecret)}}}
-	}
-	allMethods := &cftypes.AllowedMethods{Quantity: aws.Int32(7), Items: []cftypes.Method{"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"},
-		CachedMethods: &cftypes.CachedMethods{Quantity: aws.Int32(2), Items: []cftypes.Method{"GET", "HEAD"}}}
-	var behaviors []cftypes.CacheBehavior
-	for _, p := range staticPaths {
-		behaviors = append(behaviors, cftypes.CacheBehavior{
-			PathPattern: aws.String(p), TargetOriginId: aws.String(originID), ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyRedirectToHttps,
-			CachePolicyId: aws.String(cachePolicyCachingOptimized), Compress: aws.Bool(true),
-			AllowedMethods: &cftypes.AllowedMethods{Quantity: aws.Int32(2), Items: []cftypes.Method{"GET", "HEAD"},
-				CachedMethods: &cftypes.CachedMethods{Quantity: aws.Int32(2), Items: []cftypes.Method{"GET", "HEAD"}}},
-		})
-	}
-	cfg := &cftypes.DistributionConfig{
+	behaviors := o.staticCacheBehaviors()
+	return &cftypes.DistributionConfig{
 		CallerReference: aws.String(callerRef),
 		Comment:         aws.String("geusemaker:" + o.spec.Name),
 		Enabled:         aws.Bool(true),
-		Origins:         &cftypes.Origins{Quantity: aws.Int32(1), Items: []cftypes.Origin{origin}},
-		DefaultCacheBehavior: &cftypes.DefaultCacheBehavior{
-			TargetOriginId: aws.String(originID), ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyRedirectToHttps,
-			CachePolicyId: aws.String(cachePolicyCachingDisabled), OriginRequestPolicyId: aws.String(requestPolicy),
-			Compress: aws.Bool(true), AllowedMethods: allMethods,
+		Origins: &cftypes.Origins{
+			Quantity: aws.Int32(1),
+			Items:    []cftypes.Origin{o.origin(st)},
 		},
-		CacheBehaviors:    &cftypes.CacheBehaviors{Quantity: aws.Int32(int32(len(behaviors))), Items: behaviors},
-		PriceClass:        cftypes.PriceClass(o.spec.CDN.PriceClass),
-		HttpVersion:       cftypes.HttpVersionHttp2and3,
-		IsIPV6Enabled:     aws.Bool(true),
-		Aliases:           &cftypes.Aliases{Quantity: aws.Int32(int32(len(o.spec.CDN.Aliases))), Items: append([]string{}, o.spec.CDN.Aliases...)},
+		DefaultCacheBehavior: &cftypes.DefaultCacheBehavior{
+			TargetOriginId:        aws.String(originID),
+			ViewerProtocolPolicy:  cftypes.ViewerProtocolPolicyRedirectToHttps,
+			CachePolicyId:         aws.String(cachePolicyCachingDisabled),
+			OriginRequestPolicyId: aws.String(requestPolicy),
+			Compress:              aws.Bool(true),
+			AllowedMethods:        methods([]cftypes.Method{"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}),
+		},
+		CacheBehaviors: &cftypes.CacheBehaviors{
+			Quantity: aws.Int32(int32(len(behaviors))),
+			Items:    behaviors,
+		},
+		PriceClass:    cftypes.PriceClass(o.spec.CDN.PriceClass),
+		HttpVersion:   cftypes.HttpVersionHttp2and3,
+		IsIPV6Enabled: aws.Bool(true),
+		Aliases: &cftypes.Aliases{
+			Quantity: aws.Int32(int32(len(o.spec.CDN.Aliases))),
+			Items:    append([]string{}, o.spec.CDN.Aliases...),
+		},
 		DefaultRootObject: aws.String(""),
 		WebACLId:          aws.String(o.spec.CDN.WebACLID),
-		Restrictions:      &cftypes.Restrictions{GeoRestriction: &cftypes.GeoRestriction{RestrictionType: cftypes.GeoRestrictionTypeNone, Quantity: aws.Int32(0)}},
+		Restrictions: &cftypes.Restrictions{GeoRestriction: &cftypes.GeoRestriction{
+			RestrictionType: cftypes.GeoRestrictionTypeNone,
+			Quantity:        aws.Int32(0),
+		}},
+		ViewerCertificate: o.viewerCertificate(),
 	}
-	if o.spec.CDN.CertificateARN != "" {
-		cfg.ViewerCertificate = &cftypes.ViewerCertificate{ACMCertificateArn: aws.String(o.spec.CDN.CertificateARN),
-			SSLSupportMethod: cftypes.SSLSupportMethodSniOnly, MinimumProtocolVersion: cftypes.MinimumProtocolVersionTLSv122021}
-	} else {
-		cfg.ViewerCertificate = &cftypes.ViewerCertificate{CloudFrontDefaultCertificate: aws.Bool(true)}
+}
+
+// origin is the load balancer as CloudFront's origin, with the origin
+// secret header when the origin is restricted.
+func (o *op) origin(st *State) cftypes.Origin {
+	domain, policy := st.ALBDNSName, cftypes.OriginProtocolPolicyHttpOnly
+	if o.spec.originPort() == 443 {
+		domain, policy = o.spec.LoadBalancer.DomainName, cftypes.OriginProtocolPolicyHttpsOnly
 	}
-	return cfg
+	headers := []cftypes.OriginCustomHeader{}
+	if o.spec.CDN.RestrictOrigin {
+		headers = append(headers, cftypes.OriginCustomHeader{
+			HeaderName:  aws.String(OriginVerifyHeader),
+			HeaderValue: aws.String(st.OriginSecret),
+		})
+	}
+	return cftypes.Origin{
+		Id:         aws.String(originID),
+		DomainName: aws.String(domain),
+		CustomOriginConfig: &cftypes.CustomOriginConfig{
+			HTTPPort:             aws.Int32(80),
+			HTTPSPort:            aws.Int32(443),
+			OriginProtocolPolicy: policy,
+			OriginSslProtocols: &cftypes.OriginSslProtocols{
+				Quantity: aws.Int32(1),
+				Items:    []cftypes.SslProtocol{cftypes.SslProtocolTLSv12},
+			},
+			OriginReadTimeout:      aws.Int32(o.spec.CDN.OriginReadTimeoutSeconds),
+			OriginKeepaliveTimeout: aws.Int32(5),
+		},
+		CustomHeaders: &cftypes.CustomHeaders{
+			Quantity: aws.Int32(int32(len(headers))),
+			Items:    headers,
+		},
+		ConnectionAttempts: aws.Int32(3),
+		ConnectionTimeout:  aws.Int32(10),
+		OriginPath:         aws.String(""),
+	}
+}
+
+// staticCacheBehaviors cache the static paths at the edge.
+func (o *op) staticCacheBehaviors() []cftypes.CacheBehavior {
+	var out []cftypes.CacheBehavior
+	for _, p := range staticPaths {
+		out = append(out, cftypes.CacheBehavior{
+			PathPattern:          aws.String(p),
+			TargetOriginId:       aws.String(originID),
+			ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyRedirectToHttps,
+			CachePolicyId:        aws.String(cachePolicyCachingOptimized),
+			Compress:             aws.Bool(true),
+			AllowedMethods:       methods([]cftypes.Method{"GET", "HEAD"}),
+		})
+	}
+	return out
+}
+
+// methods allows the methods given and caches GET and HEAD.
+func methods(allowed []cftypes.Method) *cftypes.AllowedMethods {
+	cached := []cftypes.Method{"GET", "HEAD"}
+	return &cftypes.AllowedMethods{
+		Quantity:      aws.Int32(int32(len(allowed))),
+		Items:         allowed,
+		CachedMethods: &cftypes.CachedMethods{Quantity: aws.Int32(int32(len(cached))), Items: cached},
+	}
+}
+
+// viewerCertificate is the ACM certificate for the aliases, or CloudFront's
+// own for its domain.
+func (o *op) viewerCertificate() *cftypes.ViewerCertificate {
+	if o.spec.CDN.CertificateARN == "" {
+		return &cftypes.ViewerCertificate{CloudFrontDefaultCertificate: aws.Bool(true)}
+	}
+	return &cftypes.ViewerCertificate{
+		ACMCertificateArn:      aws.String(o.spec.CDN.CertificateARN),
+		SSLSupportMethod:       cftypes.SSLSupportMethodSniOnly,
+		MinimumProtocolVersion: cftypes.MinimumProtocolVersionTLSv122021,
+	}
 }
 
 // ensureDistribution keeps the CloudFront distribution in front of the load
@@ -116,9 +202,7 @@ func (o *op) ensureDistribution(ctx context.Context) error {
 		out, err := tfcloudfront.FindDistributionConfigByID(ctx, conn, st.DistributionID)
 		switch {
 		case retry.NotFound(err):
-			o.rec.set(func(s *State) {
-				s.DistributionID, s.DistributionARN, s.DistributionDomain, s.DistributionStatus, s.CallerReference = "", "", "", "", ""
-			})
+			o.rec.set(func(s *State) { s.CDNState.forget() })
 		case err != nil:
 			return err
 		default:
@@ -151,17 +235,19 @@ func (o *op) ensureDistribution(ctx context.Context) error {
 	return nil
 }
 
+// recordDistribution reads the distribution's mutable facts into the record.
 func (o *op) recordDistribution(ctx context.Context) error {
 	out, err := tfcloudfront.FindDistributionByID(ctx, o.c.CloudFront, o.rec.get().DistributionID)
 	if err != nil {
 		return err
 	}
-	d := out.Distribution
-	o.rec.set(func(s *State) {
-		s.DistributionARN, s.DistributionDomain, s.DistributionStatus = aws.ToString(d.ARN), aws.ToString(d.DomainName), aws.ToString(d.Status)
-		s.DistributionEnabled = d.DistributionConfig != nil && aws.ToBool(d.DistributionConfig.Enabled)
-	})
+	o.rec.set(func(s *State) { s.CDNState.record(out.Distribution) })
 	return nil
+}
+
+func (c *CDNState) record(d *cftypes.Distribution) {
+	c.DistributionARN, c.DistributionDomain, c.DistributionStatus = aws.ToString(d.ARN), aws.ToString(d.DomainName), aws.ToString(d.Status)
+	c.DistributionEnabled = d.DistributionConfig != nil && aws.ToBool(d.DistributionConfig.Enabled)
 }
 
 // waitDistributionDeployed waits for the rollout, logging progress.
@@ -231,4 +317,283 @@ func applyManaged(c, want *cftypes.DistributionConfig) {
 	c.DefaultCacheBehavior, c.CacheBehaviors = want.DefaultCacheBehavior, want.CacheBehaviors
 	c.PriceClass, c.HttpVersion, c.IsIPV6Enabled = want.PriceClass, want.HttpVersion, want.IsIPV6Enabled
 	c.Aliases, c.WebACLId, c.ViewerCertificate = want.Aliases, want.WebACLId, want.ViewerCertificate
+}
+
+func (o *op) deleteDistribution(ctx context.Context) error {
+	id := o.rec.get().DistributionID
+	if o.spec.CDN.RetainOnDelete {
+		info(ctx, "disabling CloudFront distribution (retain_on_delete)", map[string]any{"distribution_id": id})
+		if err := tfcloudfront.DisableDistribution(ctx, o.c.CloudFront, id, o.remaining(ctx)); err != nil && !retry.NotFound(err) {
+			return err
+		}
+		o.retain("cloudfront distribution " + id + " (disabled)")
+	} else {
+		info(ctx, "deleting CloudFront distribution", map[string]any{"distribution_id": id})
+		if err := tfcloudfront.DeleteDistribution(ctx, o.c.CloudFront, id, o.remaining(ctx)); err != nil {
+			return err
+		}
+	}
+	o.rec.set(func(s *State) { s.CDNState.forget() })
+	return nil
+}
+
+// refreshDistribution forgets a distribution deleted outside Terraform and
+// reads the facts of one that exists.
+func (o *op) refreshDistribution(ctx context.Context) error {
+	err := o.recordDistribution(ctx)
+	if gone(err) {
+		o.rec.set(func(s *State) { s.CDNState.forget() })
+		return nil
+	}
+	return err
+}
+
+// discoverDistribution finds the distribution by its tag (a distribution
+// makes the deployment tier 3) and reads back its settings.
+func (d *discovery) discoverDistribution(ctx context.Context) error {
+	c, spec, st := d.c, d.spec, d.st
+	all, err := tfcloudfront.FindDistributionsByTag(ctx, c.CloudFront, TagDeployment, spec.Name)
+	if err != nil && !retry.NotFound(err) {
+		return err
+	}
+	// Not a namesake deployment's distribution in another region.
+	var found []cftypes.DistributionSummary
+	for _, ds := range all {
+		if frontsRegion(ds, st.ALBDNSName, c.Region) {
+			found = append(found, ds)
+		}
+	}
+	if len(found) == 0 {
+		spec.CDN.RestrictOrigin = true
+		return nil
+	}
+	spec.Tier = TierGPU
+	st.DistributionID = aws.ToString(found[0].Id)
+	cfgOut, err := tfcloudfront.FindDistributionConfigByID(ctx, c.CloudFront, st.DistributionID)
+	if err != nil {
+		return err
+	}
+	cfg := cfgOut.DistributionConfig
+	st.CallerReference = aws.ToString(cfg.CallerReference)
+	spec.CDN.PriceClass = string(cfg.PriceClass)
+	spec.CDN.WebACLID = aws.ToString(cfg.WebACLId)
+	if cfg.Aliases != nil {
+		spec.CDN.Aliases = append([]string{}, cfg.Aliases.Items...)
+	}
+	if vc := cfg.ViewerCertificate; vc != nil {
+		spec.CDN.CertificateARN = aws.ToString(vc.ACMCertificateArn)
+	}
+	spec.CDN.RestrictOrigin = false
+	if cfg.Origins != nil && len(cfg.Origins.Items) > 0 {
+		o := cfg.Origins.Items[0]
+		if co := o.CustomOriginConfig; co != nil {
+			spec.CDN.OriginReadTimeoutSeconds = aws.ToInt32(co.OriginReadTimeout)
+			if co.OriginProtocolPolicy == "https-only" {
+				spec.LoadBalancer.DomainName = aws.ToString(o.DomainName)
+			}
+		}
+		if o.CustomHeaders != nil {
+			for _, h := range o.CustomHeaders.Items {
+				if aws.ToString(h.HeaderName) == OriginVerifyHeader {
+					spec.CDN.RestrictOrigin = true
+					st.OriginSecret = aws.ToString(h.HeaderValue)
+				}
+			}
+		}
+	}
+	dist, err := tfcloudfront.FindDistributionByID(ctx, c.CloudFront, st.DistributionID)
+	if err != nil {
+		return err
+	}
+	st.DistributionARN, st.DistributionDomain, st.DistributionStatus = aws.ToString(dist.Distribution.ARN), aws.ToString(dist.Distribution.DomainName), aws.ToString(dist.Distribution.Status)
+	st.DistributionEnabled = aws.ToBool(cfg.Enabled)
+	return nil
+}
+
+// listedDistribution is what List needs of a distribution.
+type listedDistribution struct {
+	domain  string
+	aliases []string
+}
+
+// collectDistributions finds each deployment's distribution in one listing:
+// the deployment sets the comment "geusemaker:<name>", and the
+// geusemaker:deployment tag confirms it (one ListTagsForResource per such
+// distribution, not per distribution in the account). CloudFront is global,
+// so a distribution whose origin is a load balancer of another region
+// belongs to a namesake deployment there.
+func (l *listing) collectDistributions(ctx context.Context, c *Clients, names []string) error {
+	l.distributions = map[string]listedDistribution{}
+	wanted := map[string]bool{}
+	for _, n := range names {
+		wanted[n] = true
+	}
+	all, err := tfcloudfront.FindDistributions(ctx, c.CloudFront)
+	if err != nil {
+		return err
+	}
+	candidates := map[string][]cftypes.DistributionSummary{}
+	for _, d := range all {
+		name, ok := strings.CutPrefix(aws.ToString(d.Comment), "geusemaker:")
+		if !ok || !wanted[name] || !l.sameRegion(name, d) {
+			continue
+		}
+		candidates[name] = append(candidates[name], d)
+	}
+	for name, ds := range candidates {
+		// Prefer the distribution in front of this region's load balancer,
+		// then an enabled one (a retained distribution is disabled).
+		sort.SliceStable(ds, func(i, j int) bool { return l.distributionRank(name, ds[i]) > l.distributionRank(name, ds[j]) })
+		for _, d := range ds {
+			tags, err := tfcloudfront.FindTagsByARN(ctx, c.CloudFront, aws.ToString(d.ARN))
+			if retry.NotFound(err) {
+				continue // deleted while we listed
+			}
+			if err != nil {
+				return err
+			}
+			if v, ok := tags[TagDeployment]; ok && v == name {
+				ld := listedDistribution{domain: aws.ToString(d.DomainName)}
+				if d.Aliases != nil {
+					ld.aliases = d.Aliases.Items
+				}
+				l.distributions[name] = ld
+				break
+			}
+		}
+	}
+	return nil
+}
+
+func originDomain(d cftypes.DistributionSummary) string {
+	if d.Origins == nil || len(d.Origins.Items) == 0 {
+		return ""
+	}
+	return aws.ToString(d.Origins.Items[0].DomainName)
+}
+
+// sameRegion rejects a distribution whose origin is a load balancer other
+// than this region's <name>-alb.
+func (l *listing) sameRegion(name string, d cftypes.DistributionSummary) bool {
+	var albDNS string
+	if lb, ok := l.lbs[(&Spec{Name: name}).loadBalancerName()]; ok {
+		albDNS = lb.dnsName
+	}
+	return frontsRegion(d, albDNS, l.region)
+}
+
+// frontsRegion reports whether a deployment's distribution can belong to the
+// deployment of that name in region, whose load balancer (if any) has the
+// DNS name albDNS. CloudFront is global and the tags do not name the region,
+// so the origin decides: the region's own load balancer, or any custom
+// domain (the origin of a load balancer with a certificate), but not a load
+// balancer of another region or another load balancer of this one.
+func frontsRegion(d cftypes.DistributionSummary, albDNS, region string) bool {
+	origin := originDomain(d)
+	switch {
+	case !strings.HasSuffix(origin, ".elb.amazonaws.com"):
+		return true
+	case albDNS != "":
+		return origin == albDNS
+	}
+	return strings.Contains(origin, "."+region+".")
+}
+
+func (l *listing) distributionRank(name string, d cftypes.DistributionSummary) int {
+	rank := 0
+	if lb, ok := l.lbs[(&Spec{Name: name}).loadBalancerName()]; ok && originDomain(d) == lb.dnsName {
+		rank += 2
+	}
+	if aws.ToBool(d.Enabled) {
+		rank++
+	}
+	return rank
+}
+
+// DistributionDetails is the live configuration of a deployment's CloudFront
+// distribution that inspection shows: where it sends requests and what it
+// caches.
+type DistributionDetails struct {
+	Origin OriginDetails
+	// Behaviors lists the default cache behavior first (path pattern "*"),
+	// then the path-specific ones in CloudFront's order of precedence.
+	Behaviors []CacheBehaviorDetails
+}
+
+// OriginDetails describes the distribution's (first) origin.
+type OriginDetails struct {
+	DomainName         string
+	ProtocolPolicy     string // http-only | https-only | match-viewer
+	ReadTimeoutSeconds int32
+}
+
+// CacheBehaviorDetails describes one cache behavior.
+type CacheBehaviorDetails struct {
+	PathPattern           string
+	CachePolicyID         string
+	OriginRequestPolicyID string
+	ViewerProtocolPolicy  string
+}
+
+// DefaultBehaviorPattern is the path pattern shown for the default behavior.
+const DefaultBehaviorPattern = "*"
+
+// adoptDistribution records the distribution a create made but did not
+// record, by its tag.
+func (o *op) adoptDistribution(ctx context.Context) error {
+	st := o.rec.get()
+	if st.DistributionID != "" || st.CallerReference == "" {
+		return nil
+	}
+	found, err := tfcloudfront.FindDistributionsByTag(ctx, o.c.CloudFront, TagDeployment, o.spec.Name)
+	if err != nil && !retry.NotFound(err) {
+		return err
+	}
+	if len(found) > 0 {
+		o.rec.set(func(s *State) { s.DistributionID = aws.ToString(found[0].Id) })
+	}
+	return nil
+}
+
+// retagDistribution moves the distribution's tags from old's to the spec's.
+func (o *op) retagDistribution(ctx context.Context, old *Spec, st *State) error {
+	if st.DistributionARN == "" {
+		return nil
+	}
+	return tfcloudfront.UpdateTags(ctx, o.c.CloudFront, st.DistributionARN, old.tagsFor(CompDistribution), o.spec.tagsFor(CompDistribution))
+}
+
+// InspectDistribution reads a distribution's configuration (one
+// GetDistributionConfig call). A deleted distribution is a
+// retry.NotFoundError.
+func InspectDistribution(ctx context.Context, c *Clients, id string) (*DistributionDetails, error) {
+	out, err := tfcloudfront.FindDistributionConfigByID(ctx, c.CloudFront, id)
+	if err != nil {
+		return nil, err
+	}
+	cfg := out.DistributionConfig
+	d := &DistributionDetails{}
+	if cfg.Origins != nil && len(cfg.Origins.Items) > 0 {
+		o := cfg.Origins.Items[0]
+		d.Origin.DomainName = aws.ToString(o.DomainName)
+		if co := o.CustomOriginConfig; co != nil {
+			d.Origin.ProtocolPolicy = string(co.OriginProtocolPolicy)
+			d.Origin.ReadTimeoutSeconds = aws.ToInt32(co.OriginReadTimeout)
+		}
+	}
+	if b := cfg.DefaultCacheBehavior; b != nil {
+		d.Behaviors = append(d.Behaviors, CacheBehaviorDetails{
+			PathPattern: DefaultBehaviorPattern, CachePolicyID: aws.ToString(b.CachePolicyId),
+			OriginRequestPolicyID: aws.ToString(b.OriginRequestPolicyId), ViewerProtocolPolicy: string(b.ViewerProtocolPolicy),
+		})
+	}
+	if cfg.CacheBehaviors != nil {
+		for _, b := range cfg.CacheBehaviors.Items {
+			d.Behaviors = append(d.Behaviors, CacheBehaviorDetails{
+				PathPattern: aws.ToString(b.PathPattern), CachePolicyID: aws.ToString(b.CachePolicyId),
+				OriginRequestPolicyID: aws.ToString(b.OriginRequestPolicyId), ViewerProtocolPolicy: string(b.ViewerProtocolPolicy),
+			})
+		}
+	}
+	return d, nil
 }

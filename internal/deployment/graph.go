@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 )
@@ -157,7 +158,7 @@ func (g *graph) execute(ctx context.Context, obs observer) (completed []string, 
 			continue
 		}
 		next := dependents[r.name]
-		sort.SliceStable(next, func(i, j int) bool { return indexOf(g.order, next[i]) < indexOf(g.order, next[j]) })
+		sort.SliceStable(next, func(i, j int) bool { return slices.Index(g.order, next[i]) < slices.Index(g.order, next[j]) })
 		for _, d := range next {
 			pending[d]--
 			if pending[d] == 0 {
@@ -174,11 +175,21 @@ func (g *graph) execute(ctx context.Context, obs observer) (completed []string, 
 	return completed, nil
 }
 
-func indexOf(list []string, s string) int {
-	for i, v := range list {
-		if v == s {
-			return i
-		}
+// ensureGraph is the whole deployment for the spec's tier: every step
+// creates what is missing and converges what exists, so the same graph
+// creates a deployment, repairs drift, and moves a tier up.
+func (o *op) ensureGraph() *graph {
+	g := newGraph()
+	addTier1(g, o)
+	urlDeps := []string{stepInstance}
+	if o.spec.HasLoadBalancer() {
+		addTier2(g, o)
+		urlDeps = append(urlDeps, stepLoadBalancer)
 	}
-	return -1
+	if o.spec.HasCDN() {
+		addTier3(g, o)
+		urlDeps = append(urlDeps, stepDistribution)
+	}
+	g.add(&step{name: stepPublicURL, deps: urlDeps, run: o.tagPublicURL})
+	return g
 }

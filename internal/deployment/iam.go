@@ -4,16 +4,29 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 	awstypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
-	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 	tfiam "github.com/geusemaker/terraform-provider-geusemaker/internal/service/iam"
 )
+
+// IAMState is the instance role's part of the record.
+type IAMState struct {
+	RoleName, RoleARN       string
+	ProfileName, ProfileARN string
+}
+
+func (i *IAMState) ids(add func(kind, id string)) {
+	add("instance profile", i.ProfileName)
+	add("iam role", i.RoleName)
+}
+
+func (i *IAMState) forgetRole()    { i.RoleName, i.RoleARN = "", "" }
+func (i *IAMState) forgetProfile() { i.ProfileName, i.ProfileARN = "", "" }
 
 const (
 	ec2TrustPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
@@ -120,9 +133,137 @@ func (o *op) ensureEFSPolicy(ctx context.Context) error {
 	if st.RoleName == o.spec.roleName() {
 		return nil
 	}
-	_, err := o.c.IAM.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(st.RoleName), PolicyName: aws.String(legacyEFSPolicy)})
-	if err != nil && !errs.IsA[*awstypes.NoSuchEntityException](err) {
-		return fmt.Errorf("removing the CLI's policy %s from IAM role (%s): %w", legacyEFSPolicy, st.RoleName, err)
+	if err := tfiam.DeleteRolePolicy(ctx, o.c.IAM, st.RoleName, legacyEFSPolicy); err != nil {
+		return fmt.Errorf("removing the CLI's policy: %w", err)
+	}
+	return nil
+}
+
+func (o *op) deleteIAM(ctx context.Context) error {
+	st := o.rec.get()
+	name := st.ProfileName
+	if name == "" {
+		name = o.spec.roleName()
+	}
+	if err := tfiam.DeleteInstanceProfile(ctx, o.c.IAM, name); err != nil {
+		return err
+	}
+	o.rec.set(func(s *State) { s.forgetProfile() })
+	role := st.RoleName
+	if role == "" {
+		role = o.spec.roleName()
+	}
+	if err := tfiam.DeleteRole(ctx, o.c.IAM, role, o.remaining(ctx)); err != nil {
+		return err
+	}
+	o.rec.set(func(s *State) { s.forgetRole() })
+	return nil
+}
+
+func (o *op) refreshIAM(ctx context.Context) error {
+	st := o.rec.get()
+	if st.RoleName != "" {
+		if _, err := tfiam.FindRoleByName(ctx, o.c.IAM, st.RoleName); gone(err) {
+			o.rec.set(func(s *State) { s.forgetRole() })
+		} else if err != nil {
+			return err
+		}
+	}
+	if st.ProfileName != "" {
+		if _, err := tfiam.FindInstanceProfileByName(ctx, o.c.IAM, st.ProfileName); gone(err) {
+			o.rec.set(func(s *State) { s.forgetProfile() })
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// discoverIAM finds the role and profile by their derived name, else (an
+// adopted CLI deployment's) through the instance's profile when it carries
+// the deployment's tag.
+func (d *discovery) discoverIAM(ctx context.Context) error {
+	name, st := d.spec.roleName(), d.st
+	if r, err := tfiam.FindRoleByName(ctx, d.c.IAM, name); err == nil {
+		st.RoleName, st.RoleARN = name, aws.ToString(r.Arn)
+	} else if !retry.NotFound(err) {
+		return err
+	}
+	if p, err := tfiam.FindInstanceProfileByName(ctx, d.c.IAM, name); err == nil {
+		st.ProfileName, st.ProfileARN = name, aws.ToString(p.Arn)
+	} else if !retry.NotFound(err) {
+		return err
+	}
+	if st.ProfileName == "" && d.inst != nil && d.inst.IamInstanceProfile != nil {
+		return discoverInstanceProfile(ctx, d.c, d.spec.Name, aws.ToString(d.inst.IamInstanceProfile.Arn), st)
+	}
+	return nil
+}
+
+// discoverInstanceProfile records the instance's profile and its role when
+// the profile carries the deployment's tag (an adopted CLI deployment's
+// "<stack>-instance-profile" and "<stack>-efs-mount-role").
+func discoverInstanceProfile(ctx context.Context, c *Clients, name, profileARN string, st *State) error {
+	profileName := profileARN[strings.LastIndex(profileARN, "/")+1:]
+	if profileName == "" {
+		return nil
+	}
+	p, err := tfiam.FindInstanceProfileByName(ctx, c.IAM, profileName)
+	if retry.NotFound(err) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if tfiam.TagsMap(p.Tags)[TagDeployment] != name {
+		return nil
+	}
+	st.ProfileName, st.ProfileARN = profileName, aws.ToString(p.Arn)
+	for _, r := range p.Roles {
+		role, err := tfiam.FindRoleByName(ctx, c.IAM, aws.ToString(r.RoleName))
+		if retry.NotFound(err) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		if tfiam.TagsMap(role.Tags)[TagDeployment] == name {
+			st.RoleName, st.RoleARN = aws.ToString(role.RoleName), aws.ToString(role.Arn)
+		}
+	}
+	return nil
+}
+
+// existingRole is the role named after the deployment, if it exists.
+func existingRole(ctx context.Context, c *Clients, spec *Spec) ([]string, error) {
+	if _, err := tfiam.FindRoleByName(ctx, c.IAM, spec.roleName()); err == nil {
+		return []string{"iam-role " + spec.roleName()}, nil
+	} else if !retry.NotFound(err) {
+		return nil, err
+	}
+	return nil, nil
+}
+
+// collectProfiles lists the instance profiles the provider made, for List.
+func (l *listing) collectProfiles(ctx context.Context, c *Clients) error {
+	profiles, err := tfiam.FindInstanceProfilesByPathPrefix(ctx, c.IAM, IAMPath)
+	if err != nil {
+		return err
+	}
+	l.profiles = map[string]bool{}
+	for _, ip := range profiles {
+		l.profiles[aws.ToString(ip.InstanceProfileName)] = true
+	}
+	return nil
+}
+
+// retagIAM moves the role's and profile's tags from old's to the spec's.
+func (o *op) retagIAM(ctx context.Context, old *Spec, st *State) error {
+	if st.RoleName != "" {
+		if err := tfiam.UpdateRoleTags(ctx, o.c.IAM, st.RoleName, old.tagsFor(CompRole), o.spec.tagsFor(CompRole)); err != nil {
+			return err
+		}
+	}
+	if st.ProfileName != "" {
+		return tfiam.UpdateInstanceProfileTags(ctx, o.c.IAM, st.ProfileName, old.tagsFor(CompProfile), o.spec.tagsFor(CompProfile))
 	}
 	return nil
 }

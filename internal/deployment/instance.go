@@ -3,9 +3,13 @@ package deployment
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"slices"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +22,53 @@ import (
 	tfec2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ec2"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/userdata"
 )
+
+// InstanceState is the instance's part of the record.
+type InstanceState struct {
+	AMIID            string
+	InstanceID       string
+	InstanceType     string
+	AvailabilityZone string
+	PrivateIP        string
+	PublicIP         string
+	PublicDNS        string
+	// UserDataHash identifies the rendered boot script, so a change of
+	// services or models is detected.
+	UserDataHash string
+	KeyName      string
+	RootVolumeID string
+	// Launches counts instances launched, for unique client tokens.
+	Launches int
+	// AdoptedInstance says the instance was launched by the GeuseMaker CLI
+	// (legacy import): its boot script prints none of the provider's
+	// console markers, so nothing waits for them until the provider
+	// launches an instance of its own.
+	AdoptedInstance bool
+
+	GPUFacts
+}
+
+// GPUFacts are what the boot markers report about the GPUs.
+type GPUFacts struct {
+	GPUModel     string
+	GPUCount     int
+	GPUMemoryMiB int
+	GPUDriver    string
+	GPUHealth    string
+}
+
+func gpuFacts(g *bootmarker.GPUReport) GPUFacts {
+	return GPUFacts{GPUModel: g.Model, GPUCount: g.Count, GPUMemoryMiB: g.MemoryMiB, GPUDriver: g.Driver, GPUHealth: g.Status}
+}
+
+func (i *InstanceState) ids(add func(kind, id string)) {
+	add("instance", i.InstanceID)
+}
+
+// forget drops the instance and its addresses; what it was built from stays.
+func (i *InstanceState) forget() {
+	i.InstanceID, i.PublicIP, i.PrivateIP, i.PublicDNS = "", "", "", ""
+}
 
 // Typical durations on AWS, for progress estimates.
 const (
@@ -171,7 +222,7 @@ func (o *op) launchInstance(ctx context.Context, img image, subnet, az, key stri
 	id := aws.ToString(inst.InstanceId)
 	o.rec.set(func(s *State) {
 		s.InstanceID, s.UserDataHash, s.KeyName, s.AvailabilityZone, s.AdoptedInstance = id, key, o.spec.KeyName, az, false
-		s.GPUModel, s.GPUCount, s.GPUMemoryMiB, s.GPUDriver, s.GPUHealth = "", 0, 0, "", ""
+		s.GPUFacts = GPUFacts{}
 	})
 	start := time.Now()
 	running, err := tfec2.WaitInstanceRunning(ctx, conn, id, o.remaining(ctx), func(state string, elapsed time.Duration) {
@@ -266,9 +317,7 @@ func (o *op) watchConsole(ctx context.Context, done func(bootmarker.Report) bool
 			}
 			r := bootmarker.Parse(out)
 			if g := r.GPU; g != nil {
-				o.rec.set(func(s *State) {
-					s.GPUModel, s.GPUCount, s.GPUMemoryMiB, s.GPUDriver, s.GPUHealth = g.Model, g.Count, g.MemoryMiB, g.Driver, g.Status
-				})
+				o.rec.set(func(s *State) { s.GPUFacts = gpuFacts(g) })
 				if g.Status == bootmarker.GPUFailed {
 					return nil, "", &GPUError{InstanceID: id, Reason: g.Reason, ConsoleTail: bootmarker.Tail(out, 25)}
 				}
@@ -296,7 +345,7 @@ func (o *op) watchConsole(ctx context.Context, done func(bootmarker.Report) bool
 // waitBoot waits for what the tier needs from the console: the complete
 // marker (tier 1 with wait_for_ready) or, for GPU workloads, the GPU report.
 func (o *op) waitBoot(ctx context.Context) error {
-	needComplete := o.spec.Tier == TierDev && o.spec.WaitForReady
+	needComplete := !o.spec.HasLoadBalancer() && o.spec.WaitForReady // else the target health check waits
 	needGPU := o.spec.GPU
 	if (!needComplete && !needGPU) || o.rec.get().AdoptedInstance {
 		return nil
@@ -323,4 +372,220 @@ func (o *op) tagPublicURL(ctx context.Context) error {
 		return fmt.Errorf("tagging instance (%s) with its public URL: %w", st.InstanceID, err)
 	}
 	return nil
+}
+
+func (o *op) terminateInstance(ctx context.Context) error {
+	id := o.rec.get().InstanceID
+	if id == "" {
+		// An instance launched but not recorded still carries the tags.
+		found, err := tfec2.FindInstancesByTag(ctx, o.c.EC2, TagDeployment, o.spec.Name)
+		if err != nil && !retry.NotFound(err) {
+			return err
+		}
+		for _, inst := range found {
+			if err := tfec2.TerminateInstance(ctx, o.c.EC2, *inst.InstanceId, o.remaining(ctx)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := tfec2.TerminateInstance(ctx, o.c.EC2, id, o.remaining(ctx)); err != nil {
+		return err
+	}
+	o.rec.set(func(s *State) { s.InstanceState.forget() })
+	return nil
+}
+
+func (o *op) refreshInstance(ctx context.Context) error {
+	inst, err := tfec2.FindInstanceByID(ctx, o.c.EC2, o.rec.get().InstanceID)
+	if err == nil && inst.State != nil && inst.State.Name == ec2types.InstanceStateNameShuttingDown {
+		err = &retry.NotFoundError{Message: "instance is shutting down"}
+	}
+	if gone(err) {
+		o.rec.set(func(s *State) { s.InstanceState.forget() })
+		return nil
+	} else if err != nil {
+		return err
+	}
+	o.recordInstance(inst)
+	if s := inst.State.Name; s == ec2types.InstanceStateNameStopped || s == ec2types.InstanceStateNameStopping {
+		o.rec.set(func(st *State) { st.Status = StatusStopped })
+	} else {
+		o.rec.set(func(st *State) {
+			if st.Status == StatusStopped {
+				st.Status = StatusRunning
+			}
+		})
+	}
+	// GPU facts not seen at create (wait_for_ready = false) come from the
+	// console once the boot has printed them.
+	if st := o.rec.get(); o.spec.GPU && (st.GPUHealth == "" || st.GPUHealth == bootmarker.GPUUnknown) && inst.State.Name == ec2types.InstanceStateNameRunning {
+		out, err := tfec2.ConsoleOutput(ctx, o.c.EC2, st.InstanceID)
+		if err == nil {
+			if g := bootmarker.Parse(out).GPU; g != nil {
+				o.rec.set(func(s *State) { s.GPUFacts = gpuFacts(g) })
+			}
+		}
+	}
+	return nil
+}
+
+// findInstance finds the deployment's instance by its tags.
+func (d *discovery) findInstance(ctx context.Context) error {
+	insts, err := tfec2.FindInstancesByTag(ctx, d.c.EC2, TagDeployment, d.spec.Name)
+	if err != nil && !retry.NotFound(err) {
+		return err
+	}
+	for i := range insts {
+		if tagMap(insts[i].Tags)[TagComponent] == CompInstance {
+			d.inst = &insts[i]
+		}
+	}
+	return nil
+}
+
+// discoverInstance records the instance and reads back the settings that
+// made it: its type, key, root volume, and the manifest of its boot script.
+func (d *discovery) discoverInstance(ctx context.Context) error {
+	c, inst, spec, st := d.c, d.inst, d.spec, d.st
+	if inst == nil {
+		return nil
+	}
+	(&op{c: c, spec: spec, rec: newRecorder(st)}).recordInstance(inst)
+	if s := inst.State; s != nil && (s.Name == ec2types.InstanceStateNameStopped || s.Name == ec2types.InstanceStateNameStopping) {
+		st.Status = StatusStopped // summarize keeps it when nothing is missing
+	}
+	tags := tagMap(inst.Tags)
+	spec.Tags = UserTags(tags)
+	spec.InstanceType = string(inst.InstanceType)
+	spec.KeyName = aws.ToString(inst.KeyName)
+	st.KeyName = spec.KeyName
+	spec.AMIID = aws.ToString(inst.ImageId)
+	if t, err := strconv.Atoi(tags[TagTier]); err == nil {
+		spec.Tier = t
+	}
+	if st.RootVolumeID != "" {
+		vol, err := tfec2.FindVolumeByID(ctx, c.EC2, st.RootVolumeID)
+		if err != nil && !retry.NotFound(err) {
+			return fmt.Errorf("reading the root volume (%s): %w", st.RootVolumeID, err)
+		}
+		if err == nil {
+			spec.RootVolumeGiB = aws.ToInt32(vol.Size)
+		}
+	}
+	m, found, err := InstanceManifest(ctx, c, st.InstanceID)
+	if err != nil {
+		return err
+	}
+	if found {
+		spec.GPU, spec.Services, spec.Models = m.GPU, m.Services, m.Models
+		st.UserDataHash = InstanceKey(spec.GPU, spec.Services, spec.Models, st.EFSID, st.MountTargetIPs[st.AvailabilityZone])
+	} else {
+		// Launched by the GeuseMaker CLI (adopted with a legacy import): its
+		// boot script records no settings. The workload follows the type's
+		// GPUs, services and models are the defaults the provider would
+		// launch the next instance with, and no boot-script hash pins it.
+		st.AdoptedInstance = true
+		info, err := LookupInstanceType(ctx, c.EC2, spec.InstanceType)
+		if err != nil {
+			return fmt.Errorf("looking up instance type %s: %w", spec.InstanceType, err)
+		}
+		spec.GPU, spec.Services, spec.Models = info.HasGPU(), userdata.DefaultServices(), userdata.DefaultModels(info.HasGPU())
+	}
+	if spec.GPU {
+		if out, err := tfec2.ConsoleOutput(ctx, c.EC2, st.InstanceID); err == nil {
+			if g := bootmarker.Parse(out).GPU; g != nil {
+				st.GPUFacts = gpuFacts(g)
+			}
+		}
+	}
+	if u, err := url.Parse(tags[TagPublicURL]); err == nil && u.Scheme == "https" && !strings.HasSuffix(u.Host, ".elb.amazonaws.com") && !strings.HasSuffix(u.Host, ".cloudfront.net") {
+		spec.LoadBalancer.DomainName = u.Host
+	}
+	return nil
+}
+
+// collectInstances lists the deployments' instances, for List.
+func (l *listing) collectInstances(ctx context.Context, c *Clients) error {
+	all, err := tfec2.FindLiveInstances(ctx, c.EC2, ec2types.Filter{Name: aws.String("tag-key"), Values: []string{TagDeployment}})
+	if err != nil {
+		return fmt.Errorf("listing EC2 instances: %w", err)
+	}
+	l.instances = map[string]ec2types.Instance{}
+	for _, inst := range all {
+		tags := tagMap(inst.Tags)
+		name := tags[TagDeployment]
+		if name == "" || tags[TagComponent] != CompInstance {
+			continue
+		}
+		// A deployment runs one instance; should a replacement overlap,
+		// the newer one is the deployment's.
+		if prev, ok := l.instances[name]; ok && aws.ToTime(prev.LaunchTime).After(aws.ToTime(inst.LaunchTime)) {
+			continue
+		}
+		l.instances[name] = inst
+	}
+	return nil
+}
+
+// collectGPU tells which instances run the GPU workload: those whose type has
+// GPUs and whose boot script's manifest says so.
+func (l *listing) collectGPU(ctx context.Context, c *Clients) error {
+	l.gpu = map[string]bool{}
+	var typeNames []string
+	for _, inst := range l.instances {
+		if t := string(inst.InstanceType); t != "" {
+			typeNames = appendUnique(typeNames, t)
+		}
+	}
+	sort.Strings(typeNames)
+	if len(typeNames) == 0 {
+		return nil
+	}
+	types, err := tfec2.FindInstanceTypes(ctx, c.EC2, typeNames...)
+	if err != nil {
+		return fmt.Errorf("describing instance types: %w", err)
+	}
+	for _, inst := range l.instances {
+		t, ok := types[string(inst.InstanceType)]
+		if !ok || !typeInfo(t).HasGPU() {
+			continue
+		}
+		m, found, err := InstanceManifest(ctx, c, aws.ToString(inst.InstanceId))
+		if err != nil {
+			return err
+		}
+		// Without a readable manifest, a GPU type means the GPU workload
+		// (the resource's default).
+		l.gpu[aws.ToString(inst.InstanceId)] = !found || m.GPU
+	}
+	return nil
+}
+
+// InstanceManifest reads the manifest line of an instance's boot script;
+// found is false when the instance has no user data or no manifest.
+func InstanceManifest(ctx context.Context, c *Clients, instanceID string) (m bootmarker.Manifest, found bool, err error) {
+	encoded, err := tfec2.FindInstanceUserData(ctx, c.EC2, instanceID)
+	if err != nil {
+		return m, false, fmt.Errorf("reading the boot script of %s: %w", instanceID, err)
+	}
+	if encoded == "" {
+		return m, false, nil
+	}
+	raw, err := base64.StdEncoding.DecodeString(encoded)
+	if err != nil {
+		return m, false, fmt.Errorf("decoding the boot script of %s: %w", instanceID, err)
+	}
+	script, err := userdata.Decompress(raw)
+	if err != nil {
+		return m, false, err
+	}
+	m, found = bootmarker.ParseManifest(script)
+	return m, found, nil
+}
+
+// retagInstance moves the instance's (and its root volume's) tags from old's
+// to the spec's.
+func (o *op) retagInstance(ctx context.Context, old *Spec, st *State) error {
+	return o.retagEC2(ctx, old, CompInstance, st.InstanceID, st.RootVolumeID)
 }

@@ -374,15 +374,47 @@ func (l *LegacyDeployment) migrate() error {
 	}
 
 	st := &State{
-		Name: name, Region: region, Nonce: newNonce(), Tier: tier, Status: StatusRunning,
-		OwnedNetwork: l.CreatedVPC, VPCID: f.VPCID, SubnetIDs: slices.Clone(f.SubnetIDs),
-		InstanceSecurityGroupID: f.SecurityGroupID, EFSSecurityGroupID: f.SecurityGroupID,
-		RoleName: f.IAMRoleName, RoleARN: f.IAMRoleARN, ProfileName: f.IAMInstanceProfileName, ProfileARN: f.IAMInstanceProfileARN,
-		EFSID: f.EFSID, MountTargetIDs: slices.Clone(f.EFSMountTargetIDs),
-		InstanceID: f.InstanceID, InstanceType: instanceType, PrivateIP: f.PrivateIP, PublicIP: f.PublicIP, KeyName: f.KeypairName,
-		AdoptedInstance: true,
-		ALBARN:          f.ALBARN, ALBDNSName: f.ALBDNS, TargetGroupARN: f.TargetGroupARN,
-		DistributionID: f.CloudFrontID, DistributionDomain: f.CloudFrontDomain,
+		Name:   name,
+		Region: region,
+		Nonce:  newNonce(),
+		Tier:   tier,
+		Status: StatusRunning,
+		NetworkState: NetworkState{
+			OwnedNetwork: l.CreatedVPC,
+			VPCID:        f.VPCID,
+			SubnetIDs:    slices.Clone(f.SubnetIDs),
+		},
+		SecurityGroupState: SecurityGroupState{
+			InstanceSecurityGroupID: f.SecurityGroupID,
+			EFSSecurityGroupID:      f.SecurityGroupID,
+		},
+		IAMState: IAMState{
+			RoleName:    f.IAMRoleName,
+			RoleARN:     f.IAMRoleARN,
+			ProfileName: f.IAMInstanceProfileName,
+			ProfileARN:  f.IAMInstanceProfileARN,
+		},
+		StorageState: StorageState{
+			EFSID:          f.EFSID,
+			MountTargetIDs: slices.Clone(f.EFSMountTargetIDs),
+		},
+		InstanceState: InstanceState{
+			InstanceID:      f.InstanceID,
+			InstanceType:    instanceType,
+			PrivateIP:       f.PrivateIP,
+			PublicIP:        f.PublicIP,
+			KeyName:         f.KeypairName,
+			AdoptedInstance: true,
+		},
+		LoadBalancerState: LoadBalancerState{
+			ALBARN:         f.ALBARN,
+			ALBDNSName:     f.ALBDNS,
+			TargetGroupARN: f.TargetGroupARN,
+		},
+		CDNState: CDNState{
+			DistributionID:     f.CloudFrontID,
+			DistributionDomain: f.CloudFrontDomain,
+		},
 	}
 	if tier >= TierAutomation {
 		st.ALBSecurityGroupID = f.SecurityGroupID

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strconv"
 	"time"
 
@@ -17,6 +18,30 @@ import (
 	tfelbv2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/elbv2"
 )
 
+// LoadBalancerState is the load balancer's part of the record.
+type LoadBalancerState struct {
+	ALBARN         string
+	ALBDNSName     string
+	ALBZoneID      string
+	TargetGroupARN string
+	ListenerARNs   []string
+	RuleARNs       []string
+}
+
+func (l *LoadBalancerState) ids(add func(kind, id string)) {
+	for _, arn := range l.ListenerARNs {
+		add("listener", arn)
+	}
+	add("load balancer", l.ALBARN)
+	add("target group", l.TargetGroupARN)
+}
+
+// forgetLoadBalancer drops the load balancer and its listeners and rules,
+// which go with it; the target group is separate.
+func (l *LoadBalancerState) forgetLoadBalancer() {
+	l.ALBARN, l.ALBDNSName, l.ALBZoneID, l.ListenerARNs, l.RuleARNs = "", "", "", nil, nil
+}
+
 const (
 	typicalALBActive     = 3 * time.Minute
 	typicalTargetHealthy = 5 * time.Minute
@@ -28,49 +53,74 @@ const (
 // ensureTargetGroup keeps the target group: HTTP to NGINX on port 80, with a
 // health check NGINX proxies to n8n's own health endpoint.
 func (o *op) ensureTargetGroup(ctx context.Context) error {
-	conn := o.c.ELBV2
-	st := o.rec.get()
-	var tg *elbtypes.TargetGroup
-	var err error
-	if st.TargetGroupARN != "" {
-		tg, err = tfelbv2.FindTargetGroupByARN(ctx, conn, st.TargetGroupARN)
-	}
-	if st.TargetGroupARN == "" || retry.NotFound(err) {
-		tg, err = tfelbv2.FindTargetGroupByName(ctx, conn, o.spec.targetGroupName())
-	}
+	tg, err := o.findTargetGroup(ctx)
 	if retry.NotFound(err) {
-		out, cerr := conn.CreateTargetGroup(ctx, &elbv2.CreateTargetGroupInput{
-			Name: aws.String(o.spec.targetGroupName()), Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(80),
-			VpcId: aws.String(st.VPCID), TargetType: elbtypes.TargetTypeEnumInstance,
-			HealthCheckEnabled: aws.Bool(true), HealthCheckProtocol: elbtypes.ProtocolEnumHttp, HealthCheckPort: aws.String("traffic-port"),
-			HealthCheckPath: aws.String(o.spec.LoadBalancer.HealthCheckPath), HealthCheckIntervalSeconds: aws.Int32(15),
-			HealthCheckTimeoutSeconds: aws.Int32(5), HealthyThresholdCount: aws.Int32(2), UnhealthyThresholdCount: aws.Int32(3),
-			Matcher: &elbtypes.Matcher{HttpCode: aws.String("200-399")},
-			Tags:    tfelbv2.Tags(o.spec.tagsFor(CompTargetGroup)),
-		})
-		if cerr != nil {
-			return fmt.Errorf("creating target group: %w", cerr)
-		}
-		tg, err = &out.TargetGroups[0], nil
-		arn := aws.ToString(tg.TargetGroupArn)
-		o.rec.set(func(s *State) { s.TargetGroupARN = arn })
-		// Replaced instances leave quickly; the default 300 s drain would
-		// hold up every replacement.
-		if _, err := conn.ModifyTargetGroupAttributes(ctx, &elbv2.ModifyTargetGroupAttributesInput{TargetGroupArn: aws.String(arn),
-			Attributes: []elbtypes.TargetGroupAttribute{{Key: aws.String("deregistration_delay.timeout_seconds"), Value: aws.String("30")}}}); err != nil {
-			return fmt.Errorf("setting the deregistration delay of target group (%s): %w", arn, err)
-		}
-		return nil
+		return o.createTargetGroup(ctx)
 	}
 	if err != nil {
 		return err
 	}
 	arn := aws.ToString(tg.TargetGroupArn)
 	o.rec.set(func(s *State) { s.TargetGroupARN = arn })
-	if aws.ToString(tg.HealthCheckPath) != o.spec.LoadBalancer.HealthCheckPath {
-		if _, err := conn.ModifyTargetGroup(ctx, &elbv2.ModifyTargetGroupInput{TargetGroupArn: aws.String(arn), HealthCheckPath: aws.String(o.spec.LoadBalancer.HealthCheckPath)}); err != nil {
-			return fmt.Errorf("changing the health check of target group (%s): %w", arn, err)
+	if aws.ToString(tg.HealthCheckPath) == o.spec.LoadBalancer.HealthCheckPath {
+		return nil
+	}
+	_, err = o.c.ELBV2.ModifyTargetGroup(ctx, &elbv2.ModifyTargetGroupInput{
+		TargetGroupArn:  aws.String(arn),
+		HealthCheckPath: aws.String(o.spec.LoadBalancer.HealthCheckPath),
+	})
+	if err != nil {
+		return fmt.Errorf("changing the health check of target group (%s): %w", arn, err)
+	}
+	return nil
+}
+
+// findTargetGroup finds the recorded target group, else the one named after
+// the deployment (made by an attempt that failed before recording it).
+func (o *op) findTargetGroup(ctx context.Context) (*elbtypes.TargetGroup, error) {
+	if arn := o.rec.get().TargetGroupARN; arn != "" {
+		tg, err := tfelbv2.FindTargetGroupByARN(ctx, o.c.ELBV2, arn)
+		if !retry.NotFound(err) {
+			return tg, err
 		}
+	}
+	return tfelbv2.FindTargetGroupByName(ctx, o.c.ELBV2, o.spec.targetGroupName())
+}
+
+func (o *op) createTargetGroup(ctx context.Context) error {
+	out, err := o.c.ELBV2.CreateTargetGroup(ctx, &elbv2.CreateTargetGroupInput{
+		Name:                       aws.String(o.spec.targetGroupName()),
+		Protocol:                   elbtypes.ProtocolEnumHttp,
+		Port:                       aws.Int32(80),
+		VpcId:                      aws.String(o.rec.get().VPCID),
+		TargetType:                 elbtypes.TargetTypeEnumInstance,
+		HealthCheckEnabled:         aws.Bool(true),
+		HealthCheckProtocol:        elbtypes.ProtocolEnumHttp,
+		HealthCheckPort:            aws.String("traffic-port"),
+		HealthCheckPath:            aws.String(o.spec.LoadBalancer.HealthCheckPath),
+		HealthCheckIntervalSeconds: aws.Int32(15),
+		HealthCheckTimeoutSeconds:  aws.Int32(5),
+		HealthyThresholdCount:      aws.Int32(2),
+		UnhealthyThresholdCount:    aws.Int32(3),
+		Matcher:                    &elbtypes.Matcher{HttpCode: aws.String("200-399")},
+		Tags:                       tfelbv2.Tags(o.spec.tagsFor(CompTargetGroup)),
+	})
+	if err != nil {
+		return fmt.Errorf("creating target group: %w", err)
+	}
+	arn := aws.ToString(out.TargetGroups[0].TargetGroupArn)
+	o.rec.set(func(s *State) { s.TargetGroupARN = arn })
+	// Replaced instances leave quickly; the default 300 s drain would hold
+	// up every replacement.
+	_, err = o.c.ELBV2.ModifyTargetGroupAttributes(ctx, &elbv2.ModifyTargetGroupAttributesInput{
+		TargetGroupArn: aws.String(arn),
+		Attributes: []elbtypes.TargetGroupAttribute{{
+			Key:   aws.String("deregistration_delay.timeout_seconds"),
+			Value: aws.String("30"),
+		}},
+	})
+	if err != nil {
+		return fmt.Errorf("setting the deregistration delay of target group (%s): %w", arn, err)
 	}
 	return nil
 }
@@ -80,26 +130,9 @@ func (o *op) ensureTargetGroup(ctx context.Context) error {
 func (o *op) ensureLoadBalancer(ctx context.Context) error {
 	conn := o.c.ELBV2
 	st := o.rec.get()
-	var lb *elbtypes.LoadBalancer
-	var err error
-	if st.ALBARN != "" {
-		lb, err = tfelbv2.FindLoadBalancerByARN(ctx, conn, st.ALBARN)
-	}
-	if st.ALBARN == "" || retry.NotFound(err) {
-		lb, err = tfelbv2.FindLoadBalancerByName(ctx, conn, o.spec.loadBalancerName())
-	}
+	lb, err := o.findLoadBalancer(ctx)
 	if retry.NotFound(err) {
-		info(ctx, "creating load balancer", map[string]any{"name": o.spec.loadBalancerName()})
-		out, cerr := conn.CreateLoadBalancer(ctx, &elbv2.CreateLoadBalancerInput{
-			Name: aws.String(o.spec.loadBalancerName()), Type: elbtypes.LoadBalancerTypeEnumApplication,
-			Scheme: elbtypes.LoadBalancerSchemeEnumInternetFacing, IpAddressType: elbtypes.IpAddressTypeIpv4,
-			Subnets: st.SubnetIDs, SecurityGroups: []string{st.ALBSecurityGroupID},
-			Tags: tfelbv2.Tags(o.spec.tagsFor(CompLoadBalancer)),
-		})
-		if cerr != nil {
-			return fmt.Errorf("creating load balancer: %w", cerr)
-		}
-		lb, err = &out.LoadBalancers[0], nil
+		lb, err = o.createLoadBalancer(ctx, st)
 	}
 	if err != nil {
 		return err
@@ -109,18 +142,54 @@ func (o *op) ensureLoadBalancer(ctx context.Context) error {
 		s.ALBARN, s.ALBDNSName, s.ALBZoneID = arn, aws.ToString(lb.DNSName), aws.ToString(lb.CanonicalHostedZoneId)
 	})
 	if !slices.Equal(lb.SecurityGroups, []string{st.ALBSecurityGroupID}) {
-		if _, err := conn.SetSecurityGroups(ctx, &elbv2.SetSecurityGroupsInput{LoadBalancerArn: aws.String(arn), SecurityGroups: []string{st.ALBSecurityGroupID}}); err != nil {
+		_, err := conn.SetSecurityGroups(ctx, &elbv2.SetSecurityGroupsInput{LoadBalancerArn: aws.String(arn), SecurityGroups: []string{st.ALBSecurityGroupID}})
+		if err != nil {
 			return fmt.Errorf("setting the security group of load balancer (%s): %w", arn, err)
 		}
 	}
 	if lb.State == nil || lb.State.Code != elbtypes.LoadBalancerStateEnumActive {
-		if _, err := tfelbv2.WaitLoadBalancerActive(ctx, conn, arn, o.remaining(ctx), func(state string, elapsed time.Duration) {
-			info(ctx, "waiting for load balancer", map[string]any{"load_balancer": o.spec.loadBalancerName(), "state": state, "elapsed_s": int(elapsed.Seconds()), "estimated_percent": percent(elapsed, typicalALBActive)})
-		}); err != nil {
+		_, err := tfelbv2.WaitLoadBalancerActive(ctx, conn, arn, o.remaining(ctx), func(state string, elapsed time.Duration) {
+			info(ctx, "waiting for load balancer", map[string]any{
+				"load_balancer":     o.spec.loadBalancerName(),
+				"state":             state,
+				"elapsed_s":         int(elapsed.Seconds()),
+				"estimated_percent": percent(elapsed, typicalALBActive),
+			})
+		})
+		if err != nil {
 			return err
 		}
 	}
 	return o.reconcileLoadBalancerAttributes(ctx, arn)
+}
+
+// findLoadBalancer finds the recorded load balancer, else the one named
+// after the deployment.
+func (o *op) findLoadBalancer(ctx context.Context) (*elbtypes.LoadBalancer, error) {
+	if arn := o.rec.get().ALBARN; arn != "" {
+		lb, err := tfelbv2.FindLoadBalancerByARN(ctx, o.c.ELBV2, arn)
+		if !retry.NotFound(err) {
+			return lb, err
+		}
+	}
+	return tfelbv2.FindLoadBalancerByName(ctx, o.c.ELBV2, o.spec.loadBalancerName())
+}
+
+func (o *op) createLoadBalancer(ctx context.Context, st *State) (*elbtypes.LoadBalancer, error) {
+	info(ctx, "creating load balancer", map[string]any{"name": o.spec.loadBalancerName()})
+	out, err := o.c.ELBV2.CreateLoadBalancer(ctx, &elbv2.CreateLoadBalancerInput{
+		Name:           aws.String(o.spec.loadBalancerName()),
+		Type:           elbtypes.LoadBalancerTypeEnumApplication,
+		Scheme:         elbtypes.LoadBalancerSchemeEnumInternetFacing,
+		IpAddressType:  elbtypes.IpAddressTypeIpv4,
+		Subnets:        st.SubnetIDs,
+		SecurityGroups: []string{st.ALBSecurityGroupID},
+		Tags:           tfelbv2.Tags(o.spec.tagsFor(CompLoadBalancer)),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating load balancer: %w", err)
+	}
+	return &out.LoadBalancers[0], nil
 }
 
 func (o *op) reconcileLoadBalancerAttributes(ctx context.Context, arn string) error {
@@ -129,13 +198,9 @@ func (o *op) reconcileLoadBalancerAttributes(ctx context.Context, arn string) er
 		"deletion_protection.enabled":                     strconv.FormatBool(o.spec.LoadBalancer.DeletionProtection),
 		"routing.http.drop_invalid_header_fields.enabled": "true",
 	}
-	out, err := o.c.ELBV2.DescribeLoadBalancerAttributes(ctx, &elbv2.DescribeLoadBalancerAttributesInput{LoadBalancerArn: aws.String(arn)})
+	have, err := tfelbv2.FindLoadBalancerAttributes(ctx, o.c.ELBV2, arn)
 	if err != nil {
-		return fmt.Errorf("reading attributes of load balancer (%s): %w", arn, err)
-	}
-	have := map[string]string{}
-	for _, a := range out.Attributes {
-		have[aws.ToString(a.Key)] = aws.ToString(a.Value)
+		return err
 	}
 	var change []elbtypes.LoadBalancerAttribute
 	for _, k := range []string{"idle_timeout.timeout_seconds", "deletion_protection.enabled", "routing.http.drop_invalid_header_fields.enabled"} {
@@ -166,7 +231,7 @@ type listenerWant struct {
 // answers 403 unless the CloudFront origin secret header is present.
 func (o *op) wantedListeners(tgARN string) []listenerWant {
 	forward := elbtypes.Action{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(tgARN)}
-	serve, restricted := forward, o.spec.Tier == TierGPU && o.spec.CDN.RestrictOrigin
+	serve, restricted := forward, o.spec.HasCDN() && o.spec.CDN.RestrictOrigin
 	if restricted {
 		serve = elbtypes.Action{Type: elbtypes.ActionTypeEnumFixedResponse, FixedResponseConfig: &elbtypes.FixedResponseActionConfig{
 			StatusCode: aws.String("403"), ContentType: aws.String("text/plain"),
@@ -402,20 +467,248 @@ func (o *op) waitReady(ctx context.Context) error {
 		cancel()
 		consoleErr = <-console
 	case consoleErr = <-console:
-		var be *BootError
-		var ge *GPUError
-		if errors.As(consoleErr, &be) || errors.As(consoleErr, &ge) {
+		if bootFailed(consoleErr) {
 			cancel()
-			<-health
-			return consoleErr
 		}
-		// The watcher ran out of time first; the health wait is about to.
+		// Otherwise the watcher ran out of time first; the health wait is
+		// about to.
 		healthErr = <-health
 	}
-	var be *BootError
-	var ge *GPUError
-	if errors.As(consoleErr, &be) || errors.As(consoleErr, &ge) {
+	if bootFailed(consoleErr) {
 		return consoleErr
 	}
 	return healthErr
+}
+
+// bootFailed reports whether err is a boot or GPU failure the console
+// reported.
+func bootFailed(err error) bool {
+	var be *BootError
+	var ge *GPUError
+	return errors.As(err, &be) || errors.As(err, &ge)
+}
+
+func (o *op) deleteListeners(ctx context.Context) error {
+	for _, arn := range o.rec.get().ListenerARNs {
+		if err := tfelbv2.DeleteListener(ctx, o.c.ELBV2, arn); err != nil {
+			return err
+		}
+		o.rec.set(func(s *State) { s.ListenerARNs = remove(s.ListenerARNs, arn) })
+	}
+	o.rec.set(func(s *State) { s.ListenerARNs, s.RuleARNs = nil, nil })
+	return nil
+}
+
+func (o *op) deleteLoadBalancer(ctx context.Context) error {
+	st := o.rec.get()
+	arn := st.ALBARN
+	if arn == "" {
+		// A load balancer created but not recorded (a crash between the
+		// call and the record) still carries the deployment's name.
+		lb, err := tfelbv2.FindLoadBalancerByName(ctx, o.c.ELBV2, o.spec.loadBalancerName())
+		if retry.NotFound(err) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		arn = *lb.LoadBalancerArn
+	}
+	if err := tfelbv2.DeleteLoadBalancer(ctx, o.c.ELBV2, o.c.EC2, arn, o.remaining(ctx)); err != nil {
+		return err
+	}
+	o.rec.set(func(s *State) { s.forgetLoadBalancer() })
+	return nil
+}
+
+func (o *op) deleteTargetGroup(ctx context.Context) error {
+	arn := o.rec.get().TargetGroupARN
+	if arn == "" {
+		tg, err := tfelbv2.FindTargetGroupByName(ctx, o.c.ELBV2, o.spec.targetGroupName())
+		if retry.NotFound(err) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		arn = *tg.TargetGroupArn
+	}
+	if err := tfelbv2.DeleteTargetGroup(ctx, o.c.ELBV2, arn, o.remaining(ctx)); err != nil {
+		return err
+	}
+	o.rec.set(func(s *State) { s.TargetGroupARN = "" })
+	return nil
+}
+
+func (o *op) refreshLoadBalancer(ctx context.Context) error {
+	st := o.rec.get()
+	conn := o.c.ELBV2
+	if st.ALBARN != "" {
+		lb, err := tfelbv2.FindLoadBalancerByARN(ctx, conn, st.ALBARN)
+		if gone(err) {
+			o.rec.set(func(s *State) { s.forgetLoadBalancer() })
+		} else if err != nil {
+			return err
+		} else {
+			o.rec.set(func(s *State) {
+				s.ALBDNSName, s.ALBZoneID = aws.ToString(lb.DNSName), aws.ToString(lb.CanonicalHostedZoneId)
+			})
+			ls, err := tfelbv2.FindListenersByLoadBalancer(ctx, conn, st.ALBARN)
+			if err != nil && !gone(err) {
+				return err
+			}
+			var arns []string
+			for _, l := range ls {
+				arns = append(arns, aws.ToString(l.ListenerArn))
+			}
+			o.rec.set(func(s *State) { s.ListenerARNs = sortedByRecorded(st.ListenerARNs, arns) })
+		}
+	}
+	if st.TargetGroupARN != "" {
+		if _, err := tfelbv2.FindTargetGroupByARN(ctx, conn, st.TargetGroupARN); gone(err) {
+			o.rec.set(func(s *State) { s.TargetGroupARN = "" })
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// discoverLoadBalancer finds the load balancer and its parts by name; it
+// returns the load balancer's security groups.
+// existingLoadBalancer lists the load balancer and target group named after
+// the deployment, if they exist.
+func existingLoadBalancer(ctx context.Context, c *Clients, spec *Spec) ([]string, error) {
+	var out []string
+	if lb, err := tfelbv2.FindLoadBalancerByName(ctx, c.ELBV2, spec.loadBalancerName()); err == nil {
+		out = append(out, "load-balancer "+aws.ToString(lb.LoadBalancerArn))
+	} else if !retry.NotFound(err) {
+		return nil, err
+	}
+	if tg, err := tfelbv2.FindTargetGroupByName(ctx, c.ELBV2, spec.targetGroupName()); err == nil {
+		out = append(out, "target-group "+aws.ToString(tg.TargetGroupArn))
+	} else if !retry.NotFound(err) {
+		return nil, err
+	}
+	return out, nil
+}
+
+// discoverLoadBalancer finds the load balancer and its parts by name (a
+// load balancer makes the deployment tier 2 at least) and reads back their
+// settings and the origin secret of the listener rule.
+func (d *discovery) discoverLoadBalancer(ctx context.Context) error {
+	conn, spec, st := d.c.ELBV2, d.spec, d.st
+	lb, err := tfelbv2.FindLoadBalancerByName(ctx, conn, spec.loadBalancerName())
+	if retry.NotFound(err) {
+		spec.LoadBalancer.DomainName = ""
+		return nil
+	} else if err != nil {
+		return err
+	}
+	spec.Tier = max(spec.Tier, TierAutomation)
+	st.ALBARN, st.ALBDNSName, st.ALBZoneID = aws.ToString(lb.LoadBalancerArn), aws.ToString(lb.DNSName), aws.ToString(lb.CanonicalHostedZoneId)
+	if st.ALBSecurityGroupID == "" && d.sharedGroup(lb.SecurityGroups) {
+		st.ALBSecurityGroupID, d.albSG = st.InstanceSecurityGroupID, d.instanceSG
+	}
+	if tg, err := tfelbv2.FindTargetGroupByName(ctx, conn, spec.targetGroupName()); err == nil {
+		st.TargetGroupARN = aws.ToString(tg.TargetGroupArn)
+		spec.LoadBalancer.HealthCheckPath = aws.ToString(tg.HealthCheckPath)
+	} else if !retry.NotFound(err) {
+		return err
+	}
+	attrs, err := tfelbv2.FindLoadBalancerAttributes(ctx, conn, st.ALBARN)
+	if err != nil {
+		return err
+	}
+	if v, err := strconv.Atoi(attrs["idle_timeout.timeout_seconds"]); err == nil {
+		spec.LoadBalancer.IdleTimeoutSeconds = int32(v)
+	}
+	if v, ok := attrs["deletion_protection.enabled"]; ok {
+		spec.LoadBalancer.DeletionProtection = v == "true"
+	}
+	ls, err := tfelbv2.FindListenersByLoadBalancer(ctx, conn, st.ALBARN)
+	if err != nil && !retry.NotFound(err) {
+		return err
+	}
+	sort.Slice(ls, func(i, j int) bool { return aws.ToInt32(ls[i].Port) > aws.ToInt32(ls[j].Port) })
+	for _, l := range ls {
+		st.ListenerARNs = append(st.ListenerARNs, aws.ToString(l.ListenerArn))
+		if l.Protocol == elbtypes.ProtocolEnumHttps && len(l.Certificates) > 0 {
+			spec.LoadBalancer.CertificateARN = aws.ToString(l.Certificates[0].CertificateArn)
+			spec.LoadBalancer.SSLPolicy = aws.ToString(l.SslPolicy)
+		}
+		if err := d.discoverRules(ctx, aws.ToString(l.ListenerArn)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// discoverRules records a listener's rules and the origin secret one of
+// them checks.
+func (d *discovery) discoverRules(ctx context.Context, listenerARN string) error {
+	rules, err := tfelbv2.FindRulesByListener(ctx, d.c.ELBV2, listenerARN)
+	if err != nil && !retry.NotFound(err) {
+		return err
+	}
+	for _, r := range rules {
+		if aws.ToBool(r.IsDefault) {
+			continue
+		}
+		d.st.RuleARNs = append(d.st.RuleARNs, aws.ToString(r.RuleArn))
+		for _, cond := range r.Conditions {
+			if h := cond.HttpHeaderConfig; h != nil && aws.ToString(h.HttpHeaderName) == OriginVerifyHeader && len(h.Values) == 1 {
+				d.st.OriginSecret = h.Values[0]
+			}
+		}
+	}
+	return nil
+}
+
+// listedLoadBalancer is what List needs of a load balancer.
+type listedLoadBalancer struct {
+	arn, dnsName string
+	created      time.Time
+}
+
+// collectLoadBalancers lists the region's load balancers and target groups
+// by name, for List.
+func (l *listing) collectLoadBalancers(ctx context.Context, c *Clients) error {
+	lbs, err := tfelbv2.FindLoadBalancers(ctx, c.ELBV2)
+	if err != nil {
+		return err
+	}
+	tgs, err := tfelbv2.FindTargetGroups(ctx, c.ELBV2)
+	if err != nil {
+		return err
+	}
+	l.lbs, l.tgs = map[string]listedLoadBalancer{}, map[string][]string{}
+	for _, lb := range lbs {
+		l.lbs[aws.ToString(lb.LoadBalancerName)] = listedLoadBalancer{
+			arn:     aws.ToString(lb.LoadBalancerArn),
+			dnsName: aws.ToString(lb.DNSName),
+			created: aws.ToTime(lb.CreatedTime),
+		}
+	}
+	for _, tg := range tgs {
+		// A listener of each load balancer here forwards to the group.
+		l.tgs[aws.ToString(tg.TargetGroupName)] = tg.LoadBalancerArns
+	}
+	return nil
+}
+
+// retagLoadBalancer moves the load balancer's, target group's and listeners'
+// tags from old's to the spec's.
+func (o *op) retagLoadBalancer(ctx context.Context, old *Spec, st *State) error {
+	elb := map[string]string{st.ALBARN: CompLoadBalancer, st.TargetGroupARN: CompTargetGroup}
+	for _, l := range st.ListenerARNs {
+		elb[l] = CompListener
+	}
+	for arn, comp := range elb {
+		if arn == "" {
+			continue
+		}
+		if err := tfelbv2.UpdateTags(ctx, o.c.ELBV2, arn, old.tagsFor(comp), o.spec.tagsFor(comp)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -15,9 +15,49 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/tier"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 	tfec2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ec2"
 )
+
+// NetworkState is the network's part of the record.
+type NetworkState struct {
+	// OwnedNetwork says the deployment created the VPC (and deletes it);
+	// otherwise VPCID and SubnetIDs are the user's.
+	OwnedNetwork             bool
+	VPCID                    string
+	SubnetIDs                []string
+	InternetGatewayID        string
+	RouteTableID             string
+	RouteTableAssociationIDs []string
+	// ExtraSubnetIDs are subnets of an owned network the deployment does not
+	// place anything in (the private subnets of a VPC the GeuseMaker CLI
+	// created); destroy deletes them with the VPC.
+	ExtraSubnetIDs []string
+}
+
+// ids lists the network's objects; a network the user gave is not the
+// deployment's to list.
+func (n *NetworkState) ids(add func(kind, id string)) {
+	if !n.OwnedNetwork {
+		return
+	}
+	add("route table", n.RouteTableID)
+	add("internet gateway", n.InternetGatewayID)
+	for _, sn := range n.SubnetIDs {
+		add("subnet", sn)
+	}
+	for _, sn := range n.ExtraSubnetIDs {
+		add("subnet", sn)
+	}
+	add("vpc", n.VPCID)
+}
+
+// forget drops the VPC and everything in it, which went with it. Whether the
+// deployment owns the network, and the unused subnets, stay.
+func (n *NetworkState) forget() {
+	n.VPCID, n.SubnetIDs, n.InternetGatewayID, n.RouteTableID, n.RouteTableAssociationIDs = "", nil, "", "", nil
+}
 
 // SubnetInfo is what the deployment needs to know about a subnet.
 type SubnetInfo struct {
@@ -29,7 +69,7 @@ type SubnetInfo struct {
 // VPC, reach the internet through a gateway, and (tier ≥ 2, for the load
 // balancer) lie in at least two availability zones. The provider calls it at
 // plan time so that a bad choice fails before anything is created.
-func CheckSubnets(ctx context.Context, conn *ec2.Client, vpcID string, subnetIDs []string, tier int) ([]SubnetInfo, error) {
+func CheckSubnets(ctx context.Context, conn *ec2.Client, vpcID string, subnetIDs []string, t int) ([]SubnetInfo, error) {
 	vpc, err := tfec2.FindVPCByID(ctx, conn, vpcID)
 	if err != nil {
 		if retry.NotFound(err) {
@@ -73,7 +113,7 @@ func CheckSubnets(ctx context.Context, conn *ec2.Client, vpcID string, subnetIDs
 		azs[info.AZ] = true
 		out = append(out, info)
 	}
-	if tier >= TierAutomation && len(azs) < 2 {
+	if tier.Tier(t).HasLoadBalancer() && len(azs) < 2 {
 		return nil, &FieldError{Path: "subnet_ids", Summary: "Subnets in one availability zone",
 			Detail: fmt.Sprintf("An Application Load Balancer needs subnets in at least two availability zones; subnet_ids are all in %s.", strings.Join(slices.Sorted(maps.Keys(azs)), ", "))}
 	}
@@ -137,9 +177,7 @@ func (o *op) ensureOwnedNetwork(ctx context.Context) error {
 		if _, err := tfec2.FindVPCByID(ctx, conn, vpcID); retry.NotFound(err) {
 			// The VPC is gone: everything in it went with it.
 			vpcID = ""
-			o.rec.set(func(s *State) {
-				s.VPCID, s.SubnetIDs, s.InternetGatewayID, s.RouteTableID, s.RouteTableAssociationIDs = "", nil, "", "", nil
-			})
+			o.rec.set(func(s *State) { s.NetworkState.forget() })
 		} else if err != nil {
 			return err
 		}
@@ -242,10 +280,9 @@ func (o *op) ensureInternetGateway(ctx context.Context, vpcID string) (string, e
 // first in a zone that offers the instance type, recreating any that
 // disappeared.
 func (o *op) ensureSubnets(ctx context.Context, vpcID string) ([]string, error) {
-	conn := o.c.EC2
-	existing := map[string]ec2types.Subnet{}
+	existing := map[string]ec2types.Subnet{} // by zone
 	if ids := o.rec.get().SubnetIDs; len(ids) > 0 {
-		subs, err := tfec2.FindSubnetsByVPCID(ctx, conn, vpcID)
+		subs, err := tfec2.FindSubnetsByVPCID(ctx, o.c.EC2, vpcID)
 		if err != nil {
 			return nil, err
 		}
@@ -255,7 +292,46 @@ func (o *op) ensureSubnets(ctx context.Context, vpcID string) ([]string, error) 
 			}
 		}
 	}
-	zones, err := tfec2.FindAvailabilityZones(ctx, conn)
+	zones, err := o.subnetZones(ctx, existing)
+	if err != nil {
+		return nil, err
+	}
+	used := map[string]bool{}
+	for _, az := range zones {
+		if sn, ok := existing[az]; ok {
+			used[aws.ToString(sn.CidrBlock)] = true
+		}
+	}
+	var ids []string
+	next := 0
+	for _, az := range zones {
+		if sn, ok := existing[az]; ok {
+			ids = append(ids, aws.ToString(sn.SubnetId))
+			continue
+		}
+		var cidr string
+		for ; cidr == "" || used[cidr]; next++ {
+			if cidr, err = subnetCIDR(o.spec.VPCCIDR, next); err != nil {
+				return nil, err
+			}
+		}
+		used[cidr] = true
+		id, err := o.createSubnet(ctx, vpcID, cidr, az)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	o.rec.set(func(s *State) { s.SubnetIDs = ids })
+	return ids, nil
+}
+
+// subnetZones picks the two zones of a dedicated VPC's subnets: the zones of
+// subnets that still exist (moving them would strand the instance, the
+// mount targets and the load balancer's interfaces), then zones that offer
+// the instance type, then the others.
+func (o *op) subnetZones(ctx context.Context, existing map[string]ec2types.Subnet) ([]string, error) {
+	zones, err := tfec2.FindAvailabilityZones(ctx, o.c.EC2)
 	if err != nil {
 		return nil, err
 	}
@@ -269,15 +345,13 @@ func (o *op) ensureSubnets(ctx context.Context, vpcID string) ([]string, error) 
 	if len(names) < 2 {
 		return nil, fmt.Errorf("region %s offers fewer than two availability zones", o.spec.Region)
 	}
-	offering, err := tfec2.FindZonesOffering(ctx, conn, o.spec.InstanceType)
+	offering, err := tfec2.FindZonesOffering(ctx, o.c.EC2, o.spec.InstanceType)
 	if err != nil {
 		return nil, fmt.Errorf("listing the zones that offer %s: %w", o.spec.InstanceType, err)
 	}
 	if len(offering) == 0 {
 		return nil, notOfferedError(o.spec.InstanceType, o.spec.Region, "", nil, "")
 	}
-	// Subnets that still exist keep their zones: moving them would strand
-	// the instance, the mount targets and the load balancer's interfaces.
 	var kept []string
 	for _, id := range o.rec.get().SubnetIDs {
 		for az, sn := range existing {
@@ -286,45 +360,31 @@ func (o *op) ensureSubnets(ctx context.Context, vpcID string) ([]string, error) 
 			}
 		}
 	}
-	names = append(kept, zonesForSubnets(slices.DeleteFunc(names, func(z string) bool { return slices.Contains(kept, z) }), offering)...)
-	used := map[string]bool{}
-	for _, az := range names[:2] {
-		if sn, ok := existing[az]; ok {
-			used[aws.ToString(sn.CidrBlock)] = true
-		}
+	rest := slices.DeleteFunc(names, func(z string) bool { return slices.Contains(kept, z) })
+	return append(kept, zonesForSubnets(rest, offering)...)[:2], nil
+}
+
+// createSubnet creates a public subnet and records it.
+func (o *op) createSubnet(ctx context.Context, vpcID, cidr, az string) (string, error) {
+	out, err := o.c.EC2.CreateSubnet(ctx, &ec2.CreateSubnetInput{
+		VpcId:             aws.String(vpcID),
+		CidrBlock:         aws.String(cidr),
+		AvailabilityZone:  aws.String(az),
+		TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompSubnet), ec2types.ResourceTypeSubnet),
+	})
+	if err != nil {
+		return "", fmt.Errorf("creating subnet %s in %s: %w", cidr, az, err)
 	}
-	var ids []string
-	next := 0
-	for _, az := range names[:2] {
-		if sn, ok := existing[az]; ok {
-			ids = append(ids, aws.ToString(sn.SubnetId))
-			continue
-		}
-		var cidr string
-		for ; cidr == "" || used[cidr]; next++ {
-			if cidr, err = subnetCIDR(o.spec.VPCCIDR, next); err != nil {
-				return nil, err
-			}
-		}
-		used[cidr] = true
-		out, err := conn.CreateSubnet(ctx, &ec2.CreateSubnetInput{
-			VpcId: aws.String(vpcID), CidrBlock: aws.String(cidr), AvailabilityZone: aws.String(az),
-			TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompSubnet), ec2types.ResourceTypeSubnet),
-		})
-		if err != nil {
-			return nil, fmt.Errorf("creating subnet %s in %s: %w", cidr, az, err)
-		}
-		id := aws.ToString(out.Subnet.SubnetId)
-		o.rec.set(func(s *State) { s.SubnetIDs = appendUnique(s.SubnetIDs, id) })
-		if _, err := conn.ModifySubnetAttribute(ctx, &ec2.ModifySubnetAttributeInput{
-			SubnetId: aws.String(id), MapPublicIpOnLaunch: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)},
-		}); err != nil {
-			return nil, fmt.Errorf("enabling public IPs on subnet (%s): %w", id, err)
-		}
-		ids = append(ids, id)
+	id := aws.ToString(out.Subnet.SubnetId)
+	o.rec.set(func(s *State) { s.SubnetIDs = appendUnique(s.SubnetIDs, id) })
+	_, err = o.c.EC2.ModifySubnetAttribute(ctx, &ec2.ModifySubnetAttributeInput{
+		SubnetId:            aws.String(id),
+		MapPublicIpOnLaunch: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)},
+	})
+	if err != nil {
+		return "", fmt.Errorf("enabling public IPs on subnet (%s): %w", id, err)
 	}
-	o.rec.set(func(s *State) { s.SubnetIDs = ids })
-	return ids, nil
+	return id, nil
 }
 
 // subnetCIDR carves the i-th public subnet out of the VPC range: /24s for a
@@ -404,9 +464,212 @@ func (o *op) ensureRouteTable(ctx context.Context, vpcID, igwID string, subnets 
 	return nil
 }
 
-func appendUnique(list []string, v string) []string {
-	if slices.Contains(list, v) {
-		return list
+// zonesForSubnets orders a region's zones for a dedicated VPC's two subnets:
+// those offering the instance type first, so that the instance can run in
+// the first subnet; the second subnet only has to exist for the load balancer.
+func zonesForSubnets(zones, offering []string) []string {
+	var first, rest []string
+	for _, z := range zones {
+		if slices.Contains(offering, z) {
+			first = append(first, z)
+		} else {
+			rest = append(rest, z)
+		}
 	}
-	return append(list, v)
+	return append(first, rest...)
+}
+
+func (o *op) deleteNetwork(ctx context.Context) error {
+	st := o.rec.get()
+	conn := o.c.EC2
+	if st.RouteTableID != "" {
+		if err := tfec2.DeleteRouteTable(ctx, conn, st.RouteTableID, o.remaining(ctx)); err != nil {
+			return err
+		}
+		o.rec.set(func(s *State) { s.RouteTableID, s.RouteTableAssociationIDs = "", nil })
+	}
+	if st.InternetGatewayID != "" {
+		if err := tfec2.DeleteInternetGateway(ctx, conn, st.InternetGatewayID, st.VPCID, o.remaining(ctx)); err != nil {
+			return err
+		}
+		o.rec.set(func(s *State) { s.InternetGatewayID = "" })
+	}
+	for _, sn := range st.SubnetIDs {
+		if err := tfec2.DeleteSubnet(ctx, conn, sn, o.remaining(ctx)); err != nil {
+			return err
+		}
+		o.rec.set(func(s *State) { s.SubnetIDs = remove(s.SubnetIDs, sn) })
+	}
+	for _, sn := range st.ExtraSubnetIDs {
+		if err := tfec2.DeleteSubnet(ctx, conn, sn, o.remaining(ctx)); err != nil {
+			return err
+		}
+		o.rec.set(func(s *State) { s.ExtraSubnetIDs = remove(s.ExtraSubnetIDs, sn) })
+	}
+	if st.VPCID != "" {
+		if err := tfec2.DeleteVPC(ctx, conn, st.VPCID, o.remaining(ctx)); err != nil {
+			return err
+		}
+	}
+	o.rec.set(func(s *State) { s.NetworkState = NetworkState{} })
+	return nil
+}
+
+func (o *op) refreshNetwork(ctx context.Context) error {
+	st := o.rec.get()
+	conn := o.c.EC2
+	if _, err := tfec2.FindVPCByID(ctx, conn, st.VPCID); gone(err) {
+		o.rec.set(func(s *State) { s.NetworkState.forget() })
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if len(st.SubnetIDs) > 0 {
+		subs, err := tfec2.FindSubnetsByVPCID(ctx, conn, st.VPCID)
+		if err != nil && !gone(err) {
+			return err
+		}
+		var keep []string
+		for _, id := range st.SubnetIDs {
+			for _, sn := range subs {
+				if aws.ToString(sn.SubnetId) == id {
+					keep = append(keep, id)
+				}
+			}
+		}
+		o.rec.set(func(s *State) { s.SubnetIDs = keep })
+	}
+	if st.InternetGatewayID != "" {
+		if _, err := tfec2.FindInternetGatewayByID(ctx, conn, st.InternetGatewayID); gone(err) {
+			o.rec.set(func(s *State) { s.InternetGatewayID = "" })
+		} else if err != nil {
+			return err
+		}
+	}
+	if st.RouteTableID != "" {
+		if _, err := tfec2.FindRouteTableByID(ctx, conn, st.RouteTableID); gone(err) {
+			o.rec.set(func(s *State) { s.RouteTableID, s.RouteTableAssociationIDs = "", nil })
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// discoverNetwork finds the VPC: one the deployment owns carries its
+// component tag (the GeuseMaker CLI also tagged VPCs it was given with
+// geusemaker:deployment, and those are not the deployment's to delete);
+// otherwise it is the instance's.
+func (d *discovery) discoverNetwork(ctx context.Context) error {
+	name := d.spec.Name
+	vpcs, err := tfec2.FindVPCs(ctx, d.c.EC2, tfec2.TagFilter(TagDeployment, name), tfec2.TagFilter(TagComponent, CompVPC))
+	if err != nil {
+		return fmt.Errorf("finding the deployment's VPC: %w", err)
+	}
+	switch {
+	case len(vpcs) > 0:
+		d.st.OwnedNetwork, d.st.VPCID, d.spec.VPCCIDR = true, aws.ToString(vpcs[0].VpcId), aws.ToString(vpcs[0].CidrBlock)
+		return discoverOwnedNetwork(ctx, d.c.EC2, name, d.st)
+	case d.inst != nil:
+		d.st.VPCID = aws.ToString(d.inst.VpcId)
+		d.spec.VPCID = d.st.VPCID
+		return nil
+	}
+	return d.notFoundError()
+}
+
+// discoverOwnedNetwork finds the subnets, internet gateway and route table
+// of a VPC the deployment owns by their component tags.
+func discoverOwnedNetwork(ctx context.Context, conn *ec2.Client, name string, st *State) error {
+	tagged := func(component string) []ec2types.Filter {
+		return []ec2types.Filter{tfec2.TagFilter(TagDeployment, name), tfec2.TagFilter(TagComponent, component)}
+	}
+	subs, err := tfec2.FindSubnets(ctx, conn, tfec2.TagFilter(TagDeployment, name))
+	if err != nil {
+		return fmt.Errorf("finding the deployment's subnets: %w", err)
+	}
+	sort.Slice(subs, func(i, j int) bool {
+		a, b := subs[i], subs[j]
+		if aws.ToString(a.AvailabilityZone) != aws.ToString(b.AvailabilityZone) {
+			return aws.ToString(a.AvailabilityZone) < aws.ToString(b.AvailabilityZone)
+		}
+		return aws.ToString(a.SubnetId) < aws.ToString(b.SubnetId)
+	})
+	for _, sn := range subs {
+		switch tagMap(sn.Tags)[TagComponent] {
+		case CompSubnet:
+			st.SubnetIDs = append(st.SubnetIDs, aws.ToString(sn.SubnetId))
+		case CompPrivateSubnet:
+			st.ExtraSubnetIDs = append(st.ExtraSubnetIDs, aws.ToString(sn.SubnetId))
+		}
+	}
+	igws, err := tfec2.FindInternetGateways(ctx, conn, tagged(CompInternetGateway)...)
+	if err != nil {
+		return fmt.Errorf("finding the deployment's internet gateway: %w", err)
+	}
+	if len(igws) > 0 {
+		st.InternetGatewayID = aws.ToString(igws[0].InternetGatewayId)
+	}
+	rts, err := tfec2.FindRouteTables(ctx, conn, tagged(CompRouteTable)...)
+	if err != nil {
+		return fmt.Errorf("finding the deployment's route table: %w", err)
+	}
+	if len(rts) > 0 {
+		st.RouteTableID = aws.ToString(rts[0].RouteTableId)
+		for _, a := range rts[0].Associations {
+			if id := aws.ToString(a.RouteTableAssociationId); id != "" && !aws.ToBool(a.Main) {
+				st.RouteTableAssociationIDs = append(st.RouteTableAssociationIDs, id)
+			}
+		}
+	}
+	return nil
+}
+
+// adoptNetwork records a dedicated VPC (and its parts) that a create made
+// but did not record.
+func (o *op) adoptNetwork(ctx context.Context) error {
+	st := o.rec.get()
+	if o.spec.VPCID != "" || (st.VPCID != "" && !st.OwnedNetwork) {
+		return nil
+	}
+	vpcs, err := tfec2.FindVPCs(ctx, o.c.EC2, tfec2.TagFilter(TagDeployment, o.spec.Name))
+	if err != nil || len(vpcs) == 0 {
+		return err
+	}
+	found := &State{NetworkState: NetworkState{VPCID: aws.ToString(vpcs[0].VpcId), OwnedNetwork: true}}
+	if err := discoverOwnedNetwork(ctx, o.c.EC2, o.spec.Name, found); err != nil {
+		return err
+	}
+	o.rec.set(func(s *State) {
+		if s.VPCID == "" {
+			s.VPCID, s.OwnedNetwork = found.VPCID, true
+		}
+		for _, sn := range found.SubnetIDs {
+			s.SubnetIDs = appendUnique(s.SubnetIDs, sn)
+		}
+		if s.InternetGatewayID == "" {
+			s.InternetGatewayID = found.InternetGatewayID
+		}
+		if s.RouteTableID == "" {
+			s.RouteTableID = found.RouteTableID
+		}
+	})
+	return nil
+}
+
+// retagNetwork moves the network's tags from old's to the spec's; a VPC the
+// user gave keeps its tags, and its subnets too.
+func (o *op) retagNetwork(ctx context.Context, old *Spec, st *State) error {
+	if st.OwnedNetwork {
+		if err := o.retagEC2(ctx, old, CompVPC, st.VPCID); err != nil {
+			return err
+		}
+		if err := o.retagEC2(ctx, old, CompSubnet, st.SubnetIDs...); err != nil {
+			return err
+		}
+	}
+	if err := o.retagEC2(ctx, old, CompInternetGateway, st.InternetGatewayID); err != nil {
+		return err
+	}
+	return o.retagEC2(ctx, old, CompRouteTable, st.RouteTableID)
 }

@@ -69,18 +69,3 @@ func SubnetZones(ctx context.Context, conn *ec2.Client, ids []string) ([]string,
 	}
 	return zones, nil
 }
-
-// zonesForSubnets orders a region's zones for a dedicated VPC's two subnets:
-// those offering the instance type first, so that the instance can run in
-// the first subnet; the second subnet only has to exist for the load balancer.
-func zonesForSubnets(zones, offering []string) []string {
-	var first, rest []string
-	for _, z := range zones {
-		if slices.Contains(offering, z) {
-			first = append(first, z)
-		} else {
-			rest = append(rest, z)
-		}
-	}
-	return append(first, rest...)
-}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/tier"
 )
 
 // op is one operation on a deployment.
@@ -44,7 +46,7 @@ func (o *op) prepare() error {
 	if st.Nonce == "" {
 		o.rec.set(func(s *State) { s.Nonce = newNonce() })
 	}
-	if o.spec.Tier == TierGPU && o.spec.CDN.RestrictOrigin && st.OriginSecret == "" {
+	if o.spec.HasCDN() && o.spec.CDN.RestrictOrigin && st.OriginSecret == "" {
 		secret, err := newOriginSecret()
 		if err != nil {
 			return err
@@ -79,13 +81,23 @@ func failure(err error) *Error {
 	return describe("deployment", err)
 }
 
-// rollbackBudget bounds cleanup after a failed create, which may itself have
-// run out of time: disabling CloudFront alone takes a quarter of an hour.
-func rollbackBudget(tier int) time.Duration {
-	if tier == TierGPU {
-		return 90 * time.Minute
+// Timeouts are the default time limits of the operations on a deployment.
+type Timeouts struct {
+	Create, Update, Delete time.Duration
+	// Rollback bounds the cleanup after a failed create, which may itself
+	// have run out of time.
+	Rollback time.Duration
+}
+
+// DefaultTimeouts are the limits for a deployment of a tier: CloudFront's
+// rollouts (create, change, disable) take a quarter of an hour each, and a
+// delete may meet a distribution whatever the tier says.
+func DefaultTimeouts(t int) Timeouts {
+	d := 45 * time.Minute
+	if tier.Tier(t).HasCDN() {
+		d = 90 * time.Minute
 	}
-	return 45 * time.Minute
+	return Timeouts{Create: d, Update: d, Delete: 90 * time.Minute, Rollback: d}
 }
 
 // Create builds a deployment. On failure, with RollbackOnFail, everything
@@ -115,7 +127,7 @@ func Create(ctx context.Context, c *Clients, spec *Spec) (*State, error) {
 		return partial, fail
 	}
 	info(ctx, "rolling back", map[string]any{"failed_step": fail.Step, "objects": len(partial.IDs())})
-	cleanupCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackBudget(spec.Tier))
+	cleanupCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultTimeouts(spec.Tier).Rollback)
 	defer cancel()
 	rb := &op{c: c, spec: rollbackSpec(spec), rec: newRecorder(partial)}
 	if terr := rb.teardown(cleanupCtx, allParts); terr != nil {

@@ -3,6 +3,7 @@ package deployment
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,6 +13,33 @@ import (
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 	tfec2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ec2"
 )
+
+// SecurityGroupState is the security groups' part of the record. An
+// adopted CLI deployment has one group in every role: the same id may appear
+// in two or three of these.
+type SecurityGroupState struct {
+	InstanceSecurityGroupID string
+	EFSSecurityGroupID      string
+	ALBSecurityGroupID      string
+}
+
+func (g *SecurityGroupState) ids(add func(kind, id string)) {
+	for _, id := range g.SecurityGroupIDs() {
+		add("security group", id)
+	}
+}
+
+// SecurityGroupIDs lists the deployment's security groups once each: the
+// load balancer's, the file system's, then the instance's.
+func (g *SecurityGroupState) SecurityGroupIDs() []string {
+	var out []string
+	for _, id := range []string{g.ALBSecurityGroupID, g.EFSSecurityGroupID, g.InstanceSecurityGroupID} {
+		if id != "" && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
 
 // CloudFrontPrefixList is the AWS-managed list of CloudFront's origin-facing
 // addresses; in tier 3 the load balancer admits only these.
@@ -84,13 +112,13 @@ func (o *op) ensureSecurityGroups(ctx context.Context) error {
 	}
 
 	var albSG string
-	if o.spec.Tier >= TierAutomation {
+	if o.spec.HasLoadBalancer() {
 		if albSG, err = o.ensureSecurityGroup(ctx, vpcID, CompALBSG, st.ALBSecurityGroupID, "GeuseMaker load balancer: HTTP(S) from allowed networks or CloudFront"); err != nil {
 			return err
 		}
 		o.rec.set(func(s *State) { s.ALBSecurityGroupID = albSG })
 		grant(albSG)
-		if o.spec.Tier == TierGPU && o.spec.CDN.RestrictOrigin {
+		if o.spec.HasCDN() && o.spec.CDN.RestrictOrigin {
 			pl, err := tfec2.FindManagedPrefixListByName(ctx, o.c.EC2, CloudFrontPrefixList)
 			if err != nil {
 				return fmt.Errorf("finding the CloudFront origin-facing prefix list: %w", err)
@@ -109,7 +137,7 @@ func (o *op) ensureSecurityGroups(ctx context.Context) error {
 	}
 
 	grant(instanceSG)
-	if o.spec.Tier >= TierAutomation {
+	if o.spec.HasLoadBalancer() {
 		grant(instanceSG, ingressRule{port: 80, group: albSG, desc: "load balancer"})
 	} else {
 		for _, c := range o.spec.AllowedCIDRs {
@@ -150,14 +178,12 @@ func (o *op) ensureSecurityGroup(ctx context.Context, vpcID, component, id, desc
 // reconcileIngress makes a group's TCP ingress rules exactly want.
 func (o *op) reconcileIngress(ctx context.Context, groupID string, want []ingressRule) error {
 	conn := o.c.EC2
-	out, err := conn.DescribeSecurityGroupRules(ctx, &ec2.DescribeSecurityGroupRulesInput{
-		Filters: []ec2types.Filter{{Name: aws.String("group-id"), Values: []string{groupID}}},
-	})
+	rules, err := tfec2.FindSecurityGroupRulesByGroupID(ctx, conn, groupID)
 	if err != nil {
-		return fmt.Errorf("reading rules of security group (%s): %w", groupID, err)
+		return err
 	}
 	have := map[string][]string{} // rule key → rule ids
-	for _, r := range out.SecurityGroupRules {
+	for _, r := range rules {
 		if aws.ToBool(r.IsEgress) {
 			continue
 		}
@@ -199,4 +225,161 @@ func (o *op) reconcileIngress(ctx context.Context, groupID string, want []ingres
 		}
 	}
 	return nil
+}
+
+// deleteALBSecurityGroup removes the load balancer's group, first dropping
+// the instance group's rule that refers to it.
+func (o *op) deleteALBSecurityGroup(ctx context.Context) error {
+	st := o.rec.get()
+	if st.ALBSecurityGroupID == "" {
+		return nil
+	}
+	if st.ALBSecurityGroupID == st.InstanceSecurityGroupID || st.ALBSecurityGroupID == st.EFSSecurityGroupID {
+		// An adopted CLI deployment's one group: it stays with the
+		// instance (and goes with the other groups on destroy).
+		o.rec.set(func(s *State) { s.ALBSecurityGroupID = "" })
+		return nil
+	}
+	if st.InstanceSecurityGroupID != "" {
+		if err := tfec2.RevokeRulesReferencing(ctx, o.c.EC2, []string{st.InstanceSecurityGroupID}, st.ALBSecurityGroupID); err != nil {
+			return err
+		}
+	}
+	if err := tfec2.DeleteSecurityGroup(ctx, o.c.EC2, st.ALBSecurityGroupID, o.remaining(ctx)); err != nil {
+		return err
+	}
+	o.rec.set(func(s *State) { s.ALBSecurityGroupID = "" })
+	return nil
+}
+
+// deleteSecurityGroups removes the EFS group (nothing refers to it), then the
+// instance group, each once (an adopted CLI deployment uses one group in
+// every role). Network interfaces that AWS releases late make deletes fail
+// with DependencyViolation for a while; the deletes retry until the timeout.
+func (o *op) deleteSecurityGroups(ctx context.Context) error {
+	st := o.rec.get()
+	seen := map[string]bool{"": true}
+	for _, id := range []string{st.EFSSecurityGroupID, st.ALBSecurityGroupID, st.InstanceSecurityGroupID} {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if err := tfec2.DeleteSecurityGroup(ctx, o.c.EC2, id, o.remaining(ctx)); err != nil {
+			return err
+		}
+		o.rec.set(func(s *State) {
+			for _, g := range []*string{&s.EFSSecurityGroupID, &s.ALBSecurityGroupID, &s.InstanceSecurityGroupID} {
+				if *g == id {
+					*g = ""
+				}
+			}
+		})
+	}
+	return nil
+}
+
+func (o *op) refreshSecurityGroups(ctx context.Context) error {
+	st := o.rec.get()
+	for _, g := range []struct {
+		id    string
+		clear func(*State)
+	}{
+		{st.InstanceSecurityGroupID, func(s *State) { s.InstanceSecurityGroupID = "" }},
+		{st.EFSSecurityGroupID, func(s *State) { s.EFSSecurityGroupID = "" }},
+		{st.ALBSecurityGroupID, func(s *State) { s.ALBSecurityGroupID = "" }},
+	} {
+		if g.id == "" {
+			continue
+		}
+		if _, err := tfec2.FindSecurityGroupByID(ctx, o.c.EC2, g.id); gone(err) {
+			o.rec.set(g.clear)
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// discoverSecurityGroups finds the groups by their component tags.
+func (d *discovery) discoverSecurityGroups(ctx context.Context) error {
+	sgs, err := tfec2.FindSecurityGroups(ctx, d.c.EC2, tfec2.TagFilter(TagDeployment, d.spec.Name))
+	if err != nil {
+		return fmt.Errorf("finding the deployment's security groups: %w", err)
+	}
+	for i, g := range sgs {
+		switch tagMap(g.Tags)[TagComponent] {
+		case CompInstanceSG:
+			d.st.InstanceSecurityGroupID, d.instanceSG = aws.ToString(g.GroupId), &sgs[i]
+		case CompEFSSG:
+			d.st.EFSSecurityGroupID = aws.ToString(g.GroupId)
+		case CompALBSG:
+			d.st.ALBSecurityGroupID, d.albSG = aws.ToString(g.GroupId), &sgs[i]
+		}
+	}
+	return nil
+}
+
+// adoptSecurityGroups records the groups a create made but did not record.
+func (o *op) adoptSecurityGroups(ctx context.Context) error {
+	sgs, err := tfec2.FindSecurityGroups(ctx, o.c.EC2, tfec2.TagFilter(TagDeployment, o.spec.Name))
+	if err != nil {
+		return err
+	}
+	for _, g := range sgs {
+		id := aws.ToString(g.GroupId)
+		o.rec.set(func(s *State) {
+			var slot *string
+			switch tagMap(g.Tags)[TagComponent] {
+			case CompInstanceSG:
+				slot = &s.InstanceSecurityGroupID
+			case CompEFSSG:
+				slot = &s.EFSSecurityGroupID
+			case CompALBSG:
+				slot = &s.ALBSecurityGroupID
+			}
+			if slot != nil && *slot == "" {
+				*slot = id
+			}
+		})
+	}
+	return nil
+}
+
+// retagSecurityGroups moves the groups' tags from old's to the spec's.
+func (o *op) retagSecurityGroups(ctx context.Context, old *Spec, st *State) error {
+	for comp, id := range map[string]string{CompInstanceSG: st.InstanceSecurityGroupID, CompEFSSG: st.EFSSecurityGroupID, CompALBSG: st.ALBSecurityGroupID} {
+		if err := o.retagEC2(ctx, old, comp, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// observedCIDRs reads allowed_cidr_blocks and ssh_cidr_blocks back from the
+// security groups: the load balancer's group in tier 2 (and tier 3 without
+// origin protection), the instance's group in tier 1; SSH always from the
+// instance's group.
+func observedCIDRs(spec *Spec, instanceSG, albSG *ec2types.SecurityGroup) (allowed, ssh []string) {
+	cidrs := func(g *ec2types.SecurityGroup, port int32) []string {
+		if g == nil {
+			return nil
+		}
+		var out []string
+		for _, p := range g.IpPermissions {
+			if aws.ToInt32(p.FromPort) != port {
+				continue
+			}
+			for _, r := range p.IpRanges {
+				out = appendUnique(out, aws.ToString(r.CidrIp))
+			}
+		}
+		return out
+	}
+	switch {
+	case !spec.HasLoadBalancer():
+		allowed = cidrs(instanceSG, 80)
+	case !spec.HasCDN() || !spec.CDN.RestrictOrigin:
+		allowed = cidrs(albSG, 80)
+	}
+	return allowed, cidrs(instanceSG, 22)
 }

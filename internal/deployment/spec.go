@@ -11,14 +11,26 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/tier"
 )
 
-// Tiers.
+// Tiers, by the GeuseMaker CLI's names for them. What a tier contains is
+// for package tier to say: ask Spec.HasLoadBalancer and Spec.HasCDN rather
+// than comparing numbers. (TierGPU is the CLI's name for the CloudFront
+// tier; GPUs are Spec.GPU, on any tier.)
 const (
-	TierDev        = 1 // instance + EFS in a VPC
-	TierAutomation = 2 // + Application Load Balancer
-	TierGPU        = 3 // + CloudFront in front of the ALB
+	TierDev        = tier.Min
+	TierAutomation = tier.LoadBalanced
+	TierGPU        = tier.CDN
+	MaxTier        = tier.Max
 )
+
+// HasLoadBalancer reports whether the spec's tier has a load balancer.
+func (s *Spec) HasLoadBalancer() bool { return tier.Tier(s.Tier).HasLoadBalancer() }
+
+// HasCDN reports whether the spec's tier has CloudFront.
+func (s *Spec) HasCDN() bool { return tier.Tier(s.Tier).HasCDN() }
 
 // Defaults for inputs the user leaves unset.
 const (
@@ -136,7 +148,7 @@ func (s *Spec) Validate() []*FieldError {
 	if err := ValidateName(s.Name); err != nil {
 		add("name", "Invalid deployment name", "%v.", err)
 	}
-	if s.Tier < TierDev || s.Tier > TierGPU {
+	if !tier.Tier(s.Tier).Valid() {
 		add("tier", "Invalid tier", "tier must be 1 (instance + EFS), 2 (+ load balancer) or 3 (+ CloudFront), got %d.", s.Tier)
 	}
 	for i, c := range s.AllowedCIDRs {
@@ -154,7 +166,7 @@ func (s *Spec) Validate() []*FieldError {
 	}
 	if s.VPCID != "" {
 		need := 1
-		if s.Tier >= TierAutomation {
+		if s.HasLoadBalancer() {
 			need = 2
 		}
 		if len(s.SubnetIDs) < need {
@@ -171,7 +183,7 @@ func (s *Spec) Validate() []*FieldError {
 	if s.RootVolumeGiB < 30 || s.RootVolumeGiB > 16384 {
 		add("root_volume_size", "Invalid root volume size", "root_volume_size must be between 30 and 16384 GiB (the stack's images need about 20 GiB), got %d.", s.RootVolumeGiB)
 	}
-	if s.Tier == TierDev && s.LoadBalancer.CertificateARN != "" {
+	if !s.HasLoadBalancer() && s.LoadBalancer.CertificateARN != "" {
 		add("load_balancer.certificate_arn", "Load balancer settings on tier 1", "Tier 1 has no load balancer; set tier = 2 or 3 to use certificate_arn.")
 	}
 	if s.LoadBalancer.DomainName != "" && s.LoadBalancer.CertificateARN == "" {
@@ -192,7 +204,7 @@ func (s *Spec) Validate() []*FieldError {
 	if arn := s.LoadBalancer.CertificateARN; arn != "" && ARNRegion(arn) != s.Region {
 		add("load_balancer.certificate_arn", "Certificate in another region", "The load balancer can only use an ACM certificate from its own region %s; %s is in %q.", s.Region, arn, ARNRegion(arn))
 	}
-	if s.Tier == TierGPU && !s.CDN.RestrictOrigin && len(s.AllowedCIDRs) == 0 {
+	if s.HasCDN() && !s.CDN.RestrictOrigin && len(s.AllowedCIDRs) == 0 {
 		add("cdn.restrict_origin", "Load balancer unreachable", "With restrict_origin = false the load balancer admits only allowed_cidr_blocks, which is empty, so CloudFront could not reach it. Keep restrict_origin = true (only CloudFront may reach the load balancer) or set allowed_cidr_blocks.")
 	}
 	if t := s.CDN.OriginReadTimeoutSeconds; t < 1 || t > 180 {

@@ -1,6 +1,7 @@
 package deployment
 
 import (
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -9,6 +10,11 @@ import (
 // State is what a deployment consists of on AWS: every id, recorded the
 // moment the object exists so that a failed create can always be rolled back
 // or finished by a later destroy.
+//
+// Each component keeps its part of the record in its own struct, defined in
+// its file (network.go, security_groups.go, ...) and embedded here, so its
+// fields read as st.VPCID and serialise flat: the JSON in Terraform's
+// private state has one key per field, whatever struct holds it.
 type State struct {
 	Name   string
 	Region string
@@ -16,79 +22,13 @@ type State struct {
 	Nonce string
 	Tier  int
 
-	// Network.
-	OwnedNetwork             bool
-	VPCID                    string
-	SubnetIDs                []string
-	InternetGatewayID        string
-	RouteTableID             string
-	RouteTableAssociationIDs []string
-	// ExtraSubnetIDs are subnets of an owned network the deployment does not
-	// place anything in (the private subnets of a VPC the GeuseMaker CLI
-	// created); destroy deletes them with the VPC.
-	ExtraSubnetIDs []string
-
-	// Security groups. An adopted CLI deployment has one group in every
-	// role: the same id may appear in two or three of these.
-	InstanceSecurityGroupID string
-	EFSSecurityGroupID      string
-	ALBSecurityGroupID      string
-
-	// IAM.
-	RoleName, RoleARN       string
-	ProfileName, ProfileARN string
-
-	// Storage.
-	EFSID          string
-	MountTargetIDs []string
-	// MountTargetIPs maps availability zone → mount target address.
-	MountTargetIPs map[string]string
-
-	// Compute.
-	AMIID            string
-	InstanceID       string
-	InstanceType     string
-	AvailabilityZone string
-	PrivateIP        string
-	PublicIP         string
-	PublicDNS        string
-	// UserDataHash identifies the rendered boot script, so a change of
-	// services or models is detected.
-	UserDataHash string
-	KeyName      string
-	RootVolumeID string
-	// Launches counts instances launched, for unique client tokens.
-	Launches int
-	// AdoptedInstance says the instance was launched by the GeuseMaker CLI
-	// (legacy import): its boot script prints none of the provider's
-	// console markers, so nothing waits for them until the provider
-	// launches an instance of its own.
-	AdoptedInstance bool
-
-	// Load balancer.
-	ALBARN         string
-	ALBDNSName     string
-	ALBZoneID      string
-	TargetGroupARN string
-	ListenerARNs   []string
-	RuleARNs       []string
-
-	// CloudFront.
-	DistributionID       string
-	DistributionARN      string
-	DistributionDomain   string
-	DistributionStatus   string
-	DistributionEnabled  bool
-	DistributionRetained bool
-	OriginSecret         string
-	CallerReference      string
-
-	// GPU facts from the boot markers.
-	GPUModel     string
-	GPUCount     int
-	GPUMemoryMiB int
-	GPUDriver    string
-	GPUHealth    string
+	NetworkState
+	SecurityGroupState
+	IAMState
+	StorageState
+	InstanceState
+	LoadBalancerState
+	CDNState
 
 	Status    string
 	CreatedAt time.Time
@@ -108,7 +48,8 @@ func (s *State) Empty() bool {
 	return len(s.IDs()) == 0
 }
 
-// IDs lists every recorded AWS object as "kind id", for diagnostics.
+// IDs lists every recorded AWS object as "kind id", for diagnostics, in the
+// order a teardown deletes them.
 func (s *State) IDs() []string {
 	var out []string
 	add := func(kind, id string) {
@@ -116,45 +57,13 @@ func (s *State) IDs() []string {
 			out = append(out, kind+" "+id)
 		}
 	}
-	add("cloudfront distribution", s.DistributionID)
-	for _, l := range s.ListenerARNs {
-		add("listener", l)
-	}
-	add("load balancer", s.ALBARN)
-	add("target group", s.TargetGroupARN)
-	add("instance", s.InstanceID)
-	for _, m := range s.MountTargetIDs {
-		add("mount target", m)
-	}
-	add("file system", s.EFSID)
-	add("instance profile", s.ProfileName)
-	add("iam role", s.RoleName)
-	for _, g := range s.SecurityGroupIDs() {
-		add("security group", g)
-	}
-	if s.OwnedNetwork {
-		add("route table", s.RouteTableID)
-		add("internet gateway", s.InternetGatewayID)
-		for _, sn := range s.SubnetIDs {
-			add("subnet", sn)
-		}
-		for _, sn := range s.ExtraSubnetIDs {
-			add("subnet", sn)
-		}
-		add("vpc", s.VPCID)
-	}
-	return out
-}
-
-// SecurityGroupIDs lists the deployment's security groups once each: the
-// load balancer's, the file system's, then the instance's.
-func (s *State) SecurityGroupIDs() []string {
-	var out []string
-	for _, g := range []string{s.ALBSecurityGroupID, s.EFSSecurityGroupID, s.InstanceSecurityGroupID} {
-		if g != "" && !slices.Contains(out, g) {
-			out = append(out, g)
-		}
-	}
+	s.CDNState.ids(add)
+	s.LoadBalancerState.ids(add)
+	s.InstanceState.ids(add)
+	s.StorageState.ids(add)
+	s.IAMState.ids(add)
+	s.SecurityGroupState.ids(add)
+	s.NetworkState.ids(add)
 	return out
 }
 
@@ -165,14 +74,9 @@ func (s *State) Clone() *State {
 	c.RouteTableAssociationIDs = slices.Clone(s.RouteTableAssociationIDs)
 	c.ExtraSubnetIDs = slices.Clone(s.ExtraSubnetIDs)
 	c.MountTargetIDs = slices.Clone(s.MountTargetIDs)
+	c.MountTargetIPs = maps.Clone(s.MountTargetIPs)
 	c.ListenerARNs = slices.Clone(s.ListenerARNs)
 	c.RuleARNs = slices.Clone(s.RuleARNs)
-	if s.MountTargetIPs != nil {
-		c.MountTargetIPs = make(map[string]string, len(s.MountTargetIPs))
-		for k, v := range s.MountTargetIPs {
-			c.MountTargetIPs[k] = v
-		}
-	}
 	return &c
 }
 
@@ -196,4 +100,33 @@ func (r *recorder) get() *State {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.s.Clone()
+}
+
+func appendUnique(list []string, v string) []string {
+	if slices.Contains(list, v) {
+		return list
+	}
+	return append(list, v)
+}
+
+// remove returns list without v, as a new slice (list may be shared).
+func remove(list []string, v string) []string {
+	return slices.DeleteFunc(slices.Clone(list), func(x string) bool { return x == v })
+}
+
+// sortedByRecorded keeps the recorded order of the ids that still exist and
+// appends new ones, so a refresh does not reorder a list attribute.
+func sortedByRecorded(recorded, live []string) []string {
+	var out []string
+	for _, r := range recorded {
+		for _, l := range live {
+			if r == l {
+				out = append(out, r)
+			}
+		}
+	}
+	for _, l := range live {
+		out = appendUnique(out, l)
+	}
+	return out
 }

@@ -3,12 +3,9 @@ package deployment
 import (
 	"context"
 	"maps"
+	"slices"
 
-	tfcloudfront "github.com/geusemaker/terraform-provider-geusemaker/internal/service/cloudfront"
 	tfec2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ec2"
-	tfefs "github.com/geusemaker/terraform-provider-geusemaker/internal/service/efs"
-	tfelbv2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/elbv2"
-	tfiam "github.com/geusemaker/terraform-provider-geusemaker/internal/service/iam"
 )
 
 // updateTags moves every component from the tags it carries (built from
@@ -20,65 +17,32 @@ func (o *op) updateTags(ctx context.Context, priorTags map[string]string, priorT
 	old := *o.spec
 	old.Tags, old.Tier = priorTags, priorTier
 	st := o.rec.get()
-	ec2Groups := map[string][]string{
-		CompVPC: {st.VPCID}, CompSubnet: st.SubnetIDs, CompInternetGateway: {st.InternetGatewayID}, CompRouteTable: {st.RouteTableID},
-		CompInstanceSG: {st.InstanceSecurityGroupID}, CompEFSSG: {st.EFSSecurityGroupID}, CompALBSG: {st.ALBSecurityGroupID},
-		CompInstance: {st.InstanceID, st.RootVolumeID},
-	}
-	if !st.OwnedNetwork {
-		delete(ec2Groups, CompVPC)
-		delete(ec2Groups, CompSubnet)
-	}
-	for comp, ids := range ec2Groups {
-		ids = nonEmpty(ids)
-		if len(ids) == 0 {
-			continue
-		}
-		if err := tfec2.UpdateTags(ctx, o.c.EC2, ids, old.tagsFor(comp), o.spec.tagsFor(comp)); err != nil {
-			return err
-		}
-	}
-	if st.EFSID != "" {
-		if err := tfefs.UpdateTags(ctx, o.c.EFS, st.EFSID, old.tagsFor(CompFileSystem), o.spec.tagsFor(CompFileSystem)); err != nil {
-			return err
-		}
-	}
-	if st.RoleName != "" {
-		if err := tfiam.UpdateRoleTags(ctx, o.c.IAM, st.RoleName, old.tagsFor(CompRole), o.spec.tagsFor(CompRole)); err != nil {
-			return err
-		}
-	}
-	if st.ProfileName != "" {
-		if err := tfiam.UpdateInstanceProfileTags(ctx, o.c.IAM, st.ProfileName, old.tagsFor(CompProfile), o.spec.tagsFor(CompProfile)); err != nil {
-			return err
-		}
-	}
-	elb := map[string]string{st.ALBARN: CompLoadBalancer, st.TargetGroupARN: CompTargetGroup}
-	for _, l := range st.ListenerARNs {
-		elb[l] = CompListener
-	}
-	for arn, comp := range elb {
-		if arn == "" {
-			continue
-		}
-		if err := tfelbv2.UpdateTags(ctx, o.c.ELBV2, arn, old.tagsFor(comp), o.spec.tagsFor(comp)); err != nil {
-			return err
-		}
-	}
-	if st.DistributionARN != "" {
-		if err := tfcloudfront.UpdateTags(ctx, o.c.CloudFront, st.DistributionARN, old.tagsFor(CompDistribution), o.spec.tagsFor(CompDistribution)); err != nil {
+	for _, retag := range []func(context.Context, *Spec, *State) error{
+		o.retagNetwork,
+		o.retagSecurityGroups,
+		o.retagInstance,
+		o.retagFileSystem,
+		o.retagIAM,
+		o.retagLoadBalancer,
+		o.retagDistribution,
+	} {
+		if err := retag(ctx, &old, st); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func nonEmpty(ids []string) []string {
-	var out []string
-	for _, id := range ids {
-		if id != "" {
-			out = append(out, id)
-		}
+// retagEC2 moves EC2 objects of one component from old's tags to the
+// spec's; empty ids are skipped.
+func (o *op) retagEC2(ctx context.Context, old *Spec, component string, ids ...string) error {
+	ids = nonEmpty(ids)
+	if len(ids) == 0 {
+		return nil
 	}
-	return out
+	return tfec2.UpdateTags(ctx, o.c.EC2, ids, old.tagsFor(component), o.spec.tagsFor(component))
+}
+
+func nonEmpty(ids []string) []string {
+	return slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return id == "" })
 }

@@ -15,22 +15,3 @@ func addTier3(g *graph, o *op) {
 		g.add(&step{name: stepDeployed, deps: []string{stepDistribution}, typical: typicalCloudFront, run: o.waitDistributionDeployed})
 	}
 }
-
-// ensureGraph is the whole deployment for the spec's tier: every step
-// creates what is missing and converges what exists, so the same graph
-// creates a deployment, repairs drift, and moves a tier up.
-func (o *op) ensureGraph() *graph {
-	g := newGraph()
-	addTier1(g, o)
-	urlDeps := []string{stepInstance}
-	if o.spec.Tier >= TierAutomation {
-		addTier2(g, o)
-		urlDeps = append(urlDeps, stepLoadBalancer)
-	}
-	if o.spec.Tier >= TierGPU {
-		addTier3(g, o)
-		urlDeps = append(urlDeps, stepDistribution)
-	}
-	g.add(&step{name: stepPublicURL, deps: urlDeps, run: o.tagPublicURL})
-	return g
-}

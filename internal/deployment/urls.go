@@ -7,13 +7,13 @@ import "github.com/geusemaker/terraform-provider-geusemaker/internal/userdata"
 // certificate), the instance in tier 1.
 func PublicURL(spec *Spec, st *State) string {
 	switch {
-	case spec.Tier == TierGPU && st.DistributionDomain != "":
+	case spec.HasCDN() && st.DistributionDomain != "":
 		host := st.DistributionDomain
 		if len(spec.CDN.Aliases) > 0 {
 			host = spec.CDN.Aliases[0]
 		}
 		return "https://" + host
-	case spec.Tier >= TierAutomation && st.ALBDNSName != "":
+	case spec.HasLoadBalancer() && st.ALBDNSName != "":
 		switch {
 		case spec.LoadBalancer.HTTPS() && spec.LoadBalancer.DomainName != "":
 			return "https://" + spec.LoadBalancer.DomainName
@@ -21,9 +21,9 @@ func PublicURL(spec *Spec, st *State) string {
 			return "https://" + st.ALBDNSName
 		}
 		return "http://" + st.ALBDNSName
-	case spec.Tier == TierDev && st.PublicDNS != "":
+	case !spec.HasLoadBalancer() && st.PublicDNS != "":
 		return "http://" + st.PublicDNS
-	case spec.Tier == TierDev && st.PublicIP != "":
+	case !spec.HasLoadBalancer() && st.PublicIP != "":
 		return "http://" + st.PublicIP
 	}
 	return ""

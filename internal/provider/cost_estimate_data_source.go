@@ -16,6 +16,7 @@ import (
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/cost"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/tier"
 )
 
 var _ datasource.DataSourceWithConfigure = (*costEstimateDataSource)(nil)
@@ -77,7 +78,7 @@ func (d *costEstimateDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 		Attributes: map[string]schema.Attribute{
 			"tier": schema.Int64Attribute{Required: true,
 				MarkdownDescription: "Deployment tier: `1` (instance and EFS), `2` (+ Application Load Balancer) or `3` (+ CloudFront).",
-				Validators:          []validator.Int64{int64validator.Between(1, 3)}},
+				Validators:          []validator.Int64{int64validator.Between(tier.Min, tier.Max)}},
 			"instance_type": schema.StringAttribute{Required: true,
 				MarkdownDescription: "EC2 instance type, e.g. `t3.large` or `g5.xlarge`.",
 				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)}},

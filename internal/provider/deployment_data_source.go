@@ -180,7 +180,7 @@ func (d *deploymentDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	}
 
 	origin, behaviors := types.ObjectNull(cloudFrontOriginAttrTypes), types.ListNull(types.ObjectType{AttrTypes: cacheBehaviorAttrTypes})
-	if spec.Tier == deployment.TierGPU && st.DistributionID != "" {
+	if spec.HasCDN() && st.DistributionID != "" {
 		details, err := deployment.InspectDistribution(ctx, clients, st.DistributionID)
 		if err != nil && !retry.NotFound(err) {
 			addDeploymentError(&resp.Diagnostics, "Reading", name.ValueString(), err)

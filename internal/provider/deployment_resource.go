@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"encoding/json"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -48,14 +47,6 @@ func (r *deploymentResource) clients() *deployment.Clients {
 	return deploymentClients(r.client)
 }
 
-// defaultTimeout is 90 minutes when CloudFront is involved, 45 otherwise.
-func defaultTimeout(tier int) time.Duration {
-	if tier == deployment.TierGPU {
-		return 90 * time.Minute
-	}
-	return 45 * time.Minute
-}
-
 type privateGetter interface {
 	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
 }
@@ -95,7 +86,7 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 		return
 	}
 	spec := plan.toSpec(ctx, r.client.Region, r.client.DefaultTags, !config.VPCID.IsNull(), &resp.Diagnostics)
-	timeout, d := plan.Timeouts.Create(ctx, defaultTimeout(spec.Tier))
+	timeout, d := plan.Timeouts.Create(ctx, deployment.DefaultTimeouts(spec.Tier).Create)
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -176,7 +167,7 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	spec := plan.toSpec(ctx, r.client.Region, r.client.DefaultTags, !config.VPCID.IsNull(), &resp.Diagnostics)
 	var priorTags map[string]string
 	resp.Diagnostics.Append(state.TagsAll.ElementsAs(ctx, &priorTags, false)...)
-	timeout, d := plan.Timeouts.Update(ctx, defaultTimeout(spec.Tier))
+	timeout, d := plan.Timeouts.Update(ctx, deployment.DefaultTimeouts(spec.Tier).Update)
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -204,7 +195,7 @@ func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequ
 		return
 	}
 	spec := state.toSpec(ctx, r.client.Region, r.client.DefaultTags, !prior.OwnedNetwork, &resp.Diagnostics)
-	timeout, d := state.Timeouts.Delete(ctx, 90*time.Minute)
+	timeout, d := state.Timeouts.Delete(ctx, deployment.DefaultTimeouts(int(state.Tier.ValueInt64())).Delete)
 	resp.Diagnostics.Append(d...)
 	ctx = tflog.SetField(ctx, "geusemaker.deployment", spec.Name)
 	opCtx, cancel := context.WithTimeout(r.client.WaitContext(ctx), timeout)

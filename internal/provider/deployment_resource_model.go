@@ -249,7 +249,7 @@ func (m *deploymentModel) setObserved(spec *deployment.Spec, st *deployment.Stat
 		m.CloudFrontHostedZoneID = types.StringValue(deployment.CloudFrontHostedZoneID)
 	}
 	m.OriginVerifyHeaderValue = stringOrNull(st.OriginSecret)
-	if spec.Tier != deployment.TierGPU || !spec.CDN.RestrictOrigin {
+	if !spec.HasCDN() || !spec.CDN.RestrictOrigin {
 		m.OriginVerifyHeaderValue = types.StringNull()
 	}
 	m.GPUEnabled = types.BoolValue(spec.GPU)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/cost"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/tier"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/userdata"
 )
@@ -46,7 +47,7 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 	if state == nil {
 		planCreate(&plan, &config)
 	} else {
-		planUpdate(&plan, &config, state)
+		planUpdate(ctx, &plan, &config, state, &resp.Diagnostics)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
@@ -162,10 +163,13 @@ func (r *deploymentResource) checkWithAWS(ctx context.Context, plan, config, sta
 			diags.AddError("Checking the deployment's AWS resources", err.Error())
 		}
 	}
-	tier := plan.Tier.ValueInt64()
+	to, from := tier.Tier(plan.Tier.ValueInt64()), tier.Tier(0)
+	if state != nil {
+		from = tier.Tier(state.Tier.ValueInt64())
+	}
 	if !config.VPCID.IsNull() && !config.VPCID.IsUnknown() && !config.SubnetIDs.IsUnknown() &&
-		(state == nil || !state.VPCID.Equal(plan.VPCID) || !state.SubnetIDs.Equal(plan.SubnetIDs) || state.Tier.ValueInt64() != tier) {
-		subnets, err := deployment.CheckSubnets(ctx, r.client.EC2(), config.VPCID.ValueString(), listOf(ctx, config.SubnetIDs, diags), int(tier))
+		(state == nil || !state.VPCID.Equal(plan.VPCID) || !state.SubnetIDs.Equal(plan.SubnetIDs) || from != to) {
+		subnets, err := deployment.CheckSubnets(ctx, r.client.EC2(), config.VPCID.ValueString(), listOf(ctx, config.SubnetIDs, diags), int(to))
 		report(err)
 		if err == nil {
 			var zones []string
@@ -196,19 +200,19 @@ func (r *deploymentResource) checkWithAWS(ctx context.Context, plan, config, sta
 		}
 	}
 	lb := objectAs[loadBalancerModel](ctx, plan.LoadBalancer, diags)
-	if arn := lb.CertificateARN.ValueString(); tier >= 2 && arn != "" && !lb.CertificateARN.IsUnknown() {
+	if arn := lb.CertificateARN.ValueString(); to.HasLoadBalancer() && arn != "" && !lb.CertificateARN.IsUnknown() {
 		if region := deployment.ARNRegion(arn); region != r.client.Region {
 			diags.AddAttributeError(fieldPath("load_balancer.certificate_arn"), "Certificate in another region",
 				fmt.Sprintf("The load balancer can only use an ACM certificate from its own region %s; %s is in %q.", r.client.Region, arn, region))
 			return
 		}
-		if state == nil || !state.LoadBalancer.Equal(plan.LoadBalancer) || state.Tier.ValueInt64() < 2 {
+		if state == nil || !state.LoadBalancer.Equal(plan.LoadBalancer) || !from.HasLoadBalancer() {
 			report(deployment.CheckCertificate(ctx, r.clients(), "load_balancer.certificate_arn", arn, r.client.Region, []string{lb.DomainName.ValueString()}))
 		}
 	}
 	cdn := objectAs[cdnModel](ctx, plan.CDN, diags)
-	if arn := cdn.CertificateARN.ValueString(); tier == 3 && arn != "" && !cdn.CertificateARN.IsUnknown() &&
-		(state == nil || !state.CDN.Equal(plan.CDN) || state.Tier.ValueInt64() < 3) {
+	if arn := cdn.CertificateARN.ValueString(); to.HasCDN() && arn != "" && !cdn.CertificateARN.IsUnknown() &&
+		(state == nil || !state.CDN.Equal(plan.CDN) || !from.HasCDN()) {
 		report(deployment.CheckCertificate(ctx, r.clients(), "cdn.certificate_arn", arn, "us-east-1", listOf(ctx, cdn.Aliases, diags)))
 	}
 }
@@ -229,11 +233,11 @@ func planCreate(plan, config *deploymentModel) {
 	if !owned {
 		plan.InternetGatewayID, plan.RouteTableID = nullString, nullString
 	}
-	tier := plan.Tier.ValueInt64()
-	if tier < 2 {
+	t := tier.Tier(plan.Tier.ValueInt64())
+	if !t.HasLoadBalancer() {
 		clearALB(plan)
 	}
-	if tier < 3 {
+	if !t.HasCDN() {
 		clearCDN(plan)
 	} else {
 		plan.CloudFrontHostedZoneID = typesString(deployment.CloudFrontHostedZoneID)
@@ -289,107 +293,134 @@ func planGPU(plan, state *deploymentModel, replaced bool) {
 	plan.GPUModel, plan.GPUCount, plan.GPUMemoryMiB, plan.GPUHealthStatus = state.GPUModel, state.GPUCount, state.GPUMemoryMiB, state.GPUHealthStatus
 }
 
-// planUpdate marks what an update will change, from the configuration
-// changes and from components the last refresh found missing (drift).
-func planUpdate(plan, config, state *deploymentModel) {
+// planUpdate marks what an update will change, as deployment.PlanUpdate
+// decides it from the configuration changes and from components the last
+// refresh found missing (drift).
+func planUpdate(ctx context.Context, plan, config, state *deploymentModel, diags *diag.Diagnostics) {
 	plan.ID = state.ID
 	owned := config.VPCID.IsNull()
-	tierFrom, tierTo := state.Tier.ValueInt64(), plan.Tier.ValueInt64()
-	lbChanged := !plan.LoadBalancer.Equal(state.LoadBalancer)
-	cdnChanged := !plan.CDN.Equal(state.CDN)
+	p := deployment.PlanUpdate(deployment.Changes{
+		FromTier:     int(state.Tier.ValueInt64()),
+		ToTier:       int(plan.Tier.ValueInt64()),
+		OwnedNetwork: owned,
+		Workload:     !plan.GPU.Equal(state.GPU) || !plan.Services.Equal(state.Services) || !plan.OllamaModels.Equal(state.OllamaModels),
+		Services:     !plan.Services.Equal(state.Services),
+		InstanceType: !plan.InstanceType.Equal(state.InstanceType),
+		LoadBalancer: !plan.LoadBalancer.Equal(state.LoadBalancer),
+		CDN:          !plan.CDN.Equal(state.CDN),
+	}, state.priorView(ctx, diags))
+	unknownList := types.ListUnknown(types.StringType)
 
-	networkMissing := state.VPCID.IsNull() || len(state.SubnetIDs.Elements()) == 0 ||
-		(owned && (state.InternetGatewayID.IsNull() || state.RouteTableID.IsNull()))
-	sgMissing := state.SecurityGroupID.IsNull() || state.EFSSecurityGroupID.IsNull()
-	efsMissing := state.EFSID.IsNull()
-	mountsMissing := len(state.EFSMountTargetIDs.Elements()) < len(state.SubnetIDs.Elements()) || len(state.EFSMountTargetIDs.Elements()) == 0
-	iamMissing := state.IAMRoleName.IsNull() || state.IAMInstanceProfileName.IsNull()
-	replace := state.InstanceID.IsNull() || !plan.GPU.Equal(state.GPU) || !plan.Services.Equal(state.Services) ||
-		!plan.OllamaModels.Equal(state.OllamaModels) || efsMissing || networkMissing || mountsMissing
-	typeChanged := !plan.InstanceType.Equal(state.InstanceType)
-
-	if networkMissing && owned {
-		plan.VPCID, plan.SubnetIDs, plan.InternetGatewayID, plan.RouteTableID = unknownStr, types.ListUnknown(types.StringType), unknownStr, unknownStr
+	if p.Network {
+		plan.VPCID, plan.SubnetIDs, plan.InternetGatewayID, plan.RouteTableID = unknownStr, unknownList, unknownStr, unknownStr
 	}
 	if !owned {
 		plan.InternetGatewayID, plan.RouteTableID = nullString, nullString
 	}
-	if sgMissing || networkMissing {
+	if p.SecurityGroups {
 		plan.SecurityGroupID, plan.EFSSecurityGroupID = unknownStr, unknownStr
 	}
-	if efsMissing {
+	if p.FileSystem {
 		plan.EFSID = unknownStr
 	}
-	if efsMissing || networkMissing || mountsMissing {
-		plan.EFSMountTargetIDs = types.ListUnknown(types.StringType)
+	if p.MountTargets {
+		plan.EFSMountTargetIDs = unknownList
 	}
-	if iamMissing {
+	if p.IAM {
 		plan.IAMRoleName, plan.IAMInstanceProfileName = unknownStr, unknownStr
 	}
-	if replace {
+	if p.Instance {
 		plan.InstanceID, plan.PrivateIP, plan.PublicIP, plan.AvailabilityZone = unknownStr, unknownStr, unknownStr, unknownStr
 		if config.AMIID.IsNull() {
 			plan.AMIID = unknownStr
 		}
 	}
-	if typeChanged {
+	if p.Resize {
 		plan.PublicIP = unknownStr
 	}
-	planGPU(plan, state, replace || typeChanged)
+	planGPU(plan, state, p.Instance || p.Resize)
 
-	albNew := false
-	if tierTo >= 2 {
-		albNew = tierFrom < 2 || state.ALBARN.IsNull() || networkMissing
-		if albNew {
-			plan.ALBARN, plan.ALBDNSName, plan.ALBZoneID = unknownStr, unknownStr, unknownStr
-		}
-		if tierFrom < 2 || state.ALBSecurityGroupID.IsNull() || networkMissing {
-			plan.ALBSecurityGroupID = unknownStr
-		}
-		if tierFrom < 2 || state.TargetGroupARN.IsNull() || networkMissing {
-			plan.TargetGroupARN = unknownStr
-		}
-		if albNew || lbChanged || len(state.ListenerARNs.Elements()) == 0 || plan.TargetGroupARN.IsUnknown() {
-			plan.ListenerARNs = types.ListUnknown(types.StringType)
-		}
-	} else {
-		clearALB(plan)
-	}
+	planUpdateLoadBalancer(plan, p)
+	planUpdateCDN(plan, state, p)
 
-	cdnNew := false
-	if tierTo == 3 {
-		cdnNew = tierFrom < 3 || state.CloudFrontDistributionID.IsNull()
-		if cdnNew {
-			plan.CloudFrontDistributionID, plan.CloudFrontDomainName, plan.CloudFrontARN = unknownStr, unknownStr, unknownStr
-		}
-		plan.CloudFrontHostedZoneID = typesString(deployment.CloudFrontHostedZoneID)
-		switch {
-		case cdnNew || cdnChanged || albNew || lbChanged:
-			plan.CloudFrontStatus = unknownStr
-			if cdnWaits(plan) {
-				plan.CloudFrontStatus = typesString("Deployed")
-			}
-		default:
-			plan.CloudFrontStatus = state.CloudFrontStatus
-		}
-		switch {
-		case !cdnRestricts(plan):
-			plan.OriginVerifyHeaderValue = nullString
-		case state.OriginVerifyHeaderValue.IsNull():
-			plan.OriginVerifyHeaderValue = unknownStr
-		default:
-			plan.OriginVerifyHeaderValue = state.OriginVerifyHeaderValue
-		}
-	} else {
-		clearCDN(plan)
-	}
-
-	urlChanges := tierFrom != tierTo || !plan.Services.Equal(state.Services) ||
-		(tierTo == 1 && (replace || typeChanged)) || (tierTo == 2 && (albNew || lbChanged)) || (tierTo == 3 && (cdnNew || cdnChanged))
-	if urlChanges {
+	if p.URL {
 		plan.URL, plan.ServiceURLs = unknownStr, types.MapUnknown(types.StringType)
 	} else {
 		plan.URL, plan.ServiceURLs = state.URL, state.ServiceURLs
 	}
 	plan.Status = typesString(deployment.StatusRunning)
+}
+
+// planUpdateLoadBalancer marks the load balancer's new parts, or clears
+// them below tier 2.
+func planUpdateLoadBalancer(plan *deploymentModel, p deployment.UpdatePlan) {
+	if !tier.Tier(plan.Tier.ValueInt64()).HasLoadBalancer() {
+		clearALB(plan)
+		return
+	}
+	if p.LoadBalancer {
+		plan.ALBARN, plan.ALBDNSName, plan.ALBZoneID = unknownStr, unknownStr, unknownStr
+	}
+	if p.ALBSecurityGroup {
+		plan.ALBSecurityGroupID = unknownStr
+	}
+	if p.TargetGroup {
+		plan.TargetGroupARN = unknownStr
+	}
+	if p.Listeners {
+		plan.ListenerARNs = types.ListUnknown(types.StringType)
+	}
+}
+
+// planUpdateCDN marks the distribution's new or changing attributes, or
+// clears them below tier 3.
+func planUpdateCDN(plan, state *deploymentModel, p deployment.UpdatePlan) {
+	if !tier.Tier(plan.Tier.ValueInt64()).HasCDN() {
+		clearCDN(plan)
+		return
+	}
+	if p.Distribution {
+		plan.CloudFrontDistributionID, plan.CloudFrontDomainName, plan.CloudFrontARN = unknownStr, unknownStr, unknownStr
+	}
+	plan.CloudFrontHostedZoneID = typesString(deployment.CloudFrontHostedZoneID)
+	switch {
+	case p.Rollout && cdnWaits(plan):
+		plan.CloudFrontStatus = typesString("Deployed")
+	case p.Rollout:
+		plan.CloudFrontStatus = unknownStr
+	default:
+		plan.CloudFrontStatus = state.CloudFrontStatus
+	}
+	switch {
+	case !cdnRestricts(plan):
+		plan.OriginVerifyHeaderValue = nullString
+	case p.OriginSecret:
+		plan.OriginVerifyHeaderValue = unknownStr
+	default:
+		plan.OriginVerifyHeaderValue = state.OriginVerifyHeaderValue
+	}
+}
+
+// priorView is the deployment as the state's attributes show it after the
+// last refresh: the ids of components found missing are empty.
+func (m *deploymentModel) priorView(ctx context.Context, diags *diag.Diagnostics) *deployment.State {
+	st := &deployment.State{}
+	st.VPCID = m.VPCID.ValueString()
+	st.SubnetIDs = listOf(ctx, m.SubnetIDs, diags)
+	st.InternetGatewayID = m.InternetGatewayID.ValueString()
+	st.RouteTableID = m.RouteTableID.ValueString()
+	st.InstanceSecurityGroupID = m.SecurityGroupID.ValueString()
+	st.EFSSecurityGroupID = m.EFSSecurityGroupID.ValueString()
+	st.ALBSecurityGroupID = m.ALBSecurityGroupID.ValueString()
+	st.EFSID = m.EFSID.ValueString()
+	st.MountTargetIDs = listOf(ctx, m.EFSMountTargetIDs, diags)
+	st.RoleName = m.IAMRoleName.ValueString()
+	st.ProfileName = m.IAMInstanceProfileName.ValueString()
+	st.InstanceID = m.InstanceID.ValueString()
+	st.ALBARN = m.ALBARN.ValueString()
+	st.TargetGroupARN = m.TargetGroupARN.ValueString()
+	st.ListenerARNs = listOf(ctx, m.ListenerARNs, diags)
+	st.DistributionID = m.CloudFrontDistributionID.ValueString()
+	st.OriginSecret = m.OriginVerifyHeaderValue.ValueString()
+	return st
 }

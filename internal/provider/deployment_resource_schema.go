@@ -22,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/tier"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/userdata"
 )
 
@@ -109,7 +110,7 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 				Validators:          []validator.String{nameValidator{}}},
 			"tier": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(1),
 				MarkdownDescription: "`1` instance + EFS in a VPC, `2` adds an Application Load Balancer, `3` adds CloudFront in front of the load balancer. Changes apply in place.",
-				Validators:          []validator.Int64{int64validator.Between(1, 3)}},
+				Validators:          []validator.Int64{int64validator.Between(tier.Min, tier.Max)}},
 			"instance_type": schema.StringAttribute{Optional: true, Computed: true,
 				MarkdownDescription: "EC2 instance type. Defaults to `" + deployment.DefaultInstanceType + "`, or `" + deployment.DefaultGPUInstanceType + "` when `gpu` is true. A change within the same CPU architecture is applied in place (stop, modify, start); a change of architecture replaces the deployment.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},

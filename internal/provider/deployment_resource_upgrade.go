@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment"
+	deploymenttier "github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/tier"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/userdata"
 )
 
@@ -217,7 +218,7 @@ func upgradeV0(ctx context.Context, old *deploymentModelV0, region string) (*dep
 			m.CloudFrontARN = types.StringValue(fmt.Sprintf("arn:%s:cloudfront::%s:distribution/%s", partition, account, id))
 		}
 	}
-	if tier == deployment.TierGPU {
+	if deploymenttier.Tier(tier).HasCDN() {
 		cdn := defaultCDN().Attributes()
 		cdn["restrict_origin"] = types.BoolValue(false)
 		m.CDN = mustObject(cdnAttrTypes, cdn)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/tier"
 )
 
 var _ datasource.DataSourceWithConfigure = (*deploymentsDataSource)(nil)
@@ -57,7 +58,7 @@ func (d *deploymentsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 		Attributes: map[string]schema.Attribute{
 			"tier": schema.Int64Attribute{Optional: true,
 				MarkdownDescription: "Only list deployments of this tier (`1`, `2` or `3`).",
-				Validators:          []validator.Int64{int64validator.Between(1, 3)}},
+				Validators:          []validator.Int64{int64validator.Between(tier.Min, tier.Max)}},
 			"status": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Only list deployments with this status: `running`, `stopped` or `degraded`.",
 				Validators:          []validator.String{stringvalidator.OneOf(deployment.StatusRunning, deployment.StatusStopped, deployment.StatusDegraded)}},
@@ -130,7 +131,7 @@ func summaryModel(s deployment.Summary) deploymentSummaryModel {
 		InstanceID:           stringOrNull(s.InstanceID),
 		CreatedAt:            types.StringNull(),
 	}
-	if s.Tier == deployment.TierGPU {
+	if tier.Tier(s.Tier).HasCDN() {
 		out.CloudFrontDomainName = stringOrNull(s.CloudFrontDomain)
 	}
 	if !s.CreatedAt.IsZero() {

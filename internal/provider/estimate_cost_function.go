@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/function"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/cost"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/tier"
 )
 
 var _ function.Function = (*estimateMonthlyCostFunction)(nil)
@@ -60,7 +61,7 @@ func (f *estimateMonthlyCostFunction) Definition(_ context.Context, _ function.D
 			function.Int64Parameter{
 				Name:                "tier",
 				MarkdownDescription: "Deployment tier: `1` (instance and EFS), `2` (+ Application Load Balancer) or `3` (+ CloudFront).",
-				Validators:          []function.Int64ParameterValidator{int64validator.Between(1, 3)},
+				Validators:          []function.Int64ParameterValidator{int64validator.Between(tier.Min, tier.Max)},
 			},
 			function.StringParameter{
 				Name:                "instance_type",

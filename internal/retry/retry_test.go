@@ -195,3 +195,18 @@ func TestStatusOf(t *testing.T) {
 }
 
 func wrapFinding(err error) error { return errors.Join(errors.New("finding thing"), err) }
+
+func TestSingleResult(t *testing.T) {
+	if v, err := SingleResult([]string{"a"}, "thing (a)"); err != nil || *v != "a" {
+		t.Fatalf("one: %v %v", v, err)
+	}
+	v, err := SingleResult([]string{}, "thing (b)")
+	if v != nil || !NotFound(err) || err.Error() != "thing (b) not found (empty result)" {
+		t.Fatalf("none: %v %v", v, err)
+	}
+	n, err := SingleResult([]int{1, 2}, "thing (c)")
+	var tm *TooManyResultsError
+	if n != nil || NotFound(err) || !errors.As(err, &tm) || tm.Count != 2 || err.Error() != "thing (c): 2 results, want 1" {
+		t.Fatalf("two: %v %v", n, err)
+	}
+}

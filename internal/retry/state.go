@@ -2,8 +2,8 @@ package retry
 
 import (
 	"context"
-	"errors"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -54,21 +54,7 @@ type StateChangeConf[T any] struct {
 
 // WaitForState polls until a target state, the timeout or ctx cancellation.
 func (c *StateChangeConf[T]) WaitForState(ctx context.Context) (*T, error) {
-	minPoll, maxPoll := c.MinPoll, c.MaxPoll
-	if minPoll <= 0 {
-		minPoll = 200 * time.Millisecond
-	}
-	if maxPoll <= 0 {
-		maxPoll = 10 * time.Second
-	}
-	notFoundChecks := c.NotFoundChecks
-	if notFoundChecks <= 0 {
-		notFoundChecks = 20
-	}
-	occurrences := c.ContinuousTargetOccurence
-	if occurrences <= 0 {
-		occurrences = 1
-	}
+	minPoll, maxPoll, notFoundChecks, occurrences := c.limits()
 	start := now(ctx)
 	deadline := start.Add(c.Timeout)
 	if c.Delay > 0 {
@@ -77,12 +63,7 @@ func (c *StateChangeConf[T]) WaitForState(ctx context.Context) (*T, error) {
 		}
 	}
 	interval := minPoll
-	var (
-		lastState string
-		lastErr   error
-		notFound  int
-		seen      int
-	)
+	var notFound, seen int
 	for {
 		res, state, err := c.Refresh(ctx)
 		if err != nil {
@@ -91,9 +72,8 @@ func (c *StateChangeConf[T]) WaitForState(ctx context.Context) (*T, error) {
 			}
 			return res, err
 		}
-		elapsed := now(ctx).Sub(start)
 		if c.OnPoll != nil {
-			c.OnPoll(state, elapsed)
+			c.OnPoll(state, now(ctx).Sub(start))
 		}
 		switch {
 		case res == nil:
@@ -103,7 +83,7 @@ func (c *StateChangeConf[T]) WaitForState(ctx context.Context) (*T, error) {
 			notFound++
 			seen = 0
 			if notFound > notFoundChecks {
-				return nil, &NotFoundError{LastError: lastErr, Message: "resource not found while waiting for state " + joinStates(c.Target)}
+				return nil, &NotFoundError{Message: "resource not found while waiting for state " + joinStates(c.Target)}
 			}
 		case slices.Contains(c.Target, state):
 			notFound = 0
@@ -116,34 +96,38 @@ func (c *StateChangeConf[T]) WaitForState(ctx context.Context) (*T, error) {
 		default:
 			return res, &UnexpectedStateError{State: state, ExpectedState: c.Target}
 		}
-		lastState = state
 		if !now(ctx).Before(deadline) {
-			return res, &TimeoutError{LastState: lastState, ExpectedState: c.Target, Timeout: c.Timeout, LastError: lastErr}
+			return res, &TimeoutError{LastState: state, ExpectedState: c.Target, Timeout: c.Timeout}
 		}
-		wait := capPoll(ctx, interval)
-		if remaining := deadline.Sub(now(ctx)); wait > remaining {
-			wait = remaining
-		}
+		wait := min(capPoll(ctx, interval), deadline.Sub(now(ctx)))
 		if err := sleep(ctx, wait); err != nil {
-			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-				return res, err
-			}
 			return res, err
 		}
-		interval *= 2
-		if interval > maxPoll {
-			interval = maxPoll
-		}
+		interval = min(interval*2, maxPoll)
 	}
+}
+
+// limits returns the poll bounds and counts with their defaults filled in.
+func (c *StateChangeConf[T]) limits() (minPoll, maxPoll time.Duration, notFoundChecks, occurrences int) {
+	minPoll, maxPoll, notFoundChecks, occurrences = c.MinPoll, c.MaxPoll, c.NotFoundChecks, c.ContinuousTargetOccurence
+	if minPoll <= 0 {
+		minPoll = 200 * time.Millisecond
+	}
+	if maxPoll <= 0 {
+		maxPoll = 10 * time.Second
+	}
+	if notFoundChecks <= 0 {
+		notFoundChecks = 20
+	}
+	if occurrences <= 0 {
+		occurrences = 1
+	}
+	return minPoll, maxPoll, notFoundChecks, occurrences
 }
 
 func joinStates(s []string) string {
 	if len(s) == 0 {
 		return "(gone)"
 	}
-	out := s[0]
-	for _, x := range s[1:] {
-		out += ", " + x
-	}
-	return out
+	return strings.Join(s, ", ")
 }

@@ -4,6 +4,8 @@
 package tags
 
 import (
+	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"sort"
@@ -14,18 +16,18 @@ func Keys(m map[string]string) []string {
 	return slices.Sorted(maps.Keys(m))
 }
 
-// Diff returns what turns old into new: the keys to remove (sorted) and the
-// tags to set, which are the new keys and those whose value changed.
-func Diff(old, new map[string]string) (removed []string, set map[string]string) {
-	for k := range old {
-		if _, ok := new[k]; !ok {
+// Diff returns what turns before into after: the keys to remove (sorted) and
+// the tags to set, which are the new keys and those whose value changed.
+func Diff(before, after map[string]string) (removed []string, set map[string]string) {
+	for k := range before {
+		if _, ok := after[k]; !ok {
 			removed = append(removed, k)
 		}
 	}
 	sort.Strings(removed)
 	set = map[string]string{}
-	for k, v := range new {
-		if ov, ok := old[k]; !ok || ov != v {
+	for k, v := range after {
+		if ov, ok := before[k]; !ok || ov != v {
 			set[k] = v
 		}
 	}
@@ -53,4 +55,26 @@ func Map[T any](list []T, kv func(T) (key, value string)) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// Update moves an object's tags from before to after, the way every service's tag
+// update works: untag receives the keys that went (sorted), tag the tags that
+// are new or changed, and neither is called when it has nothing to do. what
+// names the object in errors ("EFS resource (fs-1)").
+func Update(ctx context.Context, what string, before, after map[string]string,
+	untag func(ctx context.Context, keys []string) error,
+	tag func(ctx context.Context, set map[string]string) error,
+) error {
+	removed, set := Diff(before, after)
+	if len(removed) > 0 {
+		if err := untag(ctx, removed); err != nil {
+			return fmt.Errorf("untagging %s: %w", what, err)
+		}
+	}
+	if len(set) > 0 {
+		if err := tag(ctx, set); err != nil {
+			return fmt.Errorf("tagging %s: %w", what, err)
+		}
+	}
+	return nil
 }

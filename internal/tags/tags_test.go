@@ -1,7 +1,11 @@
 package tags
 
 import (
+	"context"
+	"errors"
+	"maps"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -45,5 +49,28 @@ func TestConvertAndMap(t *testing.T) {
 	back := Map(got, func(p pair) (string, string) { return p.k, p.v })
 	if !reflect.DeepEqual(back, in) {
 		t.Fatalf("Map(Convert(m)) = %v, want %v", back, in)
+	}
+}
+
+func TestUpdate(t *testing.T) {
+	var untagged []string
+	var tagged map[string]string
+	untag := func(_ context.Context, keys []string) error { untagged = keys; return nil }
+	tag := func(_ context.Context, set map[string]string) error { tagged = set; return nil }
+	err := Update(context.Background(), "thing", map[string]string{"a": "1", "b": "2", "c": "3"}, map[string]string{"b": "2", "c": "4", "d": "5"}, untag, tag)
+	if err != nil || !slices.Equal(untagged, []string{"a"}) || !maps.Equal(tagged, map[string]string{"c": "4", "d": "5"}) {
+		t.Fatalf("err=%v untagged=%v tagged=%v", err, untagged, tagged)
+	}
+	calls := 0
+	count := func(context.Context, []string) error { calls++; return nil }
+	countSet := func(context.Context, map[string]string) error { calls++; return nil }
+	if err := Update(context.Background(), "thing", map[string]string{"a": "1"}, map[string]string{"a": "1"}, count, countSet); err != nil || calls != 0 {
+		t.Fatalf("no change made %d calls (err %v)", calls, err)
+	}
+	boom := errors.New("boom")
+	err = Update(context.Background(), "EFS resource (fs-1)", nil, map[string]string{"a": "1"}, count,
+		func(context.Context, map[string]string) error { return boom })
+	if !errors.Is(err, boom) || err.Error() != "tagging EFS resource (fs-1): boom" {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -181,7 +181,6 @@ func newStubs(t *testing.T) *stubs {
 	t.Helper()
 	s := &stubs{addr: map[string]string{}}
 	for _, svc := range []string{ServiceN8N, ServiceOllama, ServiceQdrant, ServiceCrawl4AI} {
-		svc := svc
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if s.down.Load() && slices.Contains(healthPaths, r.URL.Path) {
 				w.WriteHeader(http.StatusServiceUnavailable)
@@ -197,7 +196,7 @@ func newStubs(t *testing.T) *stubs {
 				rw.Flush()
 				buf := make([]byte, 4)
 				if _, err := io.ReadFull(rw, buf); err == nil {
-					conn.Write(buf)
+					_, _ = conn.Write(buf)
 				}
 				return
 			}
@@ -211,7 +210,7 @@ func newStubs(t *testing.T) *stubs {
 			}
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("X-Stub", svc)
-			json.NewEncoder(w).Encode(stubAnswer{svc, r.URL.Path, r.Header.Get("Authorization"), r.Header.Get("api-key")})
+			_ = json.NewEncoder(w).Encode(stubAnswer{svc, r.URL.Path, r.Header.Get("Authorization"), r.Header.Get("api-key")})
 		}))
 		t.Cleanup(srv.Close)
 		s.addr[svc] = strings.TrimPrefix(srv.URL, "http://")
@@ -260,22 +259,23 @@ func liveNginx(t *testing.T, bin string, p Params, dir, site string, st *stubs) 
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGQUIT)
+		_ = cmd.Process.Signal(syscall.SIGQUIT)
 		select {
 		case <-exited:
 		case <-time.After(10 * time.Second):
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			<-exited
 		}
 	})
 	for {
 		select {
-		case err := <-exited:
+		case <-exited:
 			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			t.Fatalf("nginx exited: %v\n%s", err, log)
+			t.Fatalf("nginx exited: %v\n%s", waitErr, log)
 		default:
 		}
 		if c, err := net.Dial("tcp", addr); err == nil {
@@ -569,7 +569,7 @@ func websocket(base string) string {
 		return err.Error()
 	}
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
 	fmt.Fprintf(conn, "GET /rest/push?pushRef=x HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", u.Host)
 	br := bufio.NewReader(conn)
 	resp, err := http.ReadResponse(br, nil)

@@ -64,6 +64,7 @@ import (
 	"text/template"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/bootmarker"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/tier"
 )
 
 // MaxUserDataBytes is EC2's limit on user data (before base64 encoding).
@@ -212,7 +213,7 @@ func newData(p Params) (*data, error) {
 	if !reRegion.MatchString(p.Region) {
 		return nil, &ParamError{"Region", fmt.Sprintf("%q is not an AWS region name", p.Region)}
 	}
-	if p.Tier < 1 || p.Tier > 3 {
+	if !tier.Tier(p.Tier).Valid() {
 		return nil, &ParamError{"Tier", fmt.Sprintf("%d: must be 1, 2 or 3", p.Tier)}
 	}
 	if err := ValidateServices(p.Services); err != nil {

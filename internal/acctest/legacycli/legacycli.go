@@ -424,8 +424,11 @@ func (d *Deployment) instance(ctx context.Context, instanceType string) error {
 		return fmt.Errorf("no emulator AMI for %s", instanceType)
 	}
 	img, err := d.c.ec2.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{ami.ID}})
-	if err != nil || len(img.Images) == 0 {
-		return fmt.Errorf("describing %s: %v", ami.ID, err)
+	if err != nil {
+		return fmt.Errorf("describing %s: %w", ami.ID, err)
+	}
+	if len(img.Images) == 0 {
+		return fmt.Errorf("describing %s: no such image", ami.ID)
 	}
 	var script bytes.Buffer
 	zw := gzip.NewWriter(&script)

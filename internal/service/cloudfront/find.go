@@ -45,6 +45,28 @@ func FindDistributionConfigByID(ctx context.Context, conn *cloudfront.Client, id
 
 // FindDistributionsByTag lists the distributions carrying tag key=value.
 func FindDistributionsByTag(ctx context.Context, conn *cloudfront.Client, key, value string) ([]awstypes.DistributionSummary, error) {
+	all, err := FindDistributions(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	var out []awstypes.DistributionSummary
+	for _, d := range all {
+		tags, err := FindTagsByARN(ctx, conn, aws.ToString(d.ARN))
+		if retry.NotFound(err) {
+			continue // deleted while we listed
+		}
+		if err != nil {
+			return nil, err
+		}
+		if v, ok := tags[key]; ok && v == value {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// FindDistributions lists every distribution of the account (all pages).
+func FindDistributions(ctx context.Context, conn *cloudfront.Client) ([]awstypes.DistributionSummary, error) {
 	var out []awstypes.DistributionSummary
 	pages := cloudfront.NewListDistributionsPaginator(conn, &cloudfront.ListDistributionsInput{})
 	for pages.HasMorePages() {
@@ -52,27 +74,28 @@ func FindDistributionsByTag(ctx context.Context, conn *cloudfront.Client, key, v
 		if err != nil {
 			return nil, fmt.Errorf("listing CloudFront Distributions: %w", err)
 		}
-		if page.DistributionList == nil {
-			continue
-		}
-		for _, d := range page.DistributionList.Items {
-			tags, err := conn.ListTagsForResource(ctx, &cloudfront.ListTagsForResourceInput{Resource: d.ARN})
-			if errs.IsCode(err, errCodeNoSuchResource, errCodeNoSuchDistribution) {
-				continue // deleted while we listed
-			}
-			if err != nil {
-				return nil, fmt.Errorf("listing tags for CloudFront Distribution (%s): %w", aws.ToString(d.Id), err)
-			}
-			if tags.Tags == nil {
-				continue
-			}
-			for _, t := range tags.Tags.Items {
-				if aws.ToString(t.Key) == key && aws.ToString(t.Value) == value {
-					out = append(out, d)
-					break
-				}
-			}
+		if page.DistributionList != nil {
+			out = append(out, page.DistributionList.Items...)
 		}
 	}
 	return out, nil
+}
+
+// FindTagsByARN reads a distribution's tags; a deleted distribution is a
+// retry.NotFoundError.
+func FindTagsByARN(ctx context.Context, conn *cloudfront.Client, arn string) (map[string]string, error) {
+	out, err := conn.ListTagsForResource(ctx, &cloudfront.ListTagsForResourceInput{Resource: aws.String(arn)})
+	if errs.IsCode(err, errCodeNoSuchResource, errCodeNoSuchDistribution) {
+		return nil, &retry.NotFoundError{LastError: err}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listing tags for CloudFront Distribution (%s): %w", arn, err)
+	}
+	tags := map[string]string{}
+	if out.Tags != nil {
+		for _, t := range out.Tags.Items {
+			tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
+	}
+	return tags, nil
 }

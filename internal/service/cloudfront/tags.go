@@ -2,7 +2,6 @@ package cloudfront
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
@@ -14,16 +13,13 @@ import (
 // UpdateTags moves a distribution's tags from oldTags to newTags: keys that
 // disappeared are removed, new and changed ones are set.
 func UpdateTags(ctx context.Context, conn *cloudfront.Client, arn string, oldTags, newTags map[string]string) error {
-	remove, set := tags.Diff(oldTags, newTags)
-	if len(remove) > 0 {
-		if _, err := conn.UntagResource(ctx, &cloudfront.UntagResourceInput{Resource: aws.String(arn), TagKeys: &awstypes.TagKeys{Items: remove}}); err != nil {
-			return fmt.Errorf("untagging CloudFront Distribution (%s): %w", arn, err)
-		}
-	}
-	if len(set) > 0 {
-		if _, err := conn.TagResource(ctx, &cloudfront.TagResourceInput{Resource: aws.String(arn), Tags: &awstypes.Tags{Items: tagItems(set)}}); err != nil {
-			return fmt.Errorf("tagging CloudFront Distribution (%s): %w", arn, err)
-		}
-	}
-	return nil
+	return tags.Update(ctx, "CloudFront Distribution ("+arn+")", oldTags, newTags,
+		func(ctx context.Context, keys []string) error {
+			_, err := conn.UntagResource(ctx, &cloudfront.UntagResourceInput{Resource: aws.String(arn), TagKeys: &awstypes.TagKeys{Items: keys}})
+			return err
+		},
+		func(ctx context.Context, set map[string]string) error {
+			_, err := conn.TagResource(ctx, &cloudfront.TagResourceInput{Resource: aws.String(arn), Tags: &awstypes.Tags{Items: tagItems(set)}})
+			return err
+		})
 }

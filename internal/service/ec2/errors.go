@@ -30,6 +30,7 @@ const (
 	ErrCodeInvalidRouteTableIDNotFound       = "InvalidRouteTableID.NotFound"
 	ErrCodeInvalidSubnetIDNotFound           = "InvalidSubnetID.NotFound"
 	ErrCodeInvalidVPCIDNotFound              = "InvalidVpcID.NotFound"
+	ErrCodeInvalidVolumeNotFound             = "InvalidVolume.NotFound"
 )
 
 // notFoundCodes are the codes EC2 answers for an id that does not exist.

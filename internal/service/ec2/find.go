@@ -3,6 +3,7 @@ package ec2
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,6 +20,11 @@ func filter(name string, values ...string) types.Filter {
 	return types.Filter{Name: aws.String(name), Values: values}
 }
 
+// TagFilter matches resources carrying the tag key=value.
+func TagFilter(key, value string) types.Filter {
+	return filter("tag:"+key, value)
+}
+
 // FindVPCByID returns a VPC, or a retry.NotFoundError.
 func FindVPCByID(ctx context.Context, conn *ec2.Client, id string) (*types.Vpc, error) {
 	out, err := conn.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{VpcIds: []string{id}})
@@ -28,10 +34,21 @@ func FindVPCByID(ctx context.Context, conn *ec2.Client, id string) (*types.Vpc, 
 	if err != nil {
 		return nil, err
 	}
-	if len(out.Vpcs) == 0 {
-		return nil, notFound(errEmpty)
+	return retry.SingleResult(out.Vpcs, "EC2 VPC ("+id+")")
+}
+
+// FindVPCs lists the VPCs matching filters (all pages).
+func FindVPCs(ctx context.Context, conn *ec2.Client, filters ...types.Filter) ([]types.Vpc, error) {
+	var out []types.Vpc
+	p := ec2.NewDescribeVpcsPaginator(conn, &ec2.DescribeVpcsInput{Filters: filters})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing EC2 VPCs: %w", err)
+		}
+		out = append(out, page.Vpcs...)
 	}
-	return &out.Vpcs[0], nil
+	return out, nil
 }
 
 // FindSubnetByID returns a subnet, or a retry.NotFoundError.
@@ -65,8 +82,13 @@ func FindSubnetsByIDs(ctx context.Context, conn *ec2.Client, ids []string) ([]ty
 // FindSubnetsByVPCID lists every subnet of a VPC (all pages); none is an
 // empty slice, not an error.
 func FindSubnetsByVPCID(ctx context.Context, conn *ec2.Client, vpcID string) ([]types.Subnet, error) {
+	return FindSubnets(ctx, conn, filter("vpc-id", vpcID))
+}
+
+// FindSubnets lists the subnets matching filters (all pages).
+func FindSubnets(ctx context.Context, conn *ec2.Client, filters ...types.Filter) ([]types.Subnet, error) {
 	var out []types.Subnet
-	p := ec2.NewDescribeSubnetsPaginator(conn, &ec2.DescribeSubnetsInput{Filters: []types.Filter{filter("vpc-id", vpcID)}})
+	p := ec2.NewDescribeSubnetsPaginator(conn, &ec2.DescribeSubnetsInput{Filters: filters})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -86,10 +108,36 @@ func FindSecurityGroupByID(ctx context.Context, conn *ec2.Client, id string) (*t
 	if err != nil {
 		return nil, err
 	}
-	if len(out.SecurityGroups) == 0 {
-		return nil, notFound(errEmpty)
+	return retry.SingleResult(out.SecurityGroups, "EC2 Security Group ("+id+")")
+}
+
+// FindSecurityGroups lists the security groups matching filters (all pages).
+func FindSecurityGroups(ctx context.Context, conn *ec2.Client, filters ...types.Filter) ([]types.SecurityGroup, error) {
+	var out []types.SecurityGroup
+	p := ec2.NewDescribeSecurityGroupsPaginator(conn, &ec2.DescribeSecurityGroupsInput{Filters: filters})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing EC2 Security Groups: %w", err)
+		}
+		out = append(out, page.SecurityGroups...)
 	}
-	return &out.SecurityGroups[0], nil
+	return out, nil
+}
+
+// FindSecurityGroupRulesByGroupID lists a security group's rules, ingress
+// and egress (all pages).
+func FindSecurityGroupRulesByGroupID(ctx context.Context, conn *ec2.Client, groupID string) ([]types.SecurityGroupRule, error) {
+	var out []types.SecurityGroupRule
+	p := ec2.NewDescribeSecurityGroupRulesPaginator(conn, &ec2.DescribeSecurityGroupRulesInput{Filters: []types.Filter{filter("group-id", groupID)}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("reading rules of EC2 Security Group (%s): %w", groupID, err)
+		}
+		out = append(out, page.SecurityGroupRules...)
+	}
+	return out, nil
 }
 
 // FindSecurityGroupByNameAndVPC finds a group by name in a VPC (names are
@@ -99,10 +147,7 @@ func FindSecurityGroupByNameAndVPC(ctx context.Context, conn *ec2.Client, name, 
 	if err != nil {
 		return nil, err
 	}
-	if len(out.SecurityGroups) == 0 {
-		return nil, notFound(errEmpty)
-	}
-	return &out.SecurityGroups[0], nil
+	return retry.SingleResult(out.SecurityGroups, "EC2 Security Group ("+name+" in "+vpcID+")")
 }
 
 // FindInternetGatewayByID returns an internet gateway, or a retry.NotFoundError.
@@ -114,16 +159,18 @@ func FindInternetGatewayByID(ctx context.Context, conn *ec2.Client, id string) (
 	if err != nil {
 		return nil, err
 	}
-	if len(out.InternetGateways) == 0 {
-		return nil, notFound(errEmpty)
-	}
-	return &out.InternetGateways[0], nil
+	return retry.SingleResult(out.InternetGateways, "EC2 Internet Gateway ("+id+")")
 }
 
 // FindInternetGatewaysByVPCID lists the gateways attached to a VPC.
 func FindInternetGatewaysByVPCID(ctx context.Context, conn *ec2.Client, vpcID string) ([]types.InternetGateway, error) {
+	return FindInternetGateways(ctx, conn, filter("attachment.vpc-id", vpcID))
+}
+
+// FindInternetGateways lists the internet gateways matching filters (all pages).
+func FindInternetGateways(ctx context.Context, conn *ec2.Client, filters ...types.Filter) ([]types.InternetGateway, error) {
 	var out []types.InternetGateway
-	p := ec2.NewDescribeInternetGatewaysPaginator(conn, &ec2.DescribeInternetGatewaysInput{Filters: []types.Filter{filter("attachment.vpc-id", vpcID)}})
+	p := ec2.NewDescribeInternetGatewaysPaginator(conn, &ec2.DescribeInternetGatewaysInput{Filters: filters})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -143,16 +190,18 @@ func FindRouteTableByID(ctx context.Context, conn *ec2.Client, id string) (*type
 	if err != nil {
 		return nil, err
 	}
-	if len(out.RouteTables) == 0 {
-		return nil, notFound(errEmpty)
-	}
-	return &out.RouteTables[0], nil
+	return retry.SingleResult(out.RouteTables, "EC2 Route Table ("+id+")")
 }
 
 // FindRouteTablesByVPCID lists every route table of a VPC, the main one included.
 func FindRouteTablesByVPCID(ctx context.Context, conn *ec2.Client, vpcID string) ([]types.RouteTable, error) {
+	return FindRouteTables(ctx, conn, filter("vpc-id", vpcID))
+}
+
+// FindRouteTables lists the route tables matching filters (all pages).
+func FindRouteTables(ctx context.Context, conn *ec2.Client, filters ...types.Filter) ([]types.RouteTable, error) {
 	var out []types.RouteTable
-	p := ec2.NewDescribeRouteTablesPaginator(conn, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("vpc-id", vpcID)}})
+	p := ec2.NewDescribeRouteTablesPaginator(conn, &ec2.DescribeRouteTablesInput{Filters: filters})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -198,10 +247,15 @@ func FindInstanceByID(ctx context.Context, conn *ec2.Client, id string) (*types.
 // FindInstancesByTag lists the instances carrying tag key=value that are not
 // shutting down or terminated (all pages).
 func FindInstancesByTag(ctx context.Context, conn *ec2.Client, key, value string) ([]types.Instance, error) {
+	return FindLiveInstances(ctx, conn, TagFilter(key, value))
+}
+
+// FindLiveInstances lists the instances matching filters that are not
+// shutting down or terminated (all pages).
+func FindLiveInstances(ctx context.Context, conn *ec2.Client, filters ...types.Filter) ([]types.Instance, error) {
 	var out []types.Instance
-	p := ec2.NewDescribeInstancesPaginator(conn, &ec2.DescribeInstancesInput{Filters: []types.Filter{
-		filter("tag:"+key, value), filter("instance-state-name", "pending", "running", "stopping", "stopped"),
-	}})
+	filters = append(filters, filter("instance-state-name", "pending", "running", "stopping", "stopped"))
+	p := ec2.NewDescribeInstancesPaginator(conn, &ec2.DescribeInstancesInput{Filters: filters})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -217,8 +271,13 @@ func FindInstancesByTag(ctx context.Context, conn *ec2.Client, key, value string
 // FindTaggedResources lists every EC2 resource tagged key=value (DescribeTags,
 // all pages), e.g. to find what a deployment left behind.
 func FindTaggedResources(ctx context.Context, conn *ec2.Client, key, value string) ([]types.TagDescription, error) {
+	return FindTags(ctx, conn, filter("key", key), filter("value", value))
+}
+
+// FindTags lists the tags matching filters (DescribeTags, all pages).
+func FindTags(ctx context.Context, conn *ec2.Client, filters ...types.Filter) ([]types.TagDescription, error) {
 	var out []types.TagDescription
-	p := ec2.NewDescribeTagsPaginator(conn, &ec2.DescribeTagsInput{Filters: []types.Filter{filter("key", key), filter("value", value)}})
+	p := ec2.NewDescribeTagsPaginator(conn, &ec2.DescribeTagsInput{Filters: filters})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -262,10 +321,42 @@ func FindImageByID(ctx context.Context, conn *ec2.Client, id string) (*types.Ima
 	if err != nil {
 		return nil, err
 	}
-	if len(out.Images) == 0 || out.Images[0].State == types.ImageStateDeregistered {
-		return nil, notFound(errEmpty)
+	img, err := retry.SingleResult(out.Images, "EC2 AMI ("+id+")")
+	if err != nil {
+		return nil, err
 	}
-	return &out.Images[0], nil
+	if img.State == types.ImageStateDeregistered {
+		return nil, &retry.NotFoundError{Message: "EC2 AMI " + id + " is deregistered"}
+	}
+	return img, nil
+}
+
+// FindVolumeByID returns an EBS volume, or a retry.NotFoundError.
+func FindVolumeByID(ctx context.Context, conn *ec2.Client, id string) (*types.Volume, error) {
+	out, err := conn.DescribeVolumes(ctx, &ec2.DescribeVolumesInput{VolumeIds: []string{id}})
+	if errs.IsCode(err, ErrCodeInvalidVolumeNotFound) {
+		return nil, notFound(err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading EC2 Volume (%s): %w", id, err)
+	}
+	return retry.SingleResult(out.Volumes, "EC2 Volume ("+id+")")
+}
+
+// FindInstanceUserData returns an instance's user data as EC2 holds it
+// (base64); "" when it has none.
+func FindInstanceUserData(ctx context.Context, conn *ec2.Client, id string) (string, error) {
+	out, err := conn.DescribeInstanceAttribute(ctx, &ec2.DescribeInstanceAttributeInput{InstanceId: aws.String(id), Attribute: types.InstanceAttributeNameUserData})
+	if errs.IsCode(err, ErrCodeInvalidInstanceIDNotFound) {
+		return "", notFound(err)
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading the user data of EC2 Instance (%s): %w", id, err)
+	}
+	if out.UserData == nil {
+		return "", nil
+	}
+	return aws.ToString(out.UserData.Value), nil
 }
 
 // FindManagedPrefixListByName finds a prefix list by name (for example
@@ -275,10 +366,7 @@ func FindManagedPrefixListByName(ctx context.Context, conn *ec2.Client, name str
 	if err != nil {
 		return nil, err
 	}
-	if len(out.PrefixLists) == 0 {
-		return nil, notFound(errEmpty)
-	}
-	return &out.PrefixLists[0], nil
+	return retry.SingleResult(out.PrefixLists, "EC2 Managed Prefix List ("+name+")")
 }
 
 // FindNetworkInterfaces lists the network interfaces matching filters (all pages).
@@ -295,7 +383,6 @@ func FindNetworkInterfaces(ctx context.Context, conn *ec2.Client, filters []type
 	return out, nil
 }
 
-// FindAvailabilityZones lists the available availability zones of the region.
 // FindZonesOffering returns, sorted, the region's availability zones where
 // the instance type can be launched (none when the region lacks it). Newer
 // and GPU families are often missing from some zones, where RunInstances
@@ -319,6 +406,7 @@ func FindZonesOffering(ctx context.Context, conn *ec2.Client, instanceType strin
 	return zones, nil
 }
 
+// FindAvailabilityZones lists the available availability zones of the region.
 func FindAvailabilityZones(ctx context.Context, conn *ec2.Client) ([]types.AvailabilityZone, error) {
 	out, err := conn.DescribeAvailabilityZones(ctx, &ec2.DescribeAvailabilityZonesInput{Filters: []types.Filter{
 		filter("state", "available"), filter("zone-type", "availability-zone"),

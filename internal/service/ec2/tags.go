@@ -41,20 +41,17 @@ func UpdateTags(ctx context.Context, conn *ec2.Client, ids []string, oldTags, ne
 	if len(ids) == 0 {
 		return nil
 	}
-	removedKeys, changed := tags.Diff(oldTags, newTags)
-	if len(removedKeys) > 0 {
-		removed := make([]types.Tag, 0, len(removedKeys))
-		for _, k := range removedKeys {
-			removed = append(removed, types.Tag{Key: aws.String(k)})
-		}
-		if _, err := conn.DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: ids, Tags: removed}); err != nil {
-			return fmt.Errorf("untagging EC2 resources %v: %w", ids, err)
-		}
-	}
-	if len(changed) > 0 {
-		if _, err := conn.CreateTags(ctx, &ec2.CreateTagsInput{Resources: ids, Tags: Tags(changed)}); err != nil {
-			return fmt.Errorf("tagging EC2 resources %v: %w", ids, err)
-		}
-	}
-	return nil
+	return tags.Update(ctx, fmt.Sprintf("EC2 resources %v", ids), oldTags, newTags,
+		func(ctx context.Context, keys []string) error {
+			removed := make([]types.Tag, 0, len(keys))
+			for _, k := range keys {
+				removed = append(removed, types.Tag{Key: aws.String(k)})
+			}
+			_, err := conn.DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: ids, Tags: removed})
+			return err
+		},
+		func(ctx context.Context, set map[string]string) error {
+			_, err := conn.CreateTags(ctx, &ec2.CreateTagsInput{Resources: ids, Tags: Tags(set)})
+			return err
+		})
 }

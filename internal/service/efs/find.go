@@ -88,3 +88,30 @@ func FindMountTargetsByFileSystemID(ctx context.Context, conn *efs.Client, fsID 
 	}
 	return out, nil
 }
+
+// FindFileSystems lists every file system of the region (all pages),
+// deleted ones included.
+func FindFileSystems(ctx context.Context, conn *efs.Client) ([]awstypes.FileSystemDescription, error) {
+	var out []awstypes.FileSystemDescription
+	p := efs.NewDescribeFileSystemsPaginator(conn, &efs.DescribeFileSystemsInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing EFS file systems: %w", err)
+		}
+		out = append(out, page.FileSystems...)
+	}
+	return out, nil
+}
+
+// FindMountTargetSecurityGroups lists a mount target's security groups.
+func FindMountTargetSecurityGroups(ctx context.Context, conn *efs.Client, mtID string) ([]string, error) {
+	out, err := conn.DescribeMountTargetSecurityGroups(ctx, &efs.DescribeMountTargetSecurityGroupsInput{MountTargetId: aws.String(mtID)})
+	if errs.IsA[*awstypes.MountTargetNotFound](err) {
+		return nil, &retry.NotFoundError{LastError: err}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading security groups of EFS mount target (%s): %w", mtID, err)
+	}
+	return out.SecurityGroups, nil
+}

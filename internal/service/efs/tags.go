@@ -2,7 +2,6 @@ package efs
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/efs"
@@ -24,16 +23,13 @@ func TagsMap(list []awstypes.Tag) map[string]string {
 // UpdateTags applies the difference between the old and new tags of a file
 // system (or access point).
 func UpdateTags(ctx context.Context, conn *efs.Client, resourceID string, oldTags, newTags map[string]string) error {
-	removed, updated := tags.Diff(oldTags, newTags)
-	if len(removed) > 0 {
-		if _, err := conn.UntagResource(ctx, &efs.UntagResourceInput{ResourceId: aws.String(resourceID), TagKeys: removed}); err != nil {
-			return fmt.Errorf("untagging EFS resource (%s): %w", resourceID, err)
-		}
-	}
-	if len(updated) > 0 {
-		if _, err := conn.TagResource(ctx, &efs.TagResourceInput{ResourceId: aws.String(resourceID), Tags: Tags(updated)}); err != nil {
-			return fmt.Errorf("tagging EFS resource (%s): %w", resourceID, err)
-		}
-	}
-	return nil
+	return tags.Update(ctx, "EFS resource ("+resourceID+")", oldTags, newTags,
+		func(ctx context.Context, keys []string) error {
+			_, err := conn.UntagResource(ctx, &efs.UntagResourceInput{ResourceId: aws.String(resourceID), TagKeys: keys})
+			return err
+		},
+		func(ctx context.Context, set map[string]string) error {
+			_, err := conn.TagResource(ctx, &efs.TagResourceInput{ResourceId: aws.String(resourceID), Tags: Tags(set)})
+			return err
+		})
 }

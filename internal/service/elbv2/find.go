@@ -24,13 +24,7 @@ func findLoadBalancer(ctx context.Context, conn *elasticloadbalancingv2.Client, 
 	if err != nil {
 		return nil, fmt.Errorf("reading ELBv2 Load Balancer (%s): %w", what, err)
 	}
-	if out == nil || len(out.LoadBalancers) == 0 {
-		return nil, &retry.NotFoundError{Message: fmt.Sprintf("ELBv2 Load Balancer (%s) not found", what)}
-	}
-	if len(out.LoadBalancers) > 1 {
-		return nil, fmt.Errorf("reading ELBv2 Load Balancer (%s): %d results, want 1", what, len(out.LoadBalancers))
-	}
-	return &out.LoadBalancers[0], nil
+	return retry.SingleResult(out.LoadBalancers, "ELBv2 Load Balancer ("+what+")")
 }
 
 // FindLoadBalancerByARN reads a load balancer.
@@ -51,13 +45,7 @@ func findTargetGroup(ctx context.Context, conn *elasticloadbalancingv2.Client, i
 	if err != nil {
 		return nil, fmt.Errorf("reading ELBv2 Target Group (%s): %w", what, err)
 	}
-	if out == nil || len(out.TargetGroups) == 0 {
-		return nil, &retry.NotFoundError{Message: fmt.Sprintf("ELBv2 Target Group (%s) not found", what)}
-	}
-	if len(out.TargetGroups) > 1 {
-		return nil, fmt.Errorf("reading ELBv2 Target Group (%s): %d results, want 1", what, len(out.TargetGroups))
-	}
-	return &out.TargetGroups[0], nil
+	return retry.SingleResult(out.TargetGroups, "ELBv2 Target Group ("+what+")")
 }
 
 // FindTargetGroupByARN reads a target group.
@@ -129,8 +117,49 @@ func FindSSLPolicy(ctx context.Context, conn *elasticloadbalancingv2.Client, nam
 	if err != nil {
 		return nil, fmt.Errorf("reading ELBv2 SSL Policy (%s): %w", name, err)
 	}
-	if len(out.SslPolicies) == 0 {
-		return nil, &retry.NotFoundError{Message: fmt.Sprintf("ELBv2 SSL Policy (%s) not found", name)}
+	return retry.SingleResult(out.SslPolicies, "ELBv2 SSL Policy ("+name+")")
+}
+
+// FindLoadBalancerAttributes reads a load balancer's attributes as a map.
+func FindLoadBalancerAttributes(ctx context.Context, conn *elasticloadbalancingv2.Client, arn string) (map[string]string, error) {
+	out, err := conn.DescribeLoadBalancerAttributes(ctx, &elasticloadbalancingv2.DescribeLoadBalancerAttributesInput{LoadBalancerArn: aws.String(arn)})
+	if notFound(err, errCodeLoadBalancerNotFound) {
+		return nil, &retry.NotFoundError{LastError: err}
 	}
-	return &out.SslPolicies[0], nil
+	if err != nil {
+		return nil, fmt.Errorf("reading attributes of ELBv2 Load Balancer (%s): %w", arn, err)
+	}
+	attrs := make(map[string]string, len(out.Attributes))
+	for _, a := range out.Attributes {
+		attrs[aws.ToString(a.Key)] = aws.ToString(a.Value)
+	}
+	return attrs, nil
+}
+
+// FindLoadBalancers lists every load balancer of the region (all pages).
+func FindLoadBalancers(ctx context.Context, conn *elasticloadbalancingv2.Client) ([]awstypes.LoadBalancer, error) {
+	var out []awstypes.LoadBalancer
+	pages := elasticloadbalancingv2.NewDescribeLoadBalancersPaginator(conn, &elasticloadbalancingv2.DescribeLoadBalancersInput{})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing ELBv2 Load Balancers: %w", err)
+		}
+		out = append(out, page.LoadBalancers...)
+	}
+	return out, nil
+}
+
+// FindTargetGroups lists every target group of the region (all pages).
+func FindTargetGroups(ctx context.Context, conn *elasticloadbalancingv2.Client) ([]awstypes.TargetGroup, error) {
+	var out []awstypes.TargetGroup
+	pages := elasticloadbalancingv2.NewDescribeTargetGroupsPaginator(conn, &elasticloadbalancingv2.DescribeTargetGroupsInput{})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing ELBv2 Target Groups: %w", err)
+		}
+		out = append(out, page.TargetGroups...)
+	}
+	return out, nil
 }

@@ -2,7 +2,6 @@ package elbv2
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -14,18 +13,15 @@ import (
 // UpdateTags moves a resource's tags (load balancer, target group, listener
 // or rule) from oldTags to newTags with RemoveTags and AddTags.
 func UpdateTags(ctx context.Context, conn *elasticloadbalancingv2.Client, arn string, oldTags, newTags map[string]string) error {
-	remove, set := tags.Diff(oldTags, newTags)
-	if len(remove) > 0 {
-		if _, err := conn.RemoveTags(ctx, &elasticloadbalancingv2.RemoveTagsInput{ResourceArns: []string{arn}, TagKeys: remove}); err != nil {
-			return fmt.Errorf("untagging ELBv2 resource (%s): %w", arn, err)
-		}
-	}
-	if len(set) > 0 {
-		if _, err := conn.AddTags(ctx, &elasticloadbalancingv2.AddTagsInput{ResourceArns: []string{arn}, Tags: Tags(set)}); err != nil {
-			return fmt.Errorf("tagging ELBv2 resource (%s): %w", arn, err)
-		}
-	}
-	return nil
+	return tags.Update(ctx, "ELBv2 resource ("+arn+")", oldTags, newTags,
+		func(ctx context.Context, keys []string) error {
+			_, err := conn.RemoveTags(ctx, &elasticloadbalancingv2.RemoveTagsInput{ResourceArns: []string{arn}, TagKeys: keys})
+			return err
+		},
+		func(ctx context.Context, set map[string]string) error {
+			_, err := conn.AddTags(ctx, &elasticloadbalancingv2.AddTagsInput{ResourceArns: []string{arn}, Tags: Tags(set)})
+			return err
+		})
 }
 
 // Tags converts a map to ELBv2 tags, sorted by key (nil for no tags).

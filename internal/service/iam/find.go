@@ -2,6 +2,7 @@ package iam
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -95,6 +96,21 @@ func findRolePolicyNames(ctx context.Context, conn *iam.Client, roleName string)
 			return nil, err
 		}
 		out = append(out, page.PolicyNames...)
+	}
+	return out, nil
+}
+
+// FindInstanceProfilesByPathPrefix lists every instance profile under a path
+// prefix (all pages).
+func FindInstanceProfilesByPathPrefix(ctx context.Context, conn *iam.Client, prefix string) ([]awstypes.InstanceProfile, error) {
+	var out []awstypes.InstanceProfile
+	p := iam.NewListInstanceProfilesPaginator(conn, &iam.ListInstanceProfilesInput{PathPrefix: aws.String(prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing IAM instance profiles: %w", err)
+		}
+		out = append(out, page.InstanceProfiles...)
 	}
 	return out, nil
 }

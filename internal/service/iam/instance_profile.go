@@ -75,16 +75,13 @@ func DeleteInstanceProfile(ctx context.Context, conn *iam.Client, name string) e
 
 // UpdateInstanceProfileTags applies the difference between the old and new tags.
 func UpdateInstanceProfileTags(ctx context.Context, conn *iam.Client, name string, oldTags, newTags map[string]string) error {
-	removed, updated := tags.Diff(oldTags, newTags)
-	if len(removed) > 0 {
-		if _, err := conn.UntagInstanceProfile(ctx, &iam.UntagInstanceProfileInput{InstanceProfileName: aws.String(name), TagKeys: removed}); err != nil {
-			return fmt.Errorf("untagging IAM instance profile (%s): %w", name, err)
-		}
-	}
-	if len(updated) > 0 {
-		if _, err := conn.TagInstanceProfile(ctx, &iam.TagInstanceProfileInput{InstanceProfileName: aws.String(name), Tags: Tags(updated)}); err != nil {
-			return fmt.Errorf("tagging IAM instance profile (%s): %w", name, err)
-		}
-	}
-	return nil
+	return tags.Update(ctx, "IAM instance profile ("+name+")", oldTags, newTags,
+		func(ctx context.Context, keys []string) error {
+			_, err := conn.UntagInstanceProfile(ctx, &iam.UntagInstanceProfileInput{InstanceProfileName: aws.String(name), TagKeys: keys})
+			return err
+		},
+		func(ctx context.Context, set map[string]string) error {
+			_, err := conn.TagInstanceProfile(ctx, &iam.TagInstanceProfileInput{InstanceProfileName: aws.String(name), Tags: Tags(set)})
+			return err
+		})
 }

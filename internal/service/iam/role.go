@@ -45,6 +45,16 @@ func PutRolePolicy(ctx context.Context, conn *iam.Client, roleName, policyName, 
 	return nil
 }
 
+// DeleteRolePolicy deletes an inline policy of a role; a missing policy (or
+// role) is success.
+func DeleteRolePolicy(ctx context.Context, conn *iam.Client, roleName, policyName string) error {
+	_, err := conn.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(roleName), PolicyName: aws.String(policyName)})
+	if err != nil && !errs.IsA[*awstypes.NoSuchEntityException](err) {
+		return fmt.Errorf("deleting IAM role (%s) policy (%s): %w", roleName, policyName, err)
+	}
+	return nil
+}
+
 // AttachRolePolicy attaches a managed policy to a role (a no-op when it is
 // already attached).
 func AttachRolePolicy(ctx context.Context, conn *iam.Client, roleName, policyARN string) error {
@@ -115,16 +125,13 @@ func detachRoleDependants(ctx context.Context, conn *iam.Client, name string) er
 
 // UpdateRoleTags applies the difference between the old and new tags.
 func UpdateRoleTags(ctx context.Context, conn *iam.Client, name string, oldTags, newTags map[string]string) error {
-	removed, updated := tags.Diff(oldTags, newTags)
-	if len(removed) > 0 {
-		if _, err := conn.UntagRole(ctx, &iam.UntagRoleInput{RoleName: aws.String(name), TagKeys: removed}); err != nil {
-			return fmt.Errorf("untagging IAM role (%s): %w", name, err)
-		}
-	}
-	if len(updated) > 0 {
-		if _, err := conn.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(name), Tags: Tags(updated)}); err != nil {
-			return fmt.Errorf("tagging IAM role (%s): %w", name, err)
-		}
-	}
-	return nil
+	return tags.Update(ctx, "IAM role ("+name+")", oldTags, newTags,
+		func(ctx context.Context, keys []string) error {
+			_, err := conn.UntagRole(ctx, &iam.UntagRoleInput{RoleName: aws.String(name), TagKeys: keys})
+			return err
+		},
+		func(ctx context.Context, set map[string]string) error {
+			_, err := conn.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(name), Tags: Tags(set)})
+			return err
+		})
 }
