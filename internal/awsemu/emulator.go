@@ -56,6 +56,8 @@ type Emulator struct {
 	listener net.Listener
 
 	dp *dataPlane // the data plane (dataplane.go)
+
+	life lifecycleLog // lifecycle events (lifecycle.go)
 }
 
 // CallRecord is one entry of the call log.
@@ -93,6 +95,7 @@ func (e *Emulator) resetLocked() {
 	e.faults = nil
 	e.calls = nil
 	e.counts = map[string]int{}
+	e.life.reset()
 	e.knobs = map[string]string{}
 	for k, v := range e.opts.Knobs {
 		e.knobs[k] = v
@@ -443,6 +446,8 @@ func (e *Emulator) dispatch(w http.ResponseWriter, r *http.Request, body []byte,
 		if ev := res[1]; !ev.IsNil() {
 			err = ev.Interface().(error)
 		}
+		// An answer, even NotFound, shows the changes completed by now.
+		e.life.observe(call.now, def.info.Name+"."+op.operation, rec.Seq, input)
 	}
 	if err != nil {
 		var ae *APIError

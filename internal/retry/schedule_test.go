@@ -1,0 +1,144 @@
+package retry
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// overshoot is how long after done the schedule's first poll at or after
+// done comes.
+func overshoot(s Schedule, done time.Duration) time.Duration {
+	polls := s.Polls(done)
+	return polls[len(polls)-1] - done
+}
+
+// Inside the band every change is seen within the tolerance, whatever its
+// exact time: 2% of the time waited, or 2 s for changes under 100 s.
+func TestScheduleBandKeepsTolerance(t *testing.T) {
+	for _, s := range []Schedule{
+		{Expected: time.Second},
+		{Expected: 10 * time.Second},
+		{Expected: 45 * time.Second},
+		{Expected: 90 * time.Second, First: 20 * time.Second},
+		{Expected: 3 * time.Minute, First: time.Minute},
+		{Expected: 6 * time.Minute, First: time.Minute},
+		{Expected: 15 * time.Minute, First: 2 * time.Minute},
+		{Expected: 15 * time.Minute, Spread: 5 * time.Minute, First: 2 * time.Minute},
+	} {
+		from, to := s.Band()
+		for done := max(from, 100*time.Millisecond); done <= to; done += 100 * time.Millisecond {
+			if o := overshoot(s, done); o > Tolerance(done) {
+				t.Fatalf("%+v: a change at %v is seen %v late, more than %v", s, done, o, Tolerance(done))
+			}
+		}
+	}
+}
+
+// After the band polls thin out: never closer than the dense spacing, and
+// a late change is seen within Late of the time waited.
+func TestScheduleLate(t *testing.T) {
+	s := Schedule{Expected: 15 * time.Minute, First: 2 * time.Minute}
+	_, to := s.Band()
+	for done := to; done < 3*s.Expected; done += time.Second {
+		if o := overshoot(s, done); float64(o) > 0.05*float64(done)+float64(Tolerance(done)) {
+			t.Fatalf("a change at %v is seen %v late", done, o)
+		}
+	}
+	if d := s.Next(time.Hour); d != 3*time.Minute {
+		t.Fatalf("interval after an hour: %v, want 5%% of it", d)
+	}
+	capped := Schedule{Expected: 15 * time.Minute, Max: 30 * time.Second}
+	if d := capped.Next(time.Hour); d != 30*time.Second {
+		t.Fatalf("capped interval: %v", d)
+	}
+}
+
+// Before the band the polls are sparse: First, doubling, up to the band.
+func TestScheduleSparseStart(t *testing.T) {
+	s := Schedule{Expected: 15 * time.Minute, First: 2 * time.Minute}
+	from, _ := s.Band()
+	polls := s.Polls(from)
+	want := []time.Duration{2 * time.Minute, 4 * time.Minute, 8 * time.Minute, from}
+	if len(polls) != len(want) {
+		t.Fatalf("polls %v, want %v", polls, want)
+	}
+	for i := range want {
+		if polls[i] != want[i] {
+			t.Fatalf("polls %v, want %v", polls, want)
+		}
+	}
+	// No sparse polls: the first poll is the band's start.
+	if d := (Schedule{Expected: 90 * time.Second}).Next(0); d != 85500*time.Millisecond {
+		t.Fatalf("first poll at %v", d)
+	}
+}
+
+// The point of a schedule: a CloudFront rollout of 15 minutes takes a
+// handful of polls, not one every 15 s.
+func TestScheduleFewPolls(t *testing.T) {
+	for _, tc := range []struct {
+		s    Schedule
+		max  int
+		done time.Duration
+	}{
+		{Schedule{Expected: 15 * time.Minute, First: 2 * time.Minute}, 9, 15 * time.Minute},
+		{Schedule{Expected: 3 * time.Minute, First: time.Minute}, 8, 3 * time.Minute},
+		{Schedule{Expected: 90 * time.Second}, 5, 90 * time.Second},
+		{Schedule{Expected: time.Second}, 1, time.Second},
+	} {
+		if n := len(tc.s.Polls(tc.done)); n > tc.max {
+			t.Errorf("%+v: %d polls for a change at %v, want at most %d", tc.s, n, tc.done, tc.max)
+		}
+	}
+}
+
+func TestWaitFollowsSchedule(t *testing.T) {
+	ctx, slept := fakeTime(context.Background())
+	s := &Schedule{Expected: 15 * time.Minute, First: 2 * time.Minute}
+	conf := StateChangeConf[thing]{Pending: []string{"InProgress"}, Target: []string{"Deployed"}, Timeout: time.Hour, Schedule: s,
+		Refresh: script("InProgress", "InProgress", "InProgress", "Deployed")}
+	if _, err := conf.WaitForState(ctx); err != nil {
+		t.Fatal(err)
+	}
+	from, _ := s.Band()
+	want := []time.Duration{2 * time.Minute, 2 * time.Minute, 4 * time.Minute, from - 8*time.Minute}
+	if len(*slept) != len(want) {
+		t.Fatalf("slept %v, want %v", *slept, want)
+	}
+	for i := range want {
+		if (*slept)[i] != want[i] {
+			t.Fatalf("slept %v, want %v", *slept, want)
+		}
+	}
+}
+
+// A wait resumed after the change began counts from when it began.
+func TestWaitScheduleBegan(t *testing.T) {
+	ctx, slept := fakeTime(context.Background())
+	s := &Schedule{Expected: 3 * time.Minute}
+	began := now(ctx).Add(-170 * time.Second)
+	conf := StateChangeConf[thing]{Pending: []string{"provisioning"}, Target: []string{"active"}, Timeout: time.Hour, Schedule: s, Began: began,
+		Refresh: script("active")}
+	if _, err := conf.WaitForState(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(*slept) != 1 || (*slept)[0] != time.Second {
+		t.Fatalf("slept %v, want the 1 s left before the band", *slept)
+	}
+}
+
+func TestSchedulePollCap(t *testing.T) {
+	ctx, slept := fakeTime(context.Background())
+	ctx = WithPollCap(ctx, 20*time.Millisecond)
+	conf := StateChangeConf[thing]{Pending: []string{"p"}, Target: []string{"t"}, Timeout: time.Hour,
+		Schedule: &Schedule{Expected: 15 * time.Minute, First: 2 * time.Minute}, Refresh: script("p", "p", "t")}
+	if _, err := conf.WaitForState(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range *slept {
+		if d > 20*time.Millisecond {
+			t.Fatalf("slept %v despite the cap", *slept)
+		}
+	}
+}
