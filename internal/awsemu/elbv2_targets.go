@@ -730,7 +730,7 @@ func (s *elbv2Service) health(c *Call, tg *elbTargetGroup, t *elbTarget, now tim
 	if now.Before(healthyAt) {
 		return h(elbtypes.TargetHealthStateEnumInitial, elbtypes.TargetHealthReasonEnumInitialHealthChecking, "Initial health checks in progress")
 	}
-	t.life.healthy(c, tg.arn, t, healthyAt)
+	t.life.healthy(c, tg.arn, t, base, healthyAt)
 	return elbtypes.TargetHealth{State: elbtypes.TargetHealthStateEnumHealthy}
 }
 
@@ -760,7 +760,7 @@ func (s *elbv2Service) DescribeTargetHealth(c *Call, in *elbv2.DescribeTargetHea
 	var notes []string
 	add := func(id string, port int32, th elbtypes.TargetHealth) {
 		if t := tg.find(id, port); t != nil && th.State != elbtypes.TargetHealthStateEnumHealthy {
-			t.life.polls++
+			t.life.poll(c)
 		}
 		out.TargetHealthDescriptions = append(out.TargetHealthDescriptions, elbtypes.TargetHealthDescription{
 			Target:          &elbtypes.TargetDescription{Id: aws.String(id), Port: aws.Int32(port)},

@@ -43,6 +43,9 @@ type LifecycleEvent struct {
 	// came after it was done (an instance profile that had long propagated
 	// when the instance launched).
 	PendingPolls int `json:"pending_polls"`
+	// Polls are the call seqs of the observer calls naming the object
+	// until and including the one that saw the change.
+	Polls []int `json:"polls,omitempty"`
 
 	cancelled bool // replaced or cancelled before it completed
 }
@@ -181,6 +184,7 @@ func (l *lifecycleLog) observe(now time.Time, op string, seq int, in reflect.Val
 		if !slices.ContainsFunc(ev.Refs, func(r string) bool { return r != "" && named[r] }) {
 			continue
 		}
+		ev.Polls = append(ev.Polls, seq)
 		if ev.At.After(now) {
 			ev.PendingPolls++
 			continue
@@ -241,6 +245,7 @@ func (e *Emulator) Lifecycle(since int) []LifecycleEvent {
 		if ev.Seq > since && !ev.cancelled {
 			ev.Refs = append([]string(nil), ev.Refs...)
 			ev.Observers = append([]string(nil), ev.Observers...)
+			ev.Polls = append([]int(nil), ev.Polls...)
 			out = append(out, ev)
 		}
 	}
@@ -289,18 +294,27 @@ func (c *Call) timelineChange(kind, id string, tl *Timeline, refs []string, obse
 
 // targetLife follows one registration of a target towards healthy: health
 // is computed when asked, so the change is recorded when an answer first
-// finds it healthy, with the answers that found it not healthy yet.
+// finds it healthy, with the answers that found it not healthy yet. The
+// change begins when the checks can start passing: the target registered,
+// its group in use, a load balancer active and the instance serving.
 type targetLife struct {
-	polls    int
+	polls    []int
 	recorded bool
 }
 
-func (l *targetLife) healthy(c *Call, tgARN string, t *elbTarget, at time.Time) {
+// poll counts an answer that found the target not healthy yet.
+func (l *targetLife) poll(c *Call) {
+	if c.record != nil && !l.recorded {
+		l.polls = append(l.polls, c.record.Seq)
+	}
+}
+
+func (l *targetLife) healthy(c *Call, tgARN string, t *elbTarget, began, at time.Time) {
 	if l.recorded || c == nil || c.Emu == nil {
 		return
 	}
 	l.recorded = true
 	id := tgARN + "/" + t.id
-	c.changeWith(LifecycleEvent{Kind: "target", ID: id, Event: "healthy", Began: t.registered, At: at,
-		Refs: []string{tgARN}, Observers: []string{"elbv2.DescribeTargetHealth"}, PendingPolls: l.polls})
+	c.changeWith(LifecycleEvent{Kind: "target", ID: id, Event: "healthy", Began: began, At: at,
+		Refs: []string{tgARN}, Observers: []string{"elbv2.DescribeTargetHealth"}, PendingPolls: len(l.polls), Polls: l.polls})
 }

@@ -185,7 +185,7 @@ func TestLifecycleTargetHealthy(t *testing.T) {
 	env.e.Clock().Advance(boot.At.Sub(env.e.Now()) + 10*time.Minute)
 	wantHealth(t, env.health(t, tg.TargetGroupArn), "healthy", "")
 	ev := oneEvent(t, env.e, EventTargetHealthy)
-	if ev.PendingPolls != 1 || !ev.Waited() || !ev.At.Equal(boot.At.Add(150*time.Second)) {
+	if ev.PendingPolls != 1 || !ev.Waited() || !ev.Began.Equal(boot.At) || !ev.At.Equal(boot.At.Add(150*time.Second)) || len(ev.Polls) != 2 {
 		t.Fatalf("healthy: %+v (boot complete at %v)", ev, boot.At)
 	}
 }

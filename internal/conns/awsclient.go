@@ -31,6 +31,8 @@ type AWSClient struct {
 	cfg       aws.Config
 	endpoints map[string]string
 	pollCap   time.Duration
+	waitClock func() time.Time
+	waitSpeed float64
 
 	once       sync.Mutex
 	ec2        *ec2.Client
@@ -54,6 +56,8 @@ func newAWSClient(cfg aws.Config, c *Config) *AWSClient {
 		cfg:         cfg,
 		endpoints:   c.Endpoints,
 		pollCap:     c.PollCap,
+		waitClock:   c.WaitClock,
+		waitSpeed:   c.WaitSpeed,
 		acm:         map[string]*acm.Client{},
 	}
 }
@@ -69,8 +73,12 @@ func (c *AWSClient) Partition() string {
 	return "aws"
 }
 
-// WaitContext applies the client's test-only poll cap to ctx.
+// WaitContext applies the client's test-only seams to ctx: the poll cap, or
+// the dilated clock of a benchmark.
 func (c *AWSClient) WaitContext(ctx context.Context) context.Context {
+	if c.waitClock != nil {
+		ctx = retry.WithDilatedTime(ctx, c.waitClock, c.waitSpeed)
+	}
 	if c.pollCap > 0 {
 		return retry.WithPollCap(ctx, c.pollCap)
 	}

@@ -48,6 +48,11 @@ type Config struct {
 	// waiter's poll interval, so tests against a fast emulator do not sleep.
 	RetryMaxBackoff time.Duration
 	PollCap         time.Duration
+	// WaitClock and WaitSpeed run every waiter on a dilated clock (an
+	// emulator's virtual clock going WaitSpeed times faster than real
+	// time), so a benchmark sees the real poll schedules.
+	WaitClock func() time.Time
+	WaitSpeed float64
 }
 
 // AssumeRole is the assume_role block.

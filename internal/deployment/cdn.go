@@ -340,12 +340,18 @@ func (o *op) deleteDistribution(ctx context.Context) error {
 // refreshDistribution forgets a distribution deleted outside Terraform and
 // reads the facts of one that exists.
 func (o *op) refreshDistribution(ctx context.Context) error {
-	err := o.recordDistribution(ctx)
+	out, err := tfcloudfront.FindDistributionByID(ctx, o.c.CloudFront, o.rec.get().DistributionID)
 	if gone(err) {
 		o.rec.set(func(s *State) { s.CDNState.forget() })
 		return nil
+	} else if err != nil {
+		return err
 	}
-	return err
+	if o.seen != nil {
+		o.seen.distribution = out.Distribution
+	}
+	o.rec.set(func(s *State) { s.CDNState.record(out.Distribution) })
+	return nil
 }
 
 // discoverDistribution finds the distribution by its tag (a distribution

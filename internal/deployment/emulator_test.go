@@ -34,9 +34,21 @@ func newTestEnv(t *testing.T, knobs map[string]string) *testEnv {
 	return newTestEnvTB(t, knobs, emutest.DefaultSpeed)
 }
 
+// newTestEnvDilated runs the waits with their real poll schedules on the
+// emulator's clock, dilated speed-fold.
+func newTestEnvDilated(t testing.TB, speed float64) *testEnv {
+	t.Helper()
+	return newTestEnvWith(t, emutest.Options{Region: testRegion, Speed: speed, Timeout: 5 * time.Minute, Dilated: true})
+}
+
 func newTestEnvTB(t testing.TB, knobs map[string]string, speed float64) *testEnv {
 	t.Helper()
-	started := emutest.Start(t, emutest.Options{Region: testRegion, Speed: speed, Knobs: knobs, Timeout: 2 * time.Minute})
+	return newTestEnvWith(t, emutest.Options{Region: testRegion, Speed: speed, Knobs: knobs, Timeout: 2 * time.Minute})
+}
+
+func newTestEnvWith(t testing.TB, o emutest.Options) *testEnv {
+	t.Helper()
+	started := emutest.Start(t, o)
 	cfg := started.Config
 	cfg.Retryer = func() aws.Retryer {
 		return awsretry.NewStandard(func(o *awsretry.StandardOptions) {

@@ -67,7 +67,10 @@ func (o *op) ensureIAM(ctx context.Context) error {
 		}
 	}
 	if role == nil {
-		role, err = tfiam.FindRoleByName(ctx, conn, name)
+		err = &retry.NotFoundError{}
+		if !o.fresh {
+			role, err = tfiam.FindRoleByName(ctx, conn, name)
+		}
 		if retry.NotFound(err) {
 			role, err = tfiam.CreateRole(ctx, conn, name, IAMPath, ec2TrustPolicy, "GeuseMaker instance role for deployment "+o.spec.Name, o.spec.tagsFor(CompRole))
 		}
@@ -88,7 +91,10 @@ func (o *op) ensureIAM(ctx context.Context) error {
 		}
 	}
 	if profile == nil {
-		profile, err = tfiam.FindInstanceProfileByName(ctx, conn, profileName)
+		err = &retry.NotFoundError{}
+		if !o.fresh {
+			profile, err = tfiam.FindInstanceProfileByName(ctx, conn, profileName)
+		}
 		if retry.NotFound(err) {
 			profile, err = tfiam.CreateInstanceProfile(ctx, conn, profileName, IAMPath, o.spec.tagsFor(CompProfile))
 		}
@@ -99,6 +105,11 @@ func (o *op) ensureIAM(ctx context.Context) error {
 	o.rec.set(func(s *State) { s.ProfileName, s.ProfileARN = profileName, aws.ToString(profile.Arn) })
 	if err := tfiam.AddRoleToInstanceProfile(ctx, conn, profileName, name); err != nil {
 		return err
+	}
+	if o.fresh {
+		// Until EC2 sees the new profile, the launch retries
+		// (tfec2.RunInstance); reading it back here would add nothing.
+		return nil
 	}
 	_, err = tfiam.WaitInstanceProfileReady(ctx, conn, profileName, name, min(profilePropagation, o.remaining(ctx)))
 	return err
@@ -160,18 +171,33 @@ func (o *op) deleteIAM(ctx context.Context) error {
 	return nil
 }
 
+// refreshIAM reads the instance profile, which lists its role: a role in a
+// profile exists (IAM refuses to delete it), so the role is read on its own
+// only when the profile is gone or no longer holds it.
 func (o *op) refreshIAM(ctx context.Context) error {
 	st := o.rec.get()
-	if st.RoleName != "" {
-		if _, err := tfiam.FindRoleByName(ctx, o.c.IAM, st.RoleName); gone(err) {
-			o.rec.set(func(s *State) { s.forgetRole() })
-		} else if err != nil {
+	roleSeen := false
+	if st.ProfileName != "" {
+		p, err := tfiam.FindInstanceProfileByName(ctx, o.c.IAM, st.ProfileName)
+		switch {
+		case gone(err):
+			o.rec.set(func(s *State) { s.forgetProfile() })
+		case err != nil:
 			return err
+		default:
+			if o.seen != nil {
+				o.seen.profile = p
+			}
+			for _, r := range p.Roles {
+				if strings.EqualFold(aws.ToString(r.RoleName), st.RoleName) {
+					roleSeen = true
+				}
+			}
 		}
 	}
-	if st.ProfileName != "" {
-		if _, err := tfiam.FindInstanceProfileByName(ctx, o.c.IAM, st.ProfileName); gone(err) {
-			o.rec.set(func(s *State) { s.forgetProfile() })
+	if st.RoleName != "" && !roleSeen {
+		if _, err := tfiam.FindRoleByName(ctx, o.c.IAM, st.RoleName); gone(err) {
+			o.rec.set(func(s *State) { s.forgetRole() })
 		} else if err != nil {
 			return err
 		}

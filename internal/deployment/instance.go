@@ -70,12 +70,34 @@ func (i *InstanceState) forget() {
 	i.InstanceID, i.PublicIP, i.PrivateIP, i.PublicDNS = "", "", "", ""
 }
 
-// Typical durations on AWS, for progress estimates.
+// Typical durations on AWS, for progress estimates and poll schedules.
 const (
 	typicalInstanceRunning = 45 * time.Second
-	typicalBoot            = 5 * time.Minute
-	typicalGPUBoot         = 7 * time.Minute
+	// The stack's boot: packages, containers and, on GPU types, the NVIDIA
+	// runtime, until the boot-complete marker.
+	typicalBoot    = 4 * time.Minute
+	typicalGPUBoot = 6 * time.Minute
 )
+
+// bootSchedule polls the console sparsely while the stack boots (a failure
+// marker ends the wait early) and densely when it should be done.
+func (o *op) bootSchedule() retry.Schedule {
+	s := retry.Schedule{Expected: typicalBoot, First: time.Minute}
+	if o.spec.GPU {
+		s.Expected = typicalGPUBoot
+	}
+	// An instance running before this operation may have booted already.
+	s.Immediate = o.bootStart().IsZero()
+	return s
+}
+
+// runningSchedule is the instance-running wait's schedule for the type.
+func (o *op) runningSchedule() retry.Schedule {
+	if o.spec.GPU {
+		return tfec2.GPURunningSchedule
+	}
+	return tfec2.RunningSchedule
+}
 
 // placeInstance picks the subnet for a new instance: the first of the
 // deployment's subnets whose zone offers the instance type. Newer and GPU
@@ -83,17 +105,13 @@ const (
 // Unsupported after everything else has been built.
 func (o *op) placeInstance(ctx context.Context) (subnet, az string, err error) {
 	st := o.rec.get()
-	subnets, err := tfec2.FindSubnetsByIDs(ctx, o.c.EC2, st.SubnetIDs)
+	zoneOf, err := o.subnetZonesOf(ctx, st.SubnetIDs)
 	if err != nil {
 		return "", "", err
 	}
-	zones, err := tfec2.FindZonesOffering(ctx, o.c.EC2, o.spec.InstanceType)
+	zones, err := o.zonesOffering(ctx)
 	if err != nil {
-		return "", "", fmt.Errorf("listing the zones that offer %s: %w", o.spec.InstanceType, err)
-	}
-	zoneOf := map[string]string{}
-	for _, sn := range subnets {
-		zoneOf[aws.ToString(sn.SubnetId)] = aws.ToString(sn.AvailabilityZone)
+		return "", "", err
 	}
 	var used []string
 	for _, id := range st.SubnetIDs {
@@ -104,6 +122,46 @@ func (o *op) placeInstance(ctx context.Context) (subnet, az string, err error) {
 		}
 	}
 	return "", "", notOfferedError(o.spec.InstanceType, o.spec.Region, "the zones of the deployment's subnets ("+strings.Join(used, ", ")+")", zones, hintSubnets)
+}
+
+// subnetZonesOf maps subnets to their zones, reading them unless this
+// operation made or read them already.
+func (o *op) subnetZonesOf(ctx context.Context, ids []string) (map[string]string, error) {
+	if zones, ok := o.known.zonesOf(ids); ok {
+		return zones, nil
+	}
+	subnets, err := tfec2.FindSubnetsByIDs(ctx, o.c.EC2, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, sn := range subnets {
+		out[aws.ToString(sn.SubnetId)] = aws.ToString(sn.AvailabilityZone)
+		o.known.setSubnetZone(aws.ToString(sn.SubnetId), aws.ToString(sn.AvailabilityZone))
+	}
+	return out, nil
+}
+
+// zonesOffering lists the zones that offer the instance type, once per
+// operation.
+func (o *op) zonesOffering(ctx context.Context) ([]string, error) {
+	o.known.mu.Lock()
+	cached := o.known.offering
+	o.known.mu.Unlock()
+	if cached != nil {
+		return cached, nil
+	}
+	zones, err := tfec2.FindZonesOffering(ctx, o.c.EC2, o.spec.InstanceType)
+	if err != nil {
+		return nil, fmt.Errorf("listing the zones that offer %s: %w", o.spec.InstanceType, err)
+	}
+	if zones == nil {
+		zones = []string{}
+	}
+	o.known.mu.Lock()
+	o.known.offering = zones
+	o.known.mu.Unlock()
+	return zones, nil
 }
 
 // renderUserData renders the boot script for the current state.
@@ -225,12 +283,13 @@ func (o *op) launchInstance(ctx context.Context, img image, subnet, az, key stri
 		s.GPUFacts = GPUFacts{}
 	})
 	start := time.Now()
-	running, err := tfec2.WaitInstanceRunning(ctx, conn, id, o.remaining(ctx), func(state string, elapsed time.Duration) {
+	running, err := tfec2.WaitInstanceRunningOn(ctx, conn, id, o.remaining(ctx), o.runningSchedule(), func(state string, elapsed time.Duration) {
 		info(ctx, "waiting for instance", map[string]any{"instance_id": id, "state": state, "elapsed_s": int(elapsed.Seconds()), "estimated_percent": percent(elapsed, typicalInstanceRunning)})
 	})
 	if err != nil {
 		return err
 	}
+	o.setBootBegan(retry.Now(ctx))
 	o.recordInstance(running)
 	info(ctx, "instance running", map[string]any{"instance_id": id, "public_ip": aws.ToString(running.PublicIpAddress), "wait_s": round1(time.Since(start).Seconds())})
 	return nil
@@ -241,19 +300,26 @@ func (o *op) launchInstance(ctx context.Context, img image, subnet, az, key stri
 func (o *op) reconcileInstance(ctx context.Context, inst *ec2types.Instance, key string) error {
 	conn := o.c.EC2
 	id := aws.ToString(inst.InstanceId)
-	if string(inst.InstanceType) != o.spec.InstanceType {
+	running := inst
+	var err error
+	switch {
+	case string(inst.InstanceType) != o.spec.InstanceType:
 		info(ctx, "changing instance type", map[string]any{"instance_id": id, "from": string(inst.InstanceType), "to": o.spec.InstanceType})
-		if _, err := tfec2.ChangeInstanceType(ctx, conn, id, o.spec.InstanceType, o.remaining(ctx)); err != nil {
+		if running, err = tfec2.ChangeInstanceType(ctx, conn, id, o.spec.InstanceType, o.remaining(ctx)); err != nil {
 			return err
 		}
-	} else if s := inst.State.Name; s == ec2types.InstanceStateNameStopped || s == ec2types.InstanceStateNameStopping {
-		if _, err := tfec2.StartInstance(ctx, conn, id, o.remaining(ctx)); err != nil {
+	case inst.State.Name == ec2types.InstanceStateNameStopped || inst.State.Name == ec2types.InstanceStateNameStopping:
+		if running, err = tfec2.StartInstance(ctx, conn, id, o.remaining(ctx)); err != nil {
+			return err
+		}
+	case inst.State.Name != ec2types.InstanceStateNameRunning:
+		if running, err = tfec2.WaitInstanceRunningOn(ctx, conn, id, o.remaining(ctx), o.runningSchedule(), nil); err != nil {
 			return err
 		}
 	}
-	running, err := tfec2.WaitInstanceRunning(ctx, conn, id, o.remaining(ctx), nil)
-	if err != nil {
-		return err
+	if running != inst {
+		// A start boots the stack again.
+		o.setBootBegan(retry.Now(ctx))
 	}
 	o.recordInstance(running)
 	o.rec.set(func(s *State) {
@@ -304,17 +370,21 @@ func (e *GPUError) Error() string {
 // watchConsole polls the instance's serial console until done says the
 // markers show what it waits for. A boot-failure marker ends the wait at
 // once with the console tail; GPU facts are recorded as soon as they appear.
-func (o *op) watchConsole(ctx context.Context, done func(bootmarker.Report) bool, typical time.Duration) error {
+// It returns when the console was last written, as EC2 tells it.
+func (o *op) watchConsole(ctx context.Context, done func(bootmarker.Report) bool, typical time.Duration) (time.Time, error) {
 	id := o.rec.get().InstanceID
 	start := time.Now()
+	sched := o.bootSchedule()
+	var written time.Time
 	conf := retry.StateChangeConf[bootmarker.Report]{
 		Pending: []string{"booting"}, Target: []string{"done"},
-		Timeout: o.remaining(ctx), MinPoll: time.Second, MaxPoll: 15 * time.Second,
+		Timeout: o.remaining(ctx), Schedule: &sched, Began: o.bootStart(),
 		Refresh: func(ctx context.Context) (*bootmarker.Report, string, error) {
-			out, err := tfec2.ConsoleOutput(ctx, o.c.EC2, id)
+			out, at, err := tfec2.ConsoleOutputAt(ctx, o.c.EC2, id)
 			if err != nil {
 				return nil, "", err
 			}
+			written = at
 			r := bootmarker.Parse(out)
 			if g := r.GPU; g != nil {
 				o.rec.set(func(s *State) { s.GPUFacts = gpuFacts(g) })
@@ -339,13 +409,18 @@ func (o *op) watchConsole(ctx context.Context, done func(bootmarker.Report) bool
 	if err == nil {
 		info(ctx, "boot markers seen", map[string]any{"instance_id": id, "wait_s": round1(time.Since(start).Seconds())})
 	}
-	return err
+	return written, err
 }
 
 // waitBoot waits for what the tier needs from the console: the complete
 // marker (tier 1 with wait_for_ready) or, for GPU workloads, the GPU report.
+// With a load balancer and wait_for_ready, waitReady watches the console
+// through the whole boot (GPU report included) before the health check.
 func (o *op) waitBoot(ctx context.Context) error {
-	needComplete := !o.spec.HasLoadBalancer() && o.spec.WaitForReady // else the target health check waits
+	if o.spec.HasLoadBalancer() && o.spec.WaitForReady {
+		return nil
+	}
+	needComplete := !o.spec.HasLoadBalancer() && o.spec.WaitForReady
 	needGPU := o.spec.GPU
 	if (!needComplete && !needGPU) || o.rec.get().AdoptedInstance {
 		return nil
@@ -354,9 +429,10 @@ func (o *op) waitBoot(ctx context.Context) error {
 	if o.spec.GPU {
 		typical = typicalGPUBoot
 	}
-	return o.watchConsole(ctx, func(r bootmarker.Report) bool {
+	_, err := o.watchConsole(ctx, func(r bootmarker.Report) bool {
 		return (!needComplete || r.Complete) && (!needGPU || r.GPU != nil)
 	}, typical)
+	return err
 }
 
 // tagPublicURL tells the instance its public URL through a tag it reads from
@@ -406,6 +482,9 @@ func (o *op) refreshInstance(ctx context.Context) error {
 		return nil
 	} else if err != nil {
 		return err
+	}
+	if o.seen != nil {
+		o.seen.instance = inst
 	}
 	o.recordInstance(inst)
 	if s := inst.State.Name; s == ec2types.InstanceStateNameStopped || s == ec2types.InstanceStateNameStopping {

@@ -195,13 +195,11 @@ func (o *op) ensureOwnedNetwork(ctx context.Context) error {
 		if err := waitVPCAvailable(ctx, conn, vpcID); err != nil {
 			return err
 		}
-		for _, attr := range []*ec2.ModifyVpcAttributeInput{
-			{VpcId: aws.String(vpcID), EnableDnsSupport: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)}},
-			{VpcId: aws.String(vpcID), EnableDnsHostnames: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)}},
-		} {
-			if _, err := conn.ModifyVpcAttribute(ctx, attr); err != nil {
-				return fmt.Errorf("enabling DNS on VPC (%s): %w", vpcID, err)
-			}
+		// DNS resolution is on in a new VPC; DNS host names are not.
+		if _, err := conn.ModifyVpcAttribute(ctx, &ec2.ModifyVpcAttributeInput{
+			VpcId: aws.String(vpcID), EnableDnsHostnames: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)},
+		}); err != nil {
+			return fmt.Errorf("enabling DNS host names on VPC (%s): %w", vpcID, err)
 		}
 	}
 
@@ -219,7 +217,7 @@ func (o *op) ensureOwnedNetwork(ctx context.Context) error {
 func waitVPCAvailable(ctx context.Context, conn *ec2.Client, id string) error {
 	conf := retry.StateChangeConf[ec2types.Vpc]{
 		Pending: []string{string(ec2types.VpcStatePending)}, Target: []string{string(ec2types.VpcStateAvailable)},
-		Timeout: 5 * time.Minute, MinPoll: 500 * time.Millisecond, MaxPoll: 5 * time.Second,
+		Timeout: 5 * time.Minute, Schedule: &tfec2.VPCAvailableSchedule,
 		Refresh: func(ctx context.Context) (*ec2types.Vpc, string, error) {
 			v, err := tfec2.FindVPCByID(ctx, conn, id)
 			if retry.NotFound(err) {
@@ -289,6 +287,7 @@ func (o *op) ensureSubnets(ctx context.Context, vpcID string) ([]string, error) 
 		for _, sn := range subs {
 			if slices.Contains(ids, aws.ToString(sn.SubnetId)) {
 				existing[aws.ToString(sn.AvailabilityZone)] = sn
+				o.known.setSubnetZone(aws.ToString(sn.SubnetId), aws.ToString(sn.AvailabilityZone))
 			}
 		}
 	}
@@ -345,9 +344,9 @@ func (o *op) subnetZones(ctx context.Context, existing map[string]ec2types.Subne
 	if len(names) < 2 {
 		return nil, fmt.Errorf("region %s offers fewer than two availability zones", o.spec.Region)
 	}
-	offering, err := tfec2.FindZonesOffering(ctx, o.c.EC2, o.spec.InstanceType)
+	offering, err := o.zonesOffering(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("listing the zones that offer %s: %w", o.spec.InstanceType, err)
+		return nil, err
 	}
 	if len(offering) == 0 {
 		return nil, notOfferedError(o.spec.InstanceType, o.spec.Region, "", nil, "")
@@ -377,6 +376,7 @@ func (o *op) createSubnet(ctx context.Context, vpcID, cidr, az string) (string, 
 	}
 	id := aws.ToString(out.Subnet.SubnetId)
 	o.rec.set(func(s *State) { s.SubnetIDs = appendUnique(s.SubnetIDs, id) })
+	o.known.setSubnetZone(id, az)
 	_, err = o.c.EC2.ModifySubnetAttribute(ctx, &ec2.ModifySubnetAttributeInput{
 		SubnetId:            aws.String(id),
 		MapPublicIpOnLaunch: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)},
@@ -515,7 +515,81 @@ func (o *op) deleteNetwork(ctx context.Context) error {
 	return nil
 }
 
+// refreshNetwork reads a dedicated VPC with two calls: its route tables (a
+// VPC always has its main one, so none means the VPC is gone; the
+// deployment's table, its routes and associations; an active default route
+// to the internet gateway shows the gateway attached) and its subnets. The
+// gateway is read on its own only when its route is not active.
 func (o *op) refreshNetwork(ctx context.Context) error {
+	st := o.rec.get()
+	if !st.OwnedNetwork {
+		return o.refreshUserNetwork(ctx)
+	}
+	conn := o.c.EC2
+	tables, err := tfec2.FindRouteTablesByVPCID(ctx, conn, st.VPCID)
+	if err != nil {
+		return err
+	}
+	if len(tables) == 0 {
+		o.rec.set(func(s *State) { s.NetworkState.forget() })
+		return nil
+	}
+	subs, err := tfec2.FindSubnetsByVPCID(ctx, conn, st.VPCID)
+	if err != nil && !gone(err) {
+		return err
+	}
+	if o.seen != nil {
+		o.seen.routeTables, o.seen.subnets = tables, subs
+	}
+	o.rec.set(func(s *State) { s.SubnetIDs = existingSubnets(st.SubnetIDs, subs) })
+	var table *ec2types.RouteTable
+	for i := range tables {
+		if aws.ToString(tables[i].RouteTableId) == st.RouteTableID {
+			table = &tables[i]
+		}
+	}
+	if st.RouteTableID != "" && table == nil {
+		o.rec.set(func(s *State) { s.RouteTableID, s.RouteTableAssociationIDs = "", nil })
+	}
+	if igw := st.InternetGatewayID; igw != "" && !routesThrough(tables, igw) {
+		if _, err := tfec2.FindInternetGatewayByID(ctx, conn, igw); gone(err) {
+			o.rec.set(func(s *State) { s.InternetGatewayID = "" })
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// existingSubnets keeps the recorded subnets that still exist, in order.
+func existingSubnets(recorded []string, subs []ec2types.Subnet) []string {
+	var keep []string
+	for _, id := range recorded {
+		for _, sn := range subs {
+			if aws.ToString(sn.SubnetId) == id {
+				keep = append(keep, id)
+			}
+		}
+	}
+	return keep
+}
+
+// routesThrough reports whether an active route goes through gateway: the
+// gateway exists and is attached to the VPC (a detached or deleted one
+// leaves its routes blackholed).
+func routesThrough(tables []ec2types.RouteTable, gateway string) bool {
+	for _, t := range tables {
+		for _, r := range t.Routes {
+			if aws.ToString(r.GatewayId) == gateway && r.State == ec2types.RouteStateActive {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// refreshUserNetwork checks that the user's VPC and subnets still exist.
+func (o *op) refreshUserNetwork(ctx context.Context) error {
 	st := o.rec.get()
 	conn := o.c.EC2
 	if _, err := tfec2.FindVPCByID(ctx, conn, st.VPCID); gone(err) {
@@ -529,15 +603,10 @@ func (o *op) refreshNetwork(ctx context.Context) error {
 		if err != nil && !gone(err) {
 			return err
 		}
-		var keep []string
-		for _, id := range st.SubnetIDs {
-			for _, sn := range subs {
-				if aws.ToString(sn.SubnetId) == id {
-					keep = append(keep, id)
-				}
-			}
+		if o.seen != nil {
+			o.seen.subnets = subs
 		}
-		o.rec.set(func(s *State) { s.SubnetIDs = keep })
+		o.rec.set(func(s *State) { s.SubnetIDs = existingSubnets(st.SubnetIDs, subs) })
 	}
 	if st.InternetGatewayID != "" {
 		if _, err := tfec2.FindInternetGatewayByID(ctx, conn, st.InternetGatewayID); gone(err) {

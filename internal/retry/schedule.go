@@ -47,6 +47,10 @@ type Schedule struct {
 	Late float64
 	// Max caps every interval; zero means no cap.
 	Max time.Duration
+	// Immediate makes the first poll come at once, for a wait on a change
+	// that may have completed already (an instance that booted in an
+	// earlier run); the schedule goes on from there.
+	Immediate bool
 }
 
 // Band is the interval in which polls are dense.

@@ -142,3 +142,15 @@ func TestSchedulePollCap(t *testing.T) {
 		}
 	}
 }
+
+func TestScheduleImmediate(t *testing.T) {
+	ctx, slept := fakeTime(context.Background())
+	conf := StateChangeConf[thing]{Pending: []string{"booting"}, Target: []string{"done"}, Timeout: time.Hour,
+		Schedule: &Schedule{Expected: 6 * time.Minute, First: time.Minute, Immediate: true}, Refresh: script("done")}
+	if _, err := conf.WaitForState(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(*slept) != 0 {
+		t.Fatalf("slept %v before a first poll that should come at once", *slept)
+	}
+}

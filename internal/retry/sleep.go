@@ -10,6 +10,7 @@ type ctxKey int
 const (
 	keySleeper ctxKey = iota
 	keyPollCap
+	keySpeed
 )
 
 // Sleeper waits for d or until ctx is done.
@@ -62,9 +63,55 @@ func WithClock(ctx context.Context, c Clock) context.Context {
 	return context.WithValue(ctx, keyClock, c)
 }
 
+// Now is the time on the clock the waits under ctx use: the real time, or a
+// test's or benchmark's clock.
+func Now(ctx context.Context) time.Time { return now(ctx) }
+
 func now(ctx context.Context) time.Time {
 	if c, ok := ctx.Value(keyClock).(Clock); ok {
 		return c()
 	}
 	return time.Now()
+}
+
+// WithDilatedTime runs every wait under ctx on a clock that goes speed times
+// faster than real time, such as an emulator's virtual clock (clock tells its
+// time): a 15 s poll interval sleeps 15 s of that clock, 15/speed s of real
+// time. Benchmarks use it to run the real poll schedules against an
+// emulator's realistic lifecycles.
+func WithDilatedTime(ctx context.Context, clock Clock, speed float64) context.Context {
+	if speed <= 0 {
+		speed = 1
+	}
+	ctx = WithClock(ctx, clock)
+	ctx = context.WithValue(ctx, keySpeed, speed)
+	return WithSleeper(ctx, func(ctx context.Context, d time.Duration) error {
+		real := time.Duration(float64(d) / speed)
+		if real <= 0 {
+			return ctx.Err()
+		}
+		t := time.NewTimer(real)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			return nil
+		}
+	})
+}
+
+// TimeLeft is how much time the waits under ctx have before its deadline, on
+// their clock (a dilated clock runs faster than the real deadline
+// approaches); ok is false without a deadline.
+func TimeLeft(ctx context.Context) (left time.Duration, ok bool) {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return 0, false
+	}
+	left = time.Until(dl)
+	if speed, dilated := ctx.Value(keySpeed).(float64); dilated {
+		left = time.Duration(float64(left) * speed)
+	}
+	return left, true
 }

@@ -69,7 +69,9 @@ func (c *StateChangeConf[T]) WaitForState(ctx context.Context) (*T, error) {
 	}
 	var first time.Duration
 	if c.Schedule != nil {
-		first = c.Schedule.Next(start.Sub(origin))
+		if !c.Schedule.Immediate {
+			first = c.Schedule.Next(start.Sub(origin))
+		}
 	} else {
 		first = c.Delay
 	}
