@@ -32,6 +32,7 @@ type AWSClient struct {
 	endpoints map[string]string
 	pollCap   time.Duration
 	waitClock func() time.Time
+	waitSleep func(ctx context.Context, d time.Duration) error
 	waitSpeed float64
 
 	once       sync.Mutex
@@ -57,6 +58,7 @@ func newAWSClient(cfg aws.Config, c *Config) *AWSClient {
 		endpoints:   c.Endpoints,
 		pollCap:     c.PollCap,
 		waitClock:   c.WaitClock,
+		waitSleep:   c.WaitSleep,
 		waitSpeed:   c.WaitSpeed,
 		acm:         map[string]*acm.Client{},
 	}
@@ -76,7 +78,10 @@ func (c *AWSClient) Partition() string {
 // WaitContext applies the client's test-only seams to ctx: the poll cap, or
 // the dilated clock of a benchmark.
 func (c *AWSClient) WaitContext(ctx context.Context) context.Context {
-	if c.waitClock != nil {
+	switch {
+	case c.waitClock != nil && c.waitSleep != nil:
+		ctx = retry.WithVirtualTime(ctx, c.waitClock, c.waitSleep, c.waitSpeed)
+	case c.waitClock != nil:
 		ctx = retry.WithDilatedTime(ctx, c.waitClock, c.waitSpeed)
 	}
 	if c.pollCap > 0 {

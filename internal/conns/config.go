@@ -50,8 +50,10 @@ type Config struct {
 	PollCap         time.Duration
 	// WaitClock and WaitSpeed run every waiter on a dilated clock (an
 	// emulator's virtual clock going WaitSpeed times faster than real
-	// time), so a benchmark sees the real poll schedules.
+	// time), so a benchmark sees the real poll schedules; WaitSleep, when
+	// set, sleeps on that clock.
 	WaitClock func() time.Time
+	WaitSleep func(ctx context.Context, d time.Duration) error
 	WaitSpeed float64
 }
 

@@ -26,8 +26,8 @@ func Tolerance(elapsed time.Duration) time.Duration {
 // that a change is seen promptly with few calls: sparse polls early (a
 // CloudFront rollout that takes a quarter of an hour needs no poll every
 // 15 s from the start), polls within the tolerance of each other in a band
-// around the expected end, and polls that thin out again when the change is
-// late.
+// around the expected end, on a grid that puts one poll at the expected end
+// itself, and polls that thin out again when the change is late.
 //
 // Every duration counts from when the change began (usually when the wait
 // started).
@@ -62,31 +62,60 @@ func (s Schedule) Band() (from, to time.Duration) {
 	return s.Expected - spread, s.Expected + spread
 }
 
+// Step is the spacing of the dense polls: within the tolerance at the
+// band's start, with a margin for the time a poll takes.
+func (s Schedule) Step() time.Duration {
+	from, _ := s.Band()
+	return time.Duration(pollMargin * float64(Tolerance(max(from, 0))))
+}
+
+// grid returns the first dense poll time after t: the expected end plus a
+// whole number of steps. A poll that came a moment after its grid point (the
+// call's own time) counts as that point's.
+func (s Schedule) grid(t time.Duration) time.Duration {
+	step := s.Step()
+	k := (t + step/10 - s.Expected) / step
+	g := s.Expected + k*step
+	for g <= t+step/10 {
+		g += step
+	}
+	for g-step > t+step/10 {
+		g -= step
+	}
+	return g
+}
+
+// Dense is when the dense polls begin: the band's first grid point.
+func (s Schedule) Dense() time.Duration {
+	from, _ := s.Band()
+	return s.grid(from - time.Nanosecond - s.Step()/10)
+}
+
 // Next is how long to wait for the next poll when the change began elapsed
 // ago (and the last poll, if any, was just made).
 func (s Schedule) Next(elapsed time.Duration) time.Duration {
-	from, to := s.Band()
-	dense := time.Duration(pollMargin * float64(Tolerance(elapsed)))
+	_, to := s.Band()
+	start := s.Dense()
 	var d time.Duration
 	switch {
-	case elapsed < from:
-		next := from
+	case elapsed < start-s.Step()/10:
+		next := start
 		if s.First > 0 {
 			sparse := s.First
 			for sparse <= elapsed {
 				sparse *= 2
 			}
-			next = min(sparse, from)
+			next = min(sparse, start)
 		}
 		d = next - elapsed
 	case elapsed < to:
-		d = dense
+		d = s.grid(elapsed) - elapsed
 	default:
 		late := s.Late
 		if late <= 0 {
 			late = 0.05
 		}
-		d = max(dense, time.Duration(late*float64(elapsed)))
+		d = max(time.Duration(pollMargin*float64(Tolerance(elapsed))), time.Duration(late*float64(elapsed)))
 	}
 	if s.Max > 0 && d > s.Max {
 		d = s.Max

@@ -2,6 +2,7 @@ package retry
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 )
@@ -58,8 +59,11 @@ func TestScheduleLate(t *testing.T) {
 func TestScheduleSparseStart(t *testing.T) {
 	s := Schedule{Expected: 15 * time.Minute, First: 2 * time.Minute}
 	from, _ := s.Band()
-	polls := s.Polls(from)
-	want := []time.Duration{2 * time.Minute, 4 * time.Minute, 8 * time.Minute, from}
+	if d := s.Dense(); d < from || d >= from+s.Step() {
+		t.Fatalf("dense polls begin at %v, want the first grid point in the band from %v", d, from)
+	}
+	polls := s.Polls(s.Dense())
+	want := []time.Duration{2 * time.Minute, 4 * time.Minute, 8 * time.Minute, s.Dense()}
 	if len(polls) != len(want) {
 		t.Fatalf("polls %v, want %v", polls, want)
 	}
@@ -71,6 +75,27 @@ func TestScheduleSparseStart(t *testing.T) {
 	// No sparse polls: the first poll is the band's start.
 	if d := (Schedule{Expected: 90 * time.Second}).Next(0); d != 85500*time.Millisecond {
 		t.Fatalf("first poll at %v", d)
+	}
+}
+
+// The dense polls lie on a grid through the expected end: one poll comes
+// at the expected end itself, and a poll that came a moment late (the
+// call's own time) does not shift the grid.
+func TestScheduleGridThroughExpectedEnd(t *testing.T) {
+	for _, s := range []Schedule{
+		{Expected: 15 * time.Minute, First: 2 * time.Minute},
+		{Expected: 3 * time.Minute, First: time.Minute},
+		{Expected: 90 * time.Second},
+		{Expected: time.Second},
+	} {
+		polls := s.Polls(s.Expected)
+		if last := polls[len(polls)-1]; last != s.Expected {
+			t.Errorf("%+v: polls %v miss the expected end", s, polls)
+		}
+		late := s.Expected - s.Step() + 300*time.Millisecond // a poll 0.3 s after its grid point
+		if next := late + s.Next(late); next != s.Expected {
+			t.Errorf("%+v: after a poll at %v the next comes at %v, want %v", s, late, next, s.Expected)
+		}
 	}
 }
 
@@ -101,8 +126,7 @@ func TestWaitFollowsSchedule(t *testing.T) {
 	if _, err := conf.WaitForState(ctx); err != nil {
 		t.Fatal(err)
 	}
-	from, _ := s.Band()
-	want := []time.Duration{2 * time.Minute, 2 * time.Minute, 4 * time.Minute, from - 8*time.Minute}
+	want := []time.Duration{2 * time.Minute, 2 * time.Minute, 4 * time.Minute, s.Dense() - 8*time.Minute}
 	if len(*slept) != len(want) {
 		t.Fatalf("slept %v, want %v", *slept, want)
 	}
@@ -123,8 +147,8 @@ func TestWaitScheduleBegan(t *testing.T) {
 	if _, err := conf.WaitForState(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if len(*slept) != 1 || (*slept)[0] != time.Second {
-		t.Fatalf("slept %v, want the 1 s left before the band", *slept)
+	if len(*slept) != 1 || (*slept)[0] != s.Dense()-170*time.Second {
+		t.Fatalf("slept %v, want the %v left before the band", *slept, s.Dense()-170*time.Second)
 	}
 }
 
@@ -152,5 +176,53 @@ func TestScheduleImmediate(t *testing.T) {
 	}
 	if len(*slept) != 0 {
 		t.Fatalf("slept %v before a first poll that should come at once", *slept)
+	}
+}
+
+// A dilated sleep lasts until the clock has advanced, however long it stood
+// still meanwhile.
+func TestDilatedSleepFollowsTheClock(t *testing.T) {
+	var mu sync.Mutex
+	virtual := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	started := make(chan struct{})
+	var once sync.Once
+	clock := func() time.Time {
+		once.Do(func() { close(started) })
+		mu.Lock()
+		defer mu.Unlock()
+		return virtual
+	}
+	ctx := WithDilatedTime(context.Background(), clock, 1000)
+	done := make(chan error, 1)
+	go func() { done <- sleep(ctx, 10*time.Second) }()
+	<-started
+	for i := 0; i < 9; i++ {
+		mu.Lock()
+		virtual = virtual.Add(time.Second)
+		mu.Unlock()
+		select {
+		case err := <-done:
+			t.Fatalf("woke after %d of 10 virtual seconds: %v", i+1, err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	mu.Lock()
+	virtual = virtual.Add(time.Second)
+	mu.Unlock()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("still asleep after the clock advanced 10 s")
+	}
+	if left, ok := TimeLeft(ctx); ok || left != 0 {
+		t.Fatalf("no deadline, yet TimeLeft = %v %v", left, ok)
+	}
+	dl, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if left, ok := TimeLeft(dl); !ok || left < 500*time.Second || left > 1000*time.Second {
+		t.Fatalf("a real second at speed 1000 leaves %v virtual", left)
 	}
 }

@@ -74,10 +74,11 @@ func now(ctx context.Context) time.Time {
 	return time.Now()
 }
 
-// WithDilatedTime runs every wait under ctx on a clock that goes speed times
-// faster than real time, such as an emulator's virtual clock (clock tells its
-// time): a 15 s poll interval sleeps 15 s of that clock, 15/speed s of real
-// time. Benchmarks use it to run the real poll schedules against an
+// WithDilatedTime runs every wait under ctx on a clock that goes about speed
+// times faster than real time, such as an emulator's virtual clock (clock
+// tells its time; it may also stand still for a while): a 15 s poll
+// interval lasts until that clock has advanced 15 s, about 15/speed s of
+// real time. Benchmarks use it to run the real poll schedules against an
 // emulator's realistic lifecycles.
 func WithDilatedTime(ctx context.Context, clock Clock, speed float64) context.Context {
 	if speed <= 0 {
@@ -86,19 +87,34 @@ func WithDilatedTime(ctx context.Context, clock Clock, speed float64) context.Co
 	ctx = WithClock(ctx, clock)
 	ctx = context.WithValue(ctx, keySpeed, speed)
 	return WithSleeper(ctx, func(ctx context.Context, d time.Duration) error {
-		real := time.Duration(float64(d) / speed)
-		if real <= 0 {
-			return ctx.Err()
-		}
-		t := time.NewTimer(real)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-			return nil
+		target := clock().Add(d)
+		for {
+			left := target.Sub(clock())
+			if left <= 0 {
+				return ctx.Err()
+			}
+			t := time.NewTimer(max(time.Duration(float64(left)/speed), 100*time.Microsecond))
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			case <-t.C:
+			}
 		}
 	})
+}
+
+// WithVirtualTime runs every wait under ctx on a virtual clock: now tells
+// its time, sleep sleeps on it, and it goes about speed times faster than
+// real time (for TimeLeft). An emulator's clock, which can wait for a
+// sleeper slow to wake, makes benchmarks independent of the machine's load.
+func WithVirtualTime(ctx context.Context, now Clock, sleep Sleeper, speed float64) context.Context {
+	if speed <= 0 {
+		speed = 1
+	}
+	ctx = WithClock(ctx, now)
+	ctx = context.WithValue(ctx, keySpeed, speed)
+	return WithSleeper(ctx, sleep)
 }
 
 // TimeLeft is how much time the waits under ctx have before its deadline, on

@@ -26,7 +26,7 @@ var (
 	// dense ones come around 15 minutes.
 	DeploymentSchedule = retry.Schedule{Expected: 15 * time.Minute, First: 2 * time.Minute}
 	// deletedSchedule: a deleted distribution is gone within seconds.
-	deletedSchedule = retry.Schedule{Expected: time.Second}
+	deletedSchedule = retry.Schedule{Expected: time.Second, Immediate: true}
 )
 
 // Retry budgets for CloudFront's quirks.

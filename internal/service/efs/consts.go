@@ -43,5 +43,5 @@ var (
 	MountTargetDeletedSchedule   = retry.Schedule{Expected: 60 * time.Second}
 	// mountTargetsClearedSchedule: once its mount targets are deleted, a
 	// file system reports none at once.
-	mountTargetsClearedSchedule = retry.Schedule{Expected: time.Second}
+	mountTargetsClearedSchedule = retry.Schedule{Expected: time.Second, Immediate: true}
 )

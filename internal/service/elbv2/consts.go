@@ -36,7 +36,7 @@ var (
 	// three minutes.
 	ActiveSchedule = retry.Schedule{Expected: 3 * time.Minute, First: time.Minute}
 	// deletedSchedule: a deleted load balancer is gone at once.
-	deletedSchedule = retry.Schedule{Expected: time.Second}
+	deletedSchedule = retry.Schedule{Expected: time.Second, Immediate: true}
 	// InterfacesReleasedSchedule: EC2 releases a deleted load balancer's
 	// network interfaces about 90 s later.
 	InterfacesReleasedSchedule = retry.Schedule{Expected: 90 * time.Second}

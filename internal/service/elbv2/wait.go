@@ -67,6 +67,12 @@ func InterfaceDescription(lbARN string) (string, error) {
 // interfaces of a deleted load balancer; until then they keep its subnets
 // and security groups from being deleted.
 func WaitLoadBalancerInterfacesDeleted(ctx context.Context, ec2conn *ec2.Client, lbARN string, timeout time.Duration) error {
+	return waitInterfacesReleased(ctx, ec2conn, lbARN, time.Time{}, timeout)
+}
+
+// waitInterfacesReleased waits for the release that began at began (zero:
+// now), when the load balancer was deleted.
+func waitInterfacesReleased(ctx context.Context, ec2conn *ec2.Client, lbARN string, began time.Time, timeout time.Duration) error {
 	desc, err := InterfaceDescription(lbARN)
 	if err != nil {
 		return err
@@ -92,6 +98,7 @@ func WaitLoadBalancerInterfacesDeleted(ctx context.Context, ec2conn *ec2.Client,
 		},
 		Timeout:  timeout,
 		Schedule: &InterfacesReleasedSchedule,
+		Began:    began,
 	}
 	if _, err := conf.WaitForState(ctx); err != nil {
 		return fmt.Errorf("waiting for the network interfaces of ELBv2 Load Balancer (%s) to be released: %w", lbARN, err)
