@@ -27,8 +27,21 @@ type Options struct {
 	Knobs   map[string]string
 	Timeout time.Duration
 	// Dilated runs the waits on the emulator's clock with their real poll
-	// schedules (no 20 ms cap): benchmarks use it.
+	// schedules (no 20 ms cap), the clock held while the emulator serves a
+	// call and each call taking CallLatency: benchmarks use it.
 	Dilated bool
+}
+
+// CallLatency is the virtual time a call takes in benchmarks, in place of
+// the emulator's processing time (which depends on the machine): a round
+// figure for an AWS API call, whose latency is tens to hundreds of
+// milliseconds.
+const CallLatency = 100 * time.Millisecond
+
+// BenchOptions are the emulator options of a benchmark at speed: the clock
+// held while a call is served, each call taking CallLatency.
+func BenchOptions(speed float64, seed string) awsemu.Options {
+	return awsemu.Options{Speed: speed, Seed: seed, HoldClock: true, CallLatency: CallLatency}
 }
 
 // Env is a running emulator, an SDK configuration signed with its default
@@ -48,7 +61,12 @@ func Start(t testing.TB, o Options) *Env {
 	if o.Timeout == 0 {
 		o.Timeout = time.Minute
 	}
-	emu := awsemu.New(awsemu.Options{Speed: o.Speed, Seed: t.Name(), Knobs: o.Knobs})
+	eo := awsemu.Options{Speed: o.Speed, Seed: t.Name(), Knobs: o.Knobs}
+	if o.Dilated {
+		eo = BenchOptions(o.Speed, t.Name())
+		eo.Knobs = o.Knobs
+	}
+	emu := awsemu.New(eo)
 	if err := emu.Start(""); err != nil {
 		t.Fatalf("starting the AWS emulator: %v", err)
 	}
@@ -56,7 +74,7 @@ func Start(t testing.TB, o Options) *Env {
 	ctx, cancel := context.WithTimeout(context.Background(), o.Timeout)
 	t.Cleanup(cancel)
 	if o.Dilated {
-		ctx = retry.WithDilatedTime(ctx, emu.Now, o.Speed)
+		ctx = retry.WithVirtualTime(ctx, emu.Now, emu.Clock().Sleep, o.Speed)
 	} else {
 		ctx = retry.WithPollCap(ctx, 20*time.Millisecond)
 	}

@@ -76,6 +76,9 @@ type Wait struct {
 	Polls int
 	// Overshoot is how long after the change the poll that saw it came.
 	Overshoot time.Duration
+	// PollTimes are when the polls came, counted from when the change
+	// began.
+	PollTimes []time.Duration
 }
 
 // OvershootPct is the overshoot as a percentage of the larger of the change's
@@ -160,6 +163,10 @@ func Measure(emu *awsemu.Emulator, name string, from, to Mark, order Order, virt
 		}
 		evs = append(evs, ev)
 	}
+	callAt := map[int]time.Time{}
+	for _, c := range calls {
+		callAt[c.Seq] = c.Time
+	}
 	polls := map[int]bool{}
 	for _, ev := range evs {
 		for _, seq := range ev.Polls {
@@ -171,6 +178,11 @@ func Measure(emu *awsemu.Emulator, name string, from, to Mark, order Order, virt
 			continue
 		}
 		w := Wait{Key: ev.Key(), ID: ev.ID, Duration: ev.Duration(), Polls: len(ev.Polls), Overshoot: ev.Overshoot()}
+		for _, seq := range ev.Polls {
+			if at, ok := callAt[seq]; ok {
+				w.PollTimes = append(w.PollTimes, at.Sub(ev.Began))
+			}
+		}
 		switch {
 		case ev.Waited():
 			p.Waits = append(p.Waits, w)
@@ -246,7 +258,7 @@ func (p *Phase) Report() string {
 		fmt.Fprintf(&b, "   waits (overshoot: time from the change to the poll that saw it; %% of max(duration, 100 s), bound 2%%):\n")
 	}
 	for _, w := range p.sortedWaits(p.Waits) {
-		fmt.Fprintf(&b, "   %-42s %8.1f s  %3d polls  overshoot %5.2f s = %4.2f%%\n", w.Key, w.Duration.Seconds(), w.Polls, w.Overshoot.Seconds(), w.OvershootPct())
+		fmt.Fprintf(&b, "   %-42s %8.1f s  %3d polls  overshoot %5.2f s = %4.2f%%  (polls at %s s)\n", w.Key, w.Duration.Seconds(), w.Polls, w.Overshoot.Seconds(), w.OvershootPct(), seconds(w.PollTimes))
 	}
 	for _, w := range p.sortedWaits(p.Unwaited) {
 		if w.Overshoot < 0 {
@@ -262,4 +274,13 @@ func (p *Phase) sortedWaits(ws []Wait) []Wait {
 	out := append([]Wait(nil), ws...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out
+}
+
+// seconds lists durations in seconds with one decimal.
+func seconds(ds []time.Duration) string {
+	parts := make([]string, len(ds))
+	for i, d := range ds {
+		parts[i] = fmt.Sprintf("%.1f", d.Seconds())
+	}
+	return strings.Join(parts, ", ")
 }
