@@ -109,6 +109,7 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 	plan.setObserved(spec, st)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	saveRecord(ctx, resp.Private, st, &resp.Diagnostics)
+	recordCreatedType(ctx, resp.Private, &plan, &config, &resp.Diagnostics)
 }
 
 // record returns the deployment's record from private state, or rebuilds it

@@ -33,7 +33,7 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	types := &typeCache{r: r}
+	types := &typeCache{r: r, checked: req.Private, record: resp.Private}
 	r.planInstance(ctx, &plan, &config, state, types, resp)
 	if resp.Diagnostics.HasError() {
 		return
@@ -56,6 +56,12 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 type typeCache struct {
 	r    *deploymentResource
 	seen map[string]deployment.InstanceTypeInfo
+	// checked is the prior private state, with what an earlier plan or
+	// apply learned of the deployment's instance type (nil on create);
+	// record is the planned private state, which keeps what this plan
+	// learns.
+	checked privateGetter
+	record  privateSetter
 }
 
 func (c *typeCache) get(ctx context.Context, name string) (deployment.InstanceTypeInfo, error) {
@@ -70,6 +76,20 @@ func (c *typeCache) get(ctx context.Context, name string) (deployment.InstanceTy
 		c.seen[name] = i
 	}
 	return i, err
+}
+
+// gpuOf tells whether the instance type has GPUs: from the check recorded
+// in private state when the type is the one checked last, else from EC2
+// (and the answer is recorded for the next plan).
+func (c *typeCache) gpuOf(ctx context.Context, name string, diags *diag.Diagnostics) (deployment.InstanceTypeInfo, error) {
+	if info, ok := checkedType(ctx, c.checked, name); ok {
+		return info, nil
+	}
+	info, err := c.get(ctx, name)
+	if err == nil {
+		recordTypeCheck(ctx, c.record, name, info.HasGPU(), diags)
+	}
+	return info, err
 }
 
 // planInstance settles instance_type, gpu and ollama_models, which default
@@ -88,7 +108,7 @@ func (r *deploymentResource) planInstance(ctx context.Context, plan, config, sta
 		plan.InstanceType = typesString(t)
 	}
 	name := plan.InstanceType.ValueString()
-	info, err := types.get(ctx, name)
+	info, err := types.gpuOf(ctx, name, &resp.Diagnostics)
 	if err != nil {
 		if retry.NotFound(err) || strings.Contains(err.Error(), "InvalidInstanceType") {
 			resp.Diagnostics.AddAttributeError(path.Root("instance_type"), "Unknown instance type",
@@ -102,6 +122,9 @@ func (r *deploymentResource) planInstance(ctx context.Context, plan, config, sta
 	case !gpuSet:
 		plan.GPU = typesBool(info.HasGPU())
 	case config.GPU.ValueBool() && !info.HasGPU():
+		if full, err := types.get(ctx, name); err == nil {
+			info = full // the architecture, for the suggestions
+		}
 		suggest := deployment.SuggestGPUTypes(ctx, r.client.EC2(), info.Arch)
 		resp.Diagnostics.AddAttributeError(path.Root("gpu"), "Instance type without GPUs",
 			fmt.Sprintf("gpu = true needs an instance type with NVIDIA GPUs, and EC2 lists none for %s. Suitable types in %s: %s.", name, r.client.Region, strings.Join(suggest, ", ")))
@@ -111,6 +134,11 @@ func (r *deploymentResource) planInstance(ctx context.Context, plan, config, sta
 		plan.OllamaModels = stringListValue(userdata.DefaultModels(plan.GPU.ValueBool()))
 	}
 	if state != nil && state.InstanceType.ValueString() != "" && state.InstanceType.ValueString() != name {
+		if info.Arch == "" {
+			if full, err := types.get(ctx, name); err == nil {
+				info = full
+			}
+		}
 		old, err := types.get(ctx, state.InstanceType.ValueString())
 		if err == nil && old.Arch != info.Arch {
 			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("instance_type"))
