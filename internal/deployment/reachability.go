@@ -188,6 +188,9 @@ func classifyProbeError(err error) (kind, detail string) {
 	var netErr net.Error
 	lower := strings.ToLower(detail)
 	switch {
+	case strings.Contains(lower, "proxyconnect"):
+		// The proxy itself could not be reached.
+		return "proxy", detail
 	case errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalid), errors.As(err, &recordErr), errors.As(err, &certErr),
 		strings.Contains(lower, "tls:"), strings.Contains(lower, "x509:"):
 		return "tls", detail
@@ -197,7 +200,7 @@ func classifyProbeError(err error) (kind, detail string) {
 		return "refused", detail
 	case errors.As(err, &netErr) && netErr.Timeout(), errors.Is(err, context.DeadlineExceeded), strings.Contains(lower, "timed out"), strings.Contains(lower, "timeout"):
 		return "timeout", detail
-	case strings.Contains(lower, "proxyconnect"), strings.Contains(lower, "bad gateway"), strings.Contains(lower, "gateway timeout"), strings.Contains(lower, "forbidden"):
+	case strings.Contains(lower, "bad gateway"), strings.Contains(lower, "gateway timeout"), strings.Contains(lower, "forbidden"):
 		return "proxy", detail
 	}
 	return "network", detail
@@ -252,7 +255,10 @@ var errProbe = errors.New("the public URL did not answer 200")
 
 // unreachable turns the last probe into the step's error, with what to do.
 func (o *op) unreachable(r ProbeResult, waited time.Duration) error {
-	msg := fmt.Sprintf("the public URL does not answer its health path with 200 (%s after %s): %s", o.spec.LoadBalancer.HealthCheckPath, waited.Round(time.Second), r.Summary())
+	msg := "the public URL does not answer its health path with 200: " + r.Summary()
+	if waited >= time.Second {
+		msg += fmt.Sprintf(" (still, after %s of retries)", waited.Round(time.Second))
+	}
 	noEgress := "If this machine cannot reach the internet (no egress, a proxy that HTTP_PROXY/HTTPS_PROXY do not name, a CA bundle without the proxy's CA), " +
 		"or is outside allowed_cidr_blocks, set verify_reachability = false: the AWS objects are in place, only the check failed."
 	var hint string
@@ -267,7 +273,9 @@ func (o *op) unreachable(r ProbeResult, waited time.Duration) error {
 		}
 	case "dns":
 		hint = "The name does not resolve from this machine. A new CloudFront or load balancer name can take a few minutes to resolve everywhere; a custom domain needs its DNS record. " + noEgress
-	case "refused", "timeout", "proxy", "network":
+	case "proxy":
+		hint = "The proxy that HTTP_PROXY/HTTPS_PROXY name did not accept or forward the request. " + noEgress
+	case "refused", "timeout", "network":
 		hint = "Nothing accepted the connection. Check allowed_cidr_blocks and the security groups. " + noEgress
 	case "tls":
 		hint = "The TLS handshake failed: the certificate must cover the URL's host name (for tier 2 over HTTPS, set load_balancer.domain_name to a name the certificate covers). " + noEgress
