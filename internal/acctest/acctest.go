@@ -29,6 +29,9 @@ import (
 func Emulator(t *testing.T, opts ...func(*awsemu.Options)) *awsemu.Emulator {
 	t.Helper()
 	o := awsemu.Options{Speed: emutest.DefaultSpeed, Seed: t.Name()}
+	if router != nil {
+		o.CA = router.ca
+	}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -37,6 +40,12 @@ func Emulator(t *testing.T, opts ...func(*awsemu.Options)) *awsemu.Emulator {
 		t.Fatalf("starting the AWS emulator: %v", err)
 	}
 	t.Cleanup(func() { _ = emu.Close() })
+	if router != nil {
+		// The process's proxy (HTTPS_PROXY) reaches this emulator's data
+		// plane from now on.
+		router.add(emu)
+		t.Cleanup(func() { router.remove(emu) })
+	}
 	return emu
 }
 
@@ -54,10 +63,14 @@ func ProviderFactories() map[string]func() (tfprotov6.ProviderServer, error) {
 
 // SetupEnv prepares the process for acceptance tests; call it from TestMain.
 // It points terraform-plugin-testing at the repository's Terraform CLI
-// (installed by `make tools`) and keeps the AWS SDK away from the machine's
+// (installed by `make tools`), keeps the AWS SDK away from the machine's
 // own credentials, config files and instance metadata, so a test can only
-// authenticate the way its configuration says.
+// authenticate the way its configuration says, and sends HTTP(S) traffic to
+// the emulators' data planes: HTTP_PROXY/HTTPS_PROXY name a router in front
+// of every emulator Emulator starts and SSL_CERT_FILE their shared CA
+// (dataplane.go), as a user's machine would name a proxy and a CA bundle.
 func SetupEnv() {
+	startRouter()
 	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
 		if root, err := repoRoot(); err == nil {
 			if bin := filepath.Join(root, "bin", "terraform"); fileExists(bin) {
