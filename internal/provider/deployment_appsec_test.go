@@ -329,7 +329,7 @@ func TestAccDeployment_reachabilityRedirectLoop(t *testing.T) {
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		CheckDestroy:             acctest.CheckDestroyWithCertificates(t, emu, "us-east-1"),
 		Steps: []resource.TestStep{{
-			Config: acctest.ProviderConfig(emu, acctest.ProviderOptions{}) + deploymentConfig("loop", fmt.Sprintf("  tier = 3\n  load_balancer = { certificate_arn = %q }", cert)),
+			Config:      acctest.ProviderConfig(emu, acctest.ProviderOptions{}) + deploymentConfig("loop", fmt.Sprintf("  tier = 3\n  load_balancer = { certificate_arn = %q }", cert)),
 			ExpectError: regexp.MustCompile(`(?s)Step "reachability" failed.*redirect-loop.*cloudfront\.net:443/healthz.*load_balancer\.domain_name.*Rollback`),
 		}},
 	})
