@@ -166,7 +166,7 @@ if command -v curl >/dev/null 2>&1; then
   # The load balancer admits only CloudFront: from the internet the
   # connection times out (the proxy says 504); from a CloudFront address
   # without the origin header the listener answers 403.
-  demo_request "GET http://$alb/ (from the internet)" "http://$alb/"
+  demo_request "GET http://$alb/ (from the internet: dropped, the proxy times out)" "http://$alb/"
   demo_request "GET http://$alb/ (from CloudFront's range, no origin header)" "http://$alb/" -H "X-Awsemu-Source: 130.176.0.10"
 else
   echo "    (curl not found: skipped)"

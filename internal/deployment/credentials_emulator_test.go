@@ -3,6 +3,7 @@ package deployment
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -323,18 +324,10 @@ func TestCredentialsDuplicateAndRollback(t *testing.T) {
 	env.emu.InjectFault(awsemu.Fault{Service: "ec2", Operation: "RunInstances", Code: "InsufficientInstanceCapacity", Status: 500})
 	st, err := Create(env.ctx, env.c, testSpec("dup", TierDev))
 	var de *Error
-	if st != nil || !errorsAs(err, &de) || !de.RolledBack {
+	if st != nil || !errors.As(err, &de) || !de.RolledBack {
 		t.Fatalf("create: %v %+v", err, st)
 	}
 	env.requireEmpty(t)
-}
-
-func errorsAs(err error, target **Error) bool {
-	e, ok := err.(*Error)
-	if ok {
-		*target = e
-	}
-	return ok
 }
 
 // The instance policy names the deployment's path in its region and account.

@@ -174,7 +174,7 @@ func (o *op) ensureInstance(ctx context.Context, img image) error {
 			// no key of its own) and replaced by a credentials rotation,
 			// the documented way to give it the provider's boot script.
 			keep := st.UserDataHash == "" || st.UserDataHash == key
-			if keep && !(st.AdoptedInstance && o.rotated) {
+			if keep && (!st.AdoptedInstance || !o.rotated) {
 				return o.reconcileInstance(ctx, inst, key)
 			}
 			info(ctx, "services, models or credentials changed: replacing the instance", map[string]any{"instance_id": st.InstanceID})

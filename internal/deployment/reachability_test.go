@@ -56,7 +56,7 @@ func TestProbe(t *testing.T) {
 			http.Redirect(w, r, "http://"+r.Host+"/self", http.StatusMovedPermanently)
 		case strings.HasPrefix(r.URL.Path, "/n/"):
 			var n int
-			fmt.Sscanf(r.URL.Path, "/n/%d", &n)
+			_, _ = fmt.Sscanf(r.URL.Path, "/n/%d", &n)
 			http.Redirect(w, r, fmt.Sprintf("/n/%d", n+1), http.StatusFound)
 		default:
 			http.Error(w, "nope", http.StatusForbidden)

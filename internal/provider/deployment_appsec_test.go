@@ -214,7 +214,7 @@ func TestAccDeployment_credentialsTier3(t *testing.T) {
 					func(s *terraform.State) error {
 						status, _, err := get(attrs(s)["url"]+"/api/ollama/api/tags", map[string]string{"Authorization": "Bearer " + first["service_credentials.ollama_api_key"]})
 						if err != nil || status != 401 {
-							return fmt.Errorf("the key from before the rotation: %d %v", status, err)
+							return fmt.Errorf("the key from before the rotation: %d %w", status, err)
 						}
 						return nil
 					}),
@@ -356,7 +356,7 @@ func TestAccDeployment_reachabilityOff(t *testing.T) {
 				// The security group drops this machine's packets: the
 				// proxy reports a connect timeout.
 				if status, _, err := get(attrs(s)["url"]+"/healthz", nil); err != nil || status != http.StatusGatewayTimeout {
-					return fmt.Errorf("this machine reached the stack: %d %v", status, err)
+					return fmt.Errorf("this machine reached the stack: %d %w", status, err)
 				}
 				return nil
 			},
