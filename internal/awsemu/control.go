@@ -23,6 +23,7 @@ import (
 //	GET    /_emu/knobs, POST /_emu/knobs {"key": "value"} ("" deletes)
 //	GET    /_emu/services               {"svc": ["Op", ...]}
 //	POST   /_emu/reset                  forget everything
+//	POST   /_emu/spot/interrupt         {"instance_id": "i-…", "notice": "2m"} reclaim a Spot instance
 func (e *Emulator) serveControl(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, "/_emu/")
 	switch {
@@ -116,6 +117,20 @@ func (e *Emulator) serveControl(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "set"})
 	case path == "services":
 		writeJSON(w, http.StatusOK, Services())
+	case path == "spot/interrupt" && r.Method == http.MethodPost:
+		var body struct {
+			InstanceID string   `json:"instance_id"`
+			Notice     Duration `json:"notice"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.InstanceID == "" {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "instance_id is required"})
+			return
+		}
+		if err := e.InterruptSpotInstance(body.InstanceID, time.Duration(body.Notice)); err != nil {
+			writeJSON(w, http.StatusConflict, map[string]string{"error": err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "interrupted"})
 	case path == "reset" && r.Method == http.MethodPost:
 		e.Reset()
 		writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})

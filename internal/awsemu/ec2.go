@@ -59,6 +59,8 @@ type ec2Service struct {
 	volumes   map[string]*ec2Volume
 	tokens    map[string]*ec2RunToken // RunInstances ClientToken
 	publicIPs map[string]bool
+
+	spotRequests map[string]*ec2SpotRequest
 }
 
 func init() {
@@ -77,7 +79,7 @@ func newEC2(e *Emulator, region string) *ec2Service {
 		vpcs: map[string]*ec2VPC{}, subnets: map[string]*ec2Subnet{}, igws: map[string]*ec2IGW{},
 		rtbs: map[string]*ec2RouteTable{}, sgs: map[string]*ec2SG{}, enis: map[string]*ec2ENI{},
 		keyPairs: map[string]*ec2KeyPair{}, instances: map[string]*ec2Instance{}, volumes: map[string]*ec2Volume{},
-		tokens: map[string]*ec2RunToken{}, publicIPs: map[string]bool{},
+		tokens: map[string]*ec2RunToken{}, publicIPs: map[string]bool{}, spotRequests: map[string]*ec2SpotRequest{},
 	}
 }
 
@@ -113,6 +115,7 @@ func (s *ec2Service) Tick(now time.Time) {
 			delete(s.tokens, id)
 		}
 	}
+	s.tickSpot(now)
 }
 
 // Inventory lists the live user-created resources of the region.
@@ -154,6 +157,11 @@ func (s *ec2Service) Inventory(now time.Time) []Resource {
 	}
 	for _, v := range sortedBySeq(s.volumes) {
 		add("volume", v.id, v.state(s), v.tags)
+	}
+	for _, v := range sortedBySeq(s.spotRequests) {
+		if state, _, _ := v.view(now); state == "active" || state == "open" {
+			add("spot-instance-request", v.id, state, v.tags)
+		}
 	}
 	return out
 }

@@ -198,7 +198,7 @@ func TestEC2VPCLifecycle(t *testing.T) {
 }
 
 func TestEC2DescribeVpcsPagination(t *testing.T) {
-	e := startEmu(t, Options{})
+	e := startEmu(t, Options{Knobs: map[string]string{"quota.L-F678F1CE": "7"}})
 	c := ec2Client(e)
 	for i := 0; i < 7; i++ {
 		must[*ec2.CreateVpcOutput](t)(c.CreateVpc(ctx(t), &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")}))

@@ -135,6 +135,11 @@ func (s *ec2Service) tagTarget(id string) (map[string]string, types.ResourceType
 			return v.tags, types.ResourceTypeVolume, nil
 		}
 		return nil, "", Errorf("InvalidVolume.NotFound", "The volume '%s' does not exist.", id)
+	case "sir":
+		if v, ok := s.spotRequests[id]; ok {
+			return v.tags, types.ResourceTypeSpotInstancesRequest, nil
+		}
+		return nil, "", spotRequestNotFound([]string{id})
 	case "key":
 		for _, k := range s.keyPairs {
 			if k.id == id {
@@ -160,9 +165,18 @@ func (s *ec2Service) CreateTags(c *Call, in *ec2.CreateTagsInput) (*ec2.CreateTa
 	}
 	targets := make([]map[string]string, 0, len(in.Resources))
 	for _, id := range in.Resources {
-		m, _, err := s.tagTarget(id)
+		m, rt, err := s.tagTarget(id)
 		if err != nil {
 			return nil, err
+		}
+		if inst := s.instances[id]; rt == types.ResourceTypeInstance && inst != nil && metadataTagsEnabled(inst.meta) {
+			var added []string
+			for _, t := range in.Tags {
+				added = append(added, aws.ToString(t.Key))
+			}
+			if err := checkIMDSTagKeys(added); err != nil {
+				return nil, err
+			}
 		}
 		keys := map[string]bool{}
 		for k := range m {
@@ -254,6 +268,9 @@ func (s *ec2Service) DescribeTags(c *Call, in *ec2.DescribeTagsInput) (*ec2.Desc
 	}
 	for _, v := range s.keyPairs {
 		add(v.id, types.ResourceTypeKeyPair, v.seq, v.tags)
+	}
+	for _, v := range s.spotRequests {
+		add(v.id, types.ResourceTypeSpotInstancesRequest, v.seq, v.tags)
 	}
 	sort.SliceStable(rows, func(i, j int) bool {
 		if rows[i].seq != rows[j].seq {

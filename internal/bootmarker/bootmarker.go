@@ -52,6 +52,13 @@ type Manifest struct {
 	Services   []string `json:"services"`
 	Models     []string `json:"models"`
 	EFSID      string   `json:"efs_id"`
+	// PerBoot says the script installed a unit that runs at every boot and
+	// prints the boot (and GPU) markers again. Without it the markers are
+	// printed once per instance: cloud-init runs user data only on the
+	// first boot, so a stopped and started instance prints none. Serialised
+	// as "per_boot":true, and left out when false so that manifests written
+	// before it existed read back unchanged.
+	PerBoot bool `json:"per_boot,omitempty"`
 }
 
 // FormatManifest renders the manifest comment line.
