@@ -260,6 +260,9 @@ func (s *ec2Service) simulateBoot(inst *ec2Instance, now time.Time) bootInfo {
 		return outcome(cur, s.planBoot(inst, cur, len(all) == 1))
 	}
 	first := outcome(all[0], s.planBoot(inst, all[0], true))
+	if inst.firstBoot != nil {
+		first = *inst.firstBoot // as it was when the instance stopped
+	}
 	switch first.state {
 	case BootComplete:
 		// The containers come back with docker's restart policy.

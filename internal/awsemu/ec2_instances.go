@@ -24,6 +24,7 @@ type ec2Instance struct {
 	keyName                                    string
 	lifecycle, spotRequestID                   string    // "spot" and its request, or "" for on-demand
 	spotInterruptAt                            time.Time // when EC2 reclaims the Spot instance
+	firstBoot                                  *bootInfo // how the first boot ended, recorded when it did
 	subnetID, vpcID, az                        string
 	privateIP, publicIP                        string
 	wantPublic                                 bool
@@ -907,6 +908,11 @@ func (s *ec2Service) StopInstances(c *Call, in *ec2.StopInstancesInput) (*ec2.St
 	for _, inst := range insts {
 		prev := inst.tl.State(now)
 		if prev == "running" {
+			if inst.firstBoot == nil {
+				// The first boot ends here; later boots depend on how it ended.
+				b := s.simulateBoot(inst, now)
+				inst.firstBoot = &b
+			}
 			inst.tl.Reset("stopping", now).Then("stopped", s.e.KnobDuration("ec2.stop_duration", 30*time.Second))
 			inst.transitionReason, inst.stateReason = userInitiated(now), userShutdown
 		}
