@@ -263,7 +263,9 @@ func TestEC2SpotLaunchFailures(t *testing.T) {
 		mod  func(o *types.InstanceMarketOptionsRequest)
 		code string
 	}{
-		{"persistent", func(o *types.InstanceMarketOptionsRequest) { o.SpotOptions.SpotInstanceType = types.SpotInstanceTypePersistent }, "InvalidParameterValue"},
+		{"persistent", func(o *types.InstanceMarketOptionsRequest) {
+			o.SpotOptions.SpotInstanceType = types.SpotInstanceTypePersistent
+		}, "InvalidParameterValue"},
 		{"stop on one-time", func(o *types.InstanceMarketOptionsRequest) {
 			o.SpotOptions.InstanceInterruptionBehavior = types.InstanceInterruptionBehaviorStop
 		}, "InvalidParameterCombination"},
