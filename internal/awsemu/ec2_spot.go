@@ -34,7 +34,8 @@ import (
 //	                   SpotMaxPriceTooLow)
 //	ec2.spot_capacity  none@<zone-or-*>[,...] or none:<type-or-family>@<zone-or-*>:
 //	                   no Spot capacity there; Spot launches fail with
-//	                   InsufficientInstanceCapacity (HTTP 500)
+//	                   InsufficientInstanceCapacity (HTTP 500); on-demand
+//	                   launches are not affected
 //
 // Control API: POST /_emu/spot/interrupt {"instance_id": "i-…", "notice": "2m"}
 // reclaims a Spot instance as AWS does (see InterruptSpotInstance).
@@ -369,15 +370,7 @@ func (s *ec2Service) checkOnDemandCapacity(t *ec2InstanceType, zone string) erro
 	if !s.onDemandShort(t, zone) {
 		return nil
 	}
-	var others []string
-	for _, z := range s.zonesOffering(t) {
-		if z != zone && !s.onDemandShort(t, z) {
-			others = append(others, z)
-		}
-	}
-	return ErrorfStatus(http.StatusInternalServerError, "InsufficientInstanceCapacity",
-		"We currently do not have sufficient %s capacity in the Availability Zone you requested (%s). Our system will be working on provisioning additional capacity. You can currently get %s capacity by not specifying an Availability Zone in your request or choosing %s.",
-		t.name, zone, t.name, strings.Join(others, ", "))
+	return insufficientCapacity(t, zone, s.zonesOffering(t), func(z string) bool { return s.onDemandShort(t, z) })
 }
 
 // ---------------------------------------------------------------------------
@@ -452,9 +445,24 @@ func (s *ec2Service) checkSpotLaunch(o *spotOptions, t *ec2InstanceType, zone st
 			strconv.FormatFloat(o.maxPrice, 'f', -1, 64), strconv.FormatFloat(current, 'f', -1, 64))
 	}
 	if s.spotShort(t, zone) {
-		return ErrorfStatus(http.StatusInternalServerError, "InsufficientInstanceCapacity", "There is no Spot capacity available that matches your request.")
+		return insufficientCapacity(t, zone, s.zonesOffering(t), func(z string) bool { return s.spotShort(t, z) })
 	}
 	return nil
+}
+
+// insufficientCapacity is EC2's InsufficientInstanceCapacity, a server error
+// (HTTP 500), naming the other zones that have capacity for the type. Spot
+// launches through RunInstances get the same answer as on-demand ones.
+func insufficientCapacity(t *ec2InstanceType, zone string, offering []string, short func(string) bool) *APIError {
+	var others []string
+	for _, z := range offering {
+		if z != zone && !short(z) {
+			others = append(others, z)
+		}
+	}
+	return ErrorfStatus(http.StatusInternalServerError, "InsufficientInstanceCapacity",
+		"We currently do not have sufficient %s capacity in the Availability Zone you requested (%s). Our system will be working on provisioning additional capacity. You can currently get %s capacity by not specifying an Availability Zone in your request or choosing %s.",
+		t.name, zone, t.name, strings.Join(others, ", "))
 }
 
 // newSpotRequest records the fulfilled one-time request of a launched Spot

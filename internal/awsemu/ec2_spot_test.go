@@ -234,7 +234,8 @@ func TestEC2SpotLaunchFailures(t *testing.T) {
 	c := ec2Client(e)
 	env := makeComputeEnv(t, e, c)
 	_, err := c.RunInstances(ctx(t), spotInput(env.input("t3.micro"), ""))
-	wantCode(t, err, "InsufficientInstanceCapacity", "There is no Spot capacity available that matches your request.")
+	wantCode(t, err, "InsufficientInstanceCapacity", "We currently do not have sufficient t3.micro capacity in the Availability Zone you requested (us-east-1a).",
+		"choosing us-east-1b, us-east-1c, us-east-1d, us-east-1e, us-east-1f.")
 	wantHTTPStatus(t, err, http.StatusInternalServerError)
 	// The same zone still has on-demand capacity; another zone has Spot.
 	runOne(t, c, env.input("t3.micro"))
