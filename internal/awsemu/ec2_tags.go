@@ -36,9 +36,14 @@ func validateTag(t types.Tag) error {
 	case len([]rune(aws.ToString(t.Value))) > 256:
 		return Errorf("InvalidParameterValue", "Tag value exceeds the maximum length of 256 characters")
 	case strings.HasPrefix(strings.ToLower(k), "aws:"):
-		return Errorf("InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for internal use")
+		return reservedTagKey(k)
 	}
 	return nil
+}
+
+// reservedTagKey is EC2's answer to a tag key in the aws: namespace.
+func reservedTagKey(k string) error {
+	return Errorf("InvalidParameterValue", "Value ( %s ) for parameter key is invalid. Tag keys starting with 'aws:' are reserved for internal use", k)
 }
 
 func tagLimit() error {
@@ -201,6 +206,11 @@ func (s *ec2Service) CreateTags(c *Call, in *ec2.CreateTagsInput) (*ec2.CreateTa
 func (s *ec2Service) DeleteTags(c *Call, in *ec2.DeleteTagsInput) (*ec2.DeleteTagsOutput, error) {
 	if len(in.Resources) == 0 {
 		return nil, missingParam("resourceIdSet")
+	}
+	for _, t := range in.Tags {
+		if k := aws.ToString(t.Key); strings.HasPrefix(strings.ToLower(k), "aws:") {
+			return nil, reservedTagKey(k)
+		}
 	}
 	targets := make([]map[string]string, 0, len(in.Resources))
 	for _, id := range in.Resources {
