@@ -1,10 +1,12 @@
 package awsemu
 
 import (
+	"cmp"
 	"fmt"
 	"hash/fnv"
 	"math"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -170,16 +172,23 @@ func spotSlotStart(t *ec2InstanceType, zone string, k int64) time.Time {
 	return time.Unix(k*int64(spotPriceSlot.Seconds()), 0).Add(spotOffset(t, zone)).UTC()
 }
 
-// spotPriceIn is the price of period k.
-func (s *ec2Service) spotPriceIn(t *ec2InstanceType, zone string, k int64) float64 {
+// spotPrices returns the price of each period of a type in a zone.
+func (s *ec2Service) spotPrices(t *ec2InstanceType, zone string) func(k int64) float64 {
 	if p, ok := s.spotPriceKnob(t, zone); ok {
-		return p
+		return func(int64) float64 { return p }
 	}
 	od := onDemandPrice(s.region, t)
 	level := 0.30 + 0.25*hashFrac("level", t.name, zone)
-	move := 0.92 + 0.16*hashFrac("move", t.name, zone, strconv.FormatInt(k, 10))
-	p := math.Round(od*level*move*10000) / 10000
-	return math.Min(math.Max(p, 0.0001), od)
+	return func(k int64) float64 {
+		move := 0.92 + 0.16*hashFrac("move", t.name, zone, strconv.FormatInt(k, 10))
+		p := math.Round(od*level*move*10000) / 10000
+		return math.Min(math.Max(p, 0.0001), od)
+	}
+}
+
+// spotPriceIn is the price of period k.
+func (s *ec2Service) spotPriceIn(t *ec2InstanceType, zone string, k int64) float64 {
+	return s.spotPrices(t, zone)(k)
 }
 
 // spotPriceAt is the Spot price of a type in a zone at a time.
@@ -190,10 +199,12 @@ func (s *ec2Service) spotPriceAt(t *ec2InstanceType, zone string, at time.Time) 
 
 func formatPrice(p float64) string { return strconv.FormatFloat(p, 'f', 6, 64) }
 
+// spotRow is one price change; small, because a 90-day history of every
+// type and zone has some 170,000 of them.
 type spotRow struct {
 	t    *ec2InstanceType
-	zone AZ
-	at   time.Time
+	zone *AZ
+	at   int64 // Unix seconds
 	p    float64
 }
 
@@ -269,37 +280,42 @@ func (s *ec2Service) DescribeSpotPriceHistory(c *Call, in *ec2.DescribeSpotPrice
 	}
 	var rows []spotRow
 	for _, t := range typesWanted {
-		for _, z := range zones {
+		for zi := range zones {
+			z := &zones[zi]
 			if !s.offered(t, z.Name) {
 				continue
 			}
 			// Every price change in [start, end], and the one in force at start.
 			k0, _ := spotSlot(t, z.Name, start)
 			k1, _ := spotSlot(t, z.Name, end)
+			price := s.spotPrices(t, z.Name)
+			offset := int64(spotOffset(t, z.Name).Seconds())
 			for k := k1; k >= k0; k-- {
-				rows = append(rows, spotRow{t: t, zone: z, at: spotSlotStart(t, z.Name, k), p: s.spotPriceIn(t, z.Name, k)})
+				rows = append(rows, spotRow{t: t, zone: z, at: k*int64(spotPriceSlot.Seconds()) + offset, p: price(k)})
 			}
 		}
 	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		if !rows[i].at.Equal(rows[j].at) {
-			return rows[i].at.After(rows[j].at)
+	slices.SortFunc(rows, func(a, b spotRow) int {
+		switch {
+		case a.at != b.at:
+			return cmp.Compare(b.at, a.at)
+		case a.t.name != b.t.name:
+			return strings.Compare(a.t.name, b.t.name)
 		}
-		if rows[i].t.name != rows[j].t.name {
-			return rows[i].t.name < rows[j].t.name
-		}
-		return rows[i].zone.Name < rows[j].zone.Name
+		return strings.Compare(a.zone.Name, b.zone.Name)
 	})
 	spec := filterSpec[spotRow]{
 		"availability-zone":   func(r spotRow) []string { return one(r.zone.Name) },
 		"instance-type":       func(r spotRow) []string { return one(r.t.name) },
 		"product-description": func(spotRow) []string { return one(spotProduct) },
 		"spot-price":          func(r spotRow) []string { return one(formatPrice(r.p)) },
-		"timestamp":           func(r spotRow) []string { return one(r.at.Format("2006-01-02T15:04:05.000Z")) },
+		"timestamp":           func(r spotRow) []string { return one(time.Unix(r.at, 0).UTC().Format("2006-01-02T15:04:05.000Z")) },
 	}
-	rows, err := applyFilters(rows, in.Filters, spec, nil)
-	if err != nil {
-		return nil, err
+	if len(in.Filters) > 0 {
+		var err error
+		if rows, err = applyFilters(rows, in.Filters, spec, nil); err != nil {
+			return nil, err
+		}
 	}
 	max := in.MaxResults
 	if max == nil {
@@ -316,7 +332,7 @@ func (s *ec2Service) DescribeSpotPriceHistory(c *Call, in *ec2.DescribeSpotPrice
 	for _, r := range page {
 		out.SpotPriceHistory = append(out.SpotPriceHistory, types.SpotPrice{AvailabilityZone: aws.String(r.zone.Name), AvailabilityZoneId: aws.String(r.zone.ID),
 			InstanceType: types.InstanceType(r.t.name), ProductDescription: types.RIProductDescription(spotProduct), SpotPrice: aws.String(formatPrice(r.p)),
-			Timestamp: aws.Time(r.at)})
+			Timestamp: aws.Time(time.Unix(r.at, 0).UTC())})
 	}
 	return out, nil
 }
