@@ -50,6 +50,10 @@ func (e *Emulator) serveControl(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 			return
 		}
+		if err := f.Validate(); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
 		writeJSON(w, http.StatusOK, map[string]int{"id": e.InjectFault(f)})
 	case path == "faults" && r.Method == http.MethodDelete:
 		e.ClearFaults()

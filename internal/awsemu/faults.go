@@ -1,6 +1,7 @@
 package awsemu
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 )
@@ -67,6 +68,17 @@ type faultAction struct {
 
 // lost reports whether the call's answer is to be lost.
 func (a faultAction) lost() bool { return a.lose != nil || a.drop }
+
+// Validate reports a rule the emulator cannot apply.
+func (f Fault) Validate() error {
+	switch {
+	case f.Mode != "" && f.Mode != FaultLoseResponse:
+		return fmt.Errorf("unknown fault mode %q (want %q or none)", f.Mode, FaultLoseResponse)
+	case f.Drop && f.Mode != FaultLoseResponse:
+		return fmt.Errorf("drop needs mode %q", FaultLoseResponse)
+	}
+	return nil
+}
 
 // InjectFault adds a fault rule and returns its id.
 func (e *Emulator) InjectFault(f Fault) int {

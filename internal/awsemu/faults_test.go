@@ -89,6 +89,11 @@ func TestFaultLoseResponseThroughControlAPI(t *testing.T) {
 	if len(faults) != 1 || faults[0].Mode != FaultLoseResponse {
 		t.Fatalf("faults = %+v", faults)
 	}
+	for _, bad := range []map[string]any{{"mode": "lose"}, {"drop": true}} {
+		if code := postControl(t, e, "/_emu/faults", bad); code != http.StatusBadRequest {
+			t.Fatalf("fault %v accepted: %d", bad, code)
+		}
+	}
 	c := ec2Client(e)
 	_, err = c.CreateVpc(ctx(t), &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
 	wantCode(t, err, "ServiceUnavailable")
