@@ -77,7 +77,9 @@ took
 
 phase "starting the AWS emulator on a free loopback port (virtual clock ${speed}x)"
 emu_log=$tmp/awsemu.log
-bin/awsemu -listen 127.0.0.1:0 -speed "$speed" -url-file "$tmp/emulator-url" >"$emu_log" 2>&1 &
+# The emulator starts as a new AWS account, whose G and VT vCPU quota is 0;
+# the demo's account has had it raised to 8 (one g5.xlarge needs 4).
+bin/awsemu -listen 127.0.0.1:0 -speed "$speed" -knobs quota.L-DB2E81BA=8 -url-file "$tmp/emulator-url" >"$emu_log" 2>&1 &
 emu_pid=$!
 endpoint=
 for _ in $(seq 100); do

@@ -32,6 +32,7 @@ func Emulator(t *testing.T, opts ...func(*awsemu.Options)) *awsemu.Emulator {
 	for _, f := range opts {
 		f(&o)
 	}
+	o.Knobs = emutest.AccountKnobs(o.Knobs)
 	emu := awsemu.New(o)
 	if err := emu.Start(""); err != nil {
 		t.Fatalf("starting the AWS emulator: %v", err)
