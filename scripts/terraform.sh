@@ -70,7 +70,7 @@ select_cli() {
     at_least "$v" "$need" || die "TERRAFORM=$cli is Terraform $v; this needs $need or newer"
     why="using Terraform $v from TERRAFORM ($cli): set by you"
     if ! at_least "$v" "$functions_version"; then
-      why+="; provider functions need $functions_version+, so the tests that call them are skipped"
+      why+="; provider functions need $functions_version+, so provider::geusemaker::estimate_monthly_cost is unavailable with it"
     fi
     return
   fi
@@ -82,7 +82,7 @@ select_cli() {
       if at_least "$v" "$functions_version"; then
         why+=", provider functions need $functions_version+"
       else
-        why+="; provider functions need $functions_version+, so the tests that call them are skipped (TERRAFORM=/path to use another CLI)"
+        why+="; provider functions need $functions_version+, so provider::geusemaker::estimate_monthly_cost is unavailable with it (TERRAFORM=/path picks another CLI)"
       fi
       because=
     elif [[ -n $v ]]; then
