@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/tier"
@@ -21,6 +22,9 @@ type op struct {
 
 	keptMu sync.Mutex
 	kept   []string
+
+	// restarted says this operation stopped and started the instance.
+	restarted atomic.Bool
 
 	// rotated says prepare regenerated the credentials (credentials_rotation
 	// changed): an adopted CLI instance is replaced too.
