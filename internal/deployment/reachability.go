@@ -282,7 +282,9 @@ func (o *op) unreachable(r ProbeResult, waited time.Duration) error {
 	default:
 		hint = fmt.Sprintf("The stack answered %d instead of 200. ", r.Status)
 		switch {
-		case r.Header.Get("X-Cache") == "Error from cloudfront" && r.Status == http.StatusForbidden:
+		case r.Header.Get("Server") == "CloudFront" && r.Status == http.StatusForbidden:
+			// CloudFront's own answer (an origin's error passes through
+			// with the origin's Server header).
 			hint += "CloudFront refuses the request: the distribution is disabled or a web ACL blocks it. "
 		case r.Status == http.StatusBadGateway || r.Status == http.StatusGatewayTimeout || r.Status == http.StatusServiceUnavailable:
 			hint += "A load balancer or CloudFront could not get an answer from behind it: check the target's health, the security groups and the instance's boot log. "

@@ -22,6 +22,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -293,5 +294,54 @@ func TestVerifyReachabilityInGraph(t *testing.T) {
 		if c.want && c.tier == TierGPU && !slices.Contains(g.steps[stepReachability].deps, stepDeployed) {
 			t.Errorf("tier 3 checks before the rollout: %v", g.steps[stepReachability].deps)
 		}
+	}
+}
+
+// Out-of-band damage the data plane answers as AWS would, and the check
+// names: the origin rule deleted (the listener's default 403 reaches the
+// viewer through CloudFront), then the distribution disabled (CloudFront's
+// own 403).
+func TestVerifyReachabilityOutOfBandDamage(t *testing.T) {
+	env := newTestEnv(t, nil)
+	env.c.HTTP = dataPlaneClient(t, env.emu)
+	spec := testSpec("damage", TierGPU)
+	st, err := Create(env.ctx, env.c, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func() *Error {
+		t.Helper()
+		now := time.Now()
+		ctx := retry.WithClock(env.ctx, func() time.Time { return now })
+		ctx = retry.WithSleeper(ctx, func(_ context.Context, d time.Duration) error { now = now.Add(d); return nil })
+		err := (&op{c: env.c, spec: spec, rec: newRecorder(st)}).verifyReachability(ctx)
+		var de *Error
+		if !errors.As(err, &de) {
+			t.Fatalf("want the check to fail, got %v", err)
+		}
+		return de
+	}
+	if err := (&op{c: env.c, spec: spec, rec: newRecorder(st)}).verifyReachability(env.ctx); err != nil {
+		t.Fatalf("before the damage: %v", err)
+	}
+	for _, arn := range st.RuleARNs {
+		if _, err := env.c.ELBV2.DeleteRule(env.ctx, &elasticloadbalancingv2.DeleteRuleInput{RuleArn: aws.String(arn)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if de := check(); !strings.Contains(de.Message, "-> 403") || !strings.Contains(de.Hint, "origin header and the listener rule must agree") {
+		t.Fatalf("rule deleted: %s / %s", de.Message, de.Hint)
+	}
+	d, err := env.c.CloudFront.GetDistributionConfig(env.ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(st.DistributionID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.DistributionConfig.Enabled = aws.Bool(false)
+	if _, err := env.c.CloudFront.UpdateDistribution(env.ctx, &cloudfront.UpdateDistributionInput{Id: aws.String(st.DistributionID), IfMatch: d.ETag, DistributionConfig: d.DistributionConfig}); err != nil {
+		t.Fatal(err)
+	}
+	env.emu.Clock().Advance(20 * time.Minute)
+	if de := check(); !strings.Contains(de.Message, "-> 403") || !strings.Contains(de.Hint, "distribution is disabled") {
+		t.Fatalf("distribution disabled: %s / %s", de.Message, de.Hint)
 	}
 }
