@@ -673,6 +673,9 @@ func TestDataPlaneTLSCertificates(t *testing.T) {
 	req := must[*acm.RequestCertificateOutput](t)(certs.RequestCertificate(ctx(t), &acm.RequestCertificateInput{DomainName: aws.String("lb.example.com"), ValidationMethod: acmtypes.ValidationMethodDns}))
 	acmValidate(t, d.e, testRegion, aws.ToString(req.CertificateArn))
 	d.e.Clock().Advance(2 * time.Minute) // acm.issue_delay
+	// A second rule on the CloudFront prefix list weighs another 55: the
+	// account has raised its rules-per-group quota, as it would have to.
+	d.e.SetKnob("quota.L-0EA8095F", "120")
 	d.authorize(t, d.sg, ec2types.IpPermission{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443), PrefixListIds: []ec2types.PrefixListId{{PrefixListId: aws.String(d.pl)}}})
 	must[*elbv2.CreateListenerOutput](t)(d.elb.CreateListener(ctx(t), &elbv2.CreateListenerInput{LoadBalancerArn: d.lbARN, Protocol: elbtypes.ProtocolEnumHttps, Port: aws.Int32(443),
 		Certificates: []elbtypes.Certificate{{CertificateArn: req.CertificateArn}}, DefaultActions: forward(d.tgARN)}))
@@ -804,6 +807,9 @@ func TestDataPlaneAliasesAndHostPolicies(t *testing.T) {
 	acmValidate(t, d.e, testRegion, aws.ToString(viewer.CertificateArn))
 	acmValidate(t, d.e, testRegion, aws.ToString(origin.CertificateArn))
 	d.e.Clock().Advance(2 * time.Minute) // acm.issue_delay
+	// A second rule on the CloudFront prefix list weighs another 55: the
+	// account has raised its rules-per-group quota, as it would have to.
+	d.e.SetKnob("quota.L-0EA8095F", "120")
 	d.authorize(t, d.sg, ec2types.IpPermission{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443), PrefixListIds: []ec2types.PrefixListId{{PrefixListId: aws.String(d.pl)}}})
 	l := must[*elbv2.CreateListenerOutput](t)(d.elb.CreateListener(ctx(t), &elbv2.CreateListenerInput{LoadBalancerArn: d.lbARN, Protocol: elbtypes.ProtocolEnumHttps, Port: aws.Int32(443),
 		Certificates: []elbtypes.Certificate{{CertificateArn: origin.CertificateArn}}, DefaultActions: forward(d.tgARN)}))
@@ -876,4 +882,44 @@ func TestDataPlaneRoute53Records(t *testing.T) {
 	// CloudFront is reached, and answers as it does for a name that is not
 	// one of its aliases.
 	wantAnswer(t, dpGet(t, c, "http://www.example.net/healthz"), 403, "The request could not be satisfied")
+}
+
+// Emulators can share one CA (a test process trusts it once through
+// SSL_CERT_FILE), and ServesHost tells which emulator a name belongs to.
+func TestDataPlaneSharedCAAndServesHost(t *testing.T) {
+	ca, err := NewDataPlaneCA("shared")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e1, e2 := startEmu(t, Options{CA: ca, Seed: "one"}), startEmu(t, Options{CA: ca, Seed: "two"})
+	if string(e1.CAPEM()) != string(ca.PEM()) || string(e2.CAPEM()) != string(ca.PEM()) {
+		t.Fatal("the emulators do not present the shared CA")
+	}
+	if own := startEmu(t, Options{}); string(own.CAPEM()) == string(ca.PEM()) {
+		t.Fatal("an emulator without Options.CA shares the CA")
+	}
+
+	d := newDPDeploy(t, true)
+	for _, host := range []string{d.domain, strings.ToUpper(d.domain), d.lbDNS, d.publicIP} {
+		if !d.e.ServesHost(host) {
+			t.Errorf("ServesHost(%q) = false in the emulator that holds it", host)
+		}
+		if e1.ServesHost(host) {
+			t.Errorf("ServesHost(%q) = true in another emulator", host)
+		}
+	}
+	for _, host := range []string{"d0000000000000.cloudfront.net", "203.0.113.99", "example.com"} {
+		if d.e.ServesHost(host) {
+			t.Errorf("ServesHost(%q) = true", host)
+		}
+	}
+	// A distribution still rolling out has no DNS yet.
+	_, pending := d.createDistribution(t, "dp-pending", d.lbDNS, cftypes.OriginProtocolPolicyHttpOnly, cfAllViewer, true)
+	if d.e.ServesHost(pending) {
+		t.Error("a distribution in its first rollout resolves")
+	}
+	d.e.Clock().Advance(16 * time.Minute)
+	if !d.e.ServesHost(pending) {
+		t.Error("a deployed distribution does not resolve")
+	}
 }

@@ -42,6 +42,10 @@ type Options struct {
 	// they measure does not depend on the machine.
 	HoldClock   bool
 	CallLatency time.Duration
+	// CA signs the data plane's certificates; nil gives the emulator a CA
+	// of its own. Emulators that share one CA can be trusted through one
+	// SSL_CERT_FILE (a test process runs many).
+	CA *DataPlaneCA
 }
 
 // Emulator is one emulated AWS account.
@@ -431,7 +435,8 @@ func (e *Emulator) dispatch(w http.ResponseWriter, r *http.Request, body []byte,
 	now := e.clock.Now()
 	rec := CallRecord{Seq: len(e.calls) + 1, Time: now, Service: def.info.Name, Operation: op.operation, Region: req.region, AccessKey: req.accessKey}
 	e.counts[def.info.Name+"."+op.operation]++
-	faultErr, latency := e.matchFaults(def, op.operation)
+	act := e.matchFaults(def, op.operation)
+	faultErr, latency := act.err, act.latency
 	e.mu.Unlock()
 
 	if latency > 0 {
@@ -470,8 +475,24 @@ func (e *Emulator) dispatch(w http.ResponseWriter, r *http.Request, body []byte,
 		err = ae
 		rec.Error = ae.Code
 	}
+	if act.lost() && faultErr == nil {
+		if rec.Notes == nil {
+			rec.Notes = map[string]string{}
+		}
+		rec.Notes["fault"] = FaultLoseResponse
+	}
 	e.calls = append(e.calls, rec)
 	e.mu.Unlock()
+
+	if act.lost() && faultErr == nil {
+		// The handler ran; its answer is lost on the way back.
+		if act.drop {
+			dropConnection(w)
+			return
+		}
+		req.writeError(w, act.lose)
+		return
+	}
 
 	if err != nil {
 		req.writeError(w, err.(*APIError))

@@ -273,7 +273,11 @@ func (s *ec2Service) instanceChanges(c *Call, inst *ec2Instance) {
 	if _, ok := bootmarker.ParseManifest(decodeScript(inst.userData)); !ok {
 		return
 	}
-	if p := s.plan(inst, final.At); p.final == BootComplete {
+	all := boots(&inst.tl, final.At)
+	if len(all) == 0 {
+		return
+	}
+	if p := s.planBoot(inst, all[len(all)-1], len(all) == 1); p.manifest && p.final == BootComplete {
 		c.change("instance", inst.id, "boot-complete", final.At, final.At.Add(p.finalAt), nil, "ec2.GetConsoleOutput")
 	}
 }

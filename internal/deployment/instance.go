@@ -44,6 +44,11 @@ type InstanceState struct {
 	// console markers, so nothing waits for them until the provider
 	// launches an instance of its own.
 	AdoptedInstance bool
+	// MarkersEveryBoot says the instance's boot script prints its markers
+	// at every boot (manifest per_boot). cloud-init runs user data once per
+	// instance, so without it a stopped and started instance prints none,
+	// and nothing may wait for them after a restart.
+	MarkersEveryBoot bool
 
 	GPUFacts
 }
@@ -173,19 +178,30 @@ func (o *op) renderUserData(st *State, az string) (userdata.Result, error) {
 	return userdata.Render(userdata.Params{
 		Deployment: o.spec.Name, Region: o.spec.Region, Tier: o.spec.Tier, GPU: o.spec.GPU,
 		Services: o.spec.Services, OllamaModels: o.spec.Models, EFSID: st.EFSID, MountTargetIP: ip,
+		// The path only: the values stay in SSM (anyone allowed
+		// ec2:DescribeInstanceAttribute can read user data).
+		CredentialsPath: o.spec.CredentialsPath(),
 	})
 }
 
 // instanceKey identifies what the running instance was built for. A change
 // replaces the instance; the tier is deliberately not part of it, so tier
-// changes keep the instance (its public URL follows through a tag).
+// changes keep the instance (its public URL follows through a tag). The
+// credentials are part of it: the boot script reads them once, at boot.
 func (o *op) instanceKey(st *State, az string) string {
-	return InstanceKey(o.spec.GPU, o.spec.Services, o.spec.Models, st.EFSID, st.MountTargetIPs[az])
+	return InstanceKey(o.spec.GPU, o.spec.Services, o.spec.Models, st.EFSID, st.MountTargetIPs[az], credentialsKey(o.spec, st))
 }
 
-// InstanceKey hashes the inputs of the boot script that need a new instance.
-func InstanceKey(gpu bool, services, models []string, efsID, mountTargetIP string) string {
-	sum := sha256.Sum256([]byte(fmt.Sprintf("gpu=%v|services=%s|models=%s|efs=%s|mt=%s", gpu, strings.Join(services, ","), strings.Join(models, ","), efsID, mountTargetIP)))
+// InstanceKey hashes the inputs of the boot script that need a new instance:
+// the workload, the file system and its mount target, and the credentials
+// (credentialsKey; "" for an instance that reads none, which keeps the key
+// of the releases before credentials).
+func InstanceKey(gpu bool, services, models []string, efsID, mountTargetIP, credentials string) string {
+	in := fmt.Sprintf("gpu=%v|services=%s|models=%s|efs=%s|mt=%s", gpu, strings.Join(services, ","), strings.Join(models, ","), efsID, mountTargetIP)
+	if credentials != "" {
+		in += "|credentials=" + credentials
+	}
+	sum := sha256.Sum256([]byte(in))
 	return hex.EncodeToString(sum[:12])
 }
 
@@ -217,10 +233,14 @@ func (o *op) ensureInstance(ctx context.Context, img image) error {
 				az = aws.ToString(inst.Placement.AvailabilityZone)
 			}
 			key := o.instanceKey(st, az)
-			if st.UserDataHash == "" || st.UserDataHash == key {
+			// An adopted CLI instance is pinned by its first apply (it has
+			// no key of its own) and replaced by a credentials rotation,
+			// the documented way to give it the provider's boot script.
+			keep := st.UserDataHash == "" || st.UserDataHash == key
+			if keep && (!st.AdoptedInstance || !o.rotated) {
 				return o.reconcileInstance(ctx, inst, key)
 			}
-			info(ctx, "services or models changed: replacing the instance", map[string]any{"instance_id": st.InstanceID})
+			info(ctx, "services, models or credentials changed: replacing the instance", map[string]any{"instance_id": st.InstanceID})
 			if err := tfec2.TerminateInstance(ctx, conn, st.InstanceID, o.remaining(ctx)); err != nil {
 				return err
 			}
@@ -280,7 +300,7 @@ func (o *op) launchInstance(ctx context.Context, img image, subnet, az, key stri
 	id := aws.ToString(inst.InstanceId)
 	o.rec.set(func(s *State) {
 		s.InstanceID, s.UserDataHash, s.KeyName, s.AvailabilityZone, s.AdoptedInstance = id, key, o.spec.KeyName, az, false
-		s.GPUFacts = GPUFacts{}
+		s.MarkersEveryBoot, s.GPUFacts = ud.PerBoot, GPUFacts{}
 	})
 	start := time.Now()
 	running, err := tfec2.WaitInstanceRunningOn(ctx, conn, id, o.remaining(ctx), o.runningSchedule(), func(state string, elapsed time.Duration) {
@@ -305,10 +325,12 @@ func (o *op) reconcileInstance(ctx context.Context, inst *ec2types.Instance, key
 	switch {
 	case string(inst.InstanceType) != o.spec.InstanceType:
 		info(ctx, "changing instance type", map[string]any{"instance_id": id, "from": string(inst.InstanceType), "to": o.spec.InstanceType})
+		o.restarted.Store(true)
 		if running, err = tfec2.ChangeInstanceType(ctx, conn, id, o.spec.InstanceType, o.remaining(ctx)); err != nil {
 			return err
 		}
 	case inst.State.Name == ec2types.InstanceStateNameStopped || inst.State.Name == ec2types.InstanceStateNameStopping:
+		o.restarted.Store(true)
 		if running, err = tfec2.StartInstance(ctx, conn, id, o.remaining(ctx)); err != nil {
 			return err
 		}
@@ -422,7 +444,15 @@ func (o *op) waitBoot(ctx context.Context) error {
 	}
 	needComplete := !o.spec.HasLoadBalancer() && o.spec.WaitForReady
 	needGPU := o.spec.GPU
-	if (!needComplete && !needGPU) || o.rec.get().AdoptedInstance {
+	st := o.rec.get()
+	if (!needComplete && !needGPU) || st.AdoptedInstance {
+		return nil
+	}
+	if o.restarted.Load() && !st.MarkersEveryBoot {
+		// Launched by an older release whose script runs only at the first
+		// boot: after this stop and start no marker will come. The instance
+		// is running; the target health check (tier 2 and 3) still waits.
+		info(ctx, "instance restarted: its boot script prints no markers after the first boot, not waiting for them", map[string]any{"instance_id": st.InstanceID})
 		return nil
 	}
 	typical := typicalBoot
@@ -558,7 +588,14 @@ func (d *discovery) discoverInstance(ctx context.Context) error {
 	}
 	if found {
 		spec.GPU, spec.Services, spec.Models = m.GPU, m.Services, m.Models
-		st.UserDataHash = InstanceKey(spec.GPU, spec.Services, spec.Models, st.EFSID, st.MountTargetIPs[st.AvailabilityZone])
+		st.MarkersEveryBoot = m.PerBoot
+		// An instance of an earlier release reads no credentials: its key
+		// has none, so the next apply replaces it with one that does.
+		var creds string
+		if m.CredentialsPath != "" {
+			creds = credentialsKey(spec, st)
+		}
+		st.UserDataHash = InstanceKey(spec.GPU, spec.Services, spec.Models, st.EFSID, st.MountTargetIPs[st.AvailabilityZone], creds)
 	} else {
 		// Launched by the GeuseMaker CLI (adopted with a legacy import): its
 		// boot script records no settings. The workload follows the type's

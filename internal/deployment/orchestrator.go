@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/tier"
@@ -39,6 +40,13 @@ type op struct {
 	known knownFacts
 	// seen is what a refresh read (refresh.go); nil outside Refresh.
 	seen *observed
+
+	// restarted says this operation stopped and started the instance.
+	restarted atomic.Bool
+
+	// rotated says prepare regenerated the credentials (credentials_rotation
+	// changed): an adopted CLI instance is replaced too.
+	rotated bool
 }
 
 // knownFacts are facts an operation learned along the way.
@@ -115,7 +123,7 @@ func (o *op) prepare() error {
 		}
 		o.rec.set(func(s *State) { s.OriginSecret = secret })
 	}
-	return nil
+	return o.prepareCredentials()
 }
 
 // run executes the ensure graph, logging progress.

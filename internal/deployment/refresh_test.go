@@ -24,11 +24,12 @@ func callsDuring(env *testEnv, f func()) (map[string]int, int) {
 	return out, total
 }
 
-// A refresh reads each component once, batched where the API allows: ten
+// A refresh reads each component once, batched where the API allows: eleven
 // calls for a tier-3 deployment (the VPC's route tables and subnets, the
 // three security groups at once, the file system and its mount targets, the
-// instance profile with its role, the instance, the listeners, the target
-// group, the distribution).
+// instance profile with its role, the service credentials' SSM parameters
+// at once, the instance, the listeners, the target group, the
+// distribution).
 func TestRefreshReadsEachComponentOnce(t *testing.T) {
 	env := newTestEnv(t, nil)
 	spec := testSpec("refresh", TierGPU)
@@ -47,8 +48,8 @@ func TestRefreshReadsEachComponentOnce(t *testing.T) {
 			t.Errorf("%s called %d times", op, n)
 		}
 	}
-	if total != 10 {
-		t.Errorf("%d calls, want 10: %v", total, calls)
+	if total != 11 {
+		t.Errorf("%d calls, want 11: %v", total, calls)
 	}
 	if len(Missing(spec, again)) != 0 || again.RouteTableID != st.RouteTableID || again.InternetGatewayID != st.InternetGatewayID ||
 		len(again.SubnetIDs) != 2 || len(again.ListenerARNs) != len(st.ListenerARNs) || again.RoleName != st.RoleName || again.ALBDNSName != st.ALBDNSName {

@@ -39,9 +39,10 @@ type Options struct {
 const CallLatency = 100 * time.Millisecond
 
 // BenchOptions are the emulator options of a benchmark at speed: the clock
-// held while a call is served, each call taking CallLatency.
+// held while a call is served, each call taking CallLatency, in the test
+// account (AccountKnobs).
 func BenchOptions(speed float64, seed string) awsemu.Options {
-	return awsemu.Options{Speed: speed, Seed: seed, HoldClock: true, CallLatency: CallLatency}
+	return awsemu.Options{Speed: speed, Seed: seed, HoldClock: true, CallLatency: CallLatency, Knobs: AccountKnobs(nil)}
 }
 
 // Env is a running emulator, an SDK configuration signed with its default
@@ -61,11 +62,11 @@ func Start(t testing.TB, o Options) *Env {
 	if o.Timeout == 0 {
 		o.Timeout = time.Minute
 	}
-	eo := awsemu.Options{Speed: o.Speed, Seed: t.Name(), Knobs: o.Knobs}
+	eo := awsemu.Options{Speed: o.Speed, Seed: t.Name()}
 	if o.Dilated {
 		eo = BenchOptions(o.Speed, t.Name())
-		eo.Knobs = o.Knobs
 	}
+	eo.Knobs = AccountKnobs(o.Knobs)
 	emu := awsemu.New(eo)
 	if err := emu.Start(""); err != nil {
 		t.Fatalf("starting the AWS emulator: %v", err)
@@ -79,6 +80,26 @@ func Start(t testing.TB, o Options) *Env {
 		ctx = retry.WithPollCap(ctx, 20*time.Millisecond)
 	}
 	return &Env{Emu: emu, Config: Config(emu, o.Region), Ctx: ctx}
+}
+
+// AccountKnobs are the knobs of the account tests deploy into, with extra
+// on top. The emulator starts with AWS's defaults for a new account, which
+// allow no GPU instance at all (the G and VT, and P, vCPU quotas are 0) and 5
+// standard vCPUs; the test account has had its quotas raised, as an account
+// that runs this stack must. Tests of the quota checks set them lower again.
+func AccountKnobs(extra map[string]string) map[string]string {
+	k := map[string]string{
+		"quota.L-1216C47A": "256", // Running On-Demand Standard instances (vCPUs)
+		"quota.L-DB2E81BA": "256", // Running On-Demand G and VT instances (vCPUs)
+		"quota.L-417A185B": "256", // Running On-Demand P instances (vCPUs)
+		"quota.L-34B43A08": "256", // All Standard Spot Instance Requests (vCPUs)
+		"quota.L-3819A6DF": "256", // All G and VT Spot Instance Requests (vCPUs)
+		"quota.L-7212CCBC": "256", // All P Spot Instance Requests (vCPUs)
+	}
+	for key, v := range extra {
+		k[key] = v
+	}
+	return k
 }
 
 // Config is an SDK configuration for region (us-east-1 when empty) that
