@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -180,7 +181,7 @@ func (b *Bench) Terraform(t testing.TB, args ...string) *Command {
 	c := &Command{From: emutest.MarkNow(b.Emu)}
 	out, err := b.terraform1(append(args, "-no-color")...)
 	c.To, c.Output, c.Spans = emutest.MarkNow(b.Emu), out, b.rpcs.take()
-	if ee, ok := err.(*exec.ExitError); ok {
+	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 		c.ExitCode = ee.ExitCode()
 	} else if err != nil {
 		t.Fatalf("terraform %s: %v", strings.Join(args, " "), err)

@@ -2,7 +2,6 @@ package deployment
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -482,7 +481,11 @@ func (o *op) waitReady(ctx context.Context) error {
 		typical = typicalGPUBoot
 	}
 	var serving time.Time
-	if !st.AdoptedInstance {
+	// An instance launched by an older release and restarted by this
+	// operation prints no markers after its first boot (waitBoot): only the
+	// health checks tell.
+	noMarkers := o.restarted.Load() && !st.MarkersEveryBoot
+	if !st.AdoptedInstance && !noMarkers {
 		var err error
 		serving, err = o.watchConsole(ctx, func(r bootmarker.Report) bool { return r.Complete && (!o.spec.GPU || r.GPU != nil) }, typical)
 		if err != nil {
@@ -497,14 +500,6 @@ func (o *op) waitReady(ctx context.Context) error {
 		info(ctx, "waiting for the target to be healthy", map[string]any{"instance_id": st.InstanceID, "state": state, "elapsed_s": int(elapsed.Seconds())})
 	})
 	return err
-}
-
-// bootFailed reports whether err is a boot or GPU failure the console
-// reported.
-func bootFailed(err error) bool {
-	var be *BootError
-	var ge *GPUError
-	return errors.As(err, &be) || errors.As(err, &ge)
 }
 
 func (o *op) deleteListeners(ctx context.Context) error {

@@ -74,8 +74,8 @@ func (s Schedule) Step() time.Duration {
 // call's own time) counts as that point's.
 func (s Schedule) grid(t time.Duration) time.Duration {
 	step := s.Step()
-	k := (t + step/10 - s.Expected) / step
-	g := s.Expected + k*step
+	k := int64((t + step/10 - s.Expected) / step)
+	g := s.Expected + time.Duration(k)*step
 	for g <= t+step/10 {
 		g += step
 	}
