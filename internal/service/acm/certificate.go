@@ -96,7 +96,9 @@ func WaitValidationRecords(ctx context.Context, conn *acm.Client, arn string, ti
 	conf := retry.StateChangeConf[awstypes.CertificateDetail]{
 		Pending: []string{recordsPending},
 		Target:  []string{recordsReady},
-		Refresh: retry.StatusOf(func(ctx context.Context) (*awstypes.CertificateDetail, error) { return FindCertificateByARN(ctx, conn, arn) },
+		Refresh: retry.StatusOf(func(ctx context.Context) (*awstypes.CertificateDetail, error) {
+			return FindCertificateByARN(ctx, conn, arn)
+		},
 			func(c *awstypes.CertificateDetail) string {
 				if c.Status != awstypes.CertificateStatusPendingValidation && c.Status != awstypes.CertificateStatusIssued {
 					return string(c.Status)
@@ -120,7 +122,9 @@ func WaitValidationRecords(ctx context.Context, conn *acm.Client, arn string, ti
 // StatusCertificate reports a certificate's status; a missing certificate
 // is a nil result.
 func StatusCertificate(conn *acm.Client, arn string) retry.Refresh[awstypes.CertificateDetail] {
-	return retry.StatusOf(func(ctx context.Context) (*awstypes.CertificateDetail, error) { return FindCertificateByARN(ctx, conn, arn) },
+	return retry.StatusOf(func(ctx context.Context) (*awstypes.CertificateDetail, error) {
+		return FindCertificateByARN(ctx, conn, arn)
+	},
 		func(c *awstypes.CertificateDetail) string { return string(c.Status) })
 }
 
