@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/efs"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
@@ -46,7 +47,7 @@ func newTestEnvTB(t testing.TB, knobs map[string]string, speed float64) *testEnv
 	}
 	c := &Clients{
 		EC2: ec2.NewFromConfig(cfg), EFS: efs.NewFromConfig(cfg), ELBV2: elasticloadbalancingv2.NewFromConfig(cfg),
-		CloudFront: cloudfront.NewFromConfig(cfg), IAM: iam.NewFromConfig(cfg), SSM: ssm.NewFromConfig(cfg),
+		CloudFront: cloudfront.NewFromConfig(cfg), IAM: iam.NewFromConfig(cfg), SSM: ssm.NewFromConfig(cfg), Route53: route53.NewFromConfig(cfg),
 		ACM: func(region string) *acm.Client {
 			return acm.NewFromConfig(cfg, func(o *acm.Options) { o.Region = region })
 		},

@@ -53,20 +53,23 @@ type Spec struct {
 	Tier         int
 	InstanceType string
 	// GPU says the workload uses NVIDIA GPUs (the instance type must have them).
-	GPU            bool
-	AMIID          string // "" resolves the Ubuntu or Deep Learning AMI from SSM
-	KeyName        string
-	RootVolumeGiB  int32
-	VPCID          string   // "" creates a dedicated VPC
-	SubnetIDs      []string // with VPCID: the public subnets to use
-	VPCCIDR        string   // for a dedicated VPC
-	AllowedCIDRs   []string
-	SSHCIDRs       []string
-	EFS            EFSSpec
-	Services       []string
-	Models         []string
-	LoadBalancer   LoadBalancerSpec
-	CDN            CDNSpec
+	GPU           bool
+	AMIID         string // "" resolves the Ubuntu or Deep Learning AMI from SSM
+	KeyName       string
+	RootVolumeGiB int32
+	VPCID         string   // "" creates a dedicated VPC
+	SubnetIDs     []string // with VPCID: the public subnets to use
+	VPCCIDR       string   // for a dedicated VPC
+	AllowedCIDRs  []string
+	SSHCIDRs      []string
+	EFS           EFSSpec
+	Services      []string
+	Models        []string
+	LoadBalancer  LoadBalancerSpec
+	CDN           CDNSpec
+	// Domain is a custom domain whose certificates and records the
+	// deployment makes (domain.go); zero when the user brings their own.
+	Domain         DomainSpec
 	WaitForReady   bool
 	RollbackOnFail bool
 	// Tags are the user's tags (provider default_tags merged under the
@@ -204,6 +207,7 @@ func (s *Spec) Validate() []*FieldError {
 	if arn := s.LoadBalancer.CertificateARN; arn != "" && ARNRegion(arn) != s.Region {
 		add("load_balancer.certificate_arn", "Certificate in another region", "The load balancer can only use an ACM certificate from its own region %s; %s is in %q.", s.Region, arn, ARNRegion(arn))
 	}
+	errs = append(errs, s.Domain.validate(s)...)
 	if s.HasCDN() && !s.CDN.RestrictOrigin && len(s.AllowedCIDRs) == 0 {
 		add("cdn.restrict_origin", "Load balancer unreachable", "With restrict_origin = false the load balancer admits only allowed_cidr_blocks, which is empty, so CloudFront could not reach it. Keep restrict_origin = true (only CloudFront may reach the load balancer) or set allowed_cidr_blocks.")
 	}

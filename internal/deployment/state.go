@@ -29,6 +29,7 @@ type State struct {
 	InstanceState
 	LoadBalancerState
 	CDNState
+	DomainState
 
 	Status    string
 	CreatedAt time.Time
@@ -57,6 +58,7 @@ func (s *State) IDs() []string {
 			out = append(out, kind+" "+id)
 		}
 	}
+	s.DomainState.ids(add)
 	s.CDNState.ids(add)
 	s.LoadBalancerState.ids(add)
 	s.InstanceState.ids(add)
@@ -77,6 +79,7 @@ func (s *State) Clone() *State {
 	c.MountTargetIPs = maps.Clone(s.MountTargetIPs)
 	c.ListenerARNs = slices.Clone(s.ListenerARNs)
 	c.RuleARNs = slices.Clone(s.RuleARNs)
+	c.DomainState = s.DomainState.clone()
 	return &c
 }
 

@@ -189,7 +189,8 @@ func DeleteCertificate(ctx context.Context, conn *acm.Client, arn string, timeou
 
 // FindCertificatesByDomain lists the region's certificates in one of the
 // statuses (any when none is given) whose first name or one of whose other
-// names is domain. Only RSA 2048 and EC P-256/P-384 certificates are listed.
+// names is domain (every one when domain is ""). Only RSA 2048 and EC
+// P-256/P-384 certificates, the kinds ACM issues by request, are listed.
 func FindCertificatesByDomain(ctx context.Context, conn *acm.Client, domain string, statuses ...awstypes.CertificateStatus) ([]awstypes.CertificateSummary, error) {
 	in := &acm.ListCertificatesInput{
 		CertificateStatuses: statuses,
@@ -207,7 +208,7 @@ func FindCertificatesByDomain(ctx context.Context, conn *acm.Client, domain stri
 		}
 		for _, c := range page.CertificateSummaryList {
 			names := append([]string{aws.ToString(c.DomainName)}, c.SubjectAlternativeNameSummaries...)
-			if slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, domain) }) {
+			if domain == "" || slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, domain) }) {
 				out = append(out, c)
 			}
 		}
