@@ -61,10 +61,14 @@ const (
 	CompCDNCertificate         = "cdn-certificate"
 )
 
-// Attribute paths of the domain's errors.
+// Attribute paths of the domain's errors: the domain object, whose line
+// Terraform shows. (It cannot show a line inside an object's value and
+// shows another attribute of the same name instead, hashicorp/terraform#33491:
+// domain.name would point at the deployment's name.) The details name the
+// attribute.
 const (
-	pathDomainName = "domain.name"
-	pathDomainZone = "domain.route53_zone_id"
+	pathDomainName = "domain"
+	pathDomainZone = "domain"
 )
 
 const (
@@ -89,9 +93,9 @@ func (d DomainSpec) validate(s *Spec) []*FieldError {
 	}
 	switch {
 	case !domainPattern.MatchString(d.Name):
-		add(pathDomainName, "Invalid domain name", "%q must be a lowercase domain name such as ai.example.com (no wildcard, no trailing dot).", d.Name)
+		add(pathDomainName, "Invalid domain name", "domain.name %q must be a lowercase domain name such as ai.example.com (no wildcard, no trailing dot).", d.Name)
 	case len(d.Name) > 64:
-		add(pathDomainName, "Domain name too long", "%q is %d characters; an ACM certificate's first name is at most 64.", d.Name, len(d.Name))
+		add(pathDomainName, "Domain name too long", "domain.name %q is %d characters; an ACM certificate's first name is at most 64.", d.Name, len(d.Name))
 	}
 	if d.ZoneID == "" {
 		add(pathDomainZone, "Hosted zone missing", "domain needs route53_zone_id, the Route 53 public hosted zone that holds %s.", d.Name)
@@ -606,7 +610,7 @@ func (o *op) certificateError(c DomainCertificate, records []DomainRecord, err e
 	if len(rr) > 0 {
 		detail += fmt.Sprintf(" Its validation records are in hosted zone %s: %s.", o.zoneID(), strings.Join(rr, "; "))
 	}
-	detail += " ACM validates through public DNS, so the domain's registrar (or parent zone) must delegate to this hosted zone's name servers; check them, then run apply again."
+	detail += " ACM validates through public DNS, so the registrar (or parent zone) of domain.name must delegate to this hosted zone's name servers; check them, then run apply again."
 	return &FieldError{Path: pathDomainName, Summary: "Certificate not validated", Detail: detail}
 }
 

@@ -160,9 +160,9 @@ func (o *op) zoneError(err error) error {
 	switch {
 	case errs.IsCode(err, "AccessDenied", "AccessDeniedException"):
 		return &FieldError{Path: pathDomainZone, Summary: "Hosted zone not writable",
-			Detail: fmt.Sprintf("The credentials Terraform runs with may not change hosted zone %s: %s. Grant route53:ChangeResourceRecordSets on arn:aws:route53:::hostedzone/%s (with route53:ListResourceRecordSets and route53:GetChange), or use a zone they may change.", zone, errs.Message(err), zone)}
+			Detail: fmt.Sprintf("The credentials Terraform runs with may not change hosted zone %s (domain.route53_zone_id): %s. Grant route53:ChangeResourceRecordSets on arn:aws:route53:::hostedzone/%s (with route53:ListResourceRecordSets and route53:GetChange), or use a zone they may change.", zone, errs.Message(err), zone)}
 	case errs.IsCode(err, "NoSuchHostedZone"):
-		return &FieldError{Path: pathDomainZone, Summary: "Hosted zone not found", Detail: fmt.Sprintf("Route 53 hosted zone %s does not exist (deleted outside Terraform?): %s.", zone, errs.Message(err))}
+		return &FieldError{Path: pathDomainZone, Summary: "Hosted zone not found", Detail: fmt.Sprintf("Route 53 hosted zone %s (domain.route53_zone_id) does not exist (deleted outside Terraform?): %s.", zone, errs.Message(err))}
 	case errs.IsCode(err, "InvalidChangeBatch", "InvalidInput"):
 		return &FieldError{Path: pathDomainName, Summary: "DNS record refused", Detail: fmt.Sprintf("Route 53 refused a record in hosted zone %s: %s.", zone, errs.Message(err))}
 	}
@@ -334,21 +334,21 @@ func CheckDomain(ctx context.Context, c *Clients, spec *Spec, prior *State) erro
 	zone, err := tfroute53.FindHostedZoneByID(ctx, c.Route53, zoneID)
 	switch {
 	case retry.NotFound(err):
-		return &FieldError{Path: pathDomainZone, Summary: "Hosted zone not found", Detail: fmt.Sprintf("Route 53 has no hosted zone %s in this account.", zoneID)}
+		return &FieldError{Path: pathDomainZone, Summary: "Hosted zone not found", Detail: fmt.Sprintf("domain.route53_zone_id: Route 53 has no hosted zone %s in this account.", zoneID)}
 	case errs.IsCode(err, "AccessDenied", "AccessDeniedException"):
 		return &FieldError{Path: pathDomainZone, Summary: "Hosted zone not readable",
-			Detail: fmt.Sprintf("The credentials Terraform runs with may not read hosted zone %s: %s. Grant route53:GetHostedZone, route53:ListResourceRecordSets, route53:ChangeResourceRecordSets and route53:GetChange on it.", zoneID, errs.Message(err))}
+			Detail: fmt.Sprintf("The credentials Terraform runs with may not read hosted zone %s (domain.route53_zone_id): %s. Grant route53:GetHostedZone, route53:ListResourceRecordSets, route53:ChangeResourceRecordSets and route53:GetChange on it.", zoneID, errs.Message(err))}
 	case err != nil:
 		return err
 	}
 	zoneName := tfroute53.NormalizeName(aws.ToString(zone.HostedZone.Name))
 	if zone.HostedZone.Config != nil && zone.HostedZone.Config.PrivateZone {
 		return &FieldError{Path: pathDomainZone, Summary: "Private hosted zone",
-			Detail: fmt.Sprintf("Hosted zone %s (%s) is private: ACM validates certificates and users resolve the name through public DNS. Use the public zone of %s.", zoneID, zoneName, zoneName)}
+			Detail: fmt.Sprintf("domain.route53_zone_id: hosted zone %s (%s) is private: ACM validates certificates and users resolve the name through public DNS. Use the public zone of %s.", zoneID, zoneName, zoneName)}
 	}
 	if !tfroute53.InZone(d.Name, zoneName) {
 		return &FieldError{Path: pathDomainName, Summary: "Name outside the hosted zone",
-			Detail: fmt.Sprintf("%s is not inside hosted zone %s (%s): choose a name that ends in %s, or the zone that holds %s.", d.Name, zoneID, zoneName, zoneName, d.Name)}
+			Detail: fmt.Sprintf("domain.name %s is not inside hosted zone %s (%s): choose a name that ends in %s, or the zone that holds %s.", d.Name, zoneID, zoneName, zoneName, d.Name)}
 	}
 	if prior == nil {
 		prior = &State{}

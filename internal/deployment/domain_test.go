@@ -171,11 +171,11 @@ func TestDomainRecordConflict(t *testing.T) {
 	z := emutest.CreateUserZone(t, env.emu, "example.com", emutest.UserRecord(testDomain, "CNAME", "elsewhere.example.net"))
 	spec := domainSpec("clash", 1, z)
 	var fe *FieldError
-	if err := CheckDomain(env.ctx, env.c, spec, nil); !errors.As(err, &fe) || fe.Path != "domain.name" || !strings.Contains(fe.Detail, "elsewhere.example.net") {
+	if err := CheckDomain(env.ctx, env.c, spec, nil); !errors.As(err, &fe) || fe.Path != "domain" || !strings.Contains(fe.Detail, "elsewhere.example.net") {
 		t.Fatalf("plan check: %v", err)
 	}
 	_, err := Create(env.ctx, env.c, spec)
-	if !errors.As(err, &fe) || fe.Path != "domain.name" {
+	if !errors.As(err, &fe) || fe.Path != "domain" {
 		t.Fatalf("create: %v", err)
 	}
 	if err := z.CheckDestroy(env.emu)(nil); err != nil {
@@ -189,12 +189,12 @@ func TestDomainPlanChecks(t *testing.T) {
 	var fe *FieldError
 	spec := domainSpec("chk", 2, z)
 	spec.Domain.Name = "ai.example.org"
-	if err := CheckDomain(env.ctx, env.c, spec, nil); !errors.As(err, &fe) || fe.Path != "domain.name" || !strings.Contains(fe.Detail, "example.com") || !strings.Contains(fe.Detail, "ai.example.org") {
+	if err := CheckDomain(env.ctx, env.c, spec, nil); !errors.As(err, &fe) || fe.Path != "domain" || !strings.Contains(fe.Detail, "example.com") || !strings.Contains(fe.Detail, "ai.example.org") {
 		t.Fatalf("outside the zone: %v", err)
 	}
 	spec = domainSpec("chk", 2, z)
 	spec.Domain.ZoneID = "Z0000000000000NOZONE"
-	if err := CheckDomain(env.ctx, env.c, spec, nil); !errors.As(err, &fe) || fe.Path != "domain.route53_zone_id" {
+	if err := CheckDomain(env.ctx, env.c, spec, nil); !errors.As(err, &fe) || fe.Path != "domain" {
 		t.Fatalf("missing zone: %v", err)
 	}
 }

@@ -189,7 +189,7 @@ func (s *Spec) Validate() []*FieldError {
 	if !s.HasLoadBalancer() && s.LoadBalancer.CertificateARN != "" {
 		add("load_balancer.certificate_arn", "Load balancer settings on tier 1", "Tier 1 has no load balancer; set tier = 2 or 3 to use certificate_arn.")
 	}
-	if s.LoadBalancer.DomainName != "" && s.LoadBalancer.CertificateARN == "" {
+	if s.LoadBalancer.DomainName != "" && s.LoadBalancer.CertificateARN == "" && !s.Domain.Enabled() {
 		add("load_balancer.domain_name", "Domain without certificate", "domain_name is served over HTTPS and needs load_balancer.certificate_arn (an ACM certificate in %s covering it).", s.Region)
 	}
 	if s.LoadBalancer.IdleTimeoutSeconds < 1 || s.LoadBalancer.IdleTimeoutSeconds > 4000 {
@@ -198,7 +198,7 @@ func (s *Spec) Validate() []*FieldError {
 	if p := s.LoadBalancer.HealthCheckPath; !strings.HasPrefix(p, "/") || len(p) > 1024 {
 		add("load_balancer.health_check_path", "Invalid health check path", "health_check_path must start with / and be at most 1024 characters, got %q.", p)
 	}
-	if len(s.CDN.Aliases) > 0 && s.CDN.CertificateARN == "" {
+	if len(s.CDN.Aliases) > 0 && s.CDN.CertificateARN == "" && !s.Domain.Enabled() {
 		add("cdn.aliases", "Aliases without certificate", "CloudFront serves aliases only with an ACM certificate in us-east-1 that covers them: set cdn.certificate_arn.")
 	}
 	if arn := s.CDN.CertificateARN; arn != "" && ARNRegion(arn) != "us-east-1" {

@@ -155,17 +155,27 @@ func (z *UserZone) CheckDestroy(emu *awsemu.Emulator, keep ...string) func(*terr
 }
 
 // Get fetches u through the emulator's data plane as a user on the internet
-// would: through its forward proxy, trusting its CA, without following
-// redirects. It returns the status and the body.
+// would (see Fetch), failing the test when the request cannot be made.
 func Get(t testing.TB, emu *awsemu.Emulator, u string) (int, string) {
 	t.Helper()
+	status, body, err := Fetch(emu, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return status, body
+}
+
+// Fetch fetches u through the emulator's data plane: through its forward
+// proxy, trusting its CA, without following redirects. It returns the
+// status and the body.
+func Fetch(emu *awsemu.Emulator, u string) (int, string, error) {
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(emu.CAPEM()) {
-		t.Fatal("the emulator's CA is not PEM")
+		return 0, "", fmt.Errorf("the emulator's CA is not PEM")
 	}
 	proxy, err := url.Parse(emu.ProxyURL())
 	if err != nil {
-		t.Fatal(err)
+		return 0, "", err
 	}
 	c := &http.Client{
 		Transport:     &http.Transport{Proxy: http.ProxyURL(proxy), TLSClientConfig: &tls.Config{RootCAs: pool}},
@@ -175,9 +185,9 @@ func Get(t testing.TB, emu *awsemu.Emulator, u string) (int, string) {
 	defer c.CloseIdleConnections()
 	resp, err := c.Get(u)
 	if err != nil {
-		t.Fatalf("GET %s: %v", u, err)
+		return 0, "", fmt.Errorf("GET %s: %w", u, err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	return resp.StatusCode, string(body), nil
 }

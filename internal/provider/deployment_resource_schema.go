@@ -42,6 +42,7 @@ var (
 		"origin_read_timeout_seconds": types.Int64Type, "web_acl_id": types.StringType, "wait_for_deployment": types.BoolType,
 		"retain_on_delete": types.BoolType, "restrict_origin": types.BoolType,
 	}
+	domainAttrTypes = map[string]attr.Type{"name": types.StringType, "route53_zone_id": types.StringType}
 )
 
 func mustObject(t map[string]attr.Type, v map[string]attr.Value) types.Object {
@@ -78,6 +79,7 @@ func defaultCDN() types.Object {
 var (
 	cidrPattern = regexp.MustCompile(`^(\d{1,3}\.){3}\d{1,3}/\d{1,2}$`)
 	acmARN      = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$`)
+	zoneIDRE    = regexp.MustCompile(`^(/hostedzone/)?Z[A-Z0-9]{1,32}$`)
 )
 
 func stringList(elems ...string) types.List {
@@ -205,6 +207,22 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 					"restrict_origin": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 						MarkdownDescription: "Lock the load balancer to CloudFront: its security group admits only CloudFront's origin-facing prefix list, and a listener rule requires a generated secret header (`X-Origin-Verify`), answering 403 otherwise."},
 				}},
+			"domain": schema.SingleNestedAttribute{Optional: true,
+				MarkdownDescription: "A custom domain in a Route 53 public hosted zone of the account, for which the deployment makes everything itself: " +
+					"**tier 1** an `A` record to the instance's public address (kept current when it changes), served over HTTP; " +
+					"**tier 2** an ACM certificate in the deployment's region, validated through DNS in the zone, on an HTTPS listener (HTTP redirects to HTTPS), and an alias `A` record to the load balancer; " +
+					"**tier 3** also a certificate in us-east-1 for CloudFront, alias `A` and `AAAA` records to the distribution, and `origin.<name>` aliased to the load balancer, which CloudFront reaches over HTTPS only. " +
+					"The load balancer's certificate covers the name and `origin.<name>`, so it stays across tier changes. `url` and `service_urls` use the name. " +
+					"Records the deployment did not create are never overwritten (one in the way is an error), and destroy removes only the certificates and records it made, each record only while it still points at the deployment. " +
+					"Conflicts with `load_balancer.certificate_arn`, `load_balancer.domain_name`, `cdn.aliases` and `cdn.certificate_arn`, which stay for certificates and DNS you manage yourself. Changes apply in place.",
+				Attributes: map[string]schema.Attribute{
+					"name": schema.StringAttribute{Required: true,
+						MarkdownDescription: "The domain name, e.g. `ai.example.com` (at most 64 characters: an ACM certificate's first name). It must lie in the hosted zone: the zone's name or a name below it.",
+						Validators:          []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$`), "must be a lowercase domain name such as ai.example.com"), stringvalidator.LengthAtMost(64)}},
+					"route53_zone_id": schema.StringAttribute{Required: true,
+						MarkdownDescription: "Id of the Route 53 public hosted zone holding `name`, e.g. `Z0123456789ABCDEFGHIJ`. ACM validates through public DNS, so it must be the zone the domain is delegated to.",
+						Validators:          []validator.String{stringvalidator.RegexMatches(zoneIDRE, "must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ")}},
+				}},
 			"cost_assumptions": schema.SingleNestedAttribute{Optional: true, Computed: true,
 				MarkdownDescription: costAssumptionsDescription,
 				Attributes: map[string]schema.Attribute{
@@ -254,7 +272,9 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 			"cloudfront_domain_name":     computedString("CloudFront domain, `dxxxxxxxxxxxxx.cloudfront.net`."),
 			"cloudfront_status":          schema.StringAttribute{Computed: true, MarkdownDescription: "CloudFront status: `InProgress` while changes roll out, then `Deployed`."},
 			"cloudfront_arn":             computedString("ARN of the CloudFront distribution."),
-			"cloudfront_hosted_zone_id":  computedString("Route 53 hosted zone of CloudFront distributions (`" + deployment.CloudFrontHostedZoneID + "`), for alias records."),
+			"domain_certificate_arns": schema.MapAttribute{Computed: true, ElementType: types.StringType,
+				MarkdownDescription: "ACM certificates the deployment requested for `domain`: `load_balancer` (the deployment's region, tiers 2 and 3) and `cloudfront` (us-east-1, tier 3)."},
+			"cloudfront_hosted_zone_id": computedString("Route 53 hosted zone of CloudFront distributions (`" + deployment.CloudFrontHostedZoneID + "`), for alias records."),
 			"origin_verify_header_value": schema.StringAttribute{Computed: true, Sensitive: true,
 				MarkdownDescription: "Secret CloudFront sends in `X-Origin-Verify` and the load balancer requires (tier 3 with `restrict_origin`).",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
