@@ -2,6 +2,7 @@ package deployment
 
 import (
 	"errors"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -226,4 +227,30 @@ func TestDomainValidate(t *testing.T) {
 
 func describeInput(arn string) *acm.DescribeCertificateInput {
 	return &acm.DescribeCertificateInput{CertificateArn: aws.String(arn)}
+}
+
+// The idempotency token is the same for the same request (a retry, a resumed
+// apply) and another for the next request or another deployment, and ACM
+// accepts it (\w, at most 32 characters).
+func TestCertificateToken(t *testing.T) {
+	mk := func(name, nonce string) *op {
+		return &op{spec: domainSpec(name, 3, &emutest.UserZone{ID: "Z1"}), rec: newRecorder(&State{Nonce: nonce})}
+	}
+	o := mk("tok", "a1b2")
+	w := o.spec.certificateWant(CertificateUseLoadBalancer)
+	tok := o.certificateToken(w, 0)
+	if !regexp.MustCompile(`^\w{1,32}$`).MatchString(tok) {
+		t.Fatalf("token %q", tok)
+	}
+	for name, other := range map[string]string{
+		"same request":       mk("tok", "a1b2").certificateToken(w, 0),
+		"next request":       o.certificateToken(w, 1),
+		"other use":          o.certificateToken(o.spec.certificateWant(CertificateUseCloudFront), 0),
+		"another create":     mk("tok", "c3d4").certificateToken(w, 0),
+		"another deployment": mk("tok2", "a1b2").certificateToken(w, 0),
+	} {
+		if (other == tok) != (name == "same request") {
+			t.Errorf("%s: token %q vs %q", name, other, tok)
+		}
+	}
 }
