@@ -381,11 +381,10 @@ func (d *discovery) discoverDomain(ctx context.Context) error {
 	if d.inst == nil {
 		return nil
 	}
-	u, err := url.Parse(tagMap(d.inst.Tags)[TagPublicURL])
-	if err != nil || u.Host == "" || strings.HasSuffix(u.Host, ".amazonaws.com") || strings.HasSuffix(u.Host, ".cloudfront.net") || !domainPattern.MatchString(u.Host) {
+	host, st, spec := domainOfURL(tagMap(d.inst.Tags)[TagPublicURL]), d.st, d.spec
+	if host == "" {
 		return nil
 	}
-	host, st, spec := u.Host, d.st, d.spec
 	zoneID, err := d.findDomainZone(ctx, host)
 	if err != nil || zoneID == "" {
 		return err
@@ -430,6 +429,17 @@ func (d *discovery) discoverDomain(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// domainOfURL is the host of a public URL when it is a custom name ("" for
+// an AWS name, an address, or a URL that does not parse: the tag is only
+// informative).
+func domainOfURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || strings.HasSuffix(u.Host, ".amazonaws.com") || strings.HasSuffix(u.Host, ".cloudfront.net") || !domainPattern.MatchString(u.Host) {
+		return ""
+	}
+	return u.Host
 }
 
 // findDomainZone finds the public hosted zone holding host (the most

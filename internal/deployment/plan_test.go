@@ -79,8 +79,10 @@ func TestPlanUpdate(t *testing.T) {
 			prior: func(s *State) { s.CDNState, s.DomainCertificates = CDNState{}, domainCerts(CertificateUseLoadBalancer) },
 			want:  UpdatePlan{Distribution: true, Rollout: true, OriginSecret: true, DomainCertificates: true, URL: true}},
 		{name: "tier 3 with its certificates keeps them",
-			ch:    Changes{FromTier: 3, ToTier: 3, OwnedNetwork: true, DomainEnabled: true},
-			prior: func(s *State) { s.DomainCertificates = domainCerts(CertificateUseLoadBalancer, CertificateUseCloudFront) }},
+			ch: Changes{FromTier: 3, ToTier: 3, OwnedNetwork: true, DomainEnabled: true},
+			prior: func(s *State) {
+				s.DomainCertificates = domainCerts(CertificateUseLoadBalancer, CertificateUseCloudFront)
+			}},
 		{name: "a certificate deleted outside Terraform is requested again",
 			ch:    Changes{FromTier: 3, ToTier: 3, OwnedNetwork: true, DomainEnabled: true},
 			prior: func(s *State) { s.DomainCertificates = domainCerts(CertificateUseLoadBalancer) },

@@ -119,12 +119,19 @@ func checkDomainTier(emu *awsemu.Emulator, z *emutest.UserZone, tier int) resour
 			return fmt.Errorf("service_urls.n8n %q", got)
 		}
 		status, body, err := emutest.Fetch(emu, scheme+"://"+domainName+"/healthz")
-		if err != nil || status != 200 {
-			return fmt.Errorf("GET %s://%s/healthz: %d %v\n%s", scheme, domainName, status, err, body)
+		if err != nil {
+			return err
+		}
+		if status != 200 {
+			return fmt.Errorf("GET %s://%s/healthz: %d\n%s", scheme, domainName, status, body)
 		}
 		if tier > 1 {
-			if status, _, err := emutest.Fetch(emu, "http://"+domainName+"/healthz"); err != nil || status != 301 {
-				return fmt.Errorf("GET http://%s/healthz: %d %v, want the redirect to HTTPS", domainName, status, err)
+			status, _, err := emutest.Fetch(emu, "http://"+domainName+"/healthz")
+			if err != nil {
+				return err
+			}
+			if status != 301 {
+				return fmt.Errorf("GET http://%s/healthz: %d, want the redirect to HTTPS", domainName, status)
 			}
 		}
 		return nil
