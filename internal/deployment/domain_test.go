@@ -9,6 +9,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
+	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/emutest"
 )
@@ -252,5 +254,98 @@ func TestCertificateToken(t *testing.T) {
 		if (other == tok) != (name == "same request") {
 			t.Errorf("%s: token %q vs %q", name, other, tok)
 		}
+	}
+}
+
+// What is not the deployment's own stays: a validation record another live
+// certificate of the account needs, and a record repointed outside
+// Terraform.
+func TestDomainLeavesWhatIsNotItsOwn(t *testing.T) {
+	env := newTestEnv(t, nil)
+	z := userZone(t, env)
+	// The user's own certificate for the name: it needs the same
+	// validation record as the deployment's.
+	theirs, err := env.c.ACM(testRegion).RequestCertificate(env.ctx, &acm.RequestCertificateInput{DomainName: aws.String(testDomain), ValidationMethod: "DNS"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := domainSpec("leaves", 2, z)
+	st, err := Create(env.ctx, env.c, spec)
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	repointed := emutest.UserRecord(testDomain, "A", "198.51.100.9")
+	if _, err := env.c.Route53.ChangeResourceRecordSets(env.ctx, &route53.ChangeResourceRecordSetsInput{HostedZoneId: aws.String(z.ID), ChangeBatch: &r53types.ChangeBatch{
+		Changes: []r53types.Change{{Action: r53types.ChangeActionUpsert, ResourceRecordSet: &repointed}}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, retained, err := Delete(env.ctx, env.c, spec, st)
+	if err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	if len(retained) != 1 || !strings.Contains(retained[0], "still needed by certificate "+aws.ToString(theirs.CertificateArn)) {
+		t.Fatalf("retained %v", retained)
+	}
+	var extra []string
+	for _, line := range z.Records(t, env.emu) {
+		if !slices.Contains(z.Before, line) {
+			extra = append(extra, line)
+		}
+	}
+	if len(extra) != 2 || !strings.HasPrefix(extra[0], testDomain+". A 198.51.100.9") || !strings.Contains(extra[1], ".ai.example.com. CNAME ") {
+		t.Fatalf("left in the zone: %v", extra)
+	}
+	for _, r := range env.emu.Inventory() {
+		if r.Service == "acm" && r.ID != aws.ToString(theirs.CertificateArn) {
+			t.Fatalf("certificate left: %+v", r)
+		}
+	}
+}
+
+// Another name moves the certificates and records to it; removing the
+// domain removes them all.
+func TestDomainRenamedAndRemoved(t *testing.T) {
+	env := newTestEnv(t, map[string]string{"dataplane.external_dns": "none"})
+	z := userZone(t, env)
+	spec := domainSpec("rename", 3, z)
+	st, err := Create(env.ctx, env.c, spec)
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	spec.Domain.Name = "ml.example.com"
+	if st, err = Update(env.ctx, env.c, spec, st, spec.Tags); err != nil {
+		t.Fatalf("rename: %v", err)
+	}
+	for _, c := range st.DomainCertificates {
+		if c.Names[0] != "ml.example.com" {
+			t.Fatalf("certificate for %v after the rename", c.Names)
+		}
+	}
+	if z.Record(t, env.emu, testDomain, "A") != nil || z.Record(t, env.emu, "origin."+testDomain, "A") != nil || z.Record(t, env.emu, "ml.example.com", "AAAA") == nil {
+		t.Fatalf("records after the rename: %v", z.Records(t, env.emu))
+	}
+	if status, body := emutest.Get(t, env.emu, "https://ml.example.com/healthz"); status != 200 {
+		t.Fatalf("GET https://ml.example.com/healthz: %d %s", status, body)
+	}
+	spec.Domain = DomainSpec{}
+	if st, err = Update(env.ctx, env.c, spec, st, spec.Tags); err != nil {
+		t.Fatalf("remove: %v", err)
+	}
+	if err := z.CheckAsBefore(env.emu); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.DomainCertificates) != 0 || len(st.DomainRecords) != 0 || PublicURL(spec, st) != "https://"+st.DistributionDomain {
+		t.Fatalf("after removing the domain: %+v %s", st.DomainState, PublicURL(spec, st))
+	}
+	for _, r := range env.emu.Inventory() {
+		if r.Service == "acm" {
+			t.Fatalf("certificate left: %+v", r)
+		}
+	}
+	if _, _, err := Delete(env.ctx, env.c, spec, st); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	if err := z.CheckDestroy(env.emu)(nil); err != nil {
+		t.Fatal(err)
 	}
 }
