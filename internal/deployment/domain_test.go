@@ -349,3 +349,33 @@ func TestDomainRenamedAndRemoved(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Outside us-east-1 the load balancer's certificate is in the deployment's
+// region and CloudFront's in us-east-1; the origin alias uses the region's
+// load balancer zone.
+func TestDomainOtherRegion(t *testing.T) {
+	env := newTestEnvIn(t, "eu-west-1", map[string]string{"dataplane.external_dns": "none"}, emutest.DefaultSpeed)
+	z := userZone(t, env)
+	spec := domainSpec("euro", 3, z)
+	spec.Region = "eu-west-1"
+	st, err := Create(env.ctx, env.c, spec)
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	for _, c := range st.DomainCertificates {
+		want := map[string]string{CertificateUseLoadBalancer: "eu-west-1", CertificateUseCloudFront: "us-east-1"}[c.Use]
+		if c.Region != want || !strings.Contains(c.ARN, ":"+want+":") {
+			t.Fatalf("%s certificate %s in %s", c.Use, c.ARN, c.Region)
+		}
+	}
+	if origin := z.Record(t, env.emu, "origin."+testDomain, "A"); origin == nil || aws.ToString(origin.AliasTarget.HostedZoneId) != st.ALBZoneID || !strings.Contains(st.ALBDNSName, ".eu-west-1.") {
+		t.Fatalf("origin record %+v for %s %s", origin, st.ALBZoneID, st.ALBDNSName)
+	}
+	checkDomain(t, env, z, spec, st)
+	if _, _, err := Delete(env.ctx, env.c, spec, st); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	if err := z.CheckDestroy(env.emu)(nil); err != nil {
+		t.Fatal(err)
+	}
+}

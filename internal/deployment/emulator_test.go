@@ -37,7 +37,12 @@ func newTestEnv(t *testing.T, knobs map[string]string) *testEnv {
 
 func newTestEnvTB(t testing.TB, knobs map[string]string, speed float64) *testEnv {
 	t.Helper()
-	started := emutest.Start(t, emutest.Options{Region: testRegion, Speed: speed, Knobs: knobs, Timeout: 2 * time.Minute})
+	return newTestEnvIn(t, testRegion, knobs, speed)
+}
+
+func newTestEnvIn(t testing.TB, region string, knobs map[string]string, speed float64) *testEnv {
+	t.Helper()
+	started := emutest.Start(t, emutest.Options{Region: region, Speed: speed, Knobs: knobs, Timeout: 2 * time.Minute})
 	cfg := started.Config
 	cfg.Retryer = func() aws.Retryer {
 		return awsretry.NewStandard(func(o *awsretry.StandardOptions) {
@@ -51,7 +56,7 @@ func newTestEnvTB(t testing.TB, knobs map[string]string, speed float64) *testEnv
 		ACM: func(region string) *acm.Client {
 			return acm.NewFromConfig(cfg, func(o *acm.Options) { o.Region = region })
 		},
-		Region: testRegion, AccountID: awsemu.AccountID, Partition: "aws",
+		Region: region, AccountID: awsemu.AccountID, Partition: "aws",
 	}
 	return &testEnv{emu: started.Emu, c: c, ctx: started.Ctx}
 }
