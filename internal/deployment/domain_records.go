@@ -245,6 +245,12 @@ func (o *op) pruneDomainCertificates(ctx context.Context, keep []certWant) error
 		if slices.ContainsFunc(keep, func(w certWant) bool { return c.is(w) }) {
 			continue
 		}
+		if c.Use == CertificateUseCloudFront && o.spec.CDN.RetainOnDelete && o.rec.get().DistributionID == "" {
+			// The distribution was retained (disabled), and keeps using it.
+			o.retain(fmt.Sprintf("acm certificate %s (used by the retained CloudFront distribution)", c.ARN))
+			o.forgetCertificate(c.ARN)
+			continue
+		}
 		info(ctx, "deleting certificate", map[string]any{"certificate_arn": c.ARN, "region": c.Region})
 		if err := tfacm.DeleteCertificate(ctx, o.c.ACM(c.Region), c.ARN, o.remaining(ctx)); err != nil {
 			return err

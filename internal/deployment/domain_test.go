@@ -379,3 +379,34 @@ func TestDomainOtherRegion(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A distribution kept on destroy (cdn.retain_on_delete) keeps its
+// certificate: the destroy leaves both, named, instead of waiting forever
+// for CloudFront to release it.
+func TestDomainRetainedDistributionKeepsItsCertificate(t *testing.T) {
+	env := newTestEnv(t, nil)
+	z := userZone(t, env)
+	spec := domainSpec("keep", 3, z)
+	spec.CDN.RetainOnDelete = true
+	st, err := Create(env.ctx, env.c, spec)
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	cdnCert := st.CertificateARNs()[CertificateUseCloudFront]
+	_, retained, err := Delete(env.ctx, env.c, spec, st)
+	if err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	joined := strings.Join(retained, "\n")
+	if !strings.Contains(joined, "cloudfront distribution") || !strings.Contains(joined, "acm certificate "+cdnCert) || !strings.Contains(joined, "validation record of "+testDomain) {
+		t.Fatalf("retained %v", retained)
+	}
+	for _, r := range env.emu.Inventory() {
+		if r.Service == "acm" && r.ID != cdnCert {
+			t.Fatalf("the load balancer's certificate is left: %+v", r)
+		}
+	}
+	if z.Record(t, env.emu, testDomain, "A") != nil || z.Record(t, env.emu, "origin."+testDomain, "A") != nil {
+		t.Fatalf("records left: %v", z.Records(t, env.emu))
+	}
+}
