@@ -3,6 +3,7 @@ package deployment
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -359,7 +360,7 @@ func CheckDomain(ctx context.Context, c *Clients, spec *Spec, prior *State) erro
 	if prior == nil {
 		prior = &State{}
 	}
-	for key := range domainRecordKeys(spec) {
+	for _, key := range slices.Sorted(maps.Keys(domainRecordKeys(spec))) {
 		parts := strings.Split(key, "/")
 		name, typ := parts[1], parts[2]
 		for _, t := range []string{typ, "CNAME"} {

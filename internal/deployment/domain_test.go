@@ -410,3 +410,33 @@ func TestDomainRetainedDistributionKeepsItsCertificate(t *testing.T) {
 		t.Fatalf("records left: %v", z.Records(t, env.emu))
 	}
 }
+
+// A domain added to a running tier 3 deployment moves CloudFront's origin to
+// HTTPS at the origin name.
+func TestDomainAddedLater(t *testing.T) {
+	env := newTestEnv(t, map[string]string{"dataplane.external_dns": "none"})
+	z := userZone(t, env)
+	spec := testSpec("later", 3)
+	st, err := Create(env.ctx, env.c, spec)
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	spec = domainSpec("later", 3, z)
+	if err := CheckDomain(env.ctx, env.c, spec, st); err != nil {
+		t.Fatalf("plan check: %v", err)
+	}
+	if st, err = Update(env.ctx, env.c, spec, st, spec.Tags); err != nil {
+		t.Fatalf("update: %v", err)
+	}
+	checkDomain(t, env, z, spec, st)
+	d, err := InspectDistribution(env.ctx, env.c, st.DistributionID)
+	if err != nil || d.Origin.DomainName != "origin."+testDomain || d.Origin.ProtocolPolicy != "https-only" {
+		t.Fatalf("origin %+v %v", d, err)
+	}
+	if _, _, err := Delete(env.ctx, env.c, spec, st); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	if err := z.CheckDestroy(env.emu)(nil); err != nil {
+		t.Fatal(err)
+	}
+}
