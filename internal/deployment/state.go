@@ -27,6 +27,7 @@ type State struct {
 	IAMState
 	StorageState
 	InstanceState
+	CredentialsState
 	LoadBalancerState
 	CDNState
 	DomainState
@@ -62,6 +63,7 @@ func (s *State) IDs() []string {
 	s.CDNState.ids(add)
 	s.LoadBalancerState.ids(add)
 	s.InstanceState.ids(add)
+	s.CredentialsState.ids(add)
 	s.StorageState.ids(add)
 	s.IAMState.ids(add)
 	s.SecurityGroupState.ids(add)
@@ -80,6 +82,8 @@ func (s *State) Clone() *State {
 	c.ListenerARNs = slices.Clone(s.ListenerARNs)
 	c.RuleARNs = slices.Clone(s.RuleARNs)
 	c.DomainState = s.DomainState.clone()
+	c.Credentials = maps.Clone(s.Credentials)
+	c.CredentialParams = slices.Clone(s.CredentialParams)
 	return &c
 }
 

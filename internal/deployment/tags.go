@@ -26,6 +26,7 @@ func (o *op) updateTags(ctx context.Context, priorTags map[string]string, priorT
 		o.retagLoadBalancer,
 		o.retagDistribution,
 		o.retagDomain,
+		o.retagCredentials,
 	} {
 		if err := retag(ctx, &old, st); err != nil {
 			return err

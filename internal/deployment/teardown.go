@@ -19,9 +19,10 @@ const (
 	partSecurityGroups
 	partNetwork
 	partDomain
+	partCredentials
 )
 
-const allParts = partCDN | partLoadBalancer | partCompute | partStorage | partIAM | partSecurityGroups | partNetwork | partDomain
+const allParts = partCDN | partLoadBalancer | partCompute | partStorage | partIAM | partSecurityGroups | partNetwork | partDomain | partCredentials
 
 // partsAbove is what a deployment at tier no longer has. (The domain's
 // certificates and records follow the tier in Update's pruneDomain.)
@@ -47,6 +48,7 @@ const (
 	stepDeleteMounts    = "delete-mount-targets"
 	stepDeleteFS        = "delete-file-system"
 	stepDeleteIAM       = "delete-iam"
+	stepDeleteCreds     = "delete-credentials"
 	stepDeleteSGs       = "delete-security-groups"
 	stepDeleteNetwork   = "delete-network"
 )
@@ -90,6 +92,13 @@ func (o *op) teardown(ctx context.Context, parts part) error {
 		}
 		add(&step{name: stepDeleteIAM, deps: deps, run: o.deleteIAM})
 	}
+	if parts&partCredentials != 0 {
+		deps := []string{}
+		if g.has(stepTerminate) {
+			deps = append(deps, stepTerminate)
+		}
+		add(&step{name: stepDeleteCreds, deps: deps, run: o.deleteCredentials})
+	}
 	if parts&partSecurityGroups != 0 {
 		deps := append([]string{}, lbSteps...)
 		for _, d := range []string{stepTerminate, stepDeleteMounts} {
@@ -114,7 +123,7 @@ func (o *op) teardown(ctx context.Context, parts part) error {
 	if parts&partNetwork != 0 && st.OwnedNetwork {
 		deps := []string{}
 		for _, n := range after {
-			if n != stepDeleteCDN && n != stepDeleteIAM {
+			if n != stepDeleteCDN && n != stepDeleteIAM && n != stepDeleteCreds {
 				deps = append(deps, n)
 			}
 		}

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -120,9 +121,14 @@ func modelFromSpec(spec *deployment.Spec, defaultTags map[string]string) deploym
 		CostAssumptions:   types.ObjectNull(costAssumptionsAttrTypes),
 		WaitForReady:      types.BoolValue(spec.WaitForReady),
 		RollbackOnFailure: types.BoolValue(spec.RollbackOnFail),
-		Tags:              tags,
-		TagsAll:           stringMapValue(spec.Tags),
-		Timeouts:          timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{"create": types.StringType, "update": types.StringType, "delete": types.StringType})},
+		// Read back from SSM: the email parameter and the rotation tag.
+		N8NOwnerEmail:       types.StringValue(cmp.Or(spec.OwnerEmail, deployment.DefaultOwnerEmail)),
+		CredentialsRotation: optional(spec.CredentialsRotation),
+		// Not recorded in AWS: the default.
+		VerifyReachability: types.BoolValue(true),
+		Tags:               tags,
+		TagsAll:            stringMapValue(spec.Tags),
+		Timeouts:           timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{"create": types.StringType, "update": types.StringType, "delete": types.StringType})},
 	}
 	if spec.Domain.Enabled() {
 		m.Domain = mustObject(domainAttrTypes, map[string]attr.Value{"name": types.StringValue(spec.Domain.Name), "route53_zone_id": types.StringValue(spec.Domain.ZoneID)})
