@@ -2,6 +2,7 @@ package emutest
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -41,7 +42,7 @@ func CreateUserZone(t testing.TB, emu *awsemu.Emulator, name string, records ...
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	conn := route53.NewFromConfig(Config(emu, ""))
-	out, err := conn.CreateHostedZone(ctx, &route53.CreateHostedZoneInput{Name: aws.String(name), CallerReference: aws.String("user-" + name + "-" + t.Name())})
+	out, err := conn.CreateHostedZone(ctx, &route53.CreateHostedZoneInput{Name: aws.String(name), CallerReference: aws.String(fmt.Sprintf("user-%x", sha256.Sum224([]byte(name+" "+t.Name()))))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,21 @@ import (
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/emutest"
 )
 
-const domainName = "ai.example.com"
+// domainName is the deployment's name in z. Each test has its own zone
+// apex: the acceptance tests' data plane router sends a request to the one
+// emulator whose DNS answers the name, as public DNS answers from the one
+// delegated zone, so two tests must not serve the same name.
+func domainName(z *emutest.UserZone) string { return "ai." + z.Name }
+
+// zoneApex is a zone name of the test's own under example.com.
+func zoneApex(t *testing.T) string {
+	n := strings.ToLower(strings.TrimPrefix(t.Name(), "TestAccDeployment_"))
+	n = regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(n, "-")
+	if len(n) > 40 { // a label is at most 63 characters
+		n = n[len(n)-40:]
+	}
+	return strings.Trim(n, "-") + ".example.com"
+}
 
 // domainEmulator is an emulator in which names resolve only through Route 53
 // (no "external DNS" for CloudFront aliases or certificate names), with the
@@ -33,9 +47,10 @@ const domainName = "ai.example.com"
 func domainEmulator(t *testing.T, knobs map[string]string) (*awsemu.Emulator, *emutest.UserZone) {
 	t.Helper()
 	emu := acctest.Emulator(t, func(o *awsemu.Options) { o.Knobs = map[string]string{"dataplane.external_dns": "none"} })
-	z := emutest.CreateUserZone(t, emu, "example.com",
-		emutest.UserRecord("www.example.com", "A", "198.51.100.7"),
-		emutest.UserRecord("example.com", "MX", "10 mail.example.com"))
+	apex := zoneApex(t)
+	z := emutest.CreateUserZone(t, emu, apex,
+		emutest.UserRecord("www."+apex, "A", "198.51.100.7"),
+		emutest.UserRecord(apex, "MX", "10 mail."+apex))
 	for k, v := range knobs {
 		emu.SetKnob(k, v)
 	}
@@ -48,7 +63,7 @@ func domainBody(tier int, z *emutest.UserZone, extra string) string {
     name            = %q
     route53_zone_id = %q
   }
-%s`, tier, domainName, z.ID, extra)
+%s`, tier, domainName(z), z.ID, extra)
 }
 
 // attr reads an attribute of the deployment from the state.
@@ -62,9 +77,9 @@ func attr(s *terraform.State, name string) string {
 func checkDomainTier(emu *awsemu.Emulator, z *emutest.UserZone, tier int) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		t := &fakeT{}
-		a := z.Record(t, emu, domainName, "A")
-		aaaa := z.Record(t, emu, domainName, "AAAA")
-		origin := z.Record(t, emu, "origin."+domainName, "A")
+		a := z.Record(t, emu, domainName(z), "A")
+		aaaa := z.Record(t, emu, domainName(z), "AAAA")
+		origin := z.Record(t, emu, "origin."+domainName(z), "A")
 		if t.err != nil {
 			return t.err
 		}
@@ -112,26 +127,26 @@ func checkDomainTier(emu *awsemu.Emulator, z *emutest.UserZone, tier int) resour
 			return fmt.Errorf("tier %d: %d certificates in ACM, want %d", tier, issued, want)
 		}
 		scheme := map[bool]string{true: "http", false: "https"}[tier == 1]
-		if got := attr(s, "url"); got != scheme+"://"+domainName {
+		if got := attr(s, "url"); got != scheme+"://"+domainName(z) {
 			return fmt.Errorf("url %q", got)
 		}
-		if got := attr(s, "service_urls.n8n"); got != scheme+"://"+domainName+"/" {
+		if got := attr(s, "service_urls.n8n"); got != scheme+"://"+domainName(z)+"/" {
 			return fmt.Errorf("service_urls.n8n %q", got)
 		}
-		status, body, err := emutest.Fetch(emu, scheme+"://"+domainName+"/healthz")
+		status, body, err := emutest.Fetch(emu, scheme+"://"+domainName(z)+"/healthz")
 		if err != nil {
 			return err
 		}
 		if status != 200 {
-			return fmt.Errorf("GET %s://%s/healthz: %d\n%s", scheme, domainName, status, body)
+			return fmt.Errorf("GET %s://%s/healthz: %d\n%s", scheme, domainName(z), status, body)
 		}
 		if tier > 1 {
-			status, _, err := emutest.Fetch(emu, "http://"+domainName+"/healthz")
+			status, _, err := emutest.Fetch(emu, "http://"+domainName(z)+"/healthz")
 			if err != nil {
 				return err
 			}
 			if status != 301 {
-				return fmt.Errorf("GET http://%s/healthz: %d, want the redirect to HTTPS", domainName, status)
+				return fmt.Errorf("GET http://%s/healthz: %d, want the redirect to HTTPS", domainName(z), status)
 			}
 		}
 		return nil
@@ -163,7 +178,7 @@ func TestAccDeployment_domainTier1(t *testing.T) {
 			{
 				Config: config,
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("url"), knownvalue.StringExact("http://"+domainName)),
+					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("url"), knownvalue.StringExact("http://"+domainName(z))),
 					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("domain_certificate_arns"), knownvalue.Null()),
 				},
 				Check: checkDomainTier(emu, z, 1),
@@ -236,7 +251,7 @@ func TestAccDeployment_domainTier2(t *testing.T) {
 					plancheck.ExpectUnknownValue(deploymentAddr, tfjsonpath.New("domain_certificate_arns")),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("url"), knownvalue.StringExact("https://"+domainName)),
+					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("url"), knownvalue.StringExact("https://"+domainName(z))),
 					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("listener_arns"), knownvalue.ListSizeExact(2)),
 				},
 				Check: checkDomainTier(emu, z, 2),
@@ -257,10 +272,10 @@ func TestAccDeployment_domainTier3(t *testing.T) {
 			{
 				Config: config,
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("url"), knownvalue.StringExact("https://"+domainName)),
+					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("url"), knownvalue.StringExact("https://"+domainName(z))),
 					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("cdn").AtMapKey("aliases"), knownvalue.ListExact(nil)),
 				},
-				Check: resource.ComposeAggregateTestCheckFunc(checkDomainTier(emu, z, 3), checkOriginHTTPS(emu)),
+				Check: resource.ComposeAggregateTestCheckFunc(checkDomainTier(emu, z, 3), checkOriginHTTPS(emu, z)),
 			},
 			domainImportStep("dom3"),
 			{
@@ -275,13 +290,13 @@ func TestAccDeployment_domainTier3(t *testing.T) {
 
 // checkOriginHTTPS checks that CloudFront reached the load balancer at the
 // origin name over HTTPS, never plain HTTP.
-func checkOriginHTTPS(emu *awsemu.Emulator) resource.TestCheckFunc {
+func checkOriginHTTPS(emu *awsemu.Emulator, z *emutest.UserZone) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		reqs := emu.DataPlaneRequests(0)
 		for i := len(reqs) - 1; i >= 0; i-- {
 			for _, h := range reqs[i].Hops {
 				if strings.HasPrefix(h.Text, "cloudfront→alb") {
-					if !strings.Contains(h.Text, "origin."+domainName) {
+					if !strings.Contains(h.Text, "origin."+domainName(z)) {
 						return fmt.Errorf("CloudFront reached the load balancer as %q", h.Text)
 					}
 					return nil
@@ -391,11 +406,11 @@ func TestAccDeployment_domainPlanErrors(t *testing.T) {
 		{"zone not found", `(?s)Hosted zone not found.*\d+:\s+domain = \{.*Z0000000000NOSUCHZONE`, func(*emutest.UserZone) string {
 			return "  tier = 2\n  domain = { name = \"ai.example.com\", route53_zone_id = \"Z0000000000NOSUCHZONE\" }"
 		}},
-		{"record in the way", `(?s)DNS record exists.*\d+:\s+domain = \{.*www\.example\.com.*198\.51\.100\.7.*never\s+overwrites`, func(z *emutest.UserZone) string {
-			return fmt.Sprintf("  tier = 2\n  domain = { name = \"www.example.com\", route53_zone_id = %q }", z.ID)
+		{"record in the way", `(?s)DNS record exists.*\d+:\s+domain = \{.*www\..*example\.com.*198\.51\.100\.7.*never\s+overwrites`, func(z *emutest.UserZone) string {
+			return fmt.Sprintf("  tier = 2\n  domain = { name = \"www.%s\", route53_zone_id = %q }", z.Name, z.ID)
 		}},
 		{"conflicts with cdn.aliases", `(?s)Conflicts with domain.*remove\s+cdn\.aliases`, func(z *emutest.UserZone) string {
-			return domainBody(3, z, `  cdn = { aliases = ["ai.example.com"] }`)
+			return domainBody(3, z, fmt.Sprintf("  cdn = { aliases = [%q] }", domainName(z)))
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
