@@ -91,7 +91,7 @@ func UserTags(tags map[string]string) map[string]string {
 	out := map[string]string{}
 	for k, v := range tags {
 		switch k {
-		case TagDeployment, TagManagedBy, TagComponent, TagTier, TagPublicURL, "Name", "geusemaker:created-at", "geusemaker:created-by":
+		case TagDeployment, TagManagedBy, TagComponent, TagTier, TagPublicURL, TagCapacity, "Name", "geusemaker:created-at", "geusemaker:created-by":
 			continue
 		case "Stack":
 			if v == tags[TagDeployment] {
