@@ -106,6 +106,7 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 		}
 		return
 	}
+	addFallbackWarning(&resp.Diagnostics, spec.Name, "", st)
 	plan.setObserved(spec, st)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	saveRecord(ctx, resp.Private, st, &resp.Diagnostics)
@@ -148,6 +149,11 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 		return
 	}
 	state.setObserved(spec, st)
+	if state.Capacity.IsNull() {
+		// A state written before the capacity block: the instance was
+		// launched on-demand, the default.
+		state.Capacity = capacityObject(spec.Capacity)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	saveRecord(ctx, resp.Private, st, &resp.Diagnostics)
 }
@@ -179,6 +185,7 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	if err != nil {
 		addDeploymentError(&resp.Diagnostics, "Updating", spec.Name, err)
 	}
+	addFallbackWarning(&resp.Diagnostics, spec.Name, prior.InstanceID, st)
 	plan.setObserved(spec, st)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	saveRecord(ctx, resp.Private, st, &resp.Diagnostics)

@@ -34,6 +34,7 @@ type deploymentModel struct {
 	LoadBalancer      types.Object   `tfsdk:"load_balancer"`
 	CDN               types.Object   `tfsdk:"cdn"`
 	CostAssumptions   types.Object   `tfsdk:"cost_assumptions"`
+	Capacity          types.Object   `tfsdk:"capacity"`
 	WaitForReady      types.Bool     `tfsdk:"wait_for_ready"`
 	RollbackOnFailure types.Bool     `tfsdk:"rollback_on_failure"`
 	Tags              types.Map      `tfsdk:"tags"`
@@ -56,6 +57,8 @@ type deploymentModel struct {
 	PrivateIP                types.String  `tfsdk:"private_ip"`
 	PublicIP                 types.String  `tfsdk:"public_ip"`
 	AvailabilityZone         types.String  `tfsdk:"availability_zone"`
+	InstanceLifecycle        types.String  `tfsdk:"instance_lifecycle"`
+	SpotPrice                types.Float64 `tfsdk:"spot_price"`
 	ALBARN                   types.String  `tfsdk:"alb_arn"`
 	ALBDNSName               types.String  `tfsdk:"alb_dns_name"`
 	ALBZoneID                types.String  `tfsdk:"alb_zone_id"`
@@ -157,6 +160,7 @@ func (m *deploymentModel) toSpec(ctx context.Context, region string, defaultTags
 			OriginReadTimeoutSeconds: int32(cdn.OriginReadTimeoutSeconds.ValueInt64()), WebACLID: cdn.WebACLID.ValueString(),
 			WaitForDeployment: cdn.WaitForDeployment.ValueBool(), RetainOnDelete: cdn.RetainOnDelete.ValueBool(), RestrictOrigin: cdn.RestrictOrigin.ValueBool(),
 		},
+		Capacity:       capacitySpec(ctx, m.Capacity, diags),
 		WaitForReady:   m.WaitForReady.ValueBool(),
 		RollbackOnFail: m.RollbackOnFailure.ValueBool(),
 		Tags:           mergedTags(ctx, defaultTags, m.Tags, diags),
@@ -232,6 +236,7 @@ func (m *deploymentModel) setObserved(spec *deployment.Spec, st *deployment.Stat
 	m.PrivateIP = stringOrNull(st.PrivateIP)
 	m.PublicIP = stringOrNull(st.PublicIP)
 	m.AvailabilityZone = stringOrNull(st.AvailabilityZone)
+	m.setCapacityObserved(st)
 	if st.AMIID != "" {
 		m.AMIID = types.StringValue(st.AMIID)
 	}
