@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -206,14 +207,15 @@ func TestAccDeployment_spotWithoutFallbackFails(t *testing.T) {
 	}})
 }
 
-// AWS reclaims the Spot instance: the next plan shows the instance replaced
-// (its id, lifecycle and GPU facts unknown), the apply launches a new Spot
-// instance on the same file system and refreshes the GPU facts, and the plan
-// after it is empty.
+// AWS reclaims the Spot instance of a tier-2 deployment: the next plan shows
+// the instance replaced (its id, lifecycle and GPU facts unknown), the apply
+// launches a new Spot instance on the same file system, registers it with
+// the load balancer (the apply waits for a healthy target and checks the
+// URL answers) and refreshes the GPU facts, and the plan after it is empty.
 func TestAccDeployment_spotInterruptionRepaired(t *testing.T) {
 	acctest.PreCheck(t)
 	emu := acctest.Emulator(t)
-	config := acctest.ProviderConfig(emu, acctest.ProviderOptions{}) + deploymentConfig("spot-int", "  instance_type = \"g5.xlarge\"\n"+spotBody)
+	config := acctest.ProviderConfig(emu, acctest.ProviderOptions{}) + deploymentConfig("spot-int", "  tier = 2\n  instance_type = \"g5.xlarge\"\n"+spotBody)
 	sameEFS := statecheck.CompareValue(compare.ValuesSame())
 	newInstance := statecheck.CompareValue(compare.ValuesDiffer())
 	var interrupted string
@@ -263,7 +265,66 @@ func TestAccDeployment_spotInterruptionRepaired(t *testing.T) {
 					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("gpu_health_status"), knownvalue.StringExact("healthy")),
 					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("status"), knownvalue.StringExact("running")),
 				},
-				Check: checkEC2Lifecycle(emu, true),
+				Check: resource.ComposeAggregateTestCheckFunc(checkEC2Lifecycle(emu, true), checkRegistered(emu)),
+			},
+		},
+	})
+}
+
+// checkRegistered checks that the load balancer's target group has exactly
+// the state's instance as its target.
+func checkRegistered(emu *awsemu.Emulator) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		a := s.RootModule().Resources[deploymentAddr].Primary.Attributes
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		out, err := elbv2.NewFromConfig(acctest.SDKConfig(emu, "")).DescribeTargetHealth(ctx, &elbv2.DescribeTargetHealthInput{TargetGroupArn: aws.String(a["target_group_arn"])})
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for _, d := range out.TargetHealthDescriptions {
+			ids = append(ids, aws.ToString(d.Target.Id))
+		}
+		if len(ids) != 1 || ids[0] != a["instance_id"] {
+			return fmt.Errorf("targets %v, want only the new instance %s", ids, a["instance_id"])
+		}
+		return nil
+	}
+}
+
+// max_spot_price below every zone's Spot price: the plan prices the
+// instance at the cap and warns; each zone answers SpotMaxPriceTooLow and
+// the instance runs on-demand; the next plan is empty without reading the
+// price again.
+func TestAccDeployment_spotPriceCapped(t *testing.T) {
+	acctest.PreCheck(t)
+	emu := acctest.Emulator(t, func(o *awsemu.Options) { o.Knobs = map[string]string{"ec2.spot_price": "t3.large@*=0.05"} })
+	config := acctest.ProviderConfig(emu, acctest.ProviderOptions{}) + deploymentConfig("spot-cap", "  capacity = { market = \"spot\", max_spot_price = 0.04 }\n")
+	compute := tfjsonpath.New("cost_breakdown").AtMapKey("compute")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		CheckDestroy:             acctest.CheckInventoryEmpty(emu),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectKnownValue(deploymentAddr, compute.AtMapKey("hourly"), knownvalue.Float64Exact(0.04)),
+					plancheck.ExpectKnownValue(deploymentAddr, compute.AtMapKey("detail"), knownvalue.StringRegexp(regexp.MustCompile(`^t3\.large Spot Linux at \$0\.04/h \(capped by max_spot_price; on-demand \$0\.0832/h`))),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("instance_lifecycle"), knownvalue.StringExact("on-demand")),
+					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("spot_price"), knownvalue.Null()),
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkEC2Lifecycle(emu, false),
+					func(*terraform.State) error {
+						if n := failedLaunches(emu, "SpotMaxPriceTooLow"); n != 2 {
+							return fmt.Errorf("%d Spot launches failed with SpotMaxPriceTooLow, want one per zone (2)", n)
+						}
+						return nil
+					},
+				),
 			},
 		},
 	})

@@ -190,8 +190,13 @@ func spotCostInput(ctx context.Context, in *cost.Input, plan, state *deploymentM
 		return ""
 	}
 	in.Market, in.SpotBasis = cost.MarketSpot, "current price of the cheapest eligible zone"
-	if p, ok := stateSpotPrice(plan, state); ok {
+	if p, basis, ok := stateSpotPrice(plan, state); ok {
+		// The state's figure and what it was based on (the cap, say), so
+		// that an unchanged plan shows no difference.
 		in.SpotPrice = p
+		if basis != "" {
+			in.SpotBasis = basis
+		}
 		return ""
 	}
 	if quotes == nil {
@@ -221,23 +226,28 @@ func spotCostInput(ctx context.Context, in *cost.Input, plan, state *deploymentM
 	return ""
 }
 
-// stateSpotPrice is the Spot price the state's estimate used, when the
-// instance type and capacity are unchanged: unchanged plans make no AWS
-// call and keep their figures.
-func stateSpotPrice(plan, state *deploymentModel) (float64, bool) {
+// stateSpotPrice is the Spot price the state's estimate used, and its basis
+// as the compute line's detail names it, when the instance type and
+// capacity are unchanged: unchanged plans make no AWS call and keep their
+// figures.
+func stateSpotPrice(plan, state *deploymentModel) (price float64, basis string, ok bool) {
 	if state == nil || !state.InstanceType.Equal(plan.InstanceType) || !state.Capacity.Equal(plan.Capacity) || state.CostBreakdown.IsNull() || state.CostBreakdown.IsUnknown() {
-		return 0, false
+		return 0, "", false
 	}
 	line, ok := state.CostBreakdown.Attributes()["compute"].(types.Object)
 	if !ok || line.IsNull() || line.IsUnknown() {
-		return 0, false
+		return 0, "", false
 	}
 	hourly, ok := line.Attributes()["hourly"].(types.Float64)
 	detail, _ := line.Attributes()["detail"].(types.String)
 	if !ok || hourly.IsNull() || hourly.IsUnknown() || hourly.ValueFloat64() <= 0 || !strings.Contains(detail.ValueString(), " Spot Linux at ") {
-		return 0, false // priced on-demand then: the Spot price was not known
+		return 0, "", false // priced on-demand then: the Spot price was not known
 	}
-	return hourly.ValueFloat64(), true
+	// "<type> Spot Linux at $P/h (<basis>; on-demand $D/h: ...)"
+	if _, rest, found := strings.Cut(detail.ValueString(), "/h ("); found {
+		basis, _, _ = strings.Cut(rest, "; on-demand ")
+	}
+	return hourly.ValueFloat64(), basis, true
 }
 
 // planZones gives the zones the instance may run in, for the Spot quote:
