@@ -330,6 +330,45 @@ func TestAccDeployment_spotPriceCapped(t *testing.T) {
 	})
 }
 
+// Changing capacity.market replaces the instance (an on-demand instance
+// cannot become Spot, nor the reverse) and keeps the file system; the plan
+// says which is new.
+func TestAccDeployment_marketChangeReplacesInstance(t *testing.T) {
+	acctest.PreCheck(t)
+	emu := acctest.Emulator(t)
+	provider := acctest.ProviderConfig(emu, acctest.ProviderOptions{})
+	sameEFS := statecheck.CompareValue(compare.ValuesSame())
+	newInstance := statecheck.CompareValue(compare.ValuesDiffer())
+	step := func(body, lifecycle string, replaced bool) resource.TestStep {
+		st := resource.TestStep{
+			Config: provider + deploymentConfig("market", body),
+			ConfigStateChecks: []statecheck.StateCheck{
+				sameEFS.AddStateValue(deploymentAddr, tfjsonpath.New("efs_id")),
+				newInstance.AddStateValue(deploymentAddr, tfjsonpath.New("instance_id")),
+				statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("instance_lifecycle"), knownvalue.StringExact(lifecycle)),
+			},
+			Check: checkEC2Lifecycle(emu, lifecycle == "spot"),
+		}
+		if replaced {
+			st.ConfigPlanChecks = resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(deploymentAddr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectUnknownValue(deploymentAddr, tfjsonpath.New("instance_id")),
+				plancheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("efs_id"), knownvalue.NotNull()),
+			}}
+		}
+		return st
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		CheckDestroy:             acctest.CheckInventoryEmpty(emu),
+		Steps: []resource.TestStep{
+			step("", "on-demand", false),
+			step(spotBody, "spot", true),
+			step("  capacity = { market = \"on-demand\" }\n", "on-demand", true),
+		},
+	})
+}
+
 // Issue 11 item 7: on-demand capacity missing in the first zone is not
 // retried there (InsufficientInstanceCapacity is a server error the SDK
 // would retry in place); the launch moves to the other subnet's zone, whose
