@@ -218,7 +218,11 @@ func (o *op) ensureDistribution(ctx context.Context) error {
 	}
 	ref := o.rec.get().CallerReference
 	if ref == "" {
-		ref = fmt.Sprintf("geusemaker-%s-%s-%s", o.spec.Name, o.spec.Region, o.rec.get().Nonce)
+		// New for every distribution the deployment creates: CloudFront
+		// refuses a reference used before, also by a deleted distribution
+		// (tier 3 removed and added again). Recorded before the call, so
+		// retries of this create send the same one.
+		ref = fmt.Sprintf("geusemaker-%s-%s-%s-%s", o.spec.Name, o.spec.Region, o.rec.get().Nonce, newNonce())
 		o.rec.set(func(s *State) { s.CallerReference = ref })
 	}
 	start := time.Now()
@@ -285,7 +289,10 @@ func fingerprint(c *cftypes.DistributionConfig) cdnFingerprint {
 		f.Certificate = aws.ToString(c.ViewerCertificate.ACMCertificateArn)
 	}
 	if c.Aliases != nil {
+		// A set: CloudFront returns the aliases in its own order, not the
+		// request's.
 		f.Aliases = append(f.Aliases, c.Aliases.Items...)
+		sort.Strings(f.Aliases)
 	}
 	if c.Origins != nil {
 		for _, o := range c.Origins.Items {

@@ -191,5 +191,5 @@ func (o *op) ensureGraph() *graph {
 		urlDeps = append(urlDeps, stepDistribution)
 	}
 	g.add(&step{name: stepPublicURL, deps: urlDeps, run: o.tagPublicURL})
-	return g
+	return o.regional(g)
 }

@@ -48,11 +48,7 @@ func addDeploymentError(diags *diag.Diagnostics, action, name string, err error)
 		return
 	}
 	summary := fmt.Sprintf("%s GeuseMaker deployment (%s)", action, name)
-	var de *deployment.Error
-	if !errors.As(err, &de) {
-		diags.AddError(summary, err.Error())
-		return
-	}
+	de := deployment.Explain(err)
 	if errors.As(de.Err, &fe) {
 		diags.AddAttributeError(fieldPath(fe.Path), fe.Summary, fe.Detail)
 		return

@@ -34,19 +34,32 @@ func (q Quota) Label() string {
 }
 
 // ConsoleURL is the quota's page in the Service Quotas console, in region
-// (global quotas are managed in us-east-1).
+// (global quotas are managed in us-east-1; "" leaves the region to the
+// console).
 func (q Quota) ConsoleURL(region string) string {
-	return "https://console.aws.amazon.com/servicequotas/home/services/" + q.ServiceCode + "/quotas/" + q.Code + "?region=" + q.region(region)
+	u := "https://console.aws.amazon.com/servicequotas/home/services/" + q.ServiceCode + "/quotas/" + q.Code
+	if r := q.region(region); r != "" {
+		u += "?region=" + r
+	}
+	return u
 }
 
-// IncreaseCommand is the AWS CLI command that requests the quota at desired.
+// IncreaseCommand is the AWS CLI command that requests the quota at desired
+// ("N" when desired is 0), in region ("" leaves it to the CLI's default).
 func (q Quota) IncreaseCommand(region string, desired int) string {
-	return fmt.Sprintf("aws service-quotas request-service-quota-increase --service-code %s --quota-code %s --desired-value %d --region %s",
-		q.ServiceCode, q.Code, desired, q.region(region))
+	value := "N"
+	if desired > 0 {
+		value = fmt.Sprint(desired)
+	}
+	cmd := fmt.Sprintf("aws service-quotas request-service-quota-increase --service-code %s --quota-code %s --desired-value %s", q.ServiceCode, q.Code, value)
+	if r := q.region(region); r != "" {
+		cmd += " --region " + r
+	}
+	return cmd
 }
 
 func (q Quota) region(region string) string {
-	if q.Global || region == "" {
+	if q.Global {
 		return "us-east-1"
 	}
 	return region
@@ -58,19 +71,19 @@ func (q Quota) HowToRaise(region string, desired int) string {
 	if !q.Adjustable {
 		return fmt.Sprintf("The quota %s cannot be raised.", q.Label())
 	}
-	value := "N"
-	cmd := q.IncreaseCommand(region, desired)
-	if desired <= 0 {
-		cmd = strings.Replace(cmd, "--desired-value 0", "--desired-value N", 1)
-	} else {
+	value := "the value you need"
+	if desired > 0 {
 		value = fmt.Sprint(desired)
 	}
-	where := "in " + q.region(region)
-	if q.Global {
+	where := "in the deployment's region"
+	switch {
+	case q.Global:
 		where = "account-wide"
+	case region != "":
+		where = "in " + region
 	}
 	return fmt.Sprintf("Request an increase of %s (%s) to at least %s in the Service Quotas console, %s, or with `%s`.",
-		q.Label(), where, value, q.ConsoleURL(region), cmd)
+		q.Label(), where, value, q.ConsoleURL(region), q.IncreaseCommand(region, desired))
 }
 
 // On-Demand vCPU quotas (Service Quotas service code ec2), one per instance
