@@ -142,6 +142,13 @@ func (s *Spec) CheckUserData() *FieldError {
 	if tl, ok := errs.As[*userdata.TooLargeError](err); ok {
 		return userDataTooLargeError(tl)
 	}
+	if pe, ok := errs.As[*userdata.ParamError](err); ok {
+		// What the boot script refuses of the configuration, refused
+		// before anything is made.
+		if path, ok := map[string]string{"OllamaModels": "ollama_models", "Services": "services"}[pe.Field]; ok {
+			return &FieldError{Path: path, Summary: "Invalid " + strings.ReplaceAll(path, "_", " "), Detail: pe.Message + "."}
+		}
+	}
 	return nil
 }
 

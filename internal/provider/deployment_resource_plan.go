@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -110,7 +111,16 @@ func (r *deploymentResource) planInstance(ctx context.Context, plan, config, sta
 		return
 	}
 	if config.OllamaModels.IsNull() {
-		plan.OllamaModels = stringListValue(userdata.DefaultModels(plan.GPU.ValueBool()))
+		// Models only come with the service that pulls them: the boot
+		// script refuses models without ollama.
+		switch services := listOf(ctx, plan.Services, &resp.Diagnostics); {
+		case plan.Services.IsUnknown():
+			plan.OllamaModels = unknownStringList()
+		case slices.Contains(services, userdata.ServiceOllama):
+			plan.OllamaModels = stringListValue(userdata.DefaultModels(plan.GPU.ValueBool()))
+		default:
+			plan.OllamaModels = stringListValue([]string{})
+		}
 	}
 	if state != nil && state.InstanceType.ValueString() != "" && state.InstanceType.ValueString() != name {
 		old, err := types.get(ctx, state.InstanceType.ValueString())

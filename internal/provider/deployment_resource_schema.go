@@ -146,8 +146,8 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 				MarkdownDescription: "Services to run: any of `n8n`, `ollama`, `qdrant`, `crawl4ai`, `postgres` (`n8n` needs `postgres`). Changing them replaces the instance; the data on EFS stays.",
 				Validators:          []validator.List{listvalidator.SizeAtLeast(1), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(stringvalidator.OneOf(userdata.AllServices()...))}},
 			"ollama_models": schema.ListAttribute{Optional: true, Computed: true, ElementType: types.StringType,
-				MarkdownDescription: "Ollama models pulled in the background after boot (a failed pull is only logged). Defaults to a small instruct model and an embedding model, plus a larger model with `gpu`. Changing them replaces the instance.",
-				Validators:          []validator.List{listvalidator.SizeAtMost(20), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(stringvalidator.RegexMatches(regexp.MustCompile(`^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?$`), "must be an Ollama model name such as qwen3.5:2b"))}},
+				MarkdownDescription: "Ollama models pulled in the background after boot (a failed pull is only logged); at most 20 names of at most 200 characters, and only with the `ollama` service. Defaults to a small instruct model and an embedding model, plus a larger model with `gpu` (none without `ollama`). Changing them replaces the instance.",
+				Validators:          []validator.List{listvalidator.SizeAtMost(20), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(stringvalidator.LengthAtMost(200), stringvalidator.RegexMatches(regexp.MustCompile(`^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?$`), "must be an Ollama model name such as qwen3.5:2b"))}},
 			"efs": schema.SingleNestedAttribute{Optional: true, Computed: true, Default: objectdefault.StaticValue(defaultEFS()),
 				MarkdownDescription: "The encrypted EFS file system holding the services' data (reachable only from the instance).",
 				Attributes: map[string]schema.Attribute{

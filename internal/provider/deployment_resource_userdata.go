@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment"
 )
@@ -22,3 +23,5 @@ func checkUserData(ctx context.Context, plan *deploymentModel, region string, di
 		diags.AddAttributeError(fieldPath(fe.Path), fe.Summary, fe.Detail)
 	}
 }
+
+func unknownStringList() types.List { return types.ListUnknown(types.StringType) }
