@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -386,6 +387,16 @@ func (d *discovery) discoverDistribution(ctx context.Context) error {
 	spec.CDN.WebACLID = aws.ToString(cfg.WebACLId)
 	if cfg.Aliases != nil {
 		spec.CDN.Aliases = append([]string{}, cfg.Aliases.Items...)
+		// CloudFront returns the aliases in its own order. The first one
+		// is the public URL, which the instance's tag recorded (and
+		// discoverInstance took for the load balancer's domain): put it
+		// first again. The load balancer's own domain, if any, is the
+		// https-only origin's, read below.
+		if i := slices.Index(spec.CDN.Aliases, spec.LoadBalancer.DomainName); i >= 0 {
+			primary := spec.CDN.Aliases[i]
+			spec.CDN.Aliases = append([]string{primary}, slices.Delete(spec.CDN.Aliases, i, i+1)...)
+			spec.LoadBalancer.DomainName = ""
+		}
 	}
 	if vc := cfg.ViewerCertificate; vc != nil {
 		spec.CDN.CertificateARN = aws.ToString(vc.ACMCertificateArn)
