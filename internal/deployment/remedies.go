@@ -144,6 +144,20 @@ var remedies = map[string]string{
 	"NoSuchResponseHeadersPolicy":    remedyProviderBug,
 	"InvalidIfMatchVersion":          remedyProviderBug,
 
+	// SSM Parameter Store (the service credentials under /geusemaker/<name>/).
+	"ParameterAlreadyExists":               "An SSM parameter under /geusemaker/<name>/ exists from an earlier deployment of this name that was not fully destroyed (or was made outside Terraform). Import the deployment (`terraform import <address> NAME`), or delete those parameters (aws ssm delete-parameters), then run the command again.",
+	"ParameterLimitExceeded":               "The account reached SSM Parameter Store's limit of 10,000 standard parameters in the region. Delete unused parameters (aws ssm describe-parameters), then run the command again.",
+	"InvalidKeyId":                         "SSM could not use the KMS key alias/aws/ssm for the SecureString credentials (the key is disabled, or a key policy or SCP denies kms:Encrypt to Terraform's credentials). Enable the key or allow kms:Encrypt and kms:Decrypt on it, then run the command again.",
+	"InvalidResourceId":                    remedyGone,
+	"InvalidTag":                           remedyTags,
+	"TooManyTagsError":                     remedyTags,
+	"HierarchyLevelLimitExceededException": remedyProviderBug,
+	"ParameterPatternMismatchException":    remedyProviderBug,
+	"InvalidResourceType":                  remedyProviderBug,
+	"InvalidFilterKey":                     remedyProviderBug,
+	"InvalidFilterOption":                  remedyProviderBug,
+	"InvalidFilterValue":                   remedyProviderBug,
+
 	// Tags.
 	"TagLimitExceeded":          remedyTags,
 	"TooManyTags":               remedyTags,
