@@ -560,3 +560,27 @@ func TestAccDeployment_gpuNoWaitForReady(t *testing.T) {
 		},
 	})
 }
+
+// Names AWS reserves for its own ids and prefixes are refused at plan: a
+// deployment named sg-… would create its VPC and then fail at the security
+// groups ("Group names may not be in the format sg-*"); internal-… is the
+// prefix of internal load balancers (audit of the provider's AWS calls).
+func TestAccDeployment_reservedNamePrefixes(t *testing.T) {
+	acctest.PreCheck(t)
+	for _, tc := range []struct{ name, want string }{
+		{"sg-lab", `(?s)Invalid deployment name.*` + phrase(`"sg-lab" must not start with "sg-" (EC2 reserves it for security group ids`)},
+		{"internal-lab", `(?s)Invalid deployment name.*` + phrase(`"internal-lab" must not start with "internal-" (reserved by Elastic Load Balancing)`)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			emu := acctest.Emulator(t)
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: acctest.ProviderFactories(),
+				CheckDestroy:             acctest.CheckNothingCreated(emu),
+				Steps: []resource.TestStep{{
+					Config:      acctest.ProviderConfig(emu, acctest.ProviderOptions{}) + deploymentConfig(tc.name, ""),
+					ExpectError: regexp.MustCompile(tc.want),
+				}},
+			})
+		})
+	}
+}

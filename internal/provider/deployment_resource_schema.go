@@ -106,7 +106,7 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 		Attributes: map[string]schema.Attribute{
 			"id": computedString("The deployment name."),
 			"name": schema.StringAttribute{Required: true,
-				MarkdownDescription: "Deployment name: 2-28 lowercase letters, digits and hyphens, starting with a letter. Every AWS object is named and tagged after it (`geusemaker:deployment`). Changing it creates a new deployment.",
+				MarkdownDescription: "Deployment name: 2-28 lowercase letters, digits and hyphens, starting with a letter, not starting with `sg-` or `internal-` (AWS reserves them for security group ids and internal load balancers). Every AWS object is named and tagged after it (`geusemaker:deployment`). Changing it creates a new deployment.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 				Validators:          []validator.String{nameValidator{}}},
 			"tier": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(1),
