@@ -584,3 +584,22 @@ func TestAccDeployment_reservedNamePrefixes(t *testing.T) {
 		})
 	}
 }
+
+// An AWS error at plan reads as the call, the AWS error code, AWS's message
+// and the remedy, not as the SDK's chain with request ids (issue 19 item 8).
+func TestAccDeployment_planTimeAWSError(t *testing.T) {
+	acctest.PreCheck(t)
+	emu := acctest.Emulator(t, func(o *awsemu.Options) { o.Knobs = map[string]string{"iam.deny": "ec2:DescribeInstanceTypes"} })
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		CheckDestroy:             acctest.CheckNothingCreated(emu),
+		Steps: []resource.TestStep{{
+			Config: acctest.ProviderConfig(emu, acctest.ProviderOptions{}) + deploymentConfig("plan-denied", `  instance_type = "t3.large"`),
+			// The detail starts with the call: the SDK's own text would
+			// start "operation error EC2: DescribeInstanceTypes, https
+			// response error StatusCode: 403, RequestID: …".
+			ExpectError: regexp.MustCompile(`(?s)Error: Looking up the instance type.*line \d+.*?\n\s*EC2 DescribeInstanceTypes failed\s+with\s+AWS\s+error\s+UnauthorizedOperation:.*What to do: ` +
+				phrase("The credentials Terraform runs with may not call ec2:DescribeInstanceTypes.")),
+		}},
+	})
+}
