@@ -603,3 +603,34 @@ func TestAccDeployment_planTimeAWSError(t *testing.T) {
 		}},
 	})
 }
+
+// Every quota a deployment meets on its way, set to 0 through the
+// emulator's quota.<code> knob: the diagnostic names the step, the AWS error
+// code, the quota with its console page and the CLI request, and the
+// rollback leaves nothing (issue 19 item 8).
+func TestAccDeployment_quotaRefusals(t *testing.T) {
+	acctest.PreCheck(t)
+	quotaHint := func(code, name, service, where string) string {
+		return phrase(fmt.Sprintf("The account reached the quota %q (%s).", name, code)) + `.*` +
+			regexp.QuoteMeta(fmt.Sprintf("https://console.aws.amazon.com/servicequotas/home/services/%s/quotas/%s?region=us-east-1", service, code)) + `.*` +
+			phrase(fmt.Sprintf("aws service-quotas request-service-quota-increase --service-code %s --quota-code %s", service, code)) + `.*` + phrase(where)
+	}
+	testCreateFailures(t, "quota", "", []failureCase{
+		{
+			name: "vpcs", knobs: map[string]string{"quota.L-F678F1CE": "0"},
+			want: `(?s)Step "network" failed with AWS error VpcLimitExceeded.*What to do: ` + quotaHint("L-F678F1CE", "VPCs per Region", "vpc", "--region us-east-1") + `.*Rollback`,
+		},
+		{
+			name: "file systems", knobs: map[string]string{"quota.L-848C634D": "0"},
+			want: `(?s)Step "file-system" failed with AWS error FileSystemLimitExceeded.*What to do: ` + quotaHint("L-848C634D", "File systems per account", "elasticfilesystem", "--region us-east-1") + `.*Rollback`,
+		},
+		{
+			name: "load balancers", knobs: map[string]string{"quota.L-53DA6B97": "0"}, body: "  tier = 2",
+			want: `(?s)Step "load-balancer" failed with AWS error TooManyLoadBalancers.*What to do: ` + quotaHint("L-53DA6B97", "Application Load Balancers per Region", "elasticloadbalancing", "--region us-east-1") + `.*Rollback`,
+		},
+		{
+			name: "distributions", knobs: map[string]string{"quota.L-24B04930": "0"}, body: "  tier = 3",
+			want: `(?s)Step "cloudfront" failed with AWS error TooManyDistributions.*What to do: ` + quotaHint("L-24B04930", "Web distributions per AWS account", "cloudfront", "--region us-east-1") + `.*Rollback`,
+		},
+	})
+}
