@@ -634,3 +634,26 @@ func TestAccDeployment_quotaRefusals(t *testing.T) {
 		},
 	})
 }
+
+// A tag value EC2 would take but IAM, EFS, ELB, CloudFront and SSM refuse
+// (only letters, digits, spaces and _.:/=+-@) is refused at plan, in tags
+// and in the provider's default_tags, before anything is made (audit).
+func TestAccDeployment_tagValueCharacters(t *testing.T) {
+	acctest.PreCheck(t)
+	for _, tc := range []struct{ name, extra, body, want string }{
+		{"tags", "", `  tags = { team = "ai & ml" }`, `(?s)tags\["team"\].*` + phrase("may contain only letters, digits, spaces and _.:/=+-@")},
+		{"default tags", "  default_tags {\n    tags = { owners = \"ann, bob\" }\n  }", "", `(?s)default_tags\[0\].tags\["owners"\].*` + phrase("may contain only letters, digits, spaces and _.:/=+-@")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			emu := acctest.Emulator(t)
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: acctest.ProviderFactories(),
+				CheckDestroy:             acctest.CheckNothingCreated(emu),
+				Steps: []resource.TestStep{{
+					Config:      acctest.ProviderConfig(emu, acctest.ProviderOptions{Extra: tc.extra}) + deploymentConfig("tagchars", tc.body),
+					ExpectError: regexp.MustCompile(tc.want),
+				}},
+			})
+		})
+	}
+}
