@@ -239,7 +239,7 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 					"up to 5 minutes (DNS, rollouts). A stack that does not answer fails the apply (a create is rolled back) with what failed: DNS, the connection, TLS, " +
 					"a redirect loop or the status. Runs only with `wait_for_ready` (and, in tier 3, `cdn.wait_for_deployment`). Set it to `false` on runners without internet egress."},
 			"tags": schema.MapAttribute{Optional: true, ElementType: types.StringType,
-				MarkdownDescription: "Tags for every AWS object of the deployment, over the provider's `default_tags`.",
+				MarkdownDescription: "Tags for every AWS object of the deployment, over the provider's `default_tags`: at most 40, keys and values of letters, digits, spaces and `_.:/=+-@` only (IAM, EFS, Elastic Load Balancing, CloudFront and SSM refuse other characters), keys not starting with `aws:` or `geusemaker:`.",
 				Validators:          tagMapValidators()},
 			"tags_all": schema.MapAttribute{Computed: true, ElementType: types.StringType,
 				MarkdownDescription: "The provider's `default_tags` merged with `tags`."},
