@@ -116,7 +116,7 @@ func TestVCPUQuotaError(t *testing.T) {
 	if e.Code != "VcpuLimitExceeded" || !strings.HasPrefix(e.Message, "You have requested more vCPU capacity") {
 		t.Errorf("code %q message %q", e.Code, e.Message)
 	}
-	if other := apiError("EC2", "RunInstances", "InsufficientInstanceCapacity", "x"); vcpuQuotaError(other, "r", "g5.xlarge", 4) != other {
+	if other := apiError("EC2", "RunInstances", "InsufficientInstanceCapacity", "x"); vcpuQuotaError(other, "r", "g5.xlarge", 4) != other { //nolint:errorlint // the very same value, not a wrapped one
 		t.Error("other errors must pass through unchanged")
 	}
 }
@@ -211,7 +211,7 @@ func TestRemedyForEveryCodeTheEmulatorCanReturn(t *testing.T) {
 func TestRegionalErrorUnwraps(t *testing.T) {
 	inner := apiError("EC2", "RunInstances", "InvalidKeyPair.NotFound", "The key pair 'x' does not exist")
 	err := inRegion("eu-west-1", fmt.Errorf("launching: %w", inner))
-	if !errors.Is(err, inner) || regionOf(err) != "eu-west-1" || inRegion("us-east-1", err) != err {
+	if !errors.Is(err, inner) || regionOf(err) != "eu-west-1" || inRegion("us-east-1", err) != err { //nolint:errorlint // the very same value, not a wrapped one
 		t.Fatal("regional wrapping")
 	}
 	if inRegion("eu-west-1", nil) != nil {
