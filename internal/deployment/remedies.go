@@ -158,6 +158,15 @@ var remedies = map[string]string{
 	"InvalidFilterOption":                  remedyProviderBug,
 	"InvalidFilterValue":                   remedyProviderBug,
 
+	// Route 53 and ACM (the custom domain).
+	"NoSuchHostedZone":       "The Route 53 hosted zone of domain.name does not exist (or was deleted outside Terraform). Create a public hosted zone for the domain in this account, or correct domain.name.",
+	"InvalidDomainName":      "Route 53 refused the domain name; domain.name must be a valid DNS name in a public hosted zone of the account.",
+	"InvalidChangeBatch":     "Route 53 refused the record change; the message says why (often a record of the same name and type made outside Terraform, which the deployment never overwrites). Remove or rename that record, then run the command again.",
+	"NoSuchChange":           remedyRetry,
+	"ResourceInUseException": "The ACM certificate is still in use (by a listener or a distribution, which release it a few minutes after they change). Run the command again shortly; it resumes where it stopped.",
+	"LimitExceededException": "ACM refused the certificate request: the account reached an ACM quota in the region (certificates, certificates requested in the last year, or names per certificate; the message says which). Delete unused certificates, or request an increase in Service Quotas (service acm, e.g. \"ACM certificates\", L-F141DD1D).",
+	"InvalidArgsException":   remedyProviderBug,
+
 	// Tags.
 	"TagLimitExceeded":          remedyTags,
 	"TooManyTags":               remedyTags,
