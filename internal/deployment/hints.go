@@ -45,6 +45,14 @@ func describe(stepName string, err error) *Error {
 		e.Message = m // AWS's message; some are empty (SSM's ParameterNotFound)
 	}
 	e.Hint = remedy(err)
+	if h := spotCodeHints[e.Code]; h != "" {
+		// Spot's remedies name the capacity settings that help.
+		e.Hint = h
+	}
+	var ce *CapacityError
+	if errors.As(err, &ce) {
+		e.Message, e.Hint = ce.Error(), ce.Hint()
+	}
 	switch {
 	case retry.TimedOut(err) || errors.Is(err, context.DeadlineExceeded):
 		e.Hint = timeoutHint(stepName)
