@@ -60,7 +60,8 @@ func (v durationValidator) ValidateString(ctx context.Context, req validator.Str
 }
 
 // tagMapValidators enforce AWS's tag rules: keys of 1-128 characters not
-// starting with "aws:", values of at most 256 characters, and at most 40 tags
+// starting with "aws:", values of at most 256 characters, both of the
+// characters every tagged service accepts, and at most 40 tags
 // (AWS allows 50; the provider adds its own geusemaker:* tags).
 func tagMapValidators() []validator.Map {
 	return []validator.Map{
@@ -71,7 +72,9 @@ func tagMapValidators() []validator.Map {
 			notPrefix("aws:"),
 			notPrefix("geusemaker:"),
 		),
-		mapvalidator.ValueStringsAre(stringvalidator.LengthAtMost(256)),
+		// EC2 takes any value; IAM, EFS, ELB, CloudFront and SSM only these.
+		mapvalidator.ValueStringsAre(stringvalidator.LengthAtMost(256),
+			stringvalidator.RegexMatches(regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`), "may contain only letters, digits, spaces and _.:/=+-@ (IAM, EFS, Elastic Load Balancing, CloudFront and SSM refuse other characters)")),
 	}
 }
 
