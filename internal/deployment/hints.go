@@ -50,6 +50,14 @@ type Error struct {
 	Leftovers []string // ids of objects that could not be cleaned up
 	// RolledBack says every object created was deleted again.
 	RolledBack bool
+	// Also are the other steps that failed (a teardown carries on past a
+	// failed delete, so several may fail).
+	Also []*Error
+	// Rollback is why the rollback after a failed create did not finish.
+	Rollback *Error
+	// Interrupted says the operation was cancelled (Ctrl-C) rather than
+	// failing on its own.
+	Interrupted bool
 }
 
 func (e *Error) Error() string {

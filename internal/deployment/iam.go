@@ -267,3 +267,28 @@ func (o *op) retagIAM(ctx context.Context, old *Spec, st *State) error {
 	}
 	return nil
 }
+
+// adoptIAM records the role and profile named after the deployment that a
+// create made but did not record; only those carrying the deployment's tag.
+func (o *op) adoptIAM(ctx context.Context) error {
+	st, name := o.rec.get(), o.spec.roleName()
+	if st.RoleName == "" {
+		r, err := tfiam.FindRoleByName(ctx, o.c.IAM, name)
+		switch {
+		case err == nil && tfiam.TagsMap(r.Tags)[TagDeployment] == o.spec.Name:
+			o.rec.set(func(s *State) { s.RoleName, s.RoleARN = name, aws.ToString(r.Arn) })
+		case err != nil && !retry.NotFound(err):
+			return err
+		}
+	}
+	if st.ProfileName == "" {
+		p, err := tfiam.FindInstanceProfileByName(ctx, o.c.IAM, name)
+		switch {
+		case err == nil && tfiam.TagsMap(p.Tags)[TagDeployment] == o.spec.Name:
+			o.rec.set(func(s *State) { s.ProfileName, s.ProfileARN = name, aws.ToString(p.Arn) })
+		case err != nil && !retry.NotFound(err):
+			return err
+		}
+	}
+	return nil
+}

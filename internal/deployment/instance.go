@@ -374,23 +374,26 @@ func (o *op) tagPublicURL(ctx context.Context) error {
 	return nil
 }
 
+// terminateInstance terminates the recorded instance and any other live
+// instance carrying the deployment's tags (one launched but not recorded).
 func (o *op) terminateInstance(ctx context.Context) error {
-	id := o.rec.get().InstanceID
-	if id == "" {
-		// An instance launched but not recorded still carries the tags.
-		found, err := tfec2.FindInstancesByTag(ctx, o.c.EC2, TagDeployment, o.spec.Name)
-		if err != nil && !retry.NotFound(err) {
+	ids := []string{}
+	if id := o.rec.get().InstanceID; id != "" {
+		ids = append(ids, id)
+	}
+	found, err := tfec2.FindInstancesByTag(ctx, o.c.EC2, TagDeployment, o.spec.Name)
+	if err != nil && !retry.NotFound(err) {
+		return err
+	}
+	for _, inst := range found {
+		if tagMap(inst.Tags)[TagComponent] == CompInstance {
+			ids = appendUnique(ids, aws.ToString(inst.InstanceId))
+		}
+	}
+	for _, id := range ids {
+		if err := tfec2.TerminateInstance(ctx, o.c.EC2, id, o.remaining(ctx)); err != nil {
 			return err
 		}
-		for _, inst := range found {
-			if err := tfec2.TerminateInstance(ctx, o.c.EC2, *inst.InstanceId, o.remaining(ctx)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if err := tfec2.TerminateInstance(ctx, o.c.EC2, id, o.remaining(ctx)); err != nil {
-		return err
 	}
 	o.rec.set(func(s *State) { s.InstanceState.forget() })
 	return nil
@@ -588,4 +591,23 @@ func InstanceManifest(ctx context.Context, c *Clients, instanceID string) (m boo
 // to the spec's.
 func (o *op) retagInstance(ctx context.Context, old *Spec, st *State) error {
 	return o.retagEC2(ctx, old, CompInstance, st.InstanceID, st.RootVolumeID)
+}
+
+// adoptInstance records the instance a create launched but did not record
+// (its answer lost, or the process killed), by its tags.
+func (o *op) adoptInstance(ctx context.Context) error {
+	if o.rec.get().InstanceID != "" {
+		return nil
+	}
+	found, err := tfec2.FindInstancesByTag(ctx, o.c.EC2, TagDeployment, o.spec.Name)
+	if err != nil && !retry.NotFound(err) {
+		return err
+	}
+	for _, inst := range found {
+		if tagMap(inst.Tags)[TagComponent] == CompInstance {
+			o.recordInstance(&inst)
+			return nil
+		}
+	}
+	return nil
 }

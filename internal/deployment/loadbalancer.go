@@ -712,3 +712,30 @@ func (o *op) retagLoadBalancer(ctx context.Context, old *Spec, st *State) error 
 	}
 	return nil
 }
+
+// adoptLoadBalancer records the load balancer and target group named after
+// the deployment that a create made but did not record.
+func (o *op) adoptLoadBalancer(ctx context.Context) error {
+	st := o.rec.get()
+	if st.ALBARN == "" {
+		lb, err := tfelbv2.FindLoadBalancerByName(ctx, o.c.ELBV2, o.spec.loadBalancerName())
+		switch {
+		case err == nil:
+			o.rec.set(func(s *State) {
+				s.ALBARN, s.ALBDNSName, s.ALBZoneID = aws.ToString(lb.LoadBalancerArn), aws.ToString(lb.DNSName), aws.ToString(lb.CanonicalHostedZoneId)
+			})
+		case !retry.NotFound(err):
+			return err
+		}
+	}
+	if st.TargetGroupARN == "" {
+		tg, err := tfelbv2.FindTargetGroupByName(ctx, o.c.ELBV2, o.spec.targetGroupName())
+		switch {
+		case err == nil:
+			o.rec.set(func(s *State) { s.TargetGroupARN = aws.ToString(tg.TargetGroupArn) })
+		case !retry.NotFound(err):
+			return err
+		}
+	}
+	return nil
+}

@@ -13,6 +13,18 @@ import (
 func Refresh(ctx context.Context, c *Clients, spec *Spec, st *State) (*State, error) {
 	ctx = logContext(ctx, spec.Name)
 	o := &op{c: c, spec: spec, rec: newRecorder(st.Clone())}
+	if err := o.refresh(ctx); err != nil {
+		return st, err
+	}
+	out := o.rec.get()
+	out.Status = summarize(spec, out)
+	return out, nil
+}
+
+// refresh reads every recorded component at once and clears the ids of
+// those that no longer exist.
+func (o *op) refresh(ctx context.Context) error {
+	st := o.rec.get()
 	g := newGraph()
 	check := func(name string, present bool, f func(context.Context) error) {
 		if present {
@@ -26,12 +38,8 @@ func Refresh(ctx context.Context, c *Clients, spec *Spec, st *State) (*State, er
 	check("instance", st.InstanceID != "", o.refreshInstance)
 	check("load-balancer", st.ALBARN != "" || st.TargetGroupARN != "", o.refreshLoadBalancer)
 	check("cloudfront", st.DistributionID != "", o.refreshDistribution)
-	if _, err := g.execute(ctx, nil); err != nil {
-		return st, err
-	}
-	out := o.rec.get()
-	out.Status = summarize(spec, out)
-	return out, nil
+	_, err := g.execute(ctx, nil)
+	return err
 }
 
 // summarize says whether everything the tier needs is there and running.

@@ -92,9 +92,8 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 		return
 	}
 	ctx = tflog.SetField(ctx, "geusemaker.deployment", spec.Name)
-	opCtx, cancel := context.WithTimeout(r.client.WaitContext(ctx), timeout)
-	defer cancel()
-	st, err := deployment.Create(opCtx, r.clients(), spec)
+	spec.Timeout = timeout
+	st, err := deployment.Create(r.client.WaitContext(ctx), r.clients(), spec)
 	if err != nil {
 		addDeploymentError(&resp.Diagnostics, "Creating", spec.Name, err)
 		if st != nil && !st.Empty() {
@@ -173,9 +172,8 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 		return
 	}
 	ctx = tflog.SetField(ctx, "geusemaker.deployment", spec.Name)
-	opCtx, cancel := context.WithTimeout(r.client.WaitContext(ctx), timeout)
-	defer cancel()
-	st, err := deployment.Update(opCtx, r.clients(), spec, prior, priorTags)
+	spec.Timeout = timeout
+	st, err := deployment.Update(r.client.WaitContext(ctx), r.clients(), spec, prior, priorTags)
 	if err != nil {
 		addDeploymentError(&resp.Diagnostics, "Updating", spec.Name, err)
 	}
@@ -198,9 +196,8 @@ func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequ
 	timeout, d := state.Timeouts.Delete(ctx, deployment.DefaultTimeouts(int(state.Tier.ValueInt64())).Delete)
 	resp.Diagnostics.Append(d...)
 	ctx = tflog.SetField(ctx, "geusemaker.deployment", spec.Name)
-	opCtx, cancel := context.WithTimeout(r.client.WaitContext(ctx), timeout)
-	defer cancel()
-	left, retained, err := deployment.Delete(opCtx, r.clients(), spec, prior)
+	spec.Timeout = timeout
+	left, retained, err := deployment.Delete(r.client.WaitContext(ctx), r.clients(), spec, prior)
 	if err != nil {
 		addDeploymentError(&resp.Diagnostics, "Destroying", spec.Name, err)
 		if left != nil {
