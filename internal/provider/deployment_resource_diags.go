@@ -63,7 +63,13 @@ func addDeploymentError(diags *diag.Diagnostics, action, name string, err error)
 	var b strings.Builder
 	if de.Interrupted {
 		summary += " interrupted"
-		fmt.Fprintf(&b, "The %s was interrupted (Terraform was asked to stop, e.g. with Ctrl-C) during step %q; it stopped within seconds instead of finishing.\n", operationNoun(action), de.Step)
+		running := []string{fmt.Sprintf("%q", de.Step)}
+		for _, also := range de.Also {
+			if isStopped(also) {
+				running = append(running, fmt.Sprintf("%q", also.Step))
+			}
+		}
+		fmt.Fprintf(&b, "The %s was interrupted (Terraform was asked to stop, e.g. with Ctrl-C) during %s; it stopped within seconds instead of finishing.\n", operationNoun(action), strings.Join(running, ", "))
 	} else {
 		writeStepFailure(&b, de)
 	}
