@@ -9,6 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
 )
 
@@ -217,6 +221,47 @@ func TestCancelDuringCreateKeepsWhatExists(t *testing.T) {
 	}
 	if _, _, err := Delete(env.ctx, env.c, spec, st); err != nil {
 		t.Fatalf("destroy: %v", err)
+	}
+	env.requireEmpty(t)
+}
+
+// An instance someone launched into the deployment's subnet makes the
+// destroy stop soon, naming it, instead of retrying DependencyViolation
+// until the timeout; the network stays in the state and a destroy run after
+// the instance is gone finishes.
+func TestDestroyNamesAForeignInstance(t *testing.T) {
+	env := newTestEnv(t, nil)
+	spec := testSpec("foreign", TierDev)
+	st, err := Create(env.ctx, env.c, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := env.c.EC2.RunInstances(env.ctx, &ec2.RunInstancesInput{
+		ImageId: aws.String(st.AMIID), InstanceType: ec2types.InstanceTypeT3Micro, MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+		SubnetId: aws.String(st.SubnetIDs[0]),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign := aws.ToString(run.Instances[0].InstanceId)
+	left, _, err := Delete(env.ctx, env.c, spec, st)
+	de := asError(t, err)
+	var be *BlockedError
+	if !errors.As(de, &be) || !strings.Contains(be.Error(), foreign) || !strings.Contains(de.Hint, "terraform destroy") {
+		t.Fatalf("error = %v (hint %q)", err, de.Hint)
+	}
+	if left == nil || left.VPCID != st.VPCID || left.InstanceID != "" || left.EFSID != "" {
+		t.Fatalf("left = %+v", left)
+	}
+	if got := env.emu.CallCounts()["ec2.DetachInternetGateway"]; got > 3*blockerCheckEvery {
+		t.Fatalf("DetachInternetGateway was retried %d times before the blocker was named", got)
+	}
+	if _, err := env.c.EC2.TerminateInstances(env.ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{foreign}}); err != nil {
+		t.Fatal(err)
+	}
+	env.emu.Clock().Advance(2 * time.Minute)
+	if _, _, err := Delete(env.ctx, env.c, spec, left); err != nil {
+		t.Fatalf("second destroy: %v", err)
 	}
 	env.requireEmpty(t)
 }

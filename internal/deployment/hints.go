@@ -83,6 +83,10 @@ func describe(stepName string, err error) *Error {
 		e.Message = errs.Message(err)
 		e.Hint = codeHints[e.Code]
 	}
+	var remedy interface{ Remedy() string }
+	if errors.As(err, &remedy) {
+		e.Hint = remedy.Remedy()
+	}
 	switch {
 	case retry.TimedOut(err) || errors.Is(err, context.DeadlineExceeded):
 		e.Hint = "The operation did not finish within the timeout. Raise the timeouts block (create, update or delete) — CloudFront rollouts take 15-30 minutes — and run the command again."

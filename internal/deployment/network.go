@@ -482,32 +482,37 @@ func zonesForSubnets(zones, offering []string) []string {
 func (o *op) deleteNetwork(ctx context.Context) error {
 	st := o.rec.get()
 	conn := o.c.EC2
+	// Something the deployment did not create in its VPC (an instance
+	// launched into a subnet) blocks these deletes for good: name it.
+	blocked := func(object string) tfec2.DependencyCheck {
+		return o.blockerCheck(object, o.networkBlockers(st.VPCID))
+	}
 	if st.RouteTableID != "" {
-		if err := tfec2.DeleteRouteTable(ctx, conn, st.RouteTableID, o.remaining(ctx)); err != nil {
+		if err := tfec2.DeleteRouteTable(ctx, conn, st.RouteTableID, o.remaining(ctx), blocked("route table "+st.RouteTableID)); err != nil {
 			return err
 		}
 		o.rec.set(func(s *State) { s.RouteTableID, s.RouteTableAssociationIDs = "", nil })
 	}
 	if st.InternetGatewayID != "" {
-		if err := tfec2.DeleteInternetGateway(ctx, conn, st.InternetGatewayID, st.VPCID, o.remaining(ctx)); err != nil {
+		if err := tfec2.DeleteInternetGateway(ctx, conn, st.InternetGatewayID, st.VPCID, o.remaining(ctx), blocked("internet gateway "+st.InternetGatewayID)); err != nil {
 			return err
 		}
 		o.rec.set(func(s *State) { s.InternetGatewayID = "" })
 	}
 	for _, sn := range st.SubnetIDs {
-		if err := tfec2.DeleteSubnet(ctx, conn, sn, o.remaining(ctx)); err != nil {
+		if err := tfec2.DeleteSubnet(ctx, conn, sn, o.remaining(ctx), blocked("subnet "+sn)); err != nil {
 			return err
 		}
 		o.rec.set(func(s *State) { s.SubnetIDs = remove(s.SubnetIDs, sn) })
 	}
 	for _, sn := range st.ExtraSubnetIDs {
-		if err := tfec2.DeleteSubnet(ctx, conn, sn, o.remaining(ctx)); err != nil {
+		if err := tfec2.DeleteSubnet(ctx, conn, sn, o.remaining(ctx), blocked("subnet "+sn)); err != nil {
 			return err
 		}
 		o.rec.set(func(s *State) { s.ExtraSubnetIDs = remove(s.ExtraSubnetIDs, sn) })
 	}
 	if st.VPCID != "" {
-		if err := tfec2.DeleteVPC(ctx, conn, st.VPCID, o.remaining(ctx)); err != nil {
+		if err := tfec2.DeleteVPC(ctx, conn, st.VPCID, o.remaining(ctx), blocked("vpc "+st.VPCID)); err != nil {
 			return err
 		}
 	}

@@ -245,7 +245,8 @@ func (o *op) deleteALBSecurityGroup(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := tfec2.DeleteSecurityGroup(ctx, o.c.EC2, st.ALBSecurityGroupID, o.remaining(ctx)); err != nil {
+	if err := tfec2.DeleteSecurityGroup(ctx, o.c.EC2, st.ALBSecurityGroupID, o.remaining(ctx),
+		o.blockerCheck("security group "+st.ALBSecurityGroupID, o.groupBlockers(st.ALBSecurityGroupID))); err != nil {
 		return err
 	}
 	o.rec.set(func(s *State) { s.ALBSecurityGroupID = "" })
@@ -264,7 +265,7 @@ func (o *op) deleteSecurityGroups(ctx context.Context) error {
 			continue
 		}
 		seen[id] = true
-		if err := tfec2.DeleteSecurityGroup(ctx, o.c.EC2, id, o.remaining(ctx)); err != nil {
+		if err := tfec2.DeleteSecurityGroup(ctx, o.c.EC2, id, o.remaining(ctx), o.blockerCheck("security group "+id, o.groupBlockers(id))); err != nil {
 			return err
 		}
 		o.rec.set(func(s *State) {

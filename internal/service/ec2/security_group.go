@@ -27,11 +27,11 @@ func CreateSecurityGroup(ctx context.Context, conn *ec2.Client, vpcID, name, des
 }
 
 // DeleteSecurityGroup deletes a group, retrying DependencyViolation and
-// InvalidGroup.InUse until timeout (network interfaces of terminated
-// instances and deleted load balancers are released asynchronously). A
-// group that does not exist counts as deleted.
-func DeleteSecurityGroup(ctx context.Context, conn *ec2.Client, id string, timeout time.Duration) error {
-	_, err := retry.WhenCode(ctx, timeout, func(ctx context.Context) (*ec2.DeleteSecurityGroupOutput, error) {
+// InvalidGroup.InUse until timeout or until a check gives up (network
+// interfaces of terminated instances and deleted load balancers are
+// released asynchronously). A group that does not exist counts as deleted.
+func DeleteSecurityGroup(ctx context.Context, conn *ec2.Client, id string, timeout time.Duration, checks ...DependencyCheck) error {
+	_, err := whileInUse(ctx, timeout, checks, func(ctx context.Context) (*ec2.DeleteSecurityGroupOutput, error) {
 		return conn.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(id)})
 	}, ErrCodeDependencyViolation, ErrCodeInvalidGroupInUse)
 	if errs.IsCode(err, ErrCodeInvalidGroupNotFound) {
