@@ -739,3 +739,34 @@ func (o *op) adoptLoadBalancer(ctx context.Context) error {
 	}
 	return nil
 }
+
+// checkDeletionProtection refuses a destroy, before anything is touched,
+// when the load balancer has deletion protection on in AWS: AWS would
+// refuse its delete only after the instance and the storage were gone.
+func (o *op) checkDeletionProtection(ctx context.Context) error {
+	arn := o.rec.get().ALBARN
+	if arn == "" {
+		return nil
+	}
+	attrs, err := tfelbv2.FindLoadBalancerAttributes(ctx, o.c.ELBV2, arn)
+	if retry.NotFound(err) {
+		return nil
+	} else if err != nil {
+		return describe("deletion protection check", err)
+	}
+	if attrs["deletion_protection.enabled"] != "true" {
+		return nil
+	}
+	return &Error{Step: "deletion protection check", Message: fmt.Sprintf("load balancer %s has deletion protection on; nothing was deleted.", arn),
+		Hint: "Set load_balancer.deletion_protection = false and run `terraform apply` (it only turns the protection off), then run `terraform destroy` again."}
+}
+
+// disableDeletionProtection turns off the protection of a load balancer the
+// rollback deletes; should that fail, the delete reports why.
+func (o *op) disableDeletionProtection(ctx context.Context, arn string) {
+	_, err := o.c.ELBV2.ModifyLoadBalancerAttributes(context.WithoutCancel(ctx), &elbv2.ModifyLoadBalancerAttributesInput{LoadBalancerArn: aws.String(arn),
+		Attributes: []elbtypes.LoadBalancerAttribute{{Key: aws.String("deletion_protection.enabled"), Value: aws.String("false")}}})
+	if err != nil {
+		info(ctx, "could not turn off the load balancer's deletion protection", map[string]any{"error": err.Error()})
+	}
+}

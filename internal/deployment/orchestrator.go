@@ -189,6 +189,11 @@ func (o *op) recover(ctx context.Context, fail *Error, rollbackTimeout time.Dura
 	}
 	partial := o.rec.get()
 	info(ctx, "rolling back", map[string]any{"failed_step": fail.Step, "objects": len(partial.IDs())})
+	if o.spec.LoadBalancer.DeletionProtection && partial.ALBARN != "" {
+		// The protection was for the finished deployment; this half-made
+		// one's load balancer goes with the rest.
+		o.disableDeletionProtection(ctx, partial.ALBARN)
+	}
 	rb := &op{c: o.c, spec: rollbackSpec(o.spec), rec: newRecorder(partial)}
 	rbCtx, cancel := begin(ctx, rollbackTimeout)
 	terr := rb.teardown(rbCtx, allParts)
@@ -255,6 +260,9 @@ func Delete(ctx context.Context, c *Clients, spec *Spec, st *State) (*State, []s
 	ctx = logContext(ctx, spec.Name)
 	o := &op{c: c, spec: spec, rec: newRecorder(st.Clone())}
 	info(ctx, "destroying deployment", map[string]any{"objects": len(st.IDs())})
+	if err := o.checkDeletionProtection(ctx); err != nil {
+		return st, nil, err
+	}
 	dctx, cancel := begin(ctx, spec.timeoutOr(DefaultTimeouts(spec.Tier).Delete))
 	err := o.teardown(dctx, allParts)
 	cancel()

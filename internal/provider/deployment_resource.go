@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
@@ -86,8 +87,7 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 		return
 	}
 	spec := plan.toSpec(ctx, r.client.Region, r.client.DefaultTags, !config.VPCID.IsNull(), &resp.Diagnostics)
-	timeout, d := plan.Timeouts.Create(ctx, deployment.DefaultTimeouts(spec.Tier).Create)
-	resp.Diagnostics.Append(d...)
+	timeout := operationTimeout(ctx, plan.Timeouts, "create", deployment.DefaultTimeouts(spec.Tier).Create, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -159,6 +159,12 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if onlyTimeoutsChanged(req.Plan.Raw, req.State.Raw) {
+		// Nothing in AWS changes: store the new timeouts (a destroy reads
+		// its timeout from the state).
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
 	prior := r.record(ctx, req.Private, &state, &resp.Diagnostics)
 	if prior == nil {
 		return
@@ -166,8 +172,7 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	spec := plan.toSpec(ctx, r.client.Region, r.client.DefaultTags, !config.VPCID.IsNull(), &resp.Diagnostics)
 	var priorTags map[string]string
 	resp.Diagnostics.Append(state.TagsAll.ElementsAs(ctx, &priorTags, false)...)
-	timeout, d := plan.Timeouts.Update(ctx, deployment.DefaultTimeouts(spec.Tier).Update)
-	resp.Diagnostics.Append(d...)
+	timeout := operationTimeout(ctx, plan.Timeouts, "update", deployment.DefaultTimeouts(spec.Tier).Update, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -193,8 +198,7 @@ func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequ
 		return
 	}
 	spec := state.toSpec(ctx, r.client.Region, r.client.DefaultTags, !prior.OwnedNetwork, &resp.Diagnostics)
-	timeout, d := state.Timeouts.Delete(ctx, deployment.DefaultTimeouts(int(state.Tier.ValueInt64())).Delete)
-	resp.Diagnostics.Append(d...)
+	timeout := operationTimeout(ctx, state.Timeouts, "delete", deployment.DefaultTimeouts(int(state.Tier.ValueInt64())).Delete, &resp.Diagnostics)
 	ctx = tflog.SetField(ctx, "geusemaker.deployment", spec.Name)
 	spec.Timeout = timeout
 	left, retained, err := deployment.Delete(r.client.WaitContext(ctx), r.clients(), spec, prior)
@@ -220,4 +224,21 @@ func emptyIfNull(l types.List) types.List {
 		return stringListValue(nil)
 	}
 	return l
+}
+
+// onlyTimeoutsChanged reports whether a plan differs from the state in the
+// timeouts block alone.
+func onlyTimeoutsChanged(plan, state tftypes.Value) bool {
+	timeoutsPath := tftypes.NewAttributePath().WithAttributeName("timeouts")
+	strip := func(v tftypes.Value) (tftypes.Value, error) {
+		return tftypes.Transform(v, func(p *tftypes.AttributePath, v tftypes.Value) (tftypes.Value, error) {
+			if p.Equal(timeoutsPath) {
+				return tftypes.NewValue(v.Type(), nil), nil
+			}
+			return v, nil
+		})
+	}
+	p, err1 := strip(plan)
+	s, err2 := strip(state)
+	return err1 == nil && err2 == nil && p.Equal(s) && !plan.Equal(state)
 }

@@ -19,7 +19,11 @@ import (
 )
 
 func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.client == nil {
+	if req.Plan.Raw.IsNull() {
+		planDestroy(ctx, req, resp)
+		return
+	}
+	if r.client == nil {
 		return
 	}
 	var plan, config deploymentModel
@@ -48,8 +52,48 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 		planCreate(&plan, &config)
 	} else {
 		planUpdate(ctx, &plan, &config, state, &resp.Diagnostics)
+		if deletionProtected(ctx, state, &resp.Diagnostics) {
+			switch {
+			case len(resp.RequiresReplace) > 0:
+				addDeletionProtectionError(&resp.Diagnostics, "replace")
+				return
+			case !tier.Tier(plan.Tier.ValueInt64()).HasLoadBalancer():
+				addDeletionProtectionError(&resp.Diagnostics, "move below tier 2 (which deletes the load balancer of)")
+				return
+			}
+		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// planDestroy refuses, at plan time and before anything is touched, to
+// destroy a deployment whose load balancer has deletion protection on:
+// AWS would refuse the load balancer's delete after the instance and the
+// file system's mount targets were already gone.
+func planDestroy(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() {
+		return
+	}
+	var state deploymentModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if !resp.Diagnostics.HasError() && deletionProtected(ctx, &state, &resp.Diagnostics) {
+		addDeletionProtectionError(&resp.Diagnostics, "destroy")
+	}
+}
+
+// deletionProtected reports whether the state has a load balancer with
+// deletion protection on.
+func deletionProtected(ctx context.Context, state *deploymentModel, diags *diag.Diagnostics) bool {
+	if state.ALBARN.ValueString() == "" {
+		return false
+	}
+	return objectAs[loadBalancerModel](ctx, state.LoadBalancer, diags).DeletionProtection.ValueBool()
+}
+
+func addDeletionProtectionError(diags *diag.Diagnostics, verb string) {
+	diags.AddAttributeError(fieldPath("load_balancer.deletion_protection"), "Load balancer deletion protection is on",
+		fmt.Sprintf("This plan would %s the deployment, but load_balancer.deletion_protection = true, so AWS refuses to delete its load balancer. Nothing was changed. "+
+			"First set load_balancer.deletion_protection = false (keeping everything else) and run `terraform apply`, which only turns the protection off; then run this again.", verb))
 }
 
 // typeCache looks each instance type up once per plan.
@@ -347,6 +391,14 @@ func planUpdate(ctx context.Context, plan, config, state *deploymentModel, diags
 		plan.URL, plan.ServiceURLs = unknownStr, types.MapUnknown(types.StringType)
 	} else {
 		plan.URL, plan.ServiceURLs = state.URL, state.ServiceURLs
+	}
+	if state.Status.ValueString() == deployment.StatusStopped {
+		// Stopped outside Terraform: the apply starts the instance, which
+		// gets a new public address (and with it, in tier 1, a new URL).
+		plan.PublicIP = unknownStr
+		if !tier.Tier(plan.Tier.ValueInt64()).HasLoadBalancer() {
+			plan.URL, plan.ServiceURLs = unknownStr, types.MapUnknown(types.StringType)
+		}
 	}
 	plan.Status = typesString(deployment.StatusRunning)
 }
