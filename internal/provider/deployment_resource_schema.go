@@ -76,7 +76,7 @@ func defaultCDN() types.Object {
 }
 
 var (
-	acmARN      = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$`)
+	acmARN = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$`)
 )
 
 func stringList(elems ...string) types.List {

@@ -152,7 +152,7 @@ func (v timeoutValidator) ValidateString(ctx context.Context, req validator.Stri
 // attribute (Terraform shows only the enclosing block of a nested one).
 type uniqueStrings struct{}
 
-func (uniqueStrings) Description(context.Context) string             { return "must not repeat a value" }
+func (uniqueStrings) Description(context.Context) string               { return "must not repeat a value" }
 func (v uniqueStrings) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
 
 func (uniqueStrings) ValidateList(_ context.Context, req validator.ListRequest, resp *validator.ListResponse) {
