@@ -196,10 +196,10 @@ func (o *op) launchInstance(ctx context.Context, img image, subnet, az, key stri
 		IamInstanceProfile: &ec2types.IamInstanceProfileSpecification{Name: aws.String(st.ProfileName)},
 		UserData:           aws.String(ud.Base64),
 		MetadataOptions: &ec2types.InstanceMetadataOptionsRequest{
-			HttpTokens:              ec2types.HttpTokensStateRequired,
-			HttpPutResponseHopLimit: aws.Int32(1),
-			HttpEndpoint:            ec2types.InstanceMetadataEndpointStateEnabled,
-			InstanceMetadataTags:    ec2types.InstanceMetadataTagsStateEnabled,
+			HttpTokens:              wantMetadata.HttpTokens,
+			HttpPutResponseHopLimit: wantMetadata.HttpPutResponseHopLimit,
+			HttpEndpoint:            wantMetadata.HttpEndpoint,
+			InstanceMetadataTags:    wantMetadata.InstanceMetadataTags,
 		},
 		BlockDeviceMappings: []ec2types.BlockDeviceMapping{{
 			DeviceName: aws.String(img.rootDevice),
@@ -236,11 +236,62 @@ func (o *op) launchInstance(ctx context.Context, img image, subnet, az, key stri
 	return nil
 }
 
+// wantMetadata is the instance metadata service as the deployment sets it:
+// IMDSv2 only, one hop (containers cannot reach it), tags readable (the
+// public URL).
+var wantMetadata = ec2types.InstanceMetadataOptionsResponse{
+	HttpTokens:              ec2types.HttpTokensStateRequired,
+	HttpPutResponseHopLimit: aws.Int32(1),
+	HttpEndpoint:            ec2types.InstanceMetadataEndpointStateEnabled,
+	InstanceMetadataTags:    ec2types.InstanceMetadataTagsStateEnabled,
+}
+
+// metadataDrift describes how an instance's metadata options differ from
+// wantMetadata ("" when they do not).
+func metadataDrift(m *ec2types.InstanceMetadataOptionsResponse) string {
+	if m == nil {
+		return ""
+	}
+	var out []string
+	if m.HttpTokens != wantMetadata.HttpTokens {
+		out = append(out, fmt.Sprintf("http_tokens %s (want %s)", m.HttpTokens, wantMetadata.HttpTokens))
+	}
+	if aws.ToInt32(m.HttpPutResponseHopLimit) != aws.ToInt32(wantMetadata.HttpPutResponseHopLimit) {
+		out = append(out, fmt.Sprintf("hop limit %d (want %d)", aws.ToInt32(m.HttpPutResponseHopLimit), aws.ToInt32(wantMetadata.HttpPutResponseHopLimit)))
+	}
+	if m.HttpEndpoint != wantMetadata.HttpEndpoint {
+		out = append(out, fmt.Sprintf("endpoint %s (want %s)", m.HttpEndpoint, wantMetadata.HttpEndpoint))
+	}
+	if m.InstanceMetadataTags != wantMetadata.InstanceMetadataTags {
+		out = append(out, fmt.Sprintf("tags in metadata %s (want %s)", m.InstanceMetadataTags, wantMetadata.InstanceMetadataTags))
+	}
+	return strings.Join(out, ", ")
+}
+
+// groupsDrift describes how an instance's security groups differ from the
+// deployment's instance group ("" when they do not).
+func groupsDrift(inst *ec2types.Instance, want string) string {
+	var have []string
+	for _, g := range inst.SecurityGroups {
+		have = append(have, aws.ToString(g.GroupId))
+	}
+	if want == "" || slices.Equal(have, []string{want}) {
+		return ""
+	}
+	return fmt.Sprintf("security groups %s (want %s)", strings.Join(have, ", "), want)
+}
+
 // reconcileInstance converges a live instance: started if stopped, resized
-// if its type changed, tags kept.
+// if its type changed, its metadata options and security group put back,
+// tags kept.
 func (o *op) reconcileInstance(ctx context.Context, inst *ec2types.Instance, key string) error {
 	conn := o.c.EC2
 	id := aws.ToString(inst.InstanceId)
+	if !o.rec.get().AdoptedInstance {
+		if err := o.reconcileInstanceSettings(ctx, inst); err != nil {
+			return err
+		}
+	}
 	if string(inst.InstanceType) != o.spec.InstanceType {
 		info(ctx, "changing instance type", map[string]any{"instance_id": id, "from": string(inst.InstanceType), "to": o.spec.InstanceType})
 		if _, err := tfec2.ChangeInstanceType(ctx, conn, id, o.spec.InstanceType, o.remaining(ctx)); err != nil {
@@ -261,6 +312,27 @@ func (o *op) reconcileInstance(ctx context.Context, inst *ec2types.Instance, key
 			s.UserDataHash = key
 		}
 	})
+	return nil
+}
+
+// reconcileInstanceSettings puts back the metadata options and the security
+// group of an instance changed outside Terraform.
+func (o *op) reconcileInstanceSettings(ctx context.Context, inst *ec2types.Instance) error {
+	id := aws.ToString(inst.InstanceId)
+	if metadataDrift(inst.MetadataOptions) != "" {
+		_, err := o.c.EC2.ModifyInstanceMetadataOptions(ctx, &ec2.ModifyInstanceMetadataOptionsInput{InstanceId: aws.String(id),
+			HttpTokens: wantMetadata.HttpTokens, HttpPutResponseHopLimit: wantMetadata.HttpPutResponseHopLimit,
+			HttpEndpoint: wantMetadata.HttpEndpoint, InstanceMetadataTags: wantMetadata.InstanceMetadataTags})
+		if err != nil {
+			return fmt.Errorf("restoring the metadata options of instance (%s): %w", id, err)
+		}
+	}
+	if sg := o.rec.get().InstanceSecurityGroupID; groupsDrift(inst, sg) != "" {
+		_, err := o.c.EC2.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: aws.String(id), Groups: []string{sg}})
+		if err != nil {
+			return fmt.Errorf("restoring the security group of instance (%s): %w", id, err)
+		}
+	}
 	return nil
 }
 
@@ -411,6 +483,18 @@ func (o *op) refreshInstance(ctx context.Context) error {
 		return err
 	}
 	o.recordInstance(inst)
+	if st := o.rec.get(); !st.AdoptedInstance {
+		id := st.InstanceID
+		if d := metadataDrift(inst.MetadataOptions); d != "" {
+			o.drifted(DriftInstance, "%s metadata options changed outside Terraform: %s", id, d)
+		}
+		if d := groupsDrift(inst, st.InstanceSecurityGroupID); d != "" {
+			o.drifted(DriftInstance, "%s %s", id, d)
+		}
+		if t := string(inst.InstanceType); o.spec.InstanceType != "" && t != o.spec.InstanceType {
+			o.drifted(DriftInstanceType, "%s is a %s, configured %s (the apply resizes it: stop, modify, start)", id, t, o.spec.InstanceType)
+		}
+	}
 	if s := inst.State.Name; s == ec2types.InstanceStateNameStopped || s == ec2types.InstanceStateNameStopping {
 		o.rec.set(func(st *State) { st.Status = StatusStopped })
 	} else {

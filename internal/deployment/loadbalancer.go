@@ -192,12 +192,18 @@ func (o *op) createLoadBalancer(ctx context.Context, st *State) (*elbtypes.LoadB
 	return &out.LoadBalancers[0], nil
 }
 
-func (o *op) reconcileLoadBalancerAttributes(ctx context.Context, arn string) error {
-	want := map[string]string{
+// wantedLoadBalancerAttributes are the load balancer attributes the
+// deployment sets.
+func (o *op) wantedLoadBalancerAttributes() map[string]string {
+	return map[string]string{
 		"idle_timeout.timeout_seconds":                    strconv.Itoa(int(o.spec.LoadBalancer.IdleTimeoutSeconds)),
 		"deletion_protection.enabled":                     strconv.FormatBool(o.spec.LoadBalancer.DeletionProtection),
 		"routing.http.drop_invalid_header_fields.enabled": "true",
 	}
+}
+
+func (o *op) reconcileLoadBalancerAttributes(ctx context.Context, arn string) error {
+	want := o.wantedLoadBalancerAttributes()
 	have, err := tfelbv2.FindLoadBalancerAttributes(ctx, o.c.ELBV2, arn)
 	if err != nil {
 		return err
@@ -369,7 +375,7 @@ func (o *op) reconcileOriginRule(ctx context.Context, listenerARN string, want b
 			continue
 		}
 		arn := aws.ToString(r.RuleArn)
-		matches := want && aws.ToString(r.Priority) == strconv.Itoa(originRulePriority) && ruleHasSecret(r, st.OriginSecret) && len(r.Actions) == 1 && sameAction(r.Actions[0], forward)
+		matches := want && o.isOriginRule(r, st)
 		switch {
 		case matches && len(keep) == 0:
 			keep = append(keep, arn)
@@ -538,38 +544,117 @@ func (o *op) deleteTargetGroup(ctx context.Context) error {
 	return nil
 }
 
+// refreshLoadBalancer reads the load balancer, its attributes, listeners and
+// their rules, and the target group, and compares their settings with what
+// the deployment wants.
 func (o *op) refreshLoadBalancer(ctx context.Context) error {
 	st := o.rec.get()
 	conn := o.c.ELBV2
-	if st.ALBARN != "" {
-		lb, err := tfelbv2.FindLoadBalancerByARN(ctx, conn, st.ALBARN)
-		if gone(err) {
-			o.rec.set(func(s *State) { s.forgetLoadBalancer() })
-		} else if err != nil {
+	if st.TargetGroupARN != "" {
+		tg, err := tfelbv2.FindTargetGroupByARN(ctx, conn, st.TargetGroupARN)
+		switch {
+		case gone(err):
+			o.rec.set(func(s *State) { s.TargetGroupARN = "" })
+		case err != nil:
 			return err
-		} else {
-			o.rec.set(func(s *State) {
-				s.ALBDNSName, s.ALBZoneID = aws.ToString(lb.DNSName), aws.ToString(lb.CanonicalHostedZoneId)
-			})
-			ls, err := tfelbv2.FindListenersByLoadBalancer(ctx, conn, st.ALBARN)
-			if err != nil && !gone(err) {
-				return err
-			}
-			var arns []string
-			for _, l := range ls {
-				arns = append(arns, aws.ToString(l.ListenerArn))
-			}
-			o.rec.set(func(s *State) { s.ListenerARNs = sortedByRecorded(st.ListenerARNs, arns) })
+		case o.spec.HasLoadBalancer() && aws.ToString(tg.HealthCheckPath) != o.spec.LoadBalancer.HealthCheckPath:
+			o.drifted(DriftLoadBalancer, "target group %s checks health at %s, configured %s", aws.ToString(tg.TargetGroupName), aws.ToString(tg.HealthCheckPath), o.spec.LoadBalancer.HealthCheckPath)
 		}
 	}
-	if st.TargetGroupARN != "" {
-		if _, err := tfelbv2.FindTargetGroupByARN(ctx, conn, st.TargetGroupARN); gone(err) {
-			o.rec.set(func(s *State) { s.TargetGroupARN = "" })
-		} else if err != nil {
+	if st.ALBARN == "" {
+		return nil
+	}
+	lb, err := tfelbv2.FindLoadBalancerByARN(ctx, conn, st.ALBARN)
+	if gone(err) {
+		o.rec.set(func(s *State) { s.forgetLoadBalancer() })
+		return nil
+	} else if err != nil {
+		return err
+	}
+	o.rec.set(func(s *State) {
+		s.ALBDNSName, s.ALBZoneID = aws.ToString(lb.DNSName), aws.ToString(lb.CanonicalHostedZoneId)
+	})
+	ls, err := tfelbv2.FindListenersByLoadBalancer(ctx, conn, st.ALBARN)
+	if err != nil && !gone(err) {
+		return err
+	}
+	var arns []string
+	for _, l := range ls {
+		arns = append(arns, aws.ToString(l.ListenerArn))
+	}
+	o.rec.set(func(s *State) { s.ListenerARNs = sortedByRecorded(st.ListenerARNs, arns) })
+	if !o.spec.HasLoadBalancer() || !st.Converged {
+		return nil
+	}
+	name := aws.ToString(lb.LoadBalancerName)
+	if want := st.ALBSecurityGroupID; want != "" && !slices.Equal(lb.SecurityGroups, []string{want}) {
+		o.drifted(DriftLoadBalancer, "%s has security groups %v, want %s", name, lb.SecurityGroups, want)
+	}
+	attrs, err := tfelbv2.FindLoadBalancerAttributes(ctx, conn, st.ALBARN)
+	if err != nil && !gone(err) {
+		return err
+	}
+	for k, want := range o.wantedLoadBalancerAttributes() {
+		if attrs != nil && attrs[k] != want {
+			o.drifted(DriftLoadBalancer, "%s has %s = %s, want %s", name, k, attrs[k], want)
+		}
+	}
+	return o.listenerDrift(ctx, name, ls)
+}
+
+// listenerDrift compares the listeners and their rules with what the
+// deployment wants: one listener per wanted port with its default action
+// and certificate, and on the serving listener of a restricted origin
+// exactly the origin-secret rule.
+func (o *op) listenerDrift(ctx context.Context, lbName string, ls []elbtypes.Listener) error {
+	st := o.rec.get()
+	byPort := map[int32]elbtypes.Listener{}
+	for _, l := range ls {
+		byPort[aws.ToInt32(l.Port)] = l
+	}
+	wanted := map[int32]bool{}
+	for _, w := range o.wantedListeners(st.TargetGroupARN) {
+		wanted[w.port] = true
+		l, ok := byPort[w.port]
+		if !ok {
+			o.drifted(DriftLoadBalancer, "%s has no %s listener on port %d", lbName, w.protocol, w.port)
+			continue
+		}
+		if !listenerMatches(l, w) {
+			o.drifted(DriftLoadBalancer, "the port %d listener of %s was changed outside Terraform (protocol, default action or certificate)", w.port, lbName)
+		}
+		rules, err := tfelbv2.FindRulesByListener(ctx, o.c.ELBV2, aws.ToString(l.ListenerArn))
+		if err != nil && !gone(err) {
 			return err
+		}
+		origin := 0
+		for _, r := range rules {
+			switch {
+			case aws.ToBool(r.IsDefault):
+			case w.originRule && o.isOriginRule(r, st):
+				origin++
+			default:
+				o.drifted(DriftLoadBalancer, "the port %d listener of %s has a rule added outside Terraform (priority %s)", w.port, lbName, aws.ToString(r.Priority))
+			}
+		}
+		if w.originRule && origin == 0 {
+			o.drifted(DriftLoadBalancer, "the port %d listener of %s lost the rule that admits only requests with the CloudFront origin secret", w.port, lbName)
+		}
+	}
+	for port := range byPort {
+		if !wanted[port] {
+			o.drifted(DriftLoadBalancer, "%s has a listener on port %d added outside Terraform", lbName, port)
 		}
 	}
 	return nil
+}
+
+// isOriginRule reports whether a rule is the deployment's origin-secret
+// rule as reconcileOriginRule makes it.
+func (o *op) isOriginRule(r elbtypes.Rule, st *State) bool {
+	forward := elbtypes.Action{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(st.TargetGroupARN)}
+	return aws.ToString(r.Priority) == strconv.Itoa(originRulePriority) && ruleHasSecret(r, st.OriginSecret) && len(r.Conditions) == 1 &&
+		len(r.Actions) == 1 && sameAction(r.Actions[0], forward)
 }
 
 // discoverLoadBalancer finds the load balancer and its parts by name; it

@@ -16,6 +16,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/tier"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 	tfec2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ec2"
 )
@@ -307,6 +308,11 @@ func (o *op) ensureSubnets(ctx context.Context, vpcID string) ([]string, error) 
 	for _, az := range zones {
 		if sn, ok := existing[az]; ok {
 			ids = append(ids, aws.ToString(sn.SubnetId))
+			if !aws.ToBool(sn.MapPublicIpOnLaunch) {
+				if err := o.mapPublicIPs(ctx, aws.ToString(sn.SubnetId)); err != nil {
+					return nil, err
+				}
+			}
 			continue
 		}
 		var cidr string
@@ -377,14 +383,19 @@ func (o *op) createSubnet(ctx context.Context, vpcID, cidr, az string) (string, 
 	}
 	id := aws.ToString(out.Subnet.SubnetId)
 	o.rec.set(func(s *State) { s.SubnetIDs = appendUnique(s.SubnetIDs, id) })
-	_, err = o.c.EC2.ModifySubnetAttribute(ctx, &ec2.ModifySubnetAttributeInput{
+	return id, o.mapPublicIPs(ctx, id)
+}
+
+// mapPublicIPs makes a subnet give its instances public addresses.
+func (o *op) mapPublicIPs(ctx context.Context, id string) error {
+	_, err := o.c.EC2.ModifySubnetAttribute(ctx, &ec2.ModifySubnetAttributeInput{
 		SubnetId:            aws.String(id),
 		MapPublicIpOnLaunch: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)},
 	})
 	if err != nil {
-		return "", fmt.Errorf("enabling public IPs on subnet (%s): %w", id, err)
+		return fmt.Errorf("enabling public IPs on subnet (%s): %w", id, err)
 	}
-	return id, nil
+	return nil
 }
 
 // subnetCIDR carves the i-th public subnet out of the VPC range: /24s for a
@@ -430,15 +441,18 @@ func (o *op) ensureRouteTable(ctx context.Context, vpcID, igwID string, subnets 
 		rt = out.RouteTable
 		o.rec.set(func(s *State) { s.RouteTableID, s.RouteTableAssociationIDs = id, nil })
 	}
-	hasDefault := false
-	for _, r := range rt.Routes {
-		if aws.ToString(r.DestinationCidrBlock) == "0.0.0.0/0" && aws.ToString(r.GatewayId) == igwID && r.State != ec2types.RouteStateBlackhole {
-			hasDefault = true
-		}
-	}
-	if !hasDefault {
+	switch route := internetRoute(rt); {
+	case route == nil:
 		if _, err := conn.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: aws.String(id), DestinationCidrBlock: aws.String("0.0.0.0/0"), GatewayId: aws.String(igwID)}); err != nil {
 			return fmt.Errorf("adding the internet route to route table (%s): %w", id, err)
+		}
+	case aws.ToString(route.GatewayId) != igwID || route.State == ec2types.RouteStateBlackhole:
+		// A route elsewhere (or to a gateway that is gone) replaced ours.
+		if _, err := conn.DeleteRoute(ctx, &ec2.DeleteRouteInput{RouteTableId: aws.String(id), DestinationCidrBlock: aws.String("0.0.0.0/0")}); err != nil && !errs.IsCode(err, "InvalidRoute.NotFound") {
+			return fmt.Errorf("removing the stale internet route of route table (%s): %w", id, err)
+		}
+		if _, err := conn.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: aws.String(id), DestinationCidrBlock: aws.String("0.0.0.0/0"), GatewayId: aws.String(igwID)}); err != nil {
+			return fmt.Errorf("restoring the internet route of route table (%s): %w", id, err)
 		}
 	}
 	associated := map[string]string{}
@@ -520,45 +534,109 @@ func (o *op) deleteNetwork(ctx context.Context) error {
 	return nil
 }
 
+// refreshNetwork reads the subnets of the VPC (a VPC holding them exists;
+// only when none are left is the VPC itself looked up) and the route table,
+// whose internet route proves the gateway attached (the gateway is looked
+// up only when that route is gone or a blackhole).
 func (o *op) refreshNetwork(ctx context.Context) error {
 	st := o.rec.get()
 	conn := o.c.EC2
-	if _, err := tfec2.FindVPCByID(ctx, conn, st.VPCID); gone(err) {
-		o.rec.set(func(s *State) { s.NetworkState.forget() })
-		return nil
-	} else if err != nil {
+	subs, err := tfec2.FindSubnetsByVPCID(ctx, conn, st.VPCID)
+	if err != nil && !gone(err) {
 		return err
 	}
-	if len(st.SubnetIDs) > 0 {
-		subs, err := tfec2.FindSubnetsByVPCID(ctx, conn, st.VPCID)
-		if err != nil && !gone(err) {
+	if len(subs) == 0 {
+		if _, err := tfec2.FindVPCByID(ctx, conn, st.VPCID); gone(err) {
+			o.rec.set(func(s *State) { s.NetworkState.forget() })
+			return nil
+		} else if err != nil {
 			return err
 		}
+	}
+	if len(st.SubnetIDs) > 0 {
 		var keep []string
 		for _, id := range st.SubnetIDs {
 			for _, sn := range subs {
-				if aws.ToString(sn.SubnetId) == id {
-					keep = append(keep, id)
+				if aws.ToString(sn.SubnetId) != id {
+					continue
+				}
+				keep = append(keep, id)
+				if st.OwnedNetwork && !aws.ToBool(sn.MapPublicIpOnLaunch) {
+					o.drifted(DriftNetwork, "subnet %s no longer gives instances a public address", id)
 				}
 			}
 		}
 		o.rec.set(func(s *State) { s.SubnetIDs = keep })
 	}
-	if st.InternetGatewayID != "" {
-		if _, err := tfec2.FindInternetGatewayByID(ctx, conn, st.InternetGatewayID); gone(err) {
-			o.rec.set(func(s *State) { s.InternetGatewayID = "" })
-		} else if err != nil {
+	igwChecked := false
+	if st.RouteTableID != "" {
+		rt, err := tfec2.FindRouteTableByID(ctx, conn, st.RouteTableID)
+		switch {
+		case gone(err):
+			o.rec.set(func(s *State) { s.RouteTableID, s.RouteTableAssociationIDs = "", nil })
+		case err != nil:
 			return err
+		default:
+			route := internetRoute(rt)
+			switch {
+			case route != nil && aws.ToString(route.GatewayId) == st.InternetGatewayID && route.State != ec2types.RouteStateBlackhole:
+				igwChecked = true // an active route to it: the gateway is there and attached
+			case route == nil && st.InternetGatewayID != "":
+				o.drifted(DriftNetwork, "route table %s has no route to the internet (0.0.0.0/0 via %s)", st.RouteTableID, st.InternetGatewayID)
+			case route != nil && aws.ToString(route.GatewayId) != st.InternetGatewayID:
+				o.drifted(DriftNetwork, "route table %s sends 0.0.0.0/0 to %s instead of %s", st.RouteTableID, routeTarget(route), st.InternetGatewayID)
+			}
+			associated := map[string]bool{}
+			for _, a := range rt.Associations {
+				associated[aws.ToString(a.SubnetId)] = true
+			}
+			for _, id := range o.rec.get().SubnetIDs {
+				if st.OwnedNetwork && !associated[id] {
+					o.drifted(DriftNetwork, "subnet %s is no longer associated with route table %s", id, st.RouteTableID)
+				}
+			}
 		}
 	}
-	if st.RouteTableID != "" {
-		if _, err := tfec2.FindRouteTableByID(ctx, conn, st.RouteTableID); gone(err) {
-			o.rec.set(func(s *State) { s.RouteTableID, s.RouteTableAssociationIDs = "", nil })
-		} else if err != nil {
+	if st.InternetGatewayID != "" && !igwChecked {
+		igw, err := tfec2.FindInternetGatewayByID(ctx, conn, st.InternetGatewayID)
+		switch {
+		case gone(err):
+			o.rec.set(func(s *State) { s.InternetGatewayID = "" })
+		case err != nil:
 			return err
+		case !igwAttached(igw, st.VPCID):
+			o.drifted(DriftNetwork, "internet gateway %s is detached from %s", st.InternetGatewayID, st.VPCID)
 		}
 	}
 	return nil
+}
+
+// internetRoute is a route table's 0.0.0.0/0 route, or nil.
+func internetRoute(rt *ec2types.RouteTable) *ec2types.Route {
+	for i, r := range rt.Routes {
+		if aws.ToString(r.DestinationCidrBlock) == "0.0.0.0/0" {
+			return &rt.Routes[i]
+		}
+	}
+	return nil
+}
+
+func routeTarget(r *ec2types.Route) string {
+	for _, t := range []*string{r.GatewayId, r.NatGatewayId, r.NetworkInterfaceId, r.TransitGatewayId, r.VpcPeeringConnectionId, r.InstanceId} {
+		if aws.ToString(t) != "" {
+			return aws.ToString(t)
+		}
+	}
+	return "another target"
+}
+
+func igwAttached(igw *ec2types.InternetGateway, vpcID string) bool {
+	for _, a := range igw.Attachments {
+		if aws.ToString(a.VpcId) == vpcID {
+			return true
+		}
+	}
+	return false
 }
 
 // discoverNetwork finds the VPC: one the deployment owns carries its

@@ -69,7 +69,7 @@ func (o *op) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	o.rec.set(func(s *State) { s.Tier, s.Status = o.spec.Tier, StatusRunning })
+	o.rec.set(func(s *State) { s.Tier, s.Status, s.Converged = o.spec.Tier, StatusRunning, true })
 	info(ctx, "deployment ready", map[string]any{"elapsed_s": int(time.Since(start).Seconds()), "url": PublicURL(o.spec, o.rec.get())})
 	return nil
 }

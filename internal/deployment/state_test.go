@@ -139,6 +139,15 @@ func compact(t *testing.T, v json.RawMessage) []byte {
 	return b.Bytes()
 }
 
+// addedSinceFixture are the fields added after the release that wrote the
+// fixture: they are omitted from the JSON while zero, so the record keeps
+// the keys an older provider reads.
+var addedSinceFixture = map[string]bool{
+	"SecurityGroupState.CloudFrontPrefixListID": true,
+	"Converged": true,
+	"Drift":     true, // not part of the record at all
+}
+
 // Every field of the fixture is set, so the test above covers every field
 // the earlier release wrote.
 func TestStateFixtureSetsEveryField(t *testing.T) {
@@ -148,6 +157,9 @@ func TestStateFixtureSetsEveryField(t *testing.T) {
 			f, name := v.Field(i), path+v.Type().Field(i).Name
 			if v.Type().Field(i).Anonymous {
 				walk(f, name+".")
+				continue
+			}
+			if addedSinceFixture[name] {
 				continue
 			}
 			if f.IsZero() {

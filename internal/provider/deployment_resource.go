@@ -91,6 +91,9 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if plan.Drift.IsUnknown() {
+		plan.Drift = stringListValue(nil)
+	}
 	ctx = tflog.SetField(ctx, "geusemaker.deployment", spec.Name)
 	spec.Timeout = timeout
 	st, err := deployment.Create(r.client.WaitContext(ctx), r.clients(), spec)
@@ -147,6 +150,7 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 		return
 	}
 	state.setObserved(spec, st)
+	state.Drift = stringListValue(st.Drift)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	saveRecord(ctx, resp.Private, st, &resp.Diagnostics)
 }
@@ -175,6 +179,9 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	timeout := operationTimeout(ctx, plan.Timeouts, "update", deployment.DefaultTimeouts(spec.Tier).Update, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
+	}
+	if plan.Drift.IsUnknown() {
+		plan.Drift = stringListValue(nil)
 	}
 	ctx = tflog.SetField(ctx, "geusemaker.deployment", spec.Name)
 	spec.Timeout = timeout

@@ -63,6 +63,7 @@ func (r *deploymentResource) importLegacy(ctx context.Context, path string, resp
 func (r *deploymentResource) setImported(ctx context.Context, spec *deployment.Spec, st *deployment.State, resp *resource.ImportStateResponse) {
 	m := modelFromSpec(spec, r.client.DefaultTags)
 	m.setObserved(spec, st)
+	m.Drift = stringListValue(nil)
 	config := m
 	planCost(ctx, &m, &config, r.client.Region, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)

@@ -41,6 +41,7 @@ type deploymentModel struct {
 	Timeouts          timeouts.Value `tfsdk:"timeouts"`
 
 	Status                   types.String  `tfsdk:"status"`
+	Drift                    types.List    `tfsdk:"drift"`
 	URL                      types.String  `tfsdk:"url"`
 	ServiceURLs              types.Map     `tfsdk:"service_urls"`
 	SecurityGroupID          types.String  `tfsdk:"security_group_id"`

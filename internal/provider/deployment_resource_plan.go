@@ -273,6 +273,7 @@ var (
 func planCreate(plan, config *deploymentModel) {
 	plan.ID = plan.Name
 	plan.Status = typesString(deployment.StatusRunning)
+	plan.Drift = stringListValue(nil)
 	owned := config.VPCID.IsNull()
 	if !owned {
 		plan.InternetGatewayID, plan.RouteTableID = nullString, nullString
@@ -342,6 +343,13 @@ func planGPU(plan, state *deploymentModel, replaced bool) {
 // refresh found missing (drift).
 func planUpdate(ctx context.Context, plan, config, state *deploymentModel, diags *diag.Diagnostics) {
 	plan.ID = state.ID
+	drift := listOf(ctx, state.Drift, diags)
+	// The apply puts back every setting changed outside Terraform.
+	plan.Drift = stringListValue(nil)
+	if len(drift) > 0 {
+		diags.AddWarning(fmt.Sprintf("GeuseMaker deployment (%s) changed outside Terraform", state.Name.ValueString()),
+			"The last refresh found these managed settings changed in AWS; this apply puts them back:\n  - "+strings.Join(drift, "\n  - "))
+	}
 	owned := config.VPCID.IsNull()
 	p := deployment.PlanUpdate(deployment.Changes{
 		FromTier:     int(state.Tier.ValueInt64()),
@@ -391,6 +399,21 @@ func planUpdate(ctx context.Context, plan, config, state *deploymentModel, diags
 		plan.URL, plan.ServiceURLs = unknownStr, types.MapUnknown(types.StringType)
 	} else {
 		plan.URL, plan.ServiceURLs = state.URL, state.ServiceURLs
+	}
+	if deployment.Drifted(drift, deployment.DriftInstanceType) {
+		// A resize stops and starts the instance: a new public address.
+		plan.PublicIP = unknownStr
+		if !tier.Tier(plan.Tier.ValueInt64()).HasLoadBalancer() {
+			plan.URL, plan.ServiceURLs = unknownStr, types.MapUnknown(types.StringType)
+		}
+	}
+	if deployment.Drifted(drift, deployment.DriftCloudFront) && tier.Tier(plan.Tier.ValueInt64()).HasCDN() {
+		// The distribution's update rolls out again.
+		if cdnWaits(plan) {
+			plan.CloudFrontStatus = typesString("Deployed")
+		} else {
+			plan.CloudFrontStatus = unknownStr
+		}
 	}
 	if state.Status.ValueString() == deployment.StatusStopped {
 		// Stopped outside Terraform: the apply starts the instance, which

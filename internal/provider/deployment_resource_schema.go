@@ -226,7 +226,9 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 			"timeouts": timeoutsAttribute(),
 
 			"status": schema.StringAttribute{Computed: true, MarkdownDescription: "`running`, `stopped` (the instance is stopped), or `degraded` (a component is missing; the next apply recreates it)."},
-			"url":    schema.StringAttribute{Computed: true, MarkdownDescription: "Public URL of the stack: CloudFront (tier 3), the load balancer (tier 2) or the instance (tier 1)."},
+			"drift": schema.ListAttribute{Computed: true, ElementType: types.StringType,
+				MarkdownDescription: "Managed settings found changed outside Terraform by the last refresh, one line each (`<component>: <what differs>`: a security-group rule added or revoked, a disabled CloudFront distribution, a listener rule, a load balancer attribute, the instance's metadata options, ...). A plan shows them going to an empty list: the apply puts every one back. Empty when nothing drifted."},
+			"url": schema.StringAttribute{Computed: true, MarkdownDescription: "Public URL of the stack: CloudFront (tier 3), the load balancer (tier 2) or the instance (tier 1)."},
 			"service_urls": schema.MapAttribute{Computed: true, ElementType: types.StringType,
 				MarkdownDescription: "URL of each service through the public endpoint: `n8n`, `ollama`, `qdrant`, `qdrant_dashboard`, `crawl4ai`."},
 			"security_group_id":         computedString("Security group of the instance."),

@@ -131,6 +131,7 @@ var v1Derived = map[string]string{
 	"estimated_hourly_cost":      "the embedded price table",
 	"estimated_monthly_cost":     "the embedded price table",
 	"cost_breakdown":             "the embedded price table",
+	"drift":                      "empty: nothing known changed; the refresh reads AWS",
 }
 
 // attributeNames lists a schema's attributes, nested ones dotted.
