@@ -31,6 +31,8 @@ type AWSClient struct {
 	cfg       aws.Config
 	endpoints map[string]string
 	pollCap   time.Duration
+	// LeaseTTL is the test seam of Config.LeaseTTL (zero: the default).
+	LeaseTTL time.Duration
 
 	once       sync.Mutex
 	ec2        *ec2.Client
@@ -54,6 +56,7 @@ func newAWSClient(cfg aws.Config, c *Config) *AWSClient {
 		cfg:         cfg,
 		endpoints:   c.Endpoints,
 		pollCap:     c.PollCap,
+		LeaseTTL:    c.LeaseTTL,
 		acm:         map[string]*acm.Client{},
 	}
 }

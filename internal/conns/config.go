@@ -48,6 +48,9 @@ type Config struct {
 	// waiter's poll interval, so tests against a fast emulator do not sleep.
 	RetryMaxBackoff time.Duration
 	PollCap         time.Duration
+	// LeaseTTL shortens a create's lease on its deployment name (tests that
+	// kill a create must not wait minutes for it to expire).
+	LeaseTTL time.Duration
 }
 
 // AssumeRole is the assume_role block.

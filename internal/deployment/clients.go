@@ -1,6 +1,8 @@
 package deployment
 
 import (
+	"time"
+
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -25,4 +27,7 @@ type Clients struct {
 	Region    string
 	AccountID string
 	Partition string
+	// LeaseTTL is how long a create's lease on its name lasts unless
+	// renewed (DefaultLeaseTTL when zero; tests shorten it).
+	LeaseTTL time.Duration
 }

@@ -21,9 +21,11 @@ import (
 func inventoryIDs(emu *awsemu.Emulator) []string {
 	var out []string
 	for _, r := range emu.Inventory() {
-		switch r.Type {
-		case "network-interface", "volume":
+		switch {
+		case r.Type == "network-interface", r.Type == "volume":
 			continue
+		case strings.HasPrefix(r.ID, "/geusemaker-create-lease/"):
+			continue // held while the create runs
 		}
 		out = append(out, r.ID)
 	}
@@ -212,7 +214,7 @@ func TestCancelDuringCreateKeepsWhatExists(t *testing.T) {
 		t.Fatalf("error = %+v", de)
 	}
 	for _, c := range env.emu.Calls()[seq:] {
-		if strings.HasPrefix(c.Operation, "Delete") || strings.HasPrefix(c.Operation, "Terminate") {
+		if c.Service != "ssm" && (strings.HasPrefix(c.Operation, "Delete") || strings.HasPrefix(c.Operation, "Terminate")) {
 			t.Fatalf("call #%d %s: an interruption must not roll back", c.Seq, c.Operation)
 		}
 	}

@@ -157,22 +157,56 @@ func DefaultTimeouts(t int) Timeouts {
 func Create(ctx context.Context, c *Clients, spec *Spec) (*State, error) {
 	ctx = logContext(ctx, spec.Name)
 	limits := DefaultTimeouts(spec.Tier)
-	if existing, err := FindExisting(ctx, c, spec.Name); err != nil {
+	l, abandoned, err := acquireLease(ctx, c, spec, newNonce())
+	if err != nil {
 		return nil, describe("duplicate check", err)
-	} else if len(existing) > 0 {
-		return nil, &Error{Step: "duplicate check", Message: fmt.Sprintf("AWS objects tagged %s=%s already exist in %s: %s", TagDeployment, spec.Name, spec.Region, strings.Join(existing, ", ")),
-			Hint: fmt.Sprintf("Another deployment named %q exists (or an earlier one was not fully destroyed). Import it with `terraform import <address> %s`, choose another name, or delete those objects.", spec.Name, spec.Name)}
 	}
-	st := &State{Name: spec.Name, Region: spec.Region, Tier: spec.Tier, Status: StatusCreating, CreatedAt: time.Now().UTC()}
+	l.keep(ctx)
+	defer l.release(ctx)
+	var st *State
+	if abandoned != "" {
+		if st, err = adoptAbandoned(ctx, c, spec, abandoned); err != nil {
+			return nil, describe("adopting an interrupted create", err)
+		}
+	} else {
+		if existing, err := FindExisting(ctx, c, spec.Name); err != nil {
+			return nil, describe("duplicate check", err)
+		} else if len(existing) > 0 {
+			return nil, &Error{Step: "duplicate check", Message: fmt.Sprintf("AWS objects tagged %s=%s already exist in %s: %s", TagDeployment, spec.Name, spec.Region, strings.Join(existing, ", ")),
+				Hint: fmt.Sprintf("Another deployment named %q exists (or an earlier one was not fully destroyed). Import it with `terraform import <address> %s`, choose another name, or delete those objects.", spec.Name, spec.Name)}
+		}
+		st = &State{Name: spec.Name, Region: spec.Region, Nonce: l.value.Nonce}
+	}
+	st.Tier, st.Status, st.CreatedAt = spec.Tier, StatusCreating, time.Now().UTC()
 	o := &op{c: c, spec: spec, rec: newRecorder(st)}
-	info(ctx, "creating deployment", map[string]any{"tier": spec.Tier, "instance_type": spec.InstanceType, "gpu": spec.GPU})
+	info(ctx, "creating deployment", map[string]any{"tier": spec.Tier, "instance_type": spec.InstanceType, "gpu": spec.GPU, "adopted_objects": len(st.IDs())})
 	runCtx, cancel := begin(ctx, spec.timeoutOr(limits.Create))
-	err := o.run(runCtx)
+	err = o.run(runCtx)
 	cancel()
 	if err == nil {
 		return o.rec.get(), nil
 	}
 	return o.recover(ctx, failure(err), limits.Rollback)
+}
+
+// adoptAbandoned rebuilds the record of a create that was killed (its lease
+// expired) from what it left in AWS, found by tags and derived names as an
+// import finds them, with the nonce of its lease so that the create finishing
+// it makes the same idempotent calls.
+func adoptAbandoned(ctx context.Context, c *Clients, spec *Spec, nonce string) (*State, error) {
+	_, st, err := Discover(ctx, c, spec.Name)
+	switch {
+	case retry.NotFound(err):
+		st = &State{Name: spec.Name, Region: spec.Region}
+	case err != nil:
+		return nil, err
+	}
+	st.Nonce, st.Converged, st.Recovered = nonce, false, true
+	o := &op{c: c, spec: spec, rec: newRecorder(st)}
+	if err := o.adoptUntracked(ctx, allParts); err != nil {
+		return nil, err
+	}
+	return o.rec.get(), nil
 }
 
 // recover ends a failed create: an interrupted one keeps what exists, a
@@ -267,6 +301,9 @@ func Delete(ctx context.Context, c *Clients, spec *Spec, st *State) (*State, []s
 	err := o.teardown(dctx, allParts)
 	cancel()
 	if err == nil {
+		if err := DropLease(ctx, c, spec.Name); err != nil {
+			info(ctx, "could not delete a create lease left by a killed create", map[string]any{"error": err.Error()})
+		}
 		return nil, o.retained(), nil
 	}
 	fail := failure(err)

@@ -42,6 +42,10 @@ type State struct {
 	// each as "<component>: <what differs>"; the next apply puts them back.
 	// It describes AWS at the last refresh and is not part of the record.
 	Drift []string `json:"-"`
+	// Recovered says the create that returned this state finished an
+	// earlier create of the same name that was killed, adopting what it had
+	// made. Not part of the record.
+	Recovered bool `json:"-"`
 }
 
 // Status values.

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -107,6 +108,10 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 			saveRecord(ctx, resp.Private, st, &resp.Diagnostics)
 		}
 		return
+	}
+	if st.Recovered {
+		resp.Diagnostics.AddWarning(fmt.Sprintf("GeuseMaker deployment (%s) finished an interrupted create", spec.Name),
+			"An earlier create of this deployment was killed before it could save any state (its lease on the name expired). This apply adopted what it had made in AWS and finished the deployment, so nothing is duplicated.")
 	}
 	plan.setObserved(spec, st)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)

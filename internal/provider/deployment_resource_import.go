@@ -35,6 +35,11 @@ func (r *deploymentResource) ImportState(ctx context.Context, req resource.Impor
 		addDeploymentError(&resp.Diagnostics, "Importing", name, err)
 		return
 	}
+	// The deployment belongs to this state now: a lease a killed create
+	// left on the name must not let another create adopt it.
+	if err := deployment.DropLease(ctx, r.clients(), name); err != nil {
+		resp.Diagnostics.AddWarning("Create lease not removed", err.Error())
+	}
 	r.setImported(ctx, spec, st, resp)
 }
 

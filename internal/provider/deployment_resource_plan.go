@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -50,6 +51,7 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 	}
 	if state == nil {
 		planCreate(&plan, &config)
+		r.planLease(ctx, plan.Name, &resp.Diagnostics)
 	} else {
 		planUpdate(ctx, &plan, &config, state, &resp.Diagnostics)
 		if deletionProtected(ctx, state, &resp.Diagnostics) {
@@ -64,6 +66,28 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// planLease tells, when a new deployment is planned, what an earlier create
+// of the same name left: an expired lease is a killed create the apply will
+// adopt and finish; a live one is a create running elsewhere (the apply
+// waits to see it renew and is refused).
+func (r *deploymentResource) planLease(ctx context.Context, name types.String, diags *diag.Diagnostics) {
+	if name.IsUnknown() || name.IsNull() {
+		return
+	}
+	status, expires, err := deployment.CheckLease(ctx, r.clients(), name.ValueString())
+	if err != nil {
+		return // the apply decides; a plan need not fail on it
+	}
+	switch status {
+	case deployment.LeaseExpired:
+		diags.AddAttributeWarning(path.Root("name"), "An interrupted create of this deployment will be finished",
+			fmt.Sprintf("A create of %q was killed before it saved any state (its lease on the name expired at %s). This apply adopts what it made in AWS and finishes the deployment instead of duplicating it.", name.ValueString(), expires.Format(time.RFC3339)))
+	case deployment.LeaseHeld:
+		diags.AddAttributeWarning(path.Root("name"), "Another create of this deployment may be running",
+			fmt.Sprintf("A create of %q holds the lease on the name until %s. If it is running, this apply will be refused; if it was killed moments ago, this apply waits for the lease to expire and then finishes it.", name.ValueString(), expires.Format(time.RFC3339)))
+	}
 }
 
 // planDestroy refuses, at plan time and before anything is touched, to
