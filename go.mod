@@ -24,6 +24,8 @@ require (
 	github.com/hashicorp/terraform-plugin-testing v1.16.0
 )
 
+require github.com/aws/aws-sdk-go-v2/service/servicequotas v1.43.10 // indirect
+
 require (
 	github.com/ProtonMail/go-crypto v1.4.1 // indirect
 	github.com/agext/levenshtein v1.2.3 // indirect

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -32,6 +33,7 @@ func Emulator(t *testing.T, opts ...func(*awsemu.Options)) *awsemu.Emulator {
 	for _, f := range opts {
 		f(&o)
 	}
+	o.Knobs = emutest.AccountKnobs(o.Knobs)
 	emu := awsemu.New(o)
 	if err := emu.Start(""); err != nil {
 		t.Fatalf("starting the AWS emulator: %v", err)
@@ -43,7 +45,13 @@ func Emulator(t *testing.T, opts ...func(*awsemu.Options)) *awsemu.Emulator {
 // ProviderFactories serves the provider in-process with its test seams: short
 // waiter polls and SDK retry backoff, so tests against the fast emulator run
 // in seconds.
+//
+// It reads GEUSEMAKER_ACC_RUN, while the tests run, so that go test keys its
+// cached results on it: make sets a new value for every acceptance run, so a
+// run on another CLI, or on a new build at the same path, is never answered
+// with the cached result of an earlier one.
 func ProviderFactories() map[string]func() (tfprotov6.ProviderServer, error) {
+	_ = os.Getenv("GEUSEMAKER_ACC_RUN")
 	return map[string]func() (tfprotov6.ProviderServer, error){
 		provider.TypeName: providerserver.NewProtocol6WithError(provider.NewTestProvider(provider.TestOptions{
 			PollCap:         20 * time.Millisecond,
@@ -53,16 +61,17 @@ func ProviderFactories() map[string]func() (tfprotov6.ProviderServer, error) {
 }
 
 // SetupEnv prepares the process for acceptance tests; call it from TestMain.
-// It points terraform-plugin-testing at the repository's Terraform CLI
-// (installed by `make tools`) and keeps the AWS SDK away from the machine's
-// own credentials, config files and instance metadata, so a test can only
-// authenticate the way its configuration says.
+// Without TF_ACC_TERRAFORM_PATH (which make sets) it points
+// terraform-plugin-testing at the repository's pinned Terraform CLI when
+// `make tools` built one, else at the terraform on PATH; and it keeps the AWS
+// SDK away from the machine's own credentials, config files and instance
+// metadata, so a test can only authenticate the way its configuration says.
 func SetupEnv() {
 	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
-		if root, err := repoRoot(); err == nil {
-			if bin := filepath.Join(root, "bin", "terraform"); fileExists(bin) {
-				os.Setenv("TF_ACC_TERRAFORM_PATH", bin)
-			}
+		if root, err := repoRoot(); err == nil && fileExists(filepath.Join(root, "bin", "terraform")) {
+			os.Setenv("TF_ACC_TERRAFORM_PATH", filepath.Join(root, "bin", "terraform"))
+		} else if p, err := exec.LookPath("terraform"); err == nil {
+			os.Setenv("TF_ACC_TERRAFORM_PATH", p)
 		}
 	}
 	empty := filepath.Join(os.TempDir(), "geusemaker-acctest-no-aws-config")

@@ -25,6 +25,7 @@ import (
 //	POST   /_emu/reset                  forget everything
 //	GET    /_emu/ca.pem                 the data plane's CA certificate (PEM)
 //	GET    /_emu/requests[?since=N]     [DataPlaneRequest...] data plane requests with seq > N, with their hops
+//	POST   /_emu/spot/interrupt         {"instance_id": "i-…", "notice": "2m"} reclaim a Spot instance
 func (e *Emulator) serveControl(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, "/_emu/")
 	switch {
@@ -48,6 +49,10 @@ func (e *Emulator) serveControl(w http.ResponseWriter, r *http.Request) {
 	case path == "faults" && r.Method == http.MethodPost:
 		var f Fault
 		if err := json.NewDecoder(r.Body).Decode(&f); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		if err := f.Validate(); err != nil {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 			return
 		}
@@ -124,6 +129,20 @@ func (e *Emulator) serveControl(w http.ResponseWriter, r *http.Request) {
 	case path == "requests" && r.Method == http.MethodGet:
 		since, _ := strconv.Atoi(r.URL.Query().Get("since"))
 		writeJSON(w, http.StatusOK, e.DataPlaneRequests(since))
+	case path == "spot/interrupt" && r.Method == http.MethodPost:
+		var body struct {
+			InstanceID string   `json:"instance_id"`
+			Notice     Duration `json:"notice"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.InstanceID == "" {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "instance_id is required"})
+			return
+		}
+		if err := e.InterruptSpotInstance(body.InstanceID, time.Duration(body.Notice)); err != nil {
+			writeJSON(w, http.StatusConflict, map[string]string{"error": err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "interrupted"})
 	case path == "reset" && r.Method == http.MethodPost:
 		e.Reset()
 		writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})

@@ -59,10 +59,14 @@ type InterfaceView struct {
 }
 
 // Boot states of an instance's user data, as its console markers would show.
+// User data runs at the first boot only (unless the manifest says per_boot):
+// at a later boot, complete means the application the first boot set up is
+// serving again, and failed that the first boot failed or was cut short, so
+// it never will (ec2_console.go).
 const (
 	BootPending  = "pending"  // not running yet, or still booting
-	BootComplete = "complete" // boot-complete marker printed
-	BootFailed   = "failed"   // boot-failure marker printed
+	BootComplete = "complete" // boot-complete marker printed (or the app is back after a later boot)
+	BootFailed   = "failed"   // boot-failure marker printed (or the first boot never finished)
 	BootNone     = "none"     // no GeuseMaker user data: nothing to wait for
 )
 

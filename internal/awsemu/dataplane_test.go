@@ -673,6 +673,9 @@ func TestDataPlaneTLSCertificates(t *testing.T) {
 	req := must[*acm.RequestCertificateOutput](t)(certs.RequestCertificate(ctx(t), &acm.RequestCertificateInput{DomainName: aws.String("lb.example.com"), ValidationMethod: acmtypes.ValidationMethodDns}))
 	acmValidate(t, d.e, testRegion, aws.ToString(req.CertificateArn))
 	d.e.Clock().Advance(2 * time.Minute) // acm.issue_delay
+	// A second rule on the CloudFront prefix list weighs another 55: the
+	// account has raised its rules-per-group quota, as it would have to.
+	d.e.SetKnob("quota.L-0EA8095F", "120")
 	d.authorize(t, d.sg, ec2types.IpPermission{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443), PrefixListIds: []ec2types.PrefixListId{{PrefixListId: aws.String(d.pl)}}})
 	must[*elbv2.CreateListenerOutput](t)(d.elb.CreateListener(ctx(t), &elbv2.CreateListenerInput{LoadBalancerArn: d.lbARN, Protocol: elbtypes.ProtocolEnumHttps, Port: aws.Int32(443),
 		Certificates: []elbtypes.Certificate{{CertificateArn: req.CertificateArn}}, DefaultActions: forward(d.tgARN)}))
@@ -804,6 +807,9 @@ func TestDataPlaneAliasesAndHostPolicies(t *testing.T) {
 	acmValidate(t, d.e, testRegion, aws.ToString(viewer.CertificateArn))
 	acmValidate(t, d.e, testRegion, aws.ToString(origin.CertificateArn))
 	d.e.Clock().Advance(2 * time.Minute) // acm.issue_delay
+	// A second rule on the CloudFront prefix list weighs another 55: the
+	// account has raised its rules-per-group quota, as it would have to.
+	d.e.SetKnob("quota.L-0EA8095F", "120")
 	d.authorize(t, d.sg, ec2types.IpPermission{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(443), ToPort: aws.Int32(443), PrefixListIds: []ec2types.PrefixListId{{PrefixListId: aws.String(d.pl)}}})
 	l := must[*elbv2.CreateListenerOutput](t)(d.elb.CreateListener(ctx(t), &elbv2.CreateListenerInput{LoadBalancerArn: d.lbARN, Protocol: elbtypes.ProtocolEnumHttps, Port: aws.Int32(443),
 		Certificates: []elbtypes.Certificate{{CertificateArn: origin.CertificateArn}}, DefaultActions: forward(d.tgARN)}))

@@ -10,6 +10,9 @@ package awsemu
 //	ec2_instancetypes.go   the DescribeInstanceTypes table
 //	ec2_images.go          DescribeImages (fixtures) and key pairs
 //	ec2_instances.go       RunInstances and the instance lifecycle, volumes
+//	ec2_metadata.go        ModifyInstanceMetadataOptions and the metadata tag key rules
+//	ec2_quotas.go          vCPU and VPC quotas (registered in the quota table)
+//	ec2_spot.go            Spot prices, Spot launches and requests, interruptions, placement scores
 //	ec2_console.go         GetConsoleOutput: the simulated boot of GeuseMaker user data
 //
 // There is no default VPC: every VPC, subnet and security group is created by
@@ -28,8 +31,13 @@ package awsemu
 //	ec2.status_checks          DescribeInstanceStatus reports initializing this long (default 2m)
 //	ec2.boot_failure           "<step>": the boot script fails at that step
 //	ec2.gpu_health             "failed": nvidia-smi reports an error on GPU 0
-//	ec2.insufficient_capacity  comma-separated instance types that RunInstances refuses
-//	                           with InsufficientInstanceCapacity
+//	ec2.insufficient_capacity  <type|family|*>@<zone|*>[,...]: RunInstances and StartInstances
+//	                           of on-demand instances fail there with InsufficientInstanceCapacity
+//	                           (HTTP 500), persistently; a bare type applies to every zone
+//	ec2.unoffered              <type|family>@<zone|region>[,...]: zones that do not offer the type
+//	ec2.spot_price             <type|family|*>@<zone|*>=<usd>[,...]: the Spot price there
+//	ec2.spot_capacity          none@<zone|*> or none:<type|family>@<zone|*>[,...]: no Spot capacity
+//	quota.<QuotaCode>          a quota's value (ec2_quotas.go lists the EC2 and VPC ones)
 
 import (
 	"fmt"
@@ -59,6 +67,8 @@ type ec2Service struct {
 	volumes   map[string]*ec2Volume
 	tokens    map[string]*ec2RunToken // RunInstances ClientToken
 	publicIPs map[string]bool
+
+	spotRequests map[string]*ec2SpotRequest
 }
 
 func init() {
@@ -77,7 +87,7 @@ func newEC2(e *Emulator, region string) *ec2Service {
 		vpcs: map[string]*ec2VPC{}, subnets: map[string]*ec2Subnet{}, igws: map[string]*ec2IGW{},
 		rtbs: map[string]*ec2RouteTable{}, sgs: map[string]*ec2SG{}, enis: map[string]*ec2ENI{},
 		keyPairs: map[string]*ec2KeyPair{}, instances: map[string]*ec2Instance{}, volumes: map[string]*ec2Volume{},
-		tokens: map[string]*ec2RunToken{}, publicIPs: map[string]bool{},
+		tokens: map[string]*ec2RunToken{}, publicIPs: map[string]bool{}, spotRequests: map[string]*ec2SpotRequest{},
 	}
 }
 
@@ -113,6 +123,7 @@ func (s *ec2Service) Tick(now time.Time) {
 			delete(s.tokens, id)
 		}
 	}
+	s.tickSpot(now)
 }
 
 // Inventory lists the live user-created resources of the region.
@@ -154,6 +165,11 @@ func (s *ec2Service) Inventory(now time.Time) []Resource {
 	}
 	for _, v := range sortedBySeq(s.volumes) {
 		add("volume", v.id, v.state(s), v.tags)
+	}
+	for _, v := range sortedBySeq(s.spotRequests) {
+		if state, _, _ := v.view(now); state == "active" || state == "open" {
+			add("spot-instance-request", v.id, state, v.tags)
+		}
 	}
 	return out
 }

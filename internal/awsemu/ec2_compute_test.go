@@ -60,7 +60,7 @@ func TestEC2InstanceTypes(t *testing.T) {
 		total += len(must[*ec2.DescribeInstanceTypesOutput](t)(p.NextPage(ctx(t))).InstanceTypes)
 		pages++
 	}
-	if total != 55 || pages != 3 {
+	if total != 78 || pages != 4 {
 		t.Fatalf("paged %d types in %d pages", total, pages)
 	}
 	_, err = c.DescribeInstanceTypes(ctx(t), &ec2.DescribeInstanceTypesInput{MaxResults: aws.Int32(101)})
@@ -195,7 +195,7 @@ func TestEC2RunInstancesValidation(t *testing.T) {
 		{"unknown group", func(in *ec2.RunInstancesInput) { in.SecurityGroupIds = []string{"sg-0123456789abcdef0"} }, "InvalidGroup.NotFound", ""},
 		{"group names", func(in *ec2.RunInstancesInput) { in.SecurityGroupIds = nil; in.SecurityGroups = []string{"instance"} }, "InvalidParameterCombination", ""},
 		{"unknown key", func(in *ec2.RunInstancesInput) { in.KeyName = aws.String("nope") }, "InvalidKeyPair.NotFound", "nope"},
-		{"user data too big", func(in *ec2.RunInstancesInput) { in.UserData = aws.String(big) }, "InvalidParameterValue", "User data is limited to 16384 bytes"},
+		{"user data too big", func(in *ec2.RunInstancesInput) { in.UserData = aws.String(big) }, "InvalidUserData.Malformed", "User data is limited to 16384 bytes."},
 		{"user data not base64", func(in *ec2.RunInstancesInput) { in.UserData = aws.String("#!/bin/bash\necho hi") }, "InvalidParameterValue", "BASE64"},
 		{"root too small", func(in *ec2.RunInstancesInput) {
 			in.BlockDeviceMappings = []types.BlockDeviceMapping{{DeviceName: aws.String("/dev/sda1"), Ebs: &types.EbsBlockDevice{VolumeSize: aws.Int32(4)}}}
@@ -258,7 +258,7 @@ func TestEC2RunInstancesValidation(t *testing.T) {
 }
 
 func TestEC2RunInstancesAndDescribe(t *testing.T) {
-	e := startEmu(t, Options{Speed: 1, Knobs: map[string]string{"iam.propagation": "0s"}})
+	e := startEmu(t, Options{Speed: 1, Knobs: map[string]string{"iam.propagation": "0s", "quota.L-1216C47A": "64"}})
 	c := ec2Client(e)
 	// RunInstances checks the profile with the IAM emulator, as EC2 does.
 	ic := iam.NewFromConfig(sdkConfig(e, "us-east-1"))
@@ -505,7 +505,7 @@ func TestEC2InstanceLifecycle(t *testing.T) {
 }
 
 func TestEC2InstanceStatusAndGPUPending(t *testing.T) {
-	e := startEmu(t, Options{Speed: 1})
+	e := startEmu(t, Options{Speed: 1, Knobs: map[string]string{"quota.L-DB2E81BA": "8"}})
 	c := ec2Client(e)
 	env := makeComputeEnv(t, e, c)
 	in := env.input("g5.xlarge")
@@ -673,7 +673,7 @@ func TestEC2ConsoleGPU(t *testing.T) {
 		{"health knob", "g6.xlarge", "dlami", "failed", false, "nvidia-smi reported ERR! on GPU 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := startEmu(t, Options{Speed: 1})
+			e := startEmu(t, Options{Speed: 1, Knobs: map[string]string{"quota.L-DB2E81BA": "64"}})
 			if tc.knob != "" {
 				e.SetKnob("ec2.gpu_health", tc.knob)
 			}
@@ -739,7 +739,7 @@ func TestEC2ConsoleAfterRestart(t *testing.T) {
 }
 
 func TestEC2InstanceTypeOfferings(t *testing.T) {
-	e := startEmu(t, Options{Knobs: map[string]string{"ec2.unoffered": "g5.xlarge@us-east-1a, p5@us-east-1"}})
+	e := startEmu(t, Options{Knobs: map[string]string{"ec2.unoffered": "g5.xlarge@us-east-1a, p5@us-east-1", "quota.L-DB2E81BA": "4"}})
 	c := ec2Client(e)
 	zonesOf := func(lt types.LocationType, typ string) []string {
 		t.Helper()

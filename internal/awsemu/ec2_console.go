@@ -23,9 +23,20 @@ import (
 // "complete" (or "failed" at the step named by ec2.boot_failure). The lines
 // a boot has printed by virtual time now are what GetConsoleOutput returns,
 // and InstanceInfo's Boot state is derived from the same lines.
+//
+// cloud-init runs user data once per instance: only the first boot runs the
+// script and prints markers. Later boots (a start after a stop, for example
+// after an instance type change) print the kernel and cloud-init lines of the
+// new boot and no markers, unless the manifest says the script installed a
+// unit that runs at every boot (per_boot). The application the first boot
+// brought up comes back on its own at later boots (docker restarts its
+// containers), so InstanceInfo reports such an instance complete again
+// appRestart after the later boot began; an instance whose first boot failed,
+// or was stopped before it finished, never serves (Boot failed).
 
 const (
 	scriptStart  = 20 * time.Second // the user script starts after cloud-init's early stages
+	appRestart   = 45 * time.Second // docker brings the containers back after a later boot
 	nvidiaDriver = "570.172.08"
 )
 
@@ -76,9 +87,11 @@ func (s *ec2Service) bootDuration(t *ec2InstanceType) time.Duration {
 	return d
 }
 
-// plan builds every line one boot prints, with its offset.
-func (s *ec2Service) plan(inst *ec2Instance, bootStart time.Time) bootPlan {
-	itype, _ := lookupInstanceType(inst.instType)
+// plan builds every line one boot prints, with its offset: the boot of
+// instance type typeName that starts at bootStart, running the user data
+// script when runScript (the first boot, or every boot with per_boot).
+func (s *ec2Service) plan(inst *ec2Instance, bootStart time.Time, typeName string, runScript bool) bootPlan {
+	itype, _ := lookupInstanceType(typeName)
 	ami, _ := s.ami(inst.imageID)
 	var p bootPlan
 	stamp := func(d time.Duration) string {
@@ -97,7 +110,7 @@ func (s *ec2Service) plan(inst *ec2Instance, bootStart time.Time) bootPlan {
 	}
 	add(0, "Linux version 6.8.0-1019-aws (buildd@lcy02-amd64-082) ("+gcc+" (Ubuntu 12.3.0-1ubuntu1~22.04) 12.3.0, GNU ld (GNU Binutils for Ubuntu) 2.38) #21~22.04.1-Ubuntu SMP")
 	add(0, "Command line: BOOT_IMAGE=/boot/vmlinuz-6.8.0-1019-aws root=PARTUUID=8a1e6b2c-01 ro console=tty1 console=ttyS0 nvme_core.io_timeout=4294967295 panic=-1")
-	add(300*time.Millisecond, "DMI: Amazon EC2 "+inst.instType+"/, BIOS 1.0 10/16/2017")
+	add(300*time.Millisecond, "DMI: Amazon EC2 "+typeName+"/, BIOS 1.0 10/16/2017")
 	add(1200*time.Millisecond, fmt.Sprintf("Memory: %dK/%dK available", mem*1024-262144, mem*1024))
 	add(2800*time.Millisecond, "nvme nvme0: pci function 0000:00:04.0")
 	add(3500*time.Millisecond, "EXT4-fs (nvme0n1p1): mounted filesystem with ordered data mode. Quota mode: none.")
@@ -116,7 +129,9 @@ func (s *ec2Service) plan(inst *ec2Instance, bootStart time.Time) bootPlan {
 		add(d, fmt.Sprintf("cloud-init[800]: Cloud-init v. 24.4-0ubuntu1~22.04.1 finished at %s. Datasource DataSourceEc2Local.  Up %.2f seconds", stamp(d), d.Seconds()))
 	}
 	m, ok := bootmarker.ParseManifest(decodeScript(inst.userData))
-	if !ok {
+	if !ok || !runScript {
+		// No script ran (none given, or cloud-init skips user data on a
+		// later boot): cloud-init finishes without output of its own.
 		finished(25 * time.Second)
 		return p
 	}
@@ -170,10 +185,13 @@ func (s *ec2Service) plan(inst *ec2Instance, bootStart time.Time) bootPlan {
 	return p
 }
 
-// lastBoot finds the boot that is current at now: the start of the latest
-// running phase, and when its output stops (now, or when the instance left
-// running).
-func lastBoot(tl *Timeline, now time.Time) (start, end time.Time, ok bool) {
+// bootSpan is one boot: from when the instance became running to when it
+// left running (or now).
+type bootSpan struct{ start, end time.Time }
+
+// boots lists the instance's boots up to now, the first one first.
+func boots(tl *Timeline, now time.Time) []bootSpan {
+	var out []bootSpan
 	for i, ph := range tl.phases {
 		if ph.At.After(now) {
 			break
@@ -181,12 +199,34 @@ func lastBoot(tl *Timeline, now time.Time) (start, end time.Time, ok bool) {
 		if ph.State != "running" {
 			continue
 		}
-		start, end, ok = ph.At, now, true
+		b := bootSpan{start: ph.At, end: now}
 		if i+1 < len(tl.phases) && !tl.phases[i+1].At.After(now) {
-			end = tl.phases[i+1].At
+			b.end = tl.phases[i+1].At
 		}
+		out = append(out, b)
 	}
-	return start, end, ok
+	return out
+}
+
+// currentBoot is the boot whose console is current at now, whether it is the
+// instance's first, and how to plan it.
+func (s *ec2Service) currentBoot(inst *ec2Instance, now time.Time) (b bootSpan, first, ok bool) {
+	all := boots(&inst.tl, now)
+	if len(all) == 0 {
+		return bootSpan{}, false, false
+	}
+	return all[len(all)-1], len(all) == 1, true
+}
+
+// planBoot plans a boot of the instance: the first with its launch type
+// and the script, a later one with its current type and the script only
+// when the manifest asks for every boot.
+func (s *ec2Service) planBoot(inst *ec2Instance, b bootSpan, first bool) bootPlan {
+	if first {
+		return s.plan(inst, b.start, inst.launchType, true)
+	}
+	m, _ := bootmarker.ParseManifest(decodeScript(inst.userData))
+	return s.plan(inst, b.start, inst.instType, m.PerBoot)
 }
 
 type bootInfo struct {
@@ -194,38 +234,63 @@ type bootInfo struct {
 	completeAt time.Time
 }
 
-// simulateBoot is the boot state the console shows at now.
+// simulateBoot is the state of the application the user data sets up, at
+// now: what the boot markers say on a boot that runs the script, and on a
+// later boot that does not, what the first boot left behind.
 func (s *ec2Service) simulateBoot(inst *ec2Instance, now time.Time) bootInfo {
-	if _, ok := bootmarker.ParseManifest(decodeScript(inst.userData)); !ok {
+	m, ok := bootmarker.ParseManifest(decodeScript(inst.userData))
+	if !ok {
 		return bootInfo{state: BootNone}
 	}
-	start, end, ok := lastBoot(&inst.tl, now)
-	if !ok {
+	all := boots(&inst.tl, now)
+	if len(all) == 0 {
 		return bootInfo{state: BootPending}
 	}
-	p := s.plan(inst, start)
-	if start.Add(p.finalAt).After(end) {
+	cur := all[len(all)-1]
+	outcome := func(b bootSpan, p bootPlan) bootInfo {
+		switch {
+		case b.start.Add(p.finalAt).After(b.end):
+			return bootInfo{state: BootPending}
+		case p.final == BootComplete:
+			return bootInfo{state: BootComplete, completeAt: b.start.Add(p.finalAt)}
+		}
+		return bootInfo{state: BootFailed}
+	}
+	if len(all) == 1 || m.PerBoot {
+		return outcome(cur, s.planBoot(inst, cur, len(all) == 1))
+	}
+	first := outcome(all[0], s.planBoot(inst, all[0], true))
+	if inst.firstBoot != nil {
+		first = *inst.firstBoot // as it was when the instance stopped
+	}
+	switch first.state {
+	case BootComplete:
+		// The containers come back with docker's restart policy.
+		if at := cur.start.Add(appRestart); !at.After(cur.end) {
+			return bootInfo{state: BootComplete, completeAt: at}
+		}
 		return bootInfo{state: BootPending}
+	default:
+		// The first boot failed, or was cut short by a stop: the script
+		// never runs again, so the application never comes up.
+		return bootInfo{state: BootFailed}
 	}
-	if p.final == BootComplete {
-		return bootInfo{state: BootComplete, completeAt: start.Add(p.finalAt)}
-	}
-	return bootInfo{state: BootFailed}
 }
 
 // console returns what the serial console shows at now and when it was
 // last written; ok is false while it has nothing yet.
 func (s *ec2Service) console(inst *ec2Instance, now time.Time) (text string, at time.Time, ok bool) {
-	start, end, found := lastBoot(&inst.tl, now)
+	boot, first, found := s.currentBoot(inst, now)
 	if !found {
 		return "", time.Time{}, false
 	}
+	start, end := boot.start, boot.end
 	if end.Sub(start) < s.e.KnobDuration("ec2.console_delay", scriptStart) {
 		return "", time.Time{}, false
 	}
 	var b strings.Builder
 	last := start
-	for _, l := range s.plan(inst, start).lines {
+	for _, l := range s.planBoot(inst, boot, first).lines {
 		t := start.Add(l.at)
 		if t.After(end) {
 			break
@@ -244,6 +309,9 @@ func (s *ec2Service) GetConsoleOutput(c *Call, in *ec2.GetConsoleOutputInput) (*
 	}
 	now := c.Now()
 	inst := insts[0]
+	if t, ok := lookupInstanceType(inst.instType); ok && t.xen && aws.ToBool(in.Latest) {
+		return nil, Errorf("UnsupportedOperation", "The latest console output is only available for instances built on the Nitro System; instance type %s runs on the Xen hypervisor. Retry without Latest to get the buffered output.", t.name)
+	}
 	out := &ec2.GetConsoleOutputOutput{InstanceId: aws.String(inst.id), Timestamp: aws.Time(now)}
 	text, at, ok := s.console(inst, now)
 	if !ok {

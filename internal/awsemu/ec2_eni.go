@@ -71,6 +71,9 @@ func (s *ec2Service) newMAC(c *Call) string {
 
 // newENI allocates an interface and its private address in a subnet.
 func (s *ec2Service) newENI(c *Call, sn *ec2Subnet, groups []string, privateIP string) (*ec2ENI, error) {
+	if err := s.countLimit(quotaInterfaces, len(s.enis), "NetworkInterfaceLimitExceeded", "network interfaces"); err != nil {
+		return nil, err
+	}
 	ip, apiErr := sn.allocIP(privateIP)
 	if apiErr != nil {
 		return nil, apiErr

@@ -20,7 +20,11 @@ const maxUserData = 16384
 // ec2Instance is one instance; its state is a Timeline on the virtual clock.
 type ec2Instance struct {
 	id, reservationID, imageID, instType, arch string
+	launchType                                 string // the type of the first boot
 	keyName                                    string
+	lifecycle, spotRequestID                   string    // "spot" and its request, or "" for on-demand
+	spotInterruptAt                            time.Time // when EC2 reclaims the Spot instance
+	firstBoot                                  *bootInfo // how the first boot ended, recorded when it did
 	subnetID, vpcID, az                        string
 	privateIP, publicIP                        string
 	wantPublic                                 bool
@@ -357,9 +361,14 @@ func decodeUserData(b64 string) ([]byte, error) {
 		return nil, Errorf("InvalidParameterValue", "Invalid BASE64 encoding of user data.")
 	}
 	if len(raw) > maxUserData {
-		return nil, Errorf("InvalidParameterValue", "User data is limited to %d bytes", maxUserData)
+		return nil, userDataTooLarge()
 	}
 	return raw, nil
+}
+
+// userDataTooLarge is EC2's answer to more than 16 KB of (decoded) user data.
+func userDataTooLarge() *APIError {
+	return Errorf("InvalidUserData.Malformed", "User data is limited to %d bytes.", maxUserData)
 }
 
 func (s *ec2Service) pendingDuration(t *ec2InstanceType) time.Duration {
@@ -491,6 +500,9 @@ func (s *ec2Service) RunInstances(c *Call, in *ec2.RunInstancesInput) (*ec2.RunI
 	if len(groups) == 0 {
 		groups = []string{s.vpcs[sn.vpcID].defaultSG}
 	}
+	if err := s.checkGroupsPerInterface(groups); err != nil {
+		return nil, err
+	}
 	for _, g := range groups {
 		if malformed(g, "sg") {
 			return nil, malformedErr("InvalidGroupId.Malformed", g, "sg")
@@ -526,20 +538,23 @@ func (s *ec2Service) RunInstances(c *Call, in *ec2.RunInstancesInput) (*ec2.RunI
 	if err != nil {
 		return nil, err
 	}
-	tagsBy, err := tagsByType(in.TagSpecifications, types.ResourceTypeInstance, types.ResourceTypeVolume, types.ResourceTypeNetworkInterface)
+	tagsBy, err := tagsByType(in.TagSpecifications, types.ResourceTypeInstance, types.ResourceTypeVolume, types.ResourceTypeNetworkInterface,
+		types.ResourceTypeSpotInstancesRequest)
+	if err != nil {
+		return nil, err
+	}
+	if metadataTagsEnabled(meta) {
+		if err := checkIMDSTagKeys(tagKeys(tagsBy[types.ResourceTypeInstance])); err != nil {
+			return nil, err
+		}
+	}
+	spot, err := s.spotLaunch(c, in.InstanceMarketOptions, tagsBy[types.ResourceTypeSpotInstancesRequest])
 	if err != nil {
 		return nil, err
 	}
 	profileARN, profileID, err := s.resolveProfile(c, in.IamInstanceProfile)
 	if err != nil {
 		return nil, err
-	}
-	for _, t := range strings.Split(c.Emu.Knob("ec2.insufficient_capacity", ""), ",") {
-		if strings.TrimSpace(t) == typeName {
-			return nil, ErrorfStatus(http.StatusInternalServerError, "InsufficientInstanceCapacity",
-				"We currently do not have sufficient %s capacity in the Availability Zone you requested (%s). Our system will be working on provisioning additional capacity. You can currently get %s capacity by not specifying an Availability Zone in your request or choosing %s.",
-				typeName, sn.az, typeName, strings.Replace(s.zoneNames(), sn.az+", ", "", 1))
-		}
 	}
 	free := prefixSize(sn.prefix) - 5 - len(sn.used)
 	if int(minCount) > free {
@@ -548,9 +563,39 @@ func (s *ec2Service) RunInstances(c *Call, in *ec2.RunInstancesInput) (*ec2.RunI
 	if aws.ToBool(in.DryRun) {
 		return nil, ErrorfStatus(http.StatusPreconditionFailed, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
 	}
+	// A dry run checks permissions and parameters, not capacity or quotas.
+	if spot != nil {
+		if err := s.checkSpotLaunch(spot, itype, sn.az, int(minCount), now); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := s.checkOnDemandCapacity(itype, sn.az); err != nil {
+			return nil, err
+		}
+		od, _ := vcpuQuotas(typeName)
+		if err := s.checkVCPUs(od, int(minCount)*int(itype.vcpus), now, nil); err != nil {
+			return nil, err
+		}
+	}
 	count := int(maxCount)
 	if count > free {
 		count = free
+	}
+	if room := int(c.Emu.Quota(quotaInterfaces)) - len(s.enis); room < int(minCount) {
+		return nil, Errorf("NetworkInterfaceLimitExceeded", "The maximum number of network interfaces has been reached.")
+	} else if count > room {
+		count = room
+	}
+	// Launch as many as the quota allows, at least minCount (checked above).
+	for count > int(minCount) {
+		code, _ := vcpuQuotas(typeName)
+		if spot != nil {
+			_, code = vcpuQuotas(typeName)
+		}
+		if s.checkVCPUs(code, count*int(itype.vcpus), now, nil) == nil {
+			break
+		}
+		count--
 	}
 	if privateIP != "" && count > 1 {
 		return nil, Errorf("InvalidParameterCombination", "A private IP address may only be specified when launching a single instance")
@@ -569,7 +614,7 @@ func (s *ec2Service) RunInstances(c *Call, in *ec2.RunInstancesInput) (*ec2.RunI
 			return nil, err
 		}
 		inst := &ec2Instance{
-			id: c.Emu.ID("i"), reservationID: reservation, imageID: ami.ID, instType: typeName, arch: ami.Architecture,
+			id: c.Emu.ID("i"), reservationID: reservation, imageID: ami.ID, instType: typeName, launchType: typeName, arch: ami.Architecture,
 			keyName: aws.ToString(in.KeyName), subnetID: sn.id, vpcID: sn.vpcID, az: sn.az, privateIP: n.privateIP,
 			wantPublic: wantPublic, rootDevice: ami.RootDevice, groups: append([]string(nil), groups...), userData: userData,
 			launched: now, profileARN: profileARN, profileID: profileID, meta: meta,
@@ -605,6 +650,9 @@ func (s *ec2Service) RunInstances(c *Call, in *ec2.RunInstancesInput) (*ec2.RunI
 			if p.isRoot {
 				inst.rootVolumeID = v.id
 			}
+		}
+		if spot != nil {
+			s.newSpotRequest(c, inst, spot)
 		}
 		s.instances[inst.id] = inst
 		ids = append(ids, inst.id)
@@ -650,6 +698,13 @@ func (s *ec2Service) instanceView(inst *ec2Instance, now time.Time) types.Instan
 	}
 	if inst.clientToken != "" {
 		out.ClientToken = aws.String(inst.clientToken)
+	}
+	if inst.lifecycle == "spot" {
+		out.InstanceLifecycle = types.InstanceLifecycleTypeSpot
+		out.SpotInstanceRequestId = aws.String(inst.spotRequestID)
+		if at := inst.spotInterruptAt; !at.IsZero() && !now.Before(at) {
+			out.StateTransitionReason, out.StateReason = aws.String(serviceInitiated(at)), spotTermination
+		}
 	}
 	if inst.keyName != "" {
 		out.KeyName = aws.String(inst.keyName)
@@ -771,6 +826,8 @@ func (s *ec2Service) DescribeInstances(c *Call, in *ec2.DescribeInstancesInput) 
 		"private-ip-address":       str(func(i *ec2Instance) string { return i.privateIP }),
 		"ip-address":               str(func(i *ec2Instance) string { return i.publicIPAt(now) }),
 		"iam-instance-profile.arn": str(func(i *ec2Instance) string { return i.profileARN }),
+		"instance-lifecycle":       str(func(i *ec2Instance) string { return i.lifecycle }),
+		"spot-instance-request-id": str(func(i *ec2Instance) string { return i.spotRequestID }),
 		"instance.group-id":        func(i *ec2Instance) []string { return i.groups },
 		"instance.group-name": func(i *ec2Instance) []string {
 			var out []string
@@ -843,11 +900,19 @@ func (s *ec2Service) StopInstances(c *Call, in *ec2.StopInstancesInput) (*ec2.St
 		case "shutting-down", "terminated":
 			return nil, Errorf("IncorrectInstanceState", "This instance '%s' is not in a state from which it can be stopped.", inst.id)
 		}
+		if inst.lifecycle == "spot" {
+			return nil, Errorf("UnsupportedOperation", "You can't stop the Spot Instance '%s' because it is associated with a one-time Spot Instance request. You can only stop Spot Instances associated with persistent Spot Instance requests.", inst.id)
+		}
 	}
 	out := &ec2.StopInstancesOutput{}
 	for _, inst := range insts {
 		prev := inst.tl.State(now)
 		if prev == "running" {
+			if inst.firstBoot == nil {
+				// The first boot ends here; later boots depend on how it ended.
+				b := s.simulateBoot(inst, now)
+				inst.firstBoot = &b
+			}
 			inst.tl.Reset("stopping", now).Then("stopped", s.e.KnobDuration("ec2.stop_duration", 30*time.Second))
 			inst.transitionReason, inst.stateReason = userInitiated(now), userShutdown
 		}
@@ -866,6 +931,27 @@ func (s *ec2Service) StartInstances(c *Call, in *ec2.StartInstancesInput) (*ec2.
 		switch inst.tl.State(now) {
 		case "stopping", "shutting-down", "terminated":
 			return nil, Errorf("IncorrectInstanceState", "The instance '%s' is not in a state from which it can be started.", inst.id)
+		}
+	}
+	// Starting needs capacity in the instance's zone and room in the quota
+	// of its (possibly changed) type, as a launch does.
+	starting := map[string]bool{}
+	want := map[string]int{}
+	for _, inst := range insts {
+		if inst.tl.State(now) != "stopped" || starting[inst.id] {
+			continue
+		}
+		starting[inst.id] = true
+		itype, _ := lookupInstanceType(inst.instType)
+		if err := s.checkOnDemandCapacity(itype, inst.az); err != nil {
+			return nil, err
+		}
+		od, _ := vcpuQuotas(inst.instType)
+		want[od] += int(itype.vcpus)
+	}
+	for _, code := range sortedKeys(want) {
+		if err := s.checkVCPUs(code, want[code], now, starting); err != nil {
+			return nil, err
 		}
 	}
 	out := &ec2.StartInstancesOutput{}
@@ -903,6 +989,7 @@ func (s *ec2Service) TerminateInstances(c *Call, in *ec2.TerminateInstancesInput
 		if prev != "shutting-down" && prev != "terminated" {
 			inst.tl.Reset("shutting-down", now).Then("terminated", s.e.KnobDuration("ec2.terminate_duration", 45*time.Second))
 			inst.transitionReason, inst.stateReason = userInitiated(now), userShutdown
+			s.spotInstanceTerminatedByUser(inst, now)
 		}
 		out.TerminatingInstances = append(out.TerminatingInstances, stateChange(inst.id, prev, inst.tl.State(now)))
 	}
@@ -1005,7 +1092,7 @@ func (s *ec2Service) ModifyInstanceAttribute(c *Call, in *ec2.ModifyInstanceAttr
 			return nil, notStopped()
 		}
 		if len(in.UserData.Value) > maxUserData {
-			return nil, Errorf("InvalidParameterValue", "User data is limited to %d bytes", maxUserData)
+			return nil, userDataTooLarge()
 		}
 		inst.userData = append([]byte(nil), in.UserData.Value...)
 	case in.EbsOptimized != nil:
@@ -1015,6 +1102,9 @@ func (s *ec2Service) ModifyInstanceAttribute(c *Call, in *ec2.ModifyInstanceAttr
 		inst.ebsOptimized = aws.ToBool(in.EbsOptimized.Value)
 	case len(in.Groups) > 0:
 		if err := s.checkGroups(in.Groups, inst.vpcID); err != nil {
+			return nil, err
+		}
+		if err := s.checkGroupsPerInterface(in.Groups); err != nil {
 			return nil, err
 		}
 		inst.groups = append([]string(nil), in.Groups...)

@@ -25,6 +25,7 @@ type ec2InstanceType struct {
 	gpuName   string
 	gpuCount  int32
 	gpuMemMiB int32 // per GPU
+	xen       bool  // runs on the Xen hypervisor rather than Nitro
 }
 
 func (t *ec2InstanceType) isGPU() bool { return t.gpuCount > 0 }
@@ -41,6 +42,7 @@ const (
 	gpuMemV100 = 16384
 	gpuMemA100 = 40960
 	gpuMemH100 = 81920
+	gpuMemM60  = 8192
 )
 
 var ec2InstanceTypes = []ec2InstanceType{
@@ -103,10 +105,35 @@ var ec2InstanceTypes = []ec2InstanceType{
 	// G5g: NVIDIA T4g, AWS Graviton2
 	{name: "g5g.xlarge", vcpus: 4, memMiB: 8192, arch: "arm64", cpuMaker: "AWS", clockGHz: 2.5, network: "Up to 10 Gigabit", gpuName: "T4g", gpuCount: 1, gpuMemMiB: gpuMemT4g},
 	{name: "g5g.2xlarge", vcpus: 8, memMiB: 16384, arch: "arm64", cpuMaker: "AWS", clockGHz: 2.5, network: "Up to 10 Gigabit", gpuName: "T4g", gpuCount: 1, gpuMemMiB: gpuMemT4g},
-	// P3: NVIDIA V100, Intel Broadwell E5-2686 v4
-	{name: "p3.2xlarge", vcpus: 8, memMiB: 62464, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.7, network: "Up to 10 Gigabit", gpuName: "V100", gpuCount: 1, gpuMemMiB: gpuMemV100},
-	{name: "p3.8xlarge", vcpus: 32, memMiB: 249856, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.7, network: "10 Gigabit", gpuName: "V100", gpuCount: 4, gpuMemMiB: gpuMemV100},
-	{name: "p3.16xlarge", vcpus: 64, memMiB: 499712, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.7, network: "25 Gigabit", gpuName: "V100", gpuCount: 8, gpuMemMiB: gpuMemV100},
+	// P3: NVIDIA V100, Intel Broadwell E5-2686 v4 (Xen)
+	{name: "p3.2xlarge", vcpus: 8, memMiB: 62464, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.7, network: "Up to 10 Gigabit", gpuName: "V100", gpuCount: 1, gpuMemMiB: gpuMemV100, xen: true},
+	{name: "p3.8xlarge", vcpus: 32, memMiB: 249856, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.7, network: "10 Gigabit", gpuName: "V100", gpuCount: 4, gpuMemMiB: gpuMemV100, xen: true},
+	{name: "p3.16xlarge", vcpus: 64, memMiB: 499712, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.7, network: "25 Gigabit", gpuName: "V100", gpuCount: 8, gpuMemMiB: gpuMemV100, xen: true},
+	// G3: NVIDIA Tesla M60, Intel Broadwell E5-2686 v4 (Xen)
+	{name: "g3s.xlarge", vcpus: 4, memMiB: 31232, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.3, network: "Up to 10 Gigabit", gpuName: "M60", gpuCount: 1, gpuMemMiB: gpuMemM60, xen: true},
+	{name: "g3.4xlarge", vcpus: 16, memMiB: 124928, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.3, network: "Up to 10 Gigabit", gpuName: "M60", gpuCount: 1, gpuMemMiB: gpuMemM60, xen: true},
+	{name: "g3.8xlarge", vcpus: 32, memMiB: 249856, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.3, network: "10 Gigabit", gpuName: "M60", gpuCount: 2, gpuMemMiB: gpuMemM60, xen: true},
+	{name: "g3.16xlarge", vcpus: 64, memMiB: 499712, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.3, network: "20 Gigabit", gpuName: "M60", gpuCount: 4, gpuMemMiB: gpuMemM60, xen: true},
+	// Previous Xen-based families, still offered: T2, M4, C4, R4, X1
+	{name: "t2.micro", vcpus: 1, memMiB: 1024, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.5, burstable: true, network: "Low to Moderate", xen: true},
+	{name: "t2.small", vcpus: 1, memMiB: 2048, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.5, burstable: true, network: "Low to Moderate", xen: true},
+	{name: "t2.medium", vcpus: 2, memMiB: 4096, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.3, burstable: true, network: "Low to Moderate", xen: true},
+	{name: "t2.large", vcpus: 2, memMiB: 8192, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.3, burstable: true, network: "Low to Moderate", xen: true},
+	{name: "t2.xlarge", vcpus: 4, memMiB: 16384, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.3, burstable: true, network: "Moderate", xen: true},
+	{name: "t2.2xlarge", vcpus: 8, memMiB: 32768, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.3, burstable: true, network: "Moderate", xen: true},
+	{name: "m4.large", vcpus: 2, memMiB: 8192, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.4, network: "Moderate", xen: true},
+	{name: "m4.xlarge", vcpus: 4, memMiB: 16384, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.4, network: "High", xen: true},
+	{name: "m4.2xlarge", vcpus: 8, memMiB: 32768, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.4, network: "High", xen: true},
+	{name: "m4.4xlarge", vcpus: 16, memMiB: 65536, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.4, network: "High", xen: true},
+	{name: "c4.large", vcpus: 2, memMiB: 3840, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.9, network: "Moderate", xen: true},
+	{name: "c4.xlarge", vcpus: 4, memMiB: 7680, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.9, network: "High", xen: true},
+	{name: "c4.2xlarge", vcpus: 8, memMiB: 15360, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.9, network: "High", xen: true},
+	{name: "c4.4xlarge", vcpus: 16, memMiB: 30720, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.9, network: "High", xen: true},
+	{name: "r4.large", vcpus: 2, memMiB: 15616, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.3, network: "Up to 10 Gigabit", xen: true},
+	{name: "r4.xlarge", vcpus: 4, memMiB: 31232, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.3, network: "Up to 10 Gigabit", xen: true},
+	{name: "r4.2xlarge", vcpus: 8, memMiB: 62464, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.3, network: "Up to 10 Gigabit", xen: true},
+	{name: "x1.16xlarge", vcpus: 64, memMiB: 999424, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.3, network: "10 Gigabit", xen: true},
+	{name: "x1.32xlarge", vcpus: 128, memMiB: 1998848, arch: "x86_64", cpuMaker: "Intel", clockGHz: 2.3, network: "25 Gigabit", xen: true},
 	// P4d: NVIDIA A100 40 GB, Intel Cascade Lake 8275CL
 	{name: "p4d.24xlarge", vcpus: 96, memMiB: 1179648, arch: "x86_64", cpuMaker: "Intel", clockGHz: 3.0, network: "4x 100 Gigabit", gpuName: "A100", gpuCount: 8, gpuMemMiB: gpuMemA100},
 	// P5: NVIDIA H100 80 GB, AMD EPYC 7R13
@@ -126,6 +153,13 @@ func lookupInstanceType(name string) (*ec2InstanceType, bool) {
 	return t, ok
 }
 
+func (t *ec2InstanceType) hypervisor() types.InstanceTypeHypervisor {
+	if t.xen {
+		return types.InstanceTypeHypervisorXen
+	}
+	return types.InstanceTypeHypervisorNitro
+}
+
 func (t *ec2InstanceType) info() types.InstanceTypeInfo {
 	threads := int32(2)
 	if t.arch == "arm64" {
@@ -133,7 +167,7 @@ func (t *ec2InstanceType) info() types.InstanceTypeInfo {
 	}
 	out := types.InstanceTypeInfo{
 		InstanceType: types.InstanceType(t.name), CurrentGeneration: aws.Bool(!(t.name[:2] == "p3")),
-		FreeTierEligible: aws.Bool(t.name == "t3.micro"), BareMetal: aws.Bool(false), Hypervisor: types.InstanceTypeHypervisorNitro,
+		FreeTierEligible: aws.Bool(t.name == "t3.micro"), BareMetal: aws.Bool(false), Hypervisor: t.hypervisor(),
 		BurstablePerformanceSupported: aws.Bool(t.burstable), HibernationSupported: aws.Bool(!t.isGPU() && t.arch == "x86_64"),
 		SupportedUsageClasses:        []types.UsageClassType{types.UsageClassTypeOnDemand, types.UsageClassTypeSpot},
 		SupportedRootDeviceTypes:     []types.RootDeviceType{types.RootDeviceTypeEbs},
@@ -146,6 +180,16 @@ func (t *ec2InstanceType) info() types.InstanceTypeInfo {
 			NvmeSupport: types.EbsNvmeSupportRequired},
 		NetworkInfo:       &types.NetworkInfo{NetworkPerformance: aws.String(t.network), EnaSupport: types.EnaSupportRequired},
 		SupportedInRegion: aws.Bool(true),
+	}
+	if t.xen {
+		// Xen instances attach EBS without NVMe; T2, C4 and M4 (below
+		// 16xlarge) have no ENA either.
+		out.EbsInfo.NvmeSupport = types.EbsNvmeSupportUnsupported
+		out.NetworkInfo.EnaSupport = types.EnaSupportSupported
+		switch family, _, _ := strings.Cut(t.name, "."); family {
+		case "t2", "c4", "m4":
+			out.NetworkInfo.EnaSupport = types.EnaSupportUnsupported
+		}
 	}
 	if t.isGPU() {
 		out.GpuInfo = &types.GpuInfo{
@@ -189,6 +233,7 @@ func (s *ec2Service) DescribeInstanceTypes(c *Call, in *ec2.DescribeInstanceType
 		"supported-virtualization-type":         func(t *ec2InstanceType) []string { return one("hvm") },
 		"supported-usage-class":                 func(t *ec2InstanceType) []string { return []string{"on-demand", "spot"} },
 		"free-tier-eligible":                    func(t *ec2InstanceType) []string { return boolStr(t.name == "t3.micro") },
+		"hypervisor":                            func(t *ec2InstanceType) []string { return one(string(t.hypervisor())) },
 	}
 	items, err := applyFilters(items, in.Filters, spec, nil)
 	if err != nil {

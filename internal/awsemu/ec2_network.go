@@ -180,6 +180,9 @@ func (s *ec2Service) CreateVpc(c *Call, in *ec2.CreateVpcInput) (*ec2.CreateVpcO
 	if err != nil {
 		return nil, err
 	}
+	if err := s.countLimit(quotaVPCs, len(s.vpcs), "VpcLimitExceeded", "VPCs"); err != nil {
+		return nil, err
+	}
 	now := c.Now()
 	v := &ec2VPC{
 		id: c.Emu.ID("vpc"), cidr: p.String(), seq: s.nextSeq(), created: now, dnsSupport: true,
@@ -419,10 +422,17 @@ func (s *ec2Service) CreateSubnet(c *Call, in *ec2.CreateSubnetInput) (*ec2.Crea
 	if p.Bits() < 16 || p.Bits() > 28 || !prefixContains(vp, p) {
 		return nil, Errorf("InvalidSubnet.Range", "The CIDR '%s' is invalid.", cidr)
 	}
+	inVPC := 0
 	for _, o := range sortedBySeq(s.subnets) {
 		if o.vpcID == v.id && o.prefix.Overlaps(p) {
 			return nil, Errorf("InvalidSubnet.Conflict", "The CIDR '%s' conflicts with another subnet", cidr)
 		}
+		if o.vpcID == v.id {
+			inVPC++
+		}
+	}
+	if err := s.countLimit(quotaSubnetsPerVPC, inVPC, "SubnetLimitExceeded", "subnets"); err != nil {
+		return nil, err
 	}
 	zname, zid := aws.ToString(in.AvailabilityZone), aws.ToString(in.AvailabilityZoneId)
 	var z AZ
@@ -543,6 +553,9 @@ func (s *ec2Service) igw(id string) (*ec2IGW, error) {
 func (s *ec2Service) CreateInternetGateway(c *Call, in *ec2.CreateInternetGatewayInput) (*ec2.CreateInternetGatewayOutput, error) {
 	tags, err := tagsForCreate(in.TagSpecifications, types.ResourceTypeInternetGateway)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.countLimit(quotaInternetGateways, len(s.igws), "InternetGatewayLimitExceeded", "internet gateways"); err != nil {
 		return nil, err
 	}
 	g := &ec2IGW{id: c.Emu.ID("igw"), seq: s.nextSeq(), tags: tags}
@@ -690,6 +703,15 @@ func (s *ec2Service) CreateRouteTable(c *Call, in *ec2.CreateRouteTableInput) (*
 	}
 	tags, err := tagsForCreate(in.TagSpecifications, types.ResourceTypeRouteTable)
 	if err != nil {
+		return nil, err
+	}
+	inVPC := 0
+	for _, o := range s.rtbs {
+		if o.vpcID == v.id {
+			inVPC++
+		}
+	}
+	if err := s.countLimit(quotaRouteTablesPerVPC, inVPC, "RouteTableLimitExceeded", "route tables"); err != nil {
 		return nil, err
 	}
 	rt := &ec2RouteTable{id: c.Emu.ID("rtb"), vpcID: v.id, seq: s.nextSeq(), tags: tags}

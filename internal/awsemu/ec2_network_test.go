@@ -198,7 +198,7 @@ func TestEC2VPCLifecycle(t *testing.T) {
 }
 
 func TestEC2DescribeVpcsPagination(t *testing.T) {
-	e := startEmu(t, Options{})
+	e := startEmu(t, Options{Knobs: map[string]string{"quota.L-F678F1CE": "7"}})
 	c := ec2Client(e)
 	for i := 0; i < 7; i++ {
 		must[*ec2.CreateVpcOutput](t)(c.CreateVpc(ctx(t), &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")}))
@@ -685,8 +685,10 @@ func TestEC2Tags(t *testing.T) {
 	wantCode(t, err, "InvalidInstanceID.NotFound")
 	_, err = c.CreateTags(ctx(t), &ec2.CreateTagsInput{Resources: []string{"foo-1"}, Tags: []types.Tag{{Key: aws.String("a"), Value: aws.String("b")}}})
 	wantCode(t, err, "InvalidID")
-	_, err = c.CreateTags(ctx(t), &ec2.CreateTagsInput{Resources: []string{n.vpc}, Tags: []types.Tag{{Key: aws.String("aws:x"), Value: aws.String("b")}}})
-	wantCode(t, err, "InvalidParameterValue", "aws:")
+	_, err = c.CreateTags(ctx(t), &ec2.CreateTagsInput{Resources: []string{n.vpc}, Tags: []types.Tag{{Key: aws.String("AWS:x"), Value: aws.String("b")}}})
+	wantCode(t, err, "InvalidParameterValue", "Value ( AWS:x ) for parameter key is invalid. Tag keys starting with 'aws:' are reserved for internal use")
+	_, err = c.DeleteTags(ctx(t), &ec2.DeleteTagsInput{Resources: []string{n.vpc}, Tags: []types.Tag{{Key: aws.String("aws:cloudformation:stack-name")}}})
+	wantCode(t, err, "InvalidParameterValue", "reserved for internal use")
 	_, err = c.CreateTags(ctx(t), &ec2.CreateTagsInput{Resources: []string{n.vpc}, Tags: []types.Tag{{Key: aws.String(strings.Repeat("k", 129)), Value: aws.String("b")}}})
 	wantCode(t, err, "InvalidParameterValue", "128")
 	_, err = c.CreateTags(ctx(t), &ec2.CreateTagsInput{Resources: []string{n.vpc}, Tags: []types.Tag{{Key: aws.String("k"), Value: aws.String(strings.Repeat("v", 257))}}})

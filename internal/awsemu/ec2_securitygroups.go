@@ -3,6 +3,7 @@ package awsemu
 import (
 	"fmt"
 	"net/netip"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -10,8 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 )
-
-const maxRulesPerDirection = 60
 
 type ec2SG struct {
 	id, name, desc, vpcID string
@@ -98,6 +97,26 @@ func (s *ec2Service) group(id, name string) (*ec2SG, error) {
 
 func (s *ec2Service) sgARN(id string) string { return ec2ARN(s.region, "security-group", id) }
 
+// Characters EC2 accepts in a VPC security group's name and description,
+// and in a rule's description (which does not allow &).
+var (
+	sgTextPattern   = regexp.MustCompile(`^[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]*$`)
+	ruleDescPattern = regexp.MustCompile(`^[a-zA-Z0-9 ._\-:/()#,@\[\]+=;{}!$*]*$`)
+)
+
+// checkGroupsPerInterface applies the quota on security groups per network
+// interface.
+func (s *ec2Service) checkGroupsPerInterface(groups []string) error {
+	distinct := map[string]bool{}
+	for _, g := range groups {
+		distinct[g] = true
+	}
+	if float64(len(distinct)) > s.e.Quota(quotaGroupsPerInterface) {
+		return Errorf("SecurityGroupsPerInterfaceLimitExceeded", "The maximum number of security groups per interface has been reached.")
+	}
+	return nil
+}
+
 func (s *ec2Service) CreateSecurityGroup(c *Call, in *ec2.CreateSecurityGroupInput) (*ec2.CreateSecurityGroupOutput, error) {
 	name, desc := aws.ToString(in.GroupName), aws.ToString(in.Description)
 	if name == "" {
@@ -115,6 +134,12 @@ func (s *ec2Service) CreateSecurityGroup(c *Call, in *ec2.CreateSecurityGroupInp
 	if strings.HasPrefix(strings.ToLower(name), "sg-") {
 		return nil, Errorf("InvalidParameterValue", "Group names may not be in the format sg-*")
 	}
+	if !sgTextPattern.MatchString(name) {
+		return nil, Errorf("InvalidParameterValue", "Value (%s) for parameter GroupName is invalid. Valid characters are a-z, A-Z, 0-9, spaces, and ._-:/()#,@[]+=&;{}!$*", name)
+	}
+	if !sgTextPattern.MatchString(desc) {
+		return nil, Errorf("InvalidParameterValue", "Value (%s) for parameter GroupDescription is invalid. Valid characters are a-z, A-Z, 0-9, spaces, and ._-:/()#,@[]+=&;{}!$*", desc)
+	}
 	vpcID := aws.ToString(in.VpcId)
 	if vpcID == "" {
 		return nil, Errorf("VPCIdNotSpecified", "No default VPC for this user")
@@ -127,6 +152,9 @@ func (s *ec2Service) CreateSecurityGroup(c *Call, in *ec2.CreateSecurityGroupInp
 		if g.vpcID == v.id && g.name == name {
 			return nil, Errorf("InvalidGroup.Duplicate", "The security group '%s' already exists for VPC '%s'", name, v.id)
 		}
+	}
+	if err := s.countLimit(quotaSecurityGroups, len(s.sgs), "SecurityGroupLimitExceeded", "security groups"); err != nil {
+		return nil, err
 	}
 	tags, err := tagsForCreate(in.TagSpecifications, types.ResourceTypeSecurityGroup)
 	if err != nil {
@@ -355,6 +383,24 @@ func (s *ec2Service) expandPermissions(g *ec2SG, egress bool, perms []types.IpPe
 			}
 		}
 		base := sgRule{egress: egress, proto: proto, from: from, to: to}
+		descs := []string{}
+		for _, r := range p.IpRanges {
+			descs = append(descs, aws.ToString(r.Description))
+		}
+		for _, r := range p.Ipv6Ranges {
+			descs = append(descs, aws.ToString(r.Description))
+		}
+		for _, r := range p.UserIdGroupPairs {
+			descs = append(descs, aws.ToString(r.Description))
+		}
+		for _, r := range p.PrefixListIds {
+			descs = append(descs, aws.ToString(r.Description))
+		}
+		for _, d := range descs {
+			if len(d) > 255 || !ruleDescPattern.MatchString(d) {
+				return nil, Errorf("InvalidParameterValue", "Invalid rule description. Valid descriptions are strings less than 256 characters from the following set:  a-zA-Z0-9. _-:/()#,@[]+=;{}!$*")
+			}
+		}
 		n := 0
 		for _, r := range p.IpRanges {
 			cidr := aws.ToString(r.CidrIp)
@@ -425,6 +471,45 @@ func (s *ec2Service) expandPermissions(g *ec2SG, egress bool, perms []types.IpPe
 	return out, nil
 }
 
+// ruleWeights counts a direction's rules against the rules-per-group quota
+// the way AWS does: separately for IPv4 and IPv6, a rule that references a
+// security group once in each, and a rule that references a prefix list by
+// the list's maximum number of entries (55 for CloudFront's origin-facing
+// list), not by the one line it takes.
+func (s *ec2Service) ruleWeights(rules []*sgRule, egress bool) (v4, v6 int) {
+	for _, r := range rules {
+		if r.egress != egress {
+			continue
+		}
+		switch {
+		case r.cidr != "":
+			v4++
+		case r.cidr6 != "":
+			v6++
+		case r.group != "":
+			v4++
+			v6++
+		case r.prefix != "":
+			w := 1
+			if pl, ok := s.prefixList(r.prefix); ok {
+				w = int(pl.MaxEntries)
+			}
+			v4 += w
+		}
+	}
+	return v4, v6
+}
+
+// checkRuleQuota fails when adding rules to a direction of g would exceed
+// the quota on inbound or outbound rules per security group.
+func (s *ec2Service) checkRuleQuota(g *ec2SG, egress bool, added []*sgRule) error {
+	v4, v6 := s.ruleWeights(append(append([]*sgRule(nil), g.rules...), added...), egress)
+	if limit := s.e.Quota(quotaRulesPerGroup); float64(v4) > limit || float64(v6) > limit {
+		return Errorf("RulesPerSecurityGroupLimitExceeded", "The maximum number of rules per security group has been reached.")
+	}
+	return nil
+}
+
 // legacyPermission folds the pre-IpPermissions request fields into one.
 func legacyPermission(cidr, proto *string, from, to *int32) []types.IpPermission {
 	if cidr == nil && proto == nil && from == nil && to == nil {
@@ -472,12 +557,6 @@ func (s *ec2Service) authorize(c *Call, g *ec2SG, egress bool, perms []types.IpP
 	if err != nil {
 		return nil, err
 	}
-	count := 0
-	for _, r := range g.rules {
-		if r.egress == egress {
-			count++
-		}
-	}
 	for i, r := range rules {
 		for _, o := range g.rules {
 			if o.sameAs(r) {
@@ -490,8 +569,8 @@ func (s *ec2Service) authorize(c *Call, g *ec2SG, egress bool, perms []types.IpP
 			}
 		}
 	}
-	if count+len(rules) > maxRulesPerDirection {
-		return nil, Errorf("RulesPerSecurityGroupLimitExceeded", "The maximum number of rules per security group has been reached.")
+	if err := s.checkRuleQuota(g, egress, rules); err != nil {
+		return nil, err
 	}
 	out := []types.SecurityGroupRule{}
 	for _, r := range rules {

@@ -36,9 +36,14 @@ func validateTag(t types.Tag) error {
 	case len([]rune(aws.ToString(t.Value))) > 256:
 		return Errorf("InvalidParameterValue", "Tag value exceeds the maximum length of 256 characters")
 	case strings.HasPrefix(strings.ToLower(k), "aws:"):
-		return Errorf("InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for internal use")
+		return reservedTagKey(k)
 	}
 	return nil
+}
+
+// reservedTagKey is EC2's answer to a tag key in the aws: namespace.
+func reservedTagKey(k string) error {
+	return Errorf("InvalidParameterValue", "Value ( %s ) for parameter key is invalid. Tag keys starting with 'aws:' are reserved for internal use", k)
 }
 
 func tagLimit() error {
@@ -135,6 +140,11 @@ func (s *ec2Service) tagTarget(id string) (map[string]string, types.ResourceType
 			return v.tags, types.ResourceTypeVolume, nil
 		}
 		return nil, "", Errorf("InvalidVolume.NotFound", "The volume '%s' does not exist.", id)
+	case "sir":
+		if v, ok := s.spotRequests[id]; ok {
+			return v.tags, types.ResourceTypeSpotInstancesRequest, nil
+		}
+		return nil, "", spotRequestNotFound([]string{id})
 	case "key":
 		for _, k := range s.keyPairs {
 			if k.id == id {
@@ -160,9 +170,18 @@ func (s *ec2Service) CreateTags(c *Call, in *ec2.CreateTagsInput) (*ec2.CreateTa
 	}
 	targets := make([]map[string]string, 0, len(in.Resources))
 	for _, id := range in.Resources {
-		m, _, err := s.tagTarget(id)
+		m, rt, err := s.tagTarget(id)
 		if err != nil {
 			return nil, err
+		}
+		if inst := s.instances[id]; rt == types.ResourceTypeInstance && inst != nil && metadataTagsEnabled(inst.meta) {
+			var added []string
+			for _, t := range in.Tags {
+				added = append(added, aws.ToString(t.Key))
+			}
+			if err := checkIMDSTagKeys(added); err != nil {
+				return nil, err
+			}
 		}
 		keys := map[string]bool{}
 		for k := range m {
@@ -187,6 +206,11 @@ func (s *ec2Service) CreateTags(c *Call, in *ec2.CreateTagsInput) (*ec2.CreateTa
 func (s *ec2Service) DeleteTags(c *Call, in *ec2.DeleteTagsInput) (*ec2.DeleteTagsOutput, error) {
 	if len(in.Resources) == 0 {
 		return nil, missingParam("resourceIdSet")
+	}
+	for _, t := range in.Tags {
+		if k := aws.ToString(t.Key); strings.HasPrefix(strings.ToLower(k), "aws:") {
+			return nil, reservedTagKey(k)
+		}
 	}
 	targets := make([]map[string]string, 0, len(in.Resources))
 	for _, id := range in.Resources {
@@ -254,6 +278,9 @@ func (s *ec2Service) DescribeTags(c *Call, in *ec2.DescribeTagsInput) (*ec2.Desc
 	}
 	for _, v := range s.keyPairs {
 		add(v.id, types.ResourceTypeKeyPair, v.seq, v.tags)
+	}
+	for _, v := range s.spotRequests {
+		add(v.id, types.ResourceTypeSpotInstancesRequest, v.seq, v.tags)
 	}
 	sort.SliceStable(rows, func(i, j int) bool {
 		if rows[i].seq != rows[j].seq {

@@ -935,7 +935,7 @@ func TestELBv2TargetHealthLifecycle(t *testing.T) {
 }
 
 func TestELBv2TargetHealthBootFailureAndNoManifest(t *testing.T) {
-	env := newELBEnv(t, Options{Knobs: map[string]string{"ec2.boot_failure": "services", "elbv2.provisioning_duration": "10s"}})
+	env := newELBEnv(t, Options{Knobs: map[string]string{"ec2.boot_failure": "services", "elbv2.provisioning_duration": "10s", "quota.L-1216C47A": "8"}})
 	lb := env.createLB(t, "bootfail")
 	tg := env.createTG(t, "bootfail-tg")
 	env.createListener(t, lb.LoadBalancerArn, 80, forward(tg.TargetGroupArn))

@@ -415,7 +415,8 @@ func (e *Emulator) dispatch(w http.ResponseWriter, r *http.Request, body []byte,
 	now := e.clock.Now()
 	rec := CallRecord{Seq: len(e.calls) + 1, Time: now, Service: def.info.Name, Operation: op.operation, Region: req.region, AccessKey: req.accessKey}
 	e.counts[def.info.Name+"."+op.operation]++
-	faultErr, latency := e.matchFaults(def, op.operation)
+	act := e.matchFaults(def, op.operation)
+	faultErr, latency := act.err, act.latency
 	e.mu.Unlock()
 
 	if latency > 0 {
@@ -452,8 +453,24 @@ func (e *Emulator) dispatch(w http.ResponseWriter, r *http.Request, body []byte,
 		err = ae
 		rec.Error = ae.Code
 	}
+	if act.lost() && faultErr == nil {
+		if rec.Notes == nil {
+			rec.Notes = map[string]string{}
+		}
+		rec.Notes["fault"] = FaultLoseResponse
+	}
 	e.calls = append(e.calls, rec)
 	e.mu.Unlock()
+
+	if act.lost() && faultErr == nil {
+		// The handler ran; its answer is lost on the way back.
+		if act.drop {
+			dropConnection(w)
+			return
+		}
+		req.writeError(w, act.lose)
+		return
+	}
 
 	if err != nil {
 		req.writeError(w, err.(*APIError))

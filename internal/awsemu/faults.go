@@ -1,6 +1,7 @@
 package awsemu
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 )
@@ -8,6 +9,13 @@ import (
 // Fault makes matching requests fail with an AWS error or slow down. Matching
 // calls are counted; the first After of them pass, then every Every-th one
 // (default every one) fires, at most Times times (0: without limit).
+//
+// With Mode "lose-response" the request is executed (the change is made)
+// and then its answer is lost, as on a real network: the client gets a
+// server error (Code and Status, by default InternalError with HTTP 500,
+// which the SDKs retry), or with Drop the connection is closed without an
+// answer. A client that retries without an idempotency token then makes the
+// change twice.
 type Fault struct {
 	ID        int      `json:"id"`
 	Service   string   `json:"service,omitempty"`   // "" matches every service
@@ -19,6 +27,8 @@ type Fault struct {
 	After     int      `json:"after,omitempty"`
 	Every     int      `json:"every,omitempty"`
 	Times     int      `json:"times,omitempty"`
+	Mode      string   `json:"mode,omitempty"` // "" (fail instead of executing) or FaultLoseResponse
+	Drop      bool     `json:"drop,omitempty"` // lose-response: close the connection instead of answering
 
 	Matched int `json:"matched"`
 	Fired   int `json:"fired"`
@@ -41,6 +51,32 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*d = Duration(v)
+	return nil
+}
+
+// FaultLoseResponse is the Fault mode that executes a request and loses its
+// answer.
+const FaultLoseResponse = "lose-response"
+
+// faultAction is what the matching rules ask of one call.
+type faultAction struct {
+	err     *APIError     // answer with this instead of executing
+	latency time.Duration // wait this long first
+	lose    *APIError     // execute, then answer with this instead
+	drop    bool          // execute, then close the connection
+}
+
+// lost reports whether the call's answer is to be lost.
+func (a faultAction) lost() bool { return a.lose != nil || a.drop }
+
+// Validate reports a rule the emulator cannot apply.
+func (f Fault) Validate() error {
+	switch {
+	case f.Mode != "" && f.Mode != FaultLoseResponse:
+		return fmt.Errorf("unknown fault mode %q (want %q or none)", f.Mode, FaultLoseResponse)
+	case f.Drop && f.Mode != FaultLoseResponse:
+		return fmt.Errorf("drop needs mode %q", FaultLoseResponse)
+	}
 	return nil
 }
 
@@ -87,11 +123,10 @@ func (e *Emulator) Faults() []Fault {
 	return out
 }
 
-// matchFaults is called with the lock held; it returns the error to answer
-// with (if any) and the latency to add.
-func (e *Emulator) matchFaults(def *serviceDef, op string) (*APIError, time.Duration) {
-	var apiErr *APIError
-	var latency time.Duration
+// matchFaults is called with the lock held; it returns what the matching
+// rules do to the call.
+func (e *Emulator) matchFaults(def *serviceDef, op string) faultAction {
+	var act faultAction
 	for _, f := range e.faults {
 		if f.Service != "" && f.Service != def.info.Name {
 			continue
@@ -107,12 +142,33 @@ func (e *Emulator) matchFaults(def *serviceDef, op string) (*APIError, time.Dura
 			continue
 		}
 		f.Fired++
-		latency += time.Duration(f.Latency)
-		if f.Code != "" && apiErr == nil {
-			apiErr = faultError(def, f)
+		act.latency += time.Duration(f.Latency)
+		switch {
+		case f.Mode == FaultLoseResponse && f.Drop:
+			act.drop = true
+		case f.Mode == FaultLoseResponse && act.lose == nil:
+			lf := *f
+			if lf.Code == "" {
+				lf.Code = "@5xx"
+			}
+			act.lose = faultError(def, &lf)
+		case f.Mode == "" && f.Code != "" && act.err == nil:
+			act.err = faultError(def, f)
 		}
 	}
-	return apiErr, latency
+	return act
+}
+
+// dropConnection closes a request's connection without an answer, as a
+// network failure after the server acted would.
+func dropConnection(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler)
 }
 
 func faultError(def *serviceDef, f *Fault) *APIError {

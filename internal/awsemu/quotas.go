@@ -21,6 +21,23 @@ type QuotaDef struct {
 	Unit        string  // "None" or "Count"
 	Adjustable  bool
 	Global      bool // account-wide rather than per region
+	// AppliedOnlyWhenChanged marks quotas for which Service Quotas has no
+	// applied value until the quota was changed (a knob quota.<code> set):
+	// GetServiceQuota answers NoSuchResourceException and ListServiceQuotas
+	// leaves them out, as AWS does for such quotas; GetAWSDefaultServiceQuota
+	// always answers.
+	AppliedOnlyWhenChanged bool
+	// UsageMetric names the CloudWatch usage metric Service Quotas reports
+	// with the quota (for example the EC2 vCPU quotas' Class/Resource
+	// dimensions); nil when AWS reports none.
+	UsageMetric *QuotaUsageMetric
+}
+
+// QuotaUsageMetric is the usage metric of a quota, as Service Quotas shows it.
+type QuotaUsageMetric struct {
+	Namespace, Name string
+	Dimensions      map[string]string
+	Statistic       string
 }
 
 var (
@@ -79,10 +96,15 @@ func (e *Emulator) Quota(code string) float64 {
 	return q.Default
 }
 
-// QuotaChanged reports whether a quota's value differs from AWS's default
-// (Service Quotas returns NoSuchResourceException from GetServiceQuota for a
-// quota that was never changed in some services; callers decide).
+// QuotaChanged reports whether a quota's value was changed from AWS's
+// default by the knob quota.<code> (Service Quotas returns
+// NoSuchResourceException from GetServiceQuota for a quota marked
+// AppliedOnlyWhenChanged until then).
 func (e *Emulator) QuotaChanged(code string) bool {
-	_, ok := e.knobs["quota."+code]
-	return ok
+	v, ok := e.knobs["quota."+code]
+	if !ok {
+		return false
+	}
+	_, err := strconv.ParseFloat(v, 64)
+	return err == nil
 }

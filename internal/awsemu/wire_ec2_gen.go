@@ -8,6 +8,7 @@ func init() {
 		"AttachInternetGateway":         {Version: "2016-11-15"},
 		"AuthorizeSecurityGroupEgress":  {Version: "2016-11-15"},
 		"AuthorizeSecurityGroupIngress": {Version: "2016-11-15"},
+		"CancelSpotInstanceRequests":    {Version: "2016-11-15"},
 		"CreateInternetGateway":         {Version: "2016-11-15"},
 		"CreateKeyPair":                 {Version: "2016-11-15"},
 		"CreateRoute":                   {Version: "2016-11-15"},
@@ -39,6 +40,8 @@ func init() {
 		"DescribeRouteTables":           {Version: "2016-11-15"},
 		"DescribeSecurityGroupRules":    {Version: "2016-11-15"},
 		"DescribeSecurityGroups":        {Version: "2016-11-15"},
+		"DescribeSpotInstanceRequests":  {Version: "2016-11-15"},
+		"DescribeSpotPriceHistory":      {Version: "2016-11-15"},
 		"DescribeSubnets":               {Version: "2016-11-15"},
 		"DescribeTags":                  {Version: "2016-11-15"},
 		"DescribeVolumes":               {Version: "2016-11-15"},
@@ -48,8 +51,10 @@ func init() {
 		"DisassociateRouteTable":        {Version: "2016-11-15"},
 		"GetConsoleOutput":              {Version: "2016-11-15"},
 		"GetManagedPrefixListEntries":   {Version: "2016-11-15"},
+		"GetSpotPlacementScores":        {Version: "2016-11-15"},
 		"ImportKeyPair":                 {Version: "2016-11-15"},
 		"ModifyInstanceAttribute":       {Version: "2016-11-15"},
+		"ModifyInstanceMetadataOptions": {Version: "2016-11-15"},
 		"ModifySubnetAttribute":         {Version: "2016-11-15"},
 		"ModifyVpcAttribute":            {Version: "2016-11-15"},
 		"RevokeSecurityGroupEgress":     {Version: "2016-11-15"},
@@ -70,6 +75,12 @@ func init() {
 		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2.AuthorizeSecurityGroupIngressOutput": {
 			"SecurityGroupRules": {Out: "securityGroupRuleSet"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2.CancelSpotInstanceRequestsInput": {
+			"SpotInstanceRequestIds": {In: "SpotInstanceRequestId"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2.CancelSpotInstanceRequestsOutput": {
+			"CancelledSpotInstanceRequests": {Out: "spotInstanceRequestSet"},
 		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2.CreateInternetGatewayInput": {
 			"TagSpecifications": {In: "TagSpecification"},
@@ -205,6 +216,21 @@ func init() {
 		"github.com/aws/aws-sdk-go-v2/service/ec2.DescribeSecurityGroupsOutput": {
 			"SecurityGroups": {Out: "securityGroupInfo"},
 		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2.DescribeSpotInstanceRequestsInput": {
+			"Filters":                {In: "Filter"},
+			"SpotInstanceRequestIds": {In: "SpotInstanceRequestId"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2.DescribeSpotInstanceRequestsOutput": {
+			"SpotInstanceRequests": {Out: "spotInstanceRequestSet"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2.DescribeSpotPriceHistoryInput": {
+			"Filters":             {In: "Filter"},
+			"InstanceTypes":       {In: "InstanceType"},
+			"ProductDescriptions": {In: "ProductDescription"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2.DescribeSpotPriceHistoryOutput": {
+			"SpotPriceHistory": {Out: "spotPriceHistorySet"},
+		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2.DescribeSubnetsInput": {
 			"Filters":   {In: "Filter"},
 			"SubnetIds": {In: "SubnetId"},
@@ -234,6 +260,13 @@ func init() {
 		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2.GetManagedPrefixListEntriesOutput": {
 			"Entries": {Out: "entrySet"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2.GetSpotPlacementScoresInput": {
+			"InstanceTypes": {In: "InstanceType"},
+			"RegionNames":   {In: "RegionName"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2.GetSpotPlacementScoresOutput": {
+			"SpotPlacementScores": {Out: "spotPlacementScoreSet"},
 		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2.ImportKeyPairInput": {
 			"TagSpecifications": {In: "TagSpecification"},
@@ -298,6 +331,14 @@ func init() {
 			"State":        {Out: "zoneState"},
 			"SubGeography": {Out: "subGeographySet"},
 		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2/types.ConnectionTrackingSpecificationRequest": {
+			"TcpEstablishedTimeout": {Out: "TcpEstablishedTimeout"},
+			"UdpStreamTimeout":      {Out: "UdpStreamTimeout"},
+			"UdpTimeout":            {Out: "UdpTimeout"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2/types.CpuPerformanceFactorRequest": {
+			"References": {In: "Reference"},
+		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2/types.EbsBlockDevice": {
 			"AvailabilityZoneId":       {Out: "AvailabilityZoneId"},
 			"EbsCardIndex":             {Out: "EbsCardIndex"},
@@ -305,6 +346,13 @@ func init() {
 		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2/types.EbsInfo": {
 			"EbsCards": {Out: "ebsCardSet"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2/types.EnaSrdSpecificationRequest": {
+			"EnaSrdEnabled":          {Out: "EnaSrdEnabled"},
+			"EnaSrdUdpSpecification": {Out: "EnaSrdUdpSpecification"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2/types.EnaSrdUdpSpecificationRequest": {
+			"EnaSrdUdpEnabled": {Out: "EnaSrdUdpEnabled"},
 		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2/types.Filter": {
 			"Values": {In: "Value"},
@@ -345,9 +393,34 @@ func init() {
 			"PrivateIpAddresses": {Out: "privateIpAddressesSet"},
 		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2/types.InstanceNetworkInterfaceSpecification": {
-			"Groups":       {In: "SecurityGroupId"},
-			"Ipv4Prefixes": {In: "Ipv4Prefix"},
-			"Ipv6Prefixes": {In: "Ipv6Prefix"},
+			"AssociateCarrierIpAddress":       {Out: "AssociateCarrierIpAddress"},
+			"ConnectionTrackingSpecification": {Out: "ConnectionTrackingSpecification"},
+			"EnaQueueCount":                   {Out: "EnaQueueCount"},
+			"EnaSrdSpecification":             {Out: "EnaSrdSpecification"},
+			"Groups":                          {In: "SecurityGroupId", Out: "SecurityGroupId", Item: "SecurityGroupId"},
+			"InterfaceType":                   {Out: "InterfaceType"},
+			"Ipv4PrefixCount":                 {Out: "Ipv4PrefixCount"},
+			"Ipv4Prefixes":                    {In: "Ipv4Prefix", Out: "Ipv4Prefix"},
+			"Ipv6Addresses":                   {Out: "ipv6AddressesSet"},
+			"Ipv6PrefixCount":                 {Out: "Ipv6PrefixCount"},
+			"Ipv6Prefixes":                    {In: "Ipv6Prefix", Out: "Ipv6Prefix"},
+			"NetworkCardIndex":                {Out: "NetworkCardIndex"},
+			"PrimaryIpv6":                     {Out: "PrimaryIpv6"},
+			"PrivateIpAddresses":              {Out: "privateIpAddressesSet"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2/types.InstanceRequirementsRequest": {
+			"AcceleratorManufacturers": {In: "AcceleratorManufacturer"},
+			"AcceleratorNames":         {In: "AcceleratorName"},
+			"AcceleratorTypes":         {In: "AcceleratorType"},
+			"AllowedInstanceTypes":     {In: "AllowedInstanceType"},
+			"CpuManufacturers":         {In: "CpuManufacturer"},
+			"ExcludedInstanceTypes":    {In: "ExcludedInstanceType"},
+			"InstanceGenerations":      {In: "InstanceGeneration"},
+			"LocalStorageTypes":        {In: "LocalStorageType"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2/types.InstanceRequirementsWithMetadataRequest": {
+			"ArchitectureTypes":   {In: "ArchitectureType"},
+			"VirtualizationTypes": {In: "VirtualizationType"},
 		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2/types.InstanceSecondaryInterface": {
 			"PrivateIpAddresses": {Out: "privateIpAddressSet"},
@@ -369,8 +442,19 @@ func init() {
 		"github.com/aws/aws-sdk-go-v2/service/ec2/types.IpPermission": {
 			"UserIdGroupPairs": {In: "Groups", Out: "groups"},
 		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2/types.Ipv4PrefixSpecificationRequest": {
+			"Ipv4Prefix": {Out: "Ipv4Prefix"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2/types.Ipv6PrefixSpecificationRequest": {
+			"Ipv6Prefix": {Out: "Ipv6Prefix"},
+		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2/types.KeyPairInfo": {
 			"Tags": {Out: "tagSet"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2/types.LaunchSpecification": {
+			"BlockDeviceMappings": {Out: "blockDeviceMapping"},
+			"NetworkInterfaces":   {Out: "networkInterfaceSet"},
+			"SecurityGroups":      {Out: "groupSet"},
 		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2/types.ManagedPrefixList": {
 			"Tags": {Out: "tagSet"},
@@ -405,6 +489,9 @@ func init() {
 			"Tags":        {Out: "tagSet"},
 		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2/types.SecurityGroupRule": {
+			"Tags": {Out: "tagSet"},
+		},
+		"github.com/aws/aws-sdk-go-v2/service/ec2/types.SpotInstanceRequest": {
 			"Tags": {Out: "tagSet"},
 		},
 		"github.com/aws/aws-sdk-go-v2/service/ec2/types.Subnet": {

@@ -58,6 +58,13 @@ type Manifest struct {
 	// served without credentials. Omitted from the line when empty, so such
 	// manifests stay byte-identical.
 	CredentialsPath string `json:"credentials,omitempty"`
+	// PerBoot says the script installed a unit that runs at every boot and
+	// prints the boot (and GPU) markers again. Without it the markers are
+	// printed once per instance: cloud-init runs user data only on the
+	// first boot, so a stopped and started instance prints none. Serialised
+	// as "per_boot":true, and left out when false so that manifests written
+	// before it existed read back unchanged.
+	PerBoot bool `json:"per_boot,omitempty"`
 }
 
 // FormatManifest renders the manifest comment line.

@@ -82,3 +82,21 @@ func TestParseManifestTolerant(t *testing.T) {
 		t.Fatalf("manifest = %+v ok=%v", m, ok)
 	}
 }
+
+func TestManifestPerBoot(t *testing.T) {
+	line := FormatManifest(Manifest{Deployment: "demo", PerBoot: true})
+	if !strings.Contains(line, `"per_boot":true`) {
+		t.Fatalf("per_boot not serialised: %s", line)
+	}
+	if m, ok := ParseManifest(line); !ok || !m.PerBoot {
+		t.Fatalf("per_boot lost: %+v", m)
+	}
+	if line := FormatManifest(Manifest{Deployment: "demo"}); strings.Contains(line, "per_boot") {
+		t.Fatalf("per_boot written when false: %s", line)
+	}
+	// A manifest written before the field existed still parses, once per instance.
+	old := ManifestPrefix + `{"deployment":"demo","tier":2,"gpu":false,"services":["n8n"],"models":null,"efs_id":"fs-1"}`
+	if m, ok := ParseManifest(old); !ok || m.PerBoot || m.Deployment != "demo" || m.EFSID != "fs-1" {
+		t.Fatalf("old manifest = %+v ok=%v", m, ok)
+	}
+}

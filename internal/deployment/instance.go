@@ -44,6 +44,11 @@ type InstanceState struct {
 	// console markers, so nothing waits for them until the provider
 	// launches an instance of its own.
 	AdoptedInstance bool
+	// MarkersEveryBoot says the instance's boot script prints its markers
+	// at every boot (manifest per_boot). cloud-init runs user data once per
+	// instance, so without it a stopped and started instance prints none,
+	// and nothing may wait for them after a restart.
+	MarkersEveryBoot bool
 
 	GPUFacts
 }
@@ -222,7 +227,7 @@ func (o *op) launchInstance(ctx context.Context, img image, subnet, az, key stri
 	id := aws.ToString(inst.InstanceId)
 	o.rec.set(func(s *State) {
 		s.InstanceID, s.UserDataHash, s.KeyName, s.AvailabilityZone, s.AdoptedInstance = id, key, o.spec.KeyName, az, false
-		s.GPUFacts = GPUFacts{}
+		s.MarkersEveryBoot, s.GPUFacts = ud.PerBoot, GPUFacts{}
 	})
 	start := time.Now()
 	running, err := tfec2.WaitInstanceRunning(ctx, conn, id, o.remaining(ctx), func(state string, elapsed time.Duration) {
@@ -294,10 +299,12 @@ func (o *op) reconcileInstance(ctx context.Context, inst *ec2types.Instance, key
 	}
 	if string(inst.InstanceType) != o.spec.InstanceType {
 		info(ctx, "changing instance type", map[string]any{"instance_id": id, "from": string(inst.InstanceType), "to": o.spec.InstanceType})
+		o.restarted.Store(true)
 		if _, err := tfec2.ChangeInstanceType(ctx, conn, id, o.spec.InstanceType, o.remaining(ctx)); err != nil {
 			return err
 		}
 	} else if s := inst.State.Name; s == ec2types.InstanceStateNameStopped || s == ec2types.InstanceStateNameStopping {
+		o.restarted.Store(true)
 		if _, err := tfec2.StartInstance(ctx, conn, id, o.remaining(ctx)); err != nil {
 			return err
 		}
@@ -419,7 +426,15 @@ func (o *op) watchConsole(ctx context.Context, done func(bootmarker.Report) bool
 func (o *op) waitBoot(ctx context.Context) error {
 	needComplete := !o.spec.HasLoadBalancer() && o.spec.WaitForReady // else the target health check waits
 	needGPU := o.spec.GPU
-	if (!needComplete && !needGPU) || o.rec.get().AdoptedInstance {
+	st := o.rec.get()
+	if (!needComplete && !needGPU) || st.AdoptedInstance {
+		return nil
+	}
+	if o.restarted.Load() && !st.MarkersEveryBoot {
+		// Launched by an older release whose script runs only at the first
+		// boot: after this stop and start no marker will come. The instance
+		// is running; the target health check (tier 2 and 3) still waits.
+		info(ctx, "instance restarted: its boot script prints no markers after the first boot, not waiting for them", map[string]any{"instance_id": st.InstanceID})
 		return nil
 	}
 	typical := typicalBoot
@@ -566,6 +581,7 @@ func (d *discovery) discoverInstance(ctx context.Context) error {
 	}
 	if found {
 		spec.GPU, spec.Services, spec.Models = m.GPU, m.Services, m.Models
+		st.MarkersEveryBoot = m.PerBoot
 		st.UserDataHash = InstanceKey(spec.GPU, spec.Services, spec.Models, st.EFSID, st.MountTargetIPs[st.AvailabilityZone])
 	} else {
 		// Launched by the GeuseMaker CLI (adopted with a legacy import): its

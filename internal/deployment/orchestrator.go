@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/tier"
@@ -23,6 +24,9 @@ type op struct {
 
 	keptMu sync.Mutex
 	kept   []string
+
+	// restarted says this operation stopped and started the instance.
+	restarted atomic.Bool
 }
 
 // remaining is the time a wait may take: a little less than what is left

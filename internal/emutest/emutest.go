@@ -45,7 +45,7 @@ func Start(t testing.TB, o Options) *Env {
 	if o.Timeout == 0 {
 		o.Timeout = time.Minute
 	}
-	emu := awsemu.New(awsemu.Options{Speed: o.Speed, Seed: t.Name(), Knobs: o.Knobs})
+	emu := awsemu.New(awsemu.Options{Speed: o.Speed, Seed: t.Name(), Knobs: AccountKnobs(o.Knobs)})
 	if err := emu.Start(""); err != nil {
 		t.Fatalf("starting the AWS emulator: %v", err)
 	}
@@ -53,6 +53,26 @@ func Start(t testing.TB, o Options) *Env {
 	ctx, cancel := context.WithTimeout(context.Background(), o.Timeout)
 	t.Cleanup(cancel)
 	return &Env{Emu: emu, Config: Config(emu, o.Region), Ctx: retry.WithPollCap(ctx, 20*time.Millisecond)}
+}
+
+// AccountKnobs are the knobs of the account tests deploy into, with extra
+// on top. The emulator starts with AWS's defaults for a new account, which
+// allow no GPU instance at all (the G and VT, and P, vCPU quotas are 0) and 5
+// standard vCPUs; the test account has had its quotas raised, as an account
+// that runs this stack must. Tests of the quota checks set them lower again.
+func AccountKnobs(extra map[string]string) map[string]string {
+	k := map[string]string{
+		"quota.L-1216C47A": "256", // Running On-Demand Standard instances (vCPUs)
+		"quota.L-DB2E81BA": "256", // Running On-Demand G and VT instances (vCPUs)
+		"quota.L-417A185B": "256", // Running On-Demand P instances (vCPUs)
+		"quota.L-34B43A08": "256", // All Standard Spot Instance Requests (vCPUs)
+		"quota.L-3819A6DF": "256", // All G and VT Spot Instance Requests (vCPUs)
+		"quota.L-7212CCBC": "256", // All P Spot Instance Requests (vCPUs)
+	}
+	for key, v := range extra {
+		k[key] = v
+	}
+	return k
 }
 
 // Config is an SDK configuration for region (us-east-1 when empty) that

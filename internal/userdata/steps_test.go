@@ -189,3 +189,35 @@ func TestHealthStepSendsCrawl4AIToken(t *testing.T) {
 		}
 	}
 }
+
+// A later boot (the script runs again as cloud-init's per-boot script once
+// the first boot completed) installs nothing: it reports the GPU and waits
+// for the stack's health, then prints the complete marker again, so a
+// provider waiting after a stop and start sees fresh markers.
+func TestLaterBootRechecks(t *testing.T) {
+	p := configs[1].p
+	if !p.GPU {
+		t.Fatal("configs[1] is expected to be a GPU configuration")
+	}
+	body := ": >\"$GM_STATE/complete\"\n" + between(t, render(t, p).Script, "if [[ -f $GM_STATE/complete ]]", "rm -f \"$GM_STATE/failed\"")
+	stubs := func(curl string) map[string]string {
+		return map[string]string{"nvidia-smi": stubNvidiaSMI, "curl": curl, "apt-get": "#!/bin/bash\necho apt-get must not run >&2\nexit 1\n"}
+	}
+	console, code := runScript(t, p, body, stubs("#!/bin/bash\nexit 0\n"), "GPU_CSV=NVIDIA A10G, 23028, 550.54.15\\n")
+	rep := bootmarker.Parse(console)
+	if code != 0 || !rep.Complete || rep.Failed || rep.GPU == nil || rep.GPU.Status != bootmarker.GPUHealthy || rep.GPU.Model != "NVIDIA A10G" {
+		t.Fatalf("healthy later boot: exit %d report %+v console:\n%s", code, rep, console)
+	}
+	console, code = runScript(t, p, body, stubs("#!/bin/bash\nexit 7\n"), "GPU_CSV=NVIDIA A10G, 23028, 550.54.15\\n")
+	rep = bootmarker.Parse(console)
+	if code == 0 || rep.Complete || !rep.Failed || rep.FailedStep != "health" || !strings.Contains(rep.Reason, "after a restart") {
+		t.Fatalf("unhealthy later boot: exit %d report %+v console:\n%s", code, rep, console)
+	}
+	// The first boot installs the script for every later boot.
+	if !strings.Contains(render(t, p).Script, "install -D -m 0700 \"$0\" /var/lib/cloud/scripts/per-boot/") {
+		t.Fatal("the boot script does not install itself as a per-boot script")
+	}
+	if m, ok := bootmarker.ParseManifest(render(t, p).Script); !ok || !m.PerBoot {
+		t.Fatalf("manifest does not say per_boot: %+v", m)
+	}
+}

@@ -96,6 +96,9 @@ type Result struct {
 	Compose string // the docker-compose.yml the script writes
 	Gzipped []byte // Script, gzip-compressed: what EC2 receives
 	Base64  string // Gzipped in base64, for RunInstances' UserData
+	// PerBoot says the script prints its markers at every boot, not only
+	// the first (the manifest's per_boot).
+	PerBoot bool
 }
 
 // ParamError is an invalid parameter; Field names the Params field.
@@ -163,7 +166,7 @@ func Render(p Params) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	r := Result{Script: strip(script), Compose: strip(d.Compose + "\n")}
+	r := Result{Script: strip(script), Compose: strip(d.Compose + "\n"), PerBoot: true}
 	if r.Gzipped, err = compress(r.Script); err != nil {
 		return Result{}, err
 	}
@@ -263,6 +266,7 @@ func newData(p Params) (*data, error) {
 		Deployment: p.Deployment, Tier: p.Tier, GPU: p.GPU,
 		Services: services, Models: models, EFSID: p.EFSID,
 		CredentialsPath: p.CredentialsPath,
+		PerBoot:         true,
 	})
 	if p.CredentialsPath != "" {
 		d.CredParams = CredentialParams(services)

@@ -41,6 +41,7 @@ var services = map[string]serviceDef{
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront":             {protocol: "restxml", prefix: "awsRestxml"},
 	"github.com/aws/aws-sdk-go-v2/service/route53":                {protocol: "restxml", prefix: "awsRestxml"},
 	"github.com/aws/aws-sdk-go-v2/service/wafv2":                  {protocol: "json", prefix: "awsAwsjson11"},
+	"github.com/aws/aws-sdk-go-v2/service/servicequotas":          {protocol: "json", prefix: "awsAwsjson11"},
 }
 
 // fieldInfo is what the generator learns about one struct member.
