@@ -75,6 +75,13 @@ func TestRefreshFindsDriftAndUpdateRepairsIt(t *testing.T) {
 		Attributes: []elbtypes.LoadBalancerAttribute{{Key: aws.String("idle_timeout.timeout_seconds"), Value: aws.String("30")}}}))
 	must(env.c.ELBV2.DeleteRule(ctx, &elbv2.DeleteRuleInput{RuleArn: aws.String(st.RuleARNs[0])}))
 	must(env.c.ELBV2.ModifyTargetGroup(ctx, &elbv2.ModifyTargetGroupInput{TargetGroupArn: aws.String(st.TargetGroupARN), HealthCheckPath: aws.String("/")}))
+	// Instance: IMDSv1 allowed again.
+	must(e.ModifyInstanceMetadataOptions(ctx, &ec2.ModifyInstanceMetadataOptionsInput{InstanceId: aws.String(st.InstanceID), HttpTokens: ec2types.HttpTokensStateOptional}))
+	// The internet route goes.
+	must(e.DeleteRoute(ctx, &ec2.DeleteRouteInput{RouteTableId: aws.String(st.RouteTableID), DestinationCidrBlock: aws.String("0.0.0.0/0")}))
+	// The listener forwards everyone, not only CloudFront.
+	must(env.c.ELBV2.ModifyListener(ctx, &elbv2.ModifyListenerInput{ListenerArn: aws.String(st.ListenerARNs[0]),
+		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(st.TargetGroupARN)}}}))
 	// CloudFront: disabled.
 	cfg, err := env.c.CloudFront.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(st.DistributionID)})
 	if err != nil {
@@ -96,6 +103,9 @@ func TestRefreshFindsDriftAndUpdateRepairsIt(t *testing.T) {
 		"load balancer: the port 80 listener of drift-alb lost the rule",
 		"load balancer: target group drift-tg checks health at /, configured /healthz",
 		"cloudfront: distribution " + st.DistributionID + " was disabled outside Terraform",
+		"instance: " + st.InstanceID + " metadata options changed outside Terraform: http_tokens optional (want required)",
+		"network: route table " + st.RouteTableID + " has no route to the internet",
+		"load balancer: the port 80 listener of drift-alb was changed outside Terraform",
 	}
 	for _, w := range want {
 		found := false
