@@ -110,10 +110,67 @@ func (o *op) ownsInterface(n ec2types.NetworkInterface) bool {
 	return false
 }
 
-// networkBlockers finds what the deployment did not create in its VPC.
+// networkBlockers finds what the deployment did not create (or did not
+// record) in its VPC: network interfaces, and subnets, route tables,
+// security groups and gateways a VPC cannot be deleted with.
 func (o *op) networkBlockers(vpcID string) func(context.Context) ([]string, error) {
 	return func(ctx context.Context) ([]string, error) {
-		return o.foreignInterfaces(ctx, ec2types.Filter{Name: aws.String("vpc-id"), Values: []string{vpcID}})
+		inVPC := ec2types.Filter{Name: aws.String("vpc-id"), Values: []string{vpcID}}
+		out, err := o.foreignInterfaces(ctx, inVPC)
+		if err != nil {
+			return nil, err
+		}
+		st := o.rec.get()
+		known := append(append(slices.Clone(st.SubnetIDs), st.ExtraSubnetIDs...), st.RouteTableID, st.InternetGatewayID)
+		known = append(known, st.SecurityGroupIDs()...)
+		note := func(kind, id string, tags []ec2types.Tag) {
+			if slices.Contains(known, id) {
+				return
+			}
+			if tagMap(tags)[TagDeployment] == o.spec.Name {
+				out = append(out, fmt.Sprintf("%s %s (tagged for this deployment but not in its state: delete it)", kind, id))
+			} else {
+				out = append(out, fmt.Sprintf("%s %s", kind, id))
+			}
+		}
+		subs, err := tfec2.FindSubnets(ctx, o.c.EC2, inVPC)
+		if err != nil {
+			return nil, err
+		}
+		for _, sn := range subs {
+			note("subnet", aws.ToString(sn.SubnetId), sn.Tags)
+		}
+		rts, err := tfec2.FindRouteTables(ctx, o.c.EC2, inVPC)
+		if err != nil {
+			return nil, err
+		}
+		for _, rt := range rts {
+			main := false
+			for _, a := range rt.Associations {
+				main = main || aws.ToBool(a.Main)
+			}
+			if !main {
+				note("route table", aws.ToString(rt.RouteTableId), rt.Tags)
+			}
+		}
+		sgs, err := tfec2.FindSecurityGroups(ctx, o.c.EC2, inVPC)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range sgs {
+			if aws.ToString(g.GroupName) != "default" {
+				note("security group", aws.ToString(g.GroupId), g.Tags)
+			}
+		}
+		igws, err := tfec2.FindInternetGateways(ctx, o.c.EC2, ec2types.Filter{Name: aws.String("attachment.vpc-id"), Values: []string{vpcID}})
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range igws {
+			note("internet gateway", aws.ToString(g.InternetGatewayId), g.Tags)
+		}
+		sort.Strings(out)
+		return out, nil
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/bootmarker"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 	tfelbv2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/elbv2"
 )
@@ -391,14 +392,34 @@ func (o *op) reconcileOriginRule(ctx context.Context, listenerARN string, want b
 		}
 	}
 	if want && len(keep) == 0 {
-		out, err := conn.CreateRule(ctx, &elbv2.CreateRuleInput{ListenerArn: aws.String(listenerARN), Priority: aws.Int32(originRulePriority),
-			Conditions: []elbtypes.RuleCondition{cond}, Actions: []elbtypes.Action{forward}})
+		arn, err := o.createOriginRule(ctx, listenerARN, cond, forward, st)
 		if err != nil {
-			return nil, fmt.Errorf("creating the origin rule: %w", err)
+			return nil, err
 		}
-		keep = append(keep, aws.ToString(out.Rules[0].RuleArn))
+		keep = append(keep, arn)
 	}
 	return keep, nil
+}
+
+// createOriginRule creates the origin-secret rule. A rule at its priority
+// that a retry finds (the first answer lost) is the one it made when it is
+// exactly the origin rule.
+func (o *op) createOriginRule(ctx context.Context, listenerARN string, cond elbtypes.RuleCondition, forward elbtypes.Action, st *State) (string, error) {
+	out, err := o.c.ELBV2.CreateRule(ctx, &elbv2.CreateRuleInput{ListenerArn: aws.String(listenerARN), Priority: aws.Int32(originRulePriority),
+		Conditions: []elbtypes.RuleCondition{cond}, Actions: []elbtypes.Action{forward}})
+	if err == nil {
+		return aws.ToString(out.Rules[0].RuleArn), nil
+	}
+	if errs.IsCode(err, "PriorityInUse") {
+		if rules, ferr := tfelbv2.FindRulesByListener(ctx, o.c.ELBV2, listenerARN); ferr == nil {
+			for _, r := range rules {
+				if o.isOriginRule(r, st) {
+					return aws.ToString(r.RuleArn), nil
+				}
+			}
+		}
+	}
+	return "", fmt.Errorf("creating the origin rule: %w", err)
 }
 
 func ruleHasSecret(r elbtypes.Rule, secret string) bool {

@@ -184,14 +184,26 @@ func (o *op) ensureOwnedNetwork(ctx context.Context) error {
 		}
 	}
 	if vpcID == "" {
-		out, err := conn.CreateVpc(ctx, &ec2.CreateVpcInput{
-			CidrBlock:         aws.String(o.spec.VPCCIDR),
-			TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompVPC), ec2types.ResourceTypeVpc),
+		vpc, err := tfec2.CreateOnce(ctx, "VPC", func(ctx context.Context, opts ...func(*ec2.Options)) (*ec2types.Vpc, error) {
+			out, err := conn.CreateVpc(ctx, &ec2.CreateVpcInput{
+				CidrBlock:         aws.String(o.spec.VPCCIDR),
+				TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompVPC), ec2types.ResourceTypeVpc),
+			}, opts...)
+			if err != nil {
+				return nil, err
+			}
+			return out.Vpc, nil
+		}, func(ctx context.Context) (*ec2types.Vpc, error) {
+			vpcs, err := tfec2.FindVPCs(ctx, conn, o.componentFilters(CompVPC)...)
+			if err != nil {
+				return nil, err
+			}
+			return retry.SingleResult(vpcs, "the deployment's VPC")
 		})
 		if err != nil {
 			return fmt.Errorf("creating VPC: %w", err)
 		}
-		vpcID = aws.ToString(out.Vpc.VpcId)
+		vpcID = aws.ToString(vpc.VpcId)
 		o.rec.set(func(s *State) { s.OwnedNetwork, s.VPCID = true, vpcID })
 		if err := waitVPCAvailable(ctx, conn, vpcID); err != nil {
 			return err
@@ -262,19 +274,44 @@ func (o *op) ensureInternetGateway(ctx context.Context, vpcID string) (string, e
 		}
 	}
 	if id == "" {
-		out, err := conn.CreateInternetGateway(ctx, &ec2.CreateInternetGatewayInput{
-			TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompInternetGateway), ec2types.ResourceTypeInternetGateway),
+		igw, err := tfec2.CreateOnce(ctx, "internet gateway", func(ctx context.Context, opts ...func(*ec2.Options)) (*ec2types.InternetGateway, error) {
+			out, err := conn.CreateInternetGateway(ctx, &ec2.CreateInternetGatewayInput{
+				TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompInternetGateway), ec2types.ResourceTypeInternetGateway),
+			}, opts...)
+			if err != nil {
+				return nil, err
+			}
+			return out.InternetGateway, nil
+		}, func(ctx context.Context) (*ec2types.InternetGateway, error) {
+			igws, err := tfec2.FindInternetGateways(ctx, conn, o.componentFilters(CompInternetGateway)...)
+			if err != nil {
+				return nil, err
+			}
+			return retry.SingleResult(igws, "the deployment's internet gateway")
 		})
 		if err != nil {
 			return "", fmt.Errorf("creating internet gateway: %w", err)
 		}
-		id = aws.ToString(out.InternetGateway.InternetGatewayId)
+		id = aws.ToString(igw.InternetGatewayId)
 		o.rec.set(func(s *State) { s.InternetGatewayID = id })
 	}
-	if _, err := conn.AttachInternetGateway(ctx, &ec2.AttachInternetGatewayInput{InternetGatewayId: aws.String(id), VpcId: aws.String(vpcID)}); err != nil {
+	_, err := conn.AttachInternetGateway(ctx, &ec2.AttachInternetGatewayInput{InternetGatewayId: aws.String(id), VpcId: aws.String(vpcID)})
+	if errs.IsCode(err, "Resource.AlreadyAssociated") {
+		// Attached by an earlier try whose answer was lost?
+		if igw, ferr := tfec2.FindInternetGatewayByID(ctx, conn, id); ferr == nil && igwAttached(igw, vpcID) {
+			err = nil
+		}
+	}
+	if err != nil {
 		return "", fmt.Errorf("attaching internet gateway (%s) to %s: %w", id, vpcID, err)
 	}
 	return id, nil
+}
+
+// componentFilters select the EC2 objects of one of the deployment's
+// components by their tags.
+func (o *op) componentFilters(component string) []ec2types.Filter {
+	return []ec2types.Filter{tfec2.TagFilter(TagDeployment, o.spec.Name), tfec2.TagFilter(TagComponent, component)}
 }
 
 // ensureSubnets keeps two public subnets in two availability zones, the
@@ -372,16 +409,29 @@ func (o *op) subnetZones(ctx context.Context, existing map[string]ec2types.Subne
 
 // createSubnet creates a public subnet and records it.
 func (o *op) createSubnet(ctx context.Context, vpcID, cidr, az string) (string, error) {
-	out, err := o.c.EC2.CreateSubnet(ctx, &ec2.CreateSubnetInput{
-		VpcId:             aws.String(vpcID),
-		CidrBlock:         aws.String(cidr),
-		AvailabilityZone:  aws.String(az),
-		TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompSubnet), ec2types.ResourceTypeSubnet),
+	sn, err := tfec2.CreateOnce(ctx, "subnet", func(ctx context.Context, opts ...func(*ec2.Options)) (*ec2types.Subnet, error) {
+		out, err := o.c.EC2.CreateSubnet(ctx, &ec2.CreateSubnetInput{
+			VpcId:             aws.String(vpcID),
+			CidrBlock:         aws.String(cidr),
+			AvailabilityZone:  aws.String(az),
+			TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompSubnet), ec2types.ResourceTypeSubnet),
+		}, opts...)
+		if err != nil {
+			return nil, err
+		}
+		return out.Subnet, nil
+	}, func(ctx context.Context) (*ec2types.Subnet, error) {
+		subs, err := tfec2.FindSubnets(ctx, o.c.EC2, ec2types.Filter{Name: aws.String("vpc-id"), Values: []string{vpcID}},
+			ec2types.Filter{Name: aws.String("cidr-block"), Values: []string{cidr}})
+		if err != nil {
+			return nil, err
+		}
+		return retry.SingleResult(subs, "subnet "+cidr)
 	})
 	if err != nil {
 		return "", fmt.Errorf("creating subnet %s in %s: %w", cidr, az, err)
 	}
-	id := aws.ToString(out.Subnet.SubnetId)
+	id := aws.ToString(sn.SubnetId)
 	o.rec.set(func(s *State) { s.SubnetIDs = appendUnique(s.SubnetIDs, id) })
 	return id, o.mapPublicIPs(ctx, id)
 }
@@ -430,20 +480,41 @@ func (o *op) ensureRouteTable(ctx context.Context, vpcID, igwID string, subnets 
 		}
 	}
 	if id == "" {
-		out, err := conn.CreateRouteTable(ctx, &ec2.CreateRouteTableInput{
-			VpcId:             aws.String(vpcID),
-			TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompRouteTable), ec2types.ResourceTypeRouteTable),
+		created, err := tfec2.CreateOnce(ctx, "route table", func(ctx context.Context, opts ...func(*ec2.Options)) (*ec2types.RouteTable, error) {
+			out, err := conn.CreateRouteTable(ctx, &ec2.CreateRouteTableInput{
+				VpcId:             aws.String(vpcID),
+				TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompRouteTable), ec2types.ResourceTypeRouteTable),
+			}, opts...)
+			if err != nil {
+				return nil, err
+			}
+			return out.RouteTable, nil
+		}, func(ctx context.Context) (*ec2types.RouteTable, error) {
+			rts, err := tfec2.FindRouteTables(ctx, conn, append(o.componentFilters(CompRouteTable), ec2types.Filter{Name: aws.String("vpc-id"), Values: []string{vpcID}})...)
+			if err != nil {
+				return nil, err
+			}
+			return retry.SingleResult(rts, "the deployment's route table")
 		})
 		if err != nil {
 			return fmt.Errorf("creating route table: %w", err)
 		}
-		id = aws.ToString(out.RouteTable.RouteTableId)
-		rt = out.RouteTable
+		id = aws.ToString(created.RouteTableId)
+		rt = created
 		o.rec.set(func(s *State) { s.RouteTableID, s.RouteTableAssociationIDs = id, nil })
 	}
 	switch route := internetRoute(rt); {
 	case route == nil:
-		if _, err := conn.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: aws.String(id), DestinationCidrBlock: aws.String("0.0.0.0/0"), GatewayId: aws.String(igwID)}); err != nil {
+		_, err := conn.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: aws.String(id), DestinationCidrBlock: aws.String("0.0.0.0/0"), GatewayId: aws.String(igwID)})
+		if errs.IsCode(err, "RouteAlreadyExists") {
+			// Added by an earlier try whose answer was lost?
+			if now, ferr := tfec2.FindRouteTableByID(ctx, conn, id); ferr == nil {
+				if r := internetRoute(now); r != nil && aws.ToString(r.GatewayId) == igwID {
+					err = nil
+				}
+			}
+		}
+		if err != nil {
 			return fmt.Errorf("adding the internet route to route table (%s): %w", id, err)
 		}
 	case aws.ToString(route.GatewayId) != igwID || route.State == ec2types.RouteStateBlackhole:
@@ -465,17 +536,34 @@ func (o *op) ensureRouteTable(ctx context.Context, vpcID, igwID string, subnets 
 			assocs = append(assocs, a)
 			continue
 		}
-		out, err := conn.AssociateRouteTable(ctx, &ec2.AssociateRouteTableInput{RouteTableId: aws.String(id), SubnetId: aws.String(sn)})
+		assoc, err := o.associate(ctx, id, sn)
 		if err != nil {
-			return fmt.Errorf("associating route table (%s) with subnet %s: %w", id, sn, err)
+			return err
 		}
-		assocs = append(assocs, aws.ToString(out.AssociationId))
-		o.rec.set(func(s *State) {
-			s.RouteTableAssociationIDs = appendUnique(s.RouteTableAssociationIDs, aws.ToString(out.AssociationId))
-		})
+		assocs = append(assocs, assoc)
+		o.rec.set(func(s *State) { s.RouteTableAssociationIDs = appendUnique(s.RouteTableAssociationIDs, assoc) })
 	}
 	o.rec.set(func(s *State) { s.RouteTableAssociationIDs = assocs })
 	return nil
+}
+
+// associate associates a subnet with the route table; an association an
+// earlier try made (its answer lost) is found and kept.
+func (o *op) associate(ctx context.Context, rtID, subnetID string) (string, error) {
+	out, err := o.c.EC2.AssociateRouteTable(ctx, &ec2.AssociateRouteTableInput{RouteTableId: aws.String(rtID), SubnetId: aws.String(subnetID)})
+	if err == nil {
+		return aws.ToString(out.AssociationId), nil
+	}
+	if errs.IsCode(err, "Resource.AlreadyAssociated") {
+		if rt, ferr := tfec2.FindRouteTableByID(ctx, o.c.EC2, rtID); ferr == nil {
+			for _, a := range rt.Associations {
+				if aws.ToString(a.SubnetId) == subnetID {
+					return aws.ToString(a.RouteTableAssociationId), nil
+				}
+			}
+		}
+	}
+	return "", fmt.Errorf("associating route table (%s) with subnet %s: %w", rtID, subnetID, err)
 }
 
 // zonesForSubnets orders a region's zones for a dedicated VPC's two subnets:

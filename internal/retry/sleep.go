@@ -165,3 +165,9 @@ func WithGrace(parent context.Context, grace time.Duration, detach bool) (ctx co
 	}
 	return context.WithValue(inner, keyStop, s), stop, cancel
 }
+
+// Sleep waits d (capped by the context's poll cap), or less if ctx ends or
+// the operation is stopped.
+func Sleep(ctx context.Context, d time.Duration) error {
+	return sleep(ctx, capPoll(ctx, d))
+}
