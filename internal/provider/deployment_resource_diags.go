@@ -61,8 +61,11 @@ func addDeploymentError(diags *diag.Diagnostics, action, name string, err error)
 		return
 	}
 	var b strings.Builder
+	stoppedFirst := de.Interrupted && isStopped(de) // the interruption is the failure
 	if de.Interrupted {
 		summary += " interrupted"
+	}
+	if stoppedFirst {
 		running := []string{fmt.Sprintf("%q", de.Step)}
 		for _, also := range de.Also {
 			if isStopped(also) {
@@ -74,27 +77,32 @@ func addDeploymentError(diags *diag.Diagnostics, action, name string, err error)
 		writeStepFailure(&b, de)
 	}
 	for _, also := range de.Also {
-		if also.Interrupted || isStopped(also) {
+		if isStopped(also) {
 			continue
 		}
 		b.WriteString("\nAlso ")
 		writeStepFailure(&b, also)
 	}
-	if rb := de.Rollback; rb != nil && !de.Interrupted {
+	switch rb := de.Rollback; {
+	case rb != nil && isStopped(rb):
+		b.WriteString("\nThe rollback was interrupted (Terraform was asked to stop, e.g. with Ctrl-C) before it finished; it stopped within seconds.\n")
+	case rb != nil:
 		b.WriteString("\nThe rollback did not finish either. ")
 		writeStepFailure(&b, rb)
 		for _, also := range rb.Also {
-			b.WriteString("Also ")
-			writeStepFailure(&b, also)
+			if !isStopped(also) {
+				b.WriteString("Also ")
+				writeStepFailure(&b, also)
+			}
 		}
 	}
 	switch {
-	case de.RolledBack && action == "Creating" && de.Interrupted:
+	case de.RolledBack && stoppedFirst:
 		b.WriteString("\nNothing this apply created is left in AWS.")
 	case de.RolledBack:
 		b.WriteString("\nRollback: every AWS object this apply created was deleted again; nothing is left behind.")
 	case len(de.Leftovers) > 0:
-		fmt.Fprintf(&b, "\n%s\n  - %s", leftoversNote(action, de.Interrupted), strings.Join(de.Leftovers, "\n  - "))
+		fmt.Fprintf(&b, "\n%s\n  - %s", leftoversNote(action, stoppedFirst), strings.Join(de.Leftovers, "\n  - "))
 	case action == "Updating" && de.Interrupted:
 		b.WriteString("\nThe deployment is kept in the state as it stands; the next apply finishes the change.")
 	}
@@ -140,12 +148,12 @@ func operationNoun(action string) string {
 
 // leftoversNote says what happens to the objects still in AWS: checked there
 // after the operation, and kept in the state so that the next run finishes
-// the job.
-func leftoversNote(action string, interrupted bool) string {
+// the job. noRollback says a create was interrupted before any rollback.
+func leftoversNote(action string, noRollback bool) string {
 	if action == "Destroying" {
 		return "Still in AWS (checked after the destroy stopped) and kept in the Terraform state; run `terraform destroy` again to resume:"
 	}
-	if interrupted {
+	if noRollback {
 		return "Left in AWS and kept in the Terraform state, without a rollback (checked in AWS after the interruption). The resource is tainted: `terraform destroy` removes these, or the next `terraform apply` replaces the deployment:"
 	}
 	return "Left in AWS and kept in the Terraform state (checked in AWS after the rollback). The resource is tainted: `terraform destroy` removes these, or the next `terraform apply` replaces the deployment:"
