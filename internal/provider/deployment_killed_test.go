@@ -76,7 +76,9 @@ func TestAccDeployment_killedCreateRecovers(t *testing.T) {
 		},
 		{
 			name: "at the CloudFront wait", knobs: map[string]string{"cloudfront.create_deploy_duration": "1000h"},
-			killAt: "the CloudFront rollout", waitOp: func(c awsemu.CallRecord) bool { return c.Operation == "GetDistribution" && c.Notes["status"] == "InProgress" },
+			killAt: "the CloudFront rollout", waitOp: func(c awsemu.CallRecord) bool {
+				return c.Operation == "GetDistribution" && c.Notes["status"] == "InProgress"
+			},
 			recover: func(emu *awsemu.Emulator) { emu.Clock().Advance(1001 * time.Hour) },
 		},
 	} {
@@ -234,4 +236,3 @@ func TestAccDeployment_unchangedPlanCalls(t *testing.T) {
 
 // maxUnchangedPlanCalls keeps the cost of an unchanged plan from creeping up.
 const maxUnchangedPlanCalls = 17
-
