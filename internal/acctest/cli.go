@@ -68,11 +68,18 @@ type CLI struct {
 	Dir  string
 	env  []string
 	pids string
+	opts ProviderOptions
 }
 
 // NewCLI writes a configuration (the provider block for emu, then body) into
 // a fresh directory.
 func NewCLI(t *testing.T, emu *awsemu.Emulator, body string) *CLI {
+	t.Helper()
+	return NewCLIWith(t, emu, ProviderOptions{}, body)
+}
+
+// NewCLIWith is NewCLI with provider options (another caller's keys, say).
+func NewCLIWith(t *testing.T, emu *awsemu.Emulator, o ProviderOptions, body string) *CLI {
 	t.Helper()
 	PreCheck(t)
 	self, err := os.Executable()
@@ -93,7 +100,7 @@ func NewCLI(t *testing.T, emu *awsemu.Emulator, body string) *CLI {
 	if err := os.WriteFile(rc, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c := &CLI{t: t, Dir: dir, pids: filepath.Join(dir, ".provider-pids")}
+	c := &CLI{t: t, Dir: dir, pids: filepath.Join(dir, ".provider-pids"), opts: o}
 	c.Write(emu, body)
 	c.env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1",
 		leaseEnv+"="+CLILeaseTTL.String(), pidFileEnv+"="+c.pids)
@@ -105,7 +112,7 @@ func NewCLI(t *testing.T, emu *awsemu.Emulator, body string) *CLI {
 func (c *CLI) Write(emu *awsemu.Emulator, body string) {
 	c.t.Helper()
 	hcl := fmt.Sprintf("terraform {\n  required_providers {\n    geusemaker = { source = %q }\n  }\n}\n", providerSrc) +
-		ProviderConfig(emu, ProviderOptions{}) + body
+		ProviderConfig(emu, c.opts) + body
 	if err := os.WriteFile(filepath.Join(c.Dir, "main.tf"), []byte(hcl), 0o644); err != nil {
 		c.t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package provider_test
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -129,7 +130,12 @@ func TestAccDeployment_parallelCreateRefused(t *testing.T) {
 	defer cancel()
 	emu := acctest.Emulator(t, func(o *awsemu.Options) { o.Knobs = map[string]string{"ec2.boot_duration": "1000h"} })
 	first := acctest.NewCLI(t, emu, deploymentConfig("twice", ""))
-	second := acctest.NewCLI(t, emu, deploymentConfig("twice", ""))
+	// The second state uses keys of its own, so that its calls are told
+	// apart from the first create's, which goes on meanwhile.
+	const secondKey = "AKIASECONDSTATE00001"
+	emu.AddCredential(secondKey, "second-state-secret-key", "second")
+	second := acctest.NewCLIWith(t, emu, acctest.ProviderOptions{NoStaticKeys: true,
+		Extra: fmt.Sprintf("  access_key = %q\n  secret_key = %q", secondKey, "second-state-secret-key")}, deploymentConfig("twice", ""))
 	run := first.Start(ctx, "apply", "-auto-approve", "-no-color")
 	waitFor(t, ctx, emu, "the first create's instance booting", succeeded("GetConsoleOutput"))
 	seq := len(emu.Calls())
@@ -137,10 +143,17 @@ func TestAccDeployment_parallelCreateRefused(t *testing.T) {
 	if code == 0 || !regexp.MustCompile(`(?s)another create of deployment\s+"twice"\s+is\s+running.*terraform import <address> twice`).MatchString(out) {
 		t.Fatalf("the second create (exit %d) was not refused as it should be:\n%s", code, out)
 	}
+	seen := 0
 	for _, c := range emu.Calls()[seq:] {
-		if c.AccessKey != "" && strings.HasPrefix(c.Operation, "Create") && c.Service != "ssm" {
+		if c.AccessKey == secondKey {
+			seen++
+		}
+		if c.AccessKey == secondKey && (strings.HasPrefix(c.Operation, "Create") || strings.HasPrefix(c.Operation, "Run")) && c.Service != "ssm" {
 			t.Fatalf("the refused create made call #%d %s.%s", c.Seq, c.Service, c.Operation)
 		}
+	}
+	if seen == 0 {
+		t.Fatal("no call of the second state was seen: the check above proves nothing")
 	}
 	if len(second.State(ctx)) != 0 {
 		t.Fatal("the refused create wrote state")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/big"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -171,7 +172,8 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	if onlyTimeoutsChanged(req.Plan.Raw, req.State.Raw) {
 		// Nothing in AWS changes: store the new timeouts (a destroy reads
 		// its timeout from the state).
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		state.Timeouts = plan.Timeouts
+		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 		return
 	}
 	prior := r.record(ctx, req.Private, &state, &resp.Diagnostics)
@@ -238,19 +240,42 @@ func emptyIfNull(l types.List) types.List {
 	return l
 }
 
+// float64Number rounds a known number to a float64: the plan's computed
+// costs are float64s, the state's the same numbers read back at a higher
+// precision, and tftypes compares them bit for bit.
+func float64Number(v tftypes.Value) tftypes.Value {
+	if !v.Type().Is(tftypes.Number) || !v.IsKnown() || v.IsNull() {
+		return v
+	}
+	var n big.Float
+	if err := v.As(&n); err != nil {
+		return v
+	}
+	f, _ := n.Float64()
+	return tftypes.NewValue(tftypes.Number, big.NewFloat(f))
+}
+
 // onlyTimeoutsChanged reports whether a plan differs from the state in the
-// timeouts block alone.
+// timeouts block alone: every other value is the state's, or unknown only
+// because the framework marks computed attributes unknown in any update.
 func onlyTimeoutsChanged(plan, state tftypes.Value) bool {
 	timeoutsPath := tftypes.NewAttributePath().WithAttributeName("timeouts")
-	strip := func(v tftypes.Value) (tftypes.Value, error) {
+	strip := func(v tftypes.Value, fill bool) (tftypes.Value, error) {
 		return tftypes.Transform(v, func(p *tftypes.AttributePath, v tftypes.Value) (tftypes.Value, error) {
 			if p.Equal(timeoutsPath) {
 				return tftypes.NewValue(v.Type(), nil), nil
 			}
-			return v, nil
+			if fill && !v.IsKnown() {
+				if sv, _, err := tftypes.WalkAttributePath(state, p); err == nil {
+					if sv, ok := sv.(tftypes.Value); ok {
+						v = sv
+					}
+				}
+			}
+			return float64Number(v), nil
 		})
 	}
-	p, err1 := strip(plan)
-	s, err2 := strip(state)
+	p, err1 := strip(plan, true)
+	s, err2 := strip(state, false)
 	return err1 == nil && err2 == nil && p.Equal(s) && !plan.Equal(state)
 }

@@ -45,7 +45,8 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 	}
 	plan.TagsAll = stringMapValue(mergedTags(ctx, r.client.DefaultTags, plan.Tags, &resp.Diagnostics))
 	planCost(ctx, &plan, &config, r.client.Region, &resp.Diagnostics)
-	r.checkWithAWS(ctx, &plan, &config, state, len(resp.RequiresReplace) > 0, &resp.Diagnostics)
+	replacing := state != nil && (len(resp.RequiresReplace) > 0 || replaces(ctx, &plan, &config, state, &resp.Diagnostics))
+	r.checkWithAWS(ctx, &plan, &config, state, replacing, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -56,7 +57,7 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 		planUpdate(ctx, &plan, &config, state, &resp.Diagnostics)
 		if deletionProtected(ctx, state, &resp.Diagnostics) {
 			switch {
-			case len(resp.RequiresReplace) > 0:
+			case replacing:
 				addDeletionProtectionError(&resp.Diagnostics, "replace")
 				return
 			case !tier.Tier(plan.Tier.ValueInt64()).HasLoadBalancer():
@@ -66,6 +67,24 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// replaces reports whether a change of the attributes whose plan modifiers
+// require a replacement forces one (the resource's ModifyPlan does not see
+// the attribute modifiers' verdict).
+func replaces(ctx context.Context, plan, config, state *deploymentModel, diags *diag.Diagnostics) bool {
+	efsOf := func(m *deploymentModel) types.String { return objectAs[efsModel](ctx, m.EFS, diags).PerformanceMode }
+	switch {
+	case !plan.Name.Equal(state.Name), !plan.VPCCIDR.Equal(state.VPCCIDR):
+		return true
+	case !config.VPCID.IsNull() && !config.VPCID.Equal(state.VPCID):
+		return true
+	case !config.SubnetIDs.IsNull() && !config.SubnetIDs.Equal(state.SubnetIDs):
+		return true
+	case !efsOf(plan).IsUnknown() && !efsOf(plan).Equal(efsOf(state)):
+		return true
+	}
+	return false
 }
 
 // planLease tells, when a new deployment is planned, what an earlier create
