@@ -1,6 +1,7 @@
 package deployment
 
 import (
+	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/acm"
@@ -23,6 +24,9 @@ type Clients struct {
 	IAM        *iam.Client
 	SSM        *ssm.Client
 	ACM        func(region string) *acm.Client
+	// HTTP makes the reachability check's requests; nil is Go's default
+	// client (proxy from the environment, system CA certificates).
+	HTTP *http.Client
 
 	Region    string
 	AccountID string

@@ -27,8 +27,9 @@ func refreshCalls(t *testing.T, env *testEnv, spec *Spec, st *State) (*State, in
 
 // maxTier3RefreshCalls is what an unchanged tier-3 refresh may cost, drift
 // checks included: the plan adds STS at configure and the instance type
-// lookup.
-const maxTier3RefreshCalls = 15
+// lookup. 17 since the service credentials (one SSM GetParameters) and the
+// role's instance policy (one GetRolePolicy) are read too.
+const maxTier3RefreshCalls = 17
 
 // Every managed setting changed outside Terraform shows in the refresh's
 // Drift, and an update puts it back.
@@ -67,9 +68,11 @@ func TestRefreshFindsDriftAndUpdateRepairsIt(t *testing.T) {
 		IpPermissions: []ec2types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(80), ToPort: aws.Int32(80), PrefixListIds: []ec2types.PrefixListId{{PrefixListId: aws.String(st.CloudFrontPrefixListID)}}}}}))
 	// Network: a subnet stops giving public addresses.
 	must(e.ModifySubnetAttribute(ctx, &ec2.ModifySubnetAttributeInput{SubnetId: aws.String(st.SubnetIDs[0]), MapPublicIpOnLaunch: &ec2types.AttributeBooleanValue{Value: aws.Bool(false)}}))
-	// IAM: the EFS policy and the Session Manager policy go.
+	// IAM: the EFS policy and the instance policy go, the broad managed
+	// policy comes.
 	must(env.c.IAM.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(st.RoleName), PolicyName: aws.String(efsPolicyName)}))
-	must(env.c.IAM.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(st.RoleName), PolicyArn: aws.String("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore")}))
+	must(env.c.IAM.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(st.RoleName), PolicyName: aws.String(instancePolicyName)}))
+	must(env.c.IAM.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(st.RoleName), PolicyArn: aws.String("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore")}))
 	// Load balancer: idle timeout, the origin rule, the health check.
 	must(env.c.ELBV2.ModifyLoadBalancerAttributes(ctx, &elbv2.ModifyLoadBalancerAttributesInput{LoadBalancerArn: aws.String(st.ALBARN),
 		Attributes: []elbtypes.LoadBalancerAttribute{{Key: aws.String("idle_timeout.timeout_seconds"), Value: aws.String("30")}}}))
@@ -97,8 +100,9 @@ func TestRefreshFindsDriftAndUpdateRepairsIt(t *testing.T) {
 		"security groups: " + st.EFSSecurityGroupID + " (efs-sg): ingress tcp/2049 from " + st.InstanceSecurityGroupID + " is missing",
 		"security groups: " + st.ALBSecurityGroupID + " (alb-sg): ingress tcp/80 from prefix list " + st.CloudFrontPrefixListID + " is missing",
 		"network: subnet " + st.SubnetIDs[0] + " no longer gives instances a public address",
-		"iam: role " + st.RoleName + " lost its inline policy",
-		"iam: role " + st.RoleName + " lost the managed policy",
+		"iam: role " + st.RoleName + " lost its inline policy " + efsPolicyName + " ",
+		"iam: role " + st.RoleName + " lost its inline policy " + instancePolicyName + " ",
+		"iam: role " + st.RoleName + " has the managed policy arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore attached",
 		"load balancer: drift-alb has idle_timeout.timeout_seconds = 30, want 300",
 		"load balancer: the port 80 listener of drift-alb lost the rule",
 		"load balancer: target group drift-tg checks health at /, configured /healthz",

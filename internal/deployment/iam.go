@@ -38,10 +38,51 @@ const (
 	profilePropagation = 2 * time.Minute
 )
 
-// ssmManagedPolicy lets operators reach the instance with Session Manager
-// instead of SSH.
+// ssmManagedPolicy is the AWS managed policy earlier releases attached for
+// Session Manager. It allows ssm:GetParameter(s) on every parameter of the
+// account, so it is detached in favour of instancePolicyName.
 func (o *op) ssmManagedPolicy() string {
 	return "arn:" + o.partition() + ":iam::aws:policy/AmazonSSMManagedInstanceCore"
+}
+
+// instancePolicyName is the role's inline policy: Session Manager and the
+// deployment's own credentials, nothing else.
+const instancePolicyName = "geusemaker-instance"
+
+// instancePolicy is the least the instance needs: the documented minimum
+// for Session Manager (ssm:UpdateInstanceInformation and the four
+// ssmmessages channel actions; ec2messages serves Run Command, which the
+// stack does not use:
+// https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-create-iam-instance-profile.html),
+// and ssm:GetParameters on the parameters under the deployment's path, which
+// the boot script reads with decryption. The SecureStrings use the AWS
+// managed key aws/ssm, whose key policy already lets principals of the
+// account decrypt through SSM: no kms statement is needed.
+func (o *op) instancePolicy() string {
+	account := o.c.AccountID
+	if account == "" {
+		account = "*"
+	}
+	params := fmt.Sprintf("arn:%s:ssm:%s:%s:parameter%s*", o.partition(), o.spec.Region, account, o.spec.CredentialsPath())
+	doc, _ := json.Marshal(map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []map[string]any{
+			{
+				"Sid":    "SessionManager",
+				"Effect": "Allow",
+				"Action": []string{"ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+					"ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"},
+				"Resource": "*",
+			},
+			{
+				"Sid":      "ReadDeploymentCredentials",
+				"Effect":   "Allow",
+				"Action":   []string{"ssm:GetParameters"},
+				"Resource": params,
+			},
+		},
+	})
+	return string(doc)
 }
 
 func (o *op) partition() string {
@@ -51,8 +92,8 @@ func (o *op) partition() string {
 	return o.c.Partition
 }
 
-// ensureIAM keeps the instance role (Session Manager access) and its
-// instance profile. They are named after the deployment, except the role
+// ensureIAM keeps the instance role (Session Manager access and its own
+// credentials, instancePolicy) and its instance profile. They are named after the deployment, except the role
 // and profile of an adopted CLI deployment, which keep their recorded names
 // while they exist.
 func (o *op) ensureIAM(ctx context.Context) error {
@@ -78,7 +119,10 @@ func (o *op) ensureIAM(ctx context.Context) error {
 		}
 	}
 	o.rec.set(func(s *State) { s.RoleName, s.RoleARN = name, aws.ToString(role.Arn) })
-	if err := tfiam.AttachRolePolicy(ctx, conn, name, o.ssmManagedPolicy()); err != nil {
+	if err := tfiam.PutRolePolicy(ctx, conn, name, instancePolicyName, o.instancePolicy()); err != nil {
+		return err
+	}
+	if err := tfiam.DetachRolePolicy(ctx, conn, name, o.ssmManagedPolicy()); err != nil {
 		return err
 	}
 	var profile *awstypes.InstanceProfile
@@ -170,7 +214,7 @@ func (o *op) deleteIAM(ctx context.Context) error {
 
 // refreshIAM reads the instance profile, whose roles prove the role there
 // (the role itself is looked up only when it left the profile), the role's
-// inline EFS policy and its managed policies.
+// inline policies and whether the broad managed policy is attached.
 func (o *op) refreshIAM(ctx context.Context) error {
 	st := o.rec.get()
 	roleSeen := false
@@ -212,12 +256,21 @@ func (o *op) refreshIAM(ctx context.Context) error {
 			o.drifted(DriftIAM, "the inline policy %s of role %s was changed outside Terraform", efsPolicyName, st.RoleName)
 		}
 	}
+	doc, err := tfiam.FindRolePolicyDocument(ctx, o.c.IAM, st.RoleName, instancePolicyName)
+	switch {
+	case gone(err):
+		o.drifted(DriftIAM, "role %s lost its inline policy %s (Session Manager and the deployment's credentials)", st.RoleName, instancePolicyName)
+	case err != nil:
+		return err
+	case !samePolicy(doc, o.instancePolicy()):
+		o.drifted(DriftIAM, "the inline policy %s of role %s was changed outside Terraform", instancePolicyName, st.RoleName)
+	}
 	attached, err := tfiam.FindAttachedRolePolicyARNs(ctx, o.c.IAM, st.RoleName)
 	if err != nil && !gone(err) {
 		return err
 	}
-	if !slices.Contains(attached, o.ssmManagedPolicy()) {
-		o.drifted(DriftIAM, "role %s lost the managed policy %s (Session Manager access)", st.RoleName, o.ssmManagedPolicy())
+	if slices.Contains(attached, o.ssmManagedPolicy()) {
+		o.drifted(DriftIAM, "role %s has the managed policy %s attached (it reads every SSM parameter of the account)", st.RoleName, o.ssmManagedPolicy())
 	}
 	return nil
 }

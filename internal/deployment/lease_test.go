@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"testing"
 	"time"
 
@@ -84,8 +85,16 @@ func TestLeaseAdoptsAnAbandonedCreate(t *testing.T) {
 			t.Errorf("%s: %d before, %d after", typ, before[typ], after[typ])
 		}
 	}
-	if after["loadbalancer"] != 1 || after["distribution"] != 1 || after["parameter"] != 0 {
-		t.Errorf("after: %v", after)
+	// The lease is gone; the credentials the killed create wrote (which the
+	// instance read at boot) are kept, not made again.
+	if after["loadbalancer"] != 1 || after["distribution"] != 1 || after["parameter"] != before["parameter"]-1 {
+		t.Errorf("before: %v\nafter: %v", before, after)
+	}
+	if len(first.Credentials) == 0 || !maps.Equal(st.Credentials, first.Credentials) {
+		t.Errorf("credentials %v, the killed create wrote %v", st.Credentials, first.Credentials)
+	}
+	if _, err := env.c.SSM.GetParameter(env.ctx, &ssm.GetParameterInput{Name: aws.String(leaseParameter(spec.Name))}); !errors.As(err, new(*ssmtypes.ParameterNotFound)) {
+		t.Errorf("the lease is still there: %v", err)
 	}
 	if _, _, err := Delete(env.ctx, env.c, spec, st); err != nil {
 		t.Fatal(err)

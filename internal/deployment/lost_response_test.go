@@ -18,15 +18,19 @@ var tier3Objects = map[string]int{
 // or the connection dropped), leaves exactly one object: the create is
 // idempotent (a token, or a look for the object before it is made again).
 func TestLostResponsesCreateEachObjectOnce(t *testing.T) {
-	ops := []struct{ service, op string }{
-		{"ssm", "PutParameter"},
-		{"ec2", "CreateVpc"}, {"ec2", "CreateSubnet"}, {"ec2", "CreateInternetGateway"}, {"ec2", "AttachInternetGateway"},
-		{"ec2", "CreateRouteTable"}, {"ec2", "CreateRoute"}, {"ec2", "AssociateRouteTable"},
-		{"ec2", "CreateSecurityGroup"}, {"ec2", "AuthorizeSecurityGroupIngress"}, {"ec2", "RunInstances"}, {"ec2", "CreateTags"},
-		{"efs", "CreateFileSystem"}, {"efs", "CreateMountTarget"},
-		{"iam", "CreateRole"}, {"iam", "CreateInstanceProfile"}, {"iam", "AddRoleToInstanceProfile"}, {"iam", "AttachRolePolicy"}, {"iam", "PutRolePolicy"},
-		{"elbv2", "CreateTargetGroup"}, {"elbv2", "CreateLoadBalancer"}, {"elbv2", "CreateListener"}, {"elbv2", "CreateRule"}, {"elbv2", "RegisterTargets"},
-		{"cloudfront", "CreateDistributionWithTags"},
+	ops := []struct {
+		service, op string
+		after       int // calls of op that pass before the one whose answer is lost
+	}{
+		{"ssm", "PutParameter", 0}, // the create lease
+		{"ssm", "PutParameter", 1}, // the first service credential
+		{"ec2", "CreateVpc", 0}, {"ec2", "CreateSubnet", 0}, {"ec2", "CreateInternetGateway", 0}, {"ec2", "AttachInternetGateway", 0},
+		{"ec2", "CreateRouteTable", 0}, {"ec2", "CreateRoute", 0}, {"ec2", "AssociateRouteTable", 0},
+		{"ec2", "CreateSecurityGroup", 0}, {"ec2", "AuthorizeSecurityGroupIngress", 0}, {"ec2", "RunInstances", 0}, {"ec2", "CreateTags", 0},
+		{"efs", "CreateFileSystem", 0}, {"efs", "CreateMountTarget", 0},
+		{"iam", "CreateRole", 0}, {"iam", "CreateInstanceProfile", 0}, {"iam", "AddRoleToInstanceProfile", 0}, {"iam", "PutRolePolicy", 0},
+		{"elbv2", "CreateTargetGroup", 0}, {"elbv2", "CreateLoadBalancer", 0}, {"elbv2", "CreateListener", 0}, {"elbv2", "CreateRule", 0}, {"elbv2", "RegisterTargets", 0},
+		{"cloudfront", "CreateDistributionWithTags", 0},
 	}
 	for _, tc := range ops {
 		for _, drop := range []bool{false, true} {
@@ -34,10 +38,10 @@ func TestLostResponsesCreateEachObjectOnce(t *testing.T) {
 			if drop {
 				mode = "dropped"
 			}
-			t.Run(fmt.Sprintf("%s.%s/%s", tc.service, tc.op, mode), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s.%s#%d/%s", tc.service, tc.op, tc.after+1, mode), func(t *testing.T) {
 				t.Parallel()
 				env := newTestEnv(t, nil)
-				env.emu.InjectFault(awsemu.Fault{Service: tc.service, Operation: tc.op, Mode: awsemu.FaultLoseResponse, Drop: drop, Times: 1})
+				env.emu.InjectFault(awsemu.Fault{Service: tc.service, Operation: tc.op, Mode: awsemu.FaultLoseResponse, Drop: drop, After: tc.after, Times: 1})
 				spec := testSpec("lost", TierGPU)
 				st, err := Create(env.ctx, env.c, spec)
 				if err != nil {
@@ -51,6 +55,10 @@ func TestLostResponsesCreateEachObjectOnce(t *testing.T) {
 					if got[typ] != n {
 						t.Errorf("%d %s, want %d", got[typ], typ, n)
 					}
+				}
+				// The lease is gone; one parameter per credential.
+				if got["parameter"] != len(st.CredentialParams) || len(st.CredentialParams) == 0 {
+					t.Errorf("%d parameters, want the %d credentials", got["parameter"], len(st.CredentialParams))
 				}
 				if _, _, err := Delete(env.ctx, env.c, spec, st); err != nil {
 					t.Fatalf("destroy: %v", err)

@@ -78,6 +78,7 @@ func (o *op) refresh(ctx context.Context) error {
 	check("file-system", st.EFSID != "", o.refreshFileSystem)
 	check("iam", st.RoleName != "" || st.ProfileName != "", o.refreshIAM)
 	check("instance", st.InstanceID != "", o.refreshInstance)
+	check("credentials", len(st.CredentialParams) > 0, o.refreshCredentials)
 	check("load-balancer", st.ALBARN != "" || st.TargetGroupARN != "", o.refreshLoadBalancer)
 	check("cloudfront", st.DistributionID != "", o.refreshDistribution)
 	_, err := g.execute(ctx, nil)
@@ -86,7 +87,7 @@ func (o *op) refresh(ctx context.Context) error {
 
 // summarize says whether everything the tier needs is there and running.
 func summarize(spec *Spec, st *State) string {
-	if st.InstanceID == "" || st.EFSID == "" || st.VPCID == "" || st.InstanceSecurityGroupID == "" || st.ProfileName == "" {
+	if st.InstanceID == "" || st.EFSID == "" || st.VPCID == "" || st.InstanceSecurityGroupID == "" || st.ProfileName == "" || !credentialsComplete(spec, st) {
 		return StatusDegraded
 	}
 	if spec.HasLoadBalancer() && (st.ALBARN == "" || st.TargetGroupARN == "" || len(st.ListenerARNs) == 0) {
@@ -114,6 +115,7 @@ func Missing(spec *Spec, st *State) []string {
 	need(st.EFSID != "", CompFileSystem)
 	need(len(st.MountTargetIDs) > 0, CompMountTarget)
 	need(st.RoleName != "" && st.ProfileName != "", CompProfile)
+	need(credentialsComplete(spec, st), CompCredentials)
 	need(st.InstanceID != "", CompInstance)
 	if spec.HasLoadBalancer() {
 		need(st.ALBSecurityGroupID != "", CompALBSG)

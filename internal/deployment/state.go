@@ -27,6 +27,7 @@ type State struct {
 	IAMState
 	StorageState
 	InstanceState
+	CredentialsState
 	LoadBalancerState
 	CDNState
 
@@ -74,6 +75,7 @@ func (s *State) IDs() []string {
 	s.CDNState.ids(add)
 	s.LoadBalancerState.ids(add)
 	s.InstanceState.ids(add)
+	s.CredentialsState.ids(add)
 	s.StorageState.ids(add)
 	s.IAMState.ids(add)
 	s.SecurityGroupState.ids(add)
@@ -92,6 +94,8 @@ func (s *State) Clone() *State {
 	c.ListenerARNs = slices.Clone(s.ListenerARNs)
 	c.RuleARNs = slices.Clone(s.RuleARNs)
 	c.Drift = slices.Clone(s.Drift)
+	c.Credentials = maps.Clone(s.Credentials)
+	c.CredentialParams = slices.Clone(s.CredentialParams)
 	return &c
 }
 

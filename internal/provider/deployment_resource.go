@@ -89,6 +89,7 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 		return
 	}
 	spec := plan.toSpec(ctx, r.client.Region, r.client.DefaultTags, !config.VPCID.IsNull(), &resp.Diagnostics)
+	spec.VerifyReachability = plan.VerifyReachability.ValueBool()
 	timeout := operationTimeout(ctx, plan.Timeouts, "create", deployment.DefaultTimeouts(spec.Tier).Create, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
@@ -181,6 +182,9 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 		return
 	}
 	spec := plan.toSpec(ctx, r.client.Region, r.client.DefaultTags, !config.VPCID.IsNull(), &resp.Diagnostics)
+	// The reachability check runs when the update changes what serves the
+	// public URL, as the plan saw it.
+	spec.VerifyReachability = plan.VerifyReachability.ValueBool() && updatePlan(ctx, &plan, &config, &state, &resp.Diagnostics).PublicPath()
 	var priorTags map[string]string
 	resp.Diagnostics.Append(state.TagsAll.ElementsAs(ctx, &priorTags, false)...)
 	timeout := operationTimeout(ctx, plan.Timeouts, "update", deployment.DefaultTimeouts(spec.Tier).Update, &resp.Diagnostics)

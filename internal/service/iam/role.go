@@ -41,8 +41,12 @@ func CreateRole(ctx context.Context, conn *iam.Client, name, path, trustPolicy, 
 	return out.Role, nil
 }
 
-// hasTags reports whether have holds every tag of want.
+// hasTags reports whether have holds every tag of want; an untagged create
+// cannot tell its object from another's, so no tags never match.
 func hasTags(have, want map[string]string) bool {
+	if len(want) == 0 {
+		return false
+	}
 	for k, v := range want {
 		if have[k] != v {
 			return false
@@ -78,6 +82,16 @@ func AttachRolePolicy(ctx context.Context, conn *iam.Client, roleName, policyARN
 	_, err := conn.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(roleName), PolicyArn: aws.String(policyARN)})
 	if err != nil {
 		return fmt.Errorf("attaching IAM policy (%s) to role (%s): %w", policyARN, roleName, err)
+	}
+	return nil
+}
+
+// DetachRolePolicy detaches a managed policy from a role; a policy that is
+// not attached (or a missing role) is success.
+func DetachRolePolicy(ctx context.Context, conn *iam.Client, roleName, policyARN string) error {
+	_, err := conn.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(roleName), PolicyArn: aws.String(policyARN)})
+	if err != nil && !errs.IsA[*awstypes.NoSuchEntityException](err) {
+		return fmt.Errorf("detaching IAM policy (%s) from role (%s): %w", policyARN, roleName, err)
 	}
 	return nil
 }
