@@ -219,6 +219,48 @@ func TestAccDeployment_interruptedRollbackKeepsLeftovers(t *testing.T) {
 	}
 }
 
+// A first Ctrl-C during a create stops it within seconds without a
+// rollback: the message says the apply was interrupted, nothing is deleted,
+// Terraform saves what exists (tainted), and a destroy removes it.
+func TestAccDeployment_interruptedCreateKeepsWhatExists(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	emu := acctest.Emulator(t, func(o *awsemu.Options) { o.Knobs = map[string]string{"ec2.boot_duration": "1000h"} })
+	cli := acctest.NewCLI(t, emu, deploymentConfig("ctrlc", ""))
+	run := cli.Start(ctx, "apply", "-auto-approve", "-no-color")
+	waitFor(t, ctx, emu, "the instance booting", succeeded("GetConsoleOutput"))
+	seq := len(emu.Calls())
+	run.Interrupt()
+	out, code := run.Wait(ctx)
+	if code == 0 || code == -1 {
+		t.Fatalf("the interrupted apply exited %d:\n%s", code, out)
+	}
+	for _, want := range []string{`Creating\s+GeuseMaker\s+deployment\s+\(ctrlc\)\s+interrupted`, `The\s+apply\s+was\s+interrupted`,
+		`without\s+a\s+rollback`, `instance\s+i-`, `vpc\s+vpc-`} {
+		if !regexp.MustCompile(`(?s)` + want).MatchString(out) {
+			t.Errorf("the output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, c := range emu.Calls()[seq:] {
+		if c.Service == "ssm" && c.Operation == "DeleteParameter" {
+			continue // the create's lease, released
+		}
+		if strings.HasPrefix(c.Operation, "Delete") || strings.HasPrefix(c.Operation, "Terminate") || strings.HasPrefix(c.Operation, "Detach") {
+			t.Errorf("call #%d %s.%s: an interrupted create started a teardown", c.Seq, c.Service, c.Operation)
+		}
+	}
+	res := cli.State(ctx)
+	if len(res) != 1 || !res[0].Tainted || res[0].Values["instance_id"] == nil || res[0].Values["vpc_id"] == nil {
+		t.Fatalf("state after the interruption: %+v", res)
+	}
+	checkOneStack(t, emu, map[string]int{"vpc": 1, "instance": 1, "file-system": 1})
+	cli.MustRun(ctx, "destroy", "-auto-approve", "-no-color")
+	if err := acctest.CheckInventoryEmpty(emu)(nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // The AWS calls of a plan of an unchanged tier-3 deployment: provider
 // configuration (STS), the refresh with its drift checks, and the plan's
 // own checks.
