@@ -210,6 +210,58 @@ func TestAccDeployment_foreignInstanceBlocksDestroy(t *testing.T) {
 	})
 }
 
+// A security group someone made in the deployment's VPC, with a rule that
+// refers to the deployment's instance group, makes destroy stop naming that
+// rule and the group, keeping the state; once it is gone, the destroy
+// finishes.
+func TestAccDeployment_foreignGroupRuleBlocksDestroy(t *testing.T) {
+	acctest.PreCheck(t)
+	emu := acctest.Emulator(t)
+	config := acctest.ProviderConfig(emu, acctest.ProviderOptions{}) + deploymentConfig("foreignsg", "")
+	var st *terraform.State
+	var foreign string
+	ctx := context.Background()
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		CheckDestroy:             acctest.CheckInventoryEmpty(emu),
+		Steps: []resource.TestStep{
+			{Config: config, Check: func(s *terraform.State) error { st = s; return nil }},
+			{
+				PreConfig: func() {
+					out, err := ec2Conn(emu).CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
+						GroupName: aws.String("someone-elses"), Description: aws.String("not made by the deployment"), VpcId: aws.String(liveString(st, "vpc_id")),
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+					foreign = aws.ToString(out.GroupId)
+					if _, err := ec2Conn(emu).AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: out.GroupId, IpPermissions: []ec2types.IpPermission{{
+						IpProtocol: aws.String("tcp"), FromPort: aws.Int32(5432), ToPort: aws.Int32(5432),
+						UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: aws.String(liveString(st, "security_group_id"))}},
+					}}}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:      config,
+				Destroy:     true,
+				ExpectError: words(`did not create: a rule of security group sg-\w+ \(someone-elses\) that refers to sg-\w+ .* What to do: Terminate, delete or move the objects .* Still in AWS .* security group sg-`),
+			},
+			{
+				PreConfig: func() {
+					if !strings.HasPrefix(foreign, "sg-") {
+						t.Fatal("no foreign group")
+					}
+					if _, err := ec2Conn(emu).DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(foreign)}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:  config,
+				Destroy: true,
+			},
+		},
+	})
+}
+
 // A delete that keeps failing during the rollback leaves exactly the objects
 // that depend on it, named, with the rollback's own error next to the
 // create's; everything else is deleted, and a destroy finishes.
