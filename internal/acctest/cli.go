@@ -81,6 +81,11 @@ func NewCLI(t *testing.T, emu *awsemu.Emulator, body string) *CLI {
 // NewCLIWith is NewCLI with provider options (another caller's keys, say).
 func NewCLIWith(t *testing.T, emu *awsemu.Emulator, o ProviderOptions, body string) *CLI {
 	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		// As terraform-plugin-testing does: the real CLI runs only in
+		// acceptance runs.
+		t.Skip("acceptance test: set TF_ACC=1 to run it")
+	}
 	PreCheck(t)
 	self, err := os.Executable()
 	if err != nil {
