@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/efs"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
 
@@ -23,7 +24,9 @@ type Clients struct {
 	CloudFront *cloudfront.Client
 	IAM        *iam.Client
 	SSM        *ssm.Client
-	ACM        func(region string) *acm.Client
+	// Route53 is global (its requests are signed for us-east-1).
+	Route53 *route53.Client
+	ACM     func(region string) *acm.Client
 	// HTTP makes the reachability check's requests; nil is Go's default
 	// client (proxy from the environment, system CA certificates).
 	HTTP *http.Client

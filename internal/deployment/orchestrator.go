@@ -288,6 +288,9 @@ func Update(ctx context.Context, c *Clients, spec *Spec, prior *State, priorTags
 	if err := o.teardown(uctx, partsAbove(spec.Tier)); err != nil {
 		return fail("", err)
 	}
+	if err := o.pruneDomain(uctx); err != nil {
+		return fail(stepDeleteDomainCertificates, err)
+	}
 	if err := o.updateTags(uctx, priorTags, prior.Tier); err != nil {
 		return fail("tags", err)
 	}

@@ -81,6 +81,7 @@ func (o *op) refresh(ctx context.Context) error {
 	check("credentials", len(st.CredentialParams) > 0, o.refreshCredentials)
 	check("load-balancer", st.ALBARN != "" || st.TargetGroupARN != "", o.refreshLoadBalancer)
 	check("cloudfront", st.DistributionID != "", o.refreshDistribution)
+	check("domain", len(st.DomainCertificates) > 0 || len(st.DomainRecords) > 0, o.refreshDomain)
 	_, err := g.execute(ctx, nil)
 	return err
 }
@@ -94,6 +95,9 @@ func summarize(spec *Spec, st *State) string {
 		return StatusDegraded
 	}
 	if spec.HasCDN() && st.DistributionID == "" {
+		return StatusDegraded
+	}
+	if !domainComplete(spec, st) {
 		return StatusDegraded
 	}
 	if st.Status == StatusStopped {
@@ -126,7 +130,7 @@ func Missing(spec *Spec, st *State) []string {
 	if spec.HasCDN() {
 		need(st.DistributionID != "", CompDistribution)
 	}
-	return out
+	return append(out, missingDomain(spec, st)...)
 }
 
 func gone(err error) bool { return retry.NotFound(err) }

@@ -103,7 +103,7 @@ func (r ingressRule) permission() ec2types.IpPermission {
 // raw load balancer name otherwise (CloudFront cannot validate a
 // certificate against *.elb.amazonaws.com).
 func (s *Spec) originPort() int32 {
-	if s.LoadBalancer.HTTPS() && s.LoadBalancer.DomainName != "" {
+	if s.lbHTTPS() && s.lbDomainName() != "" {
 		return 443
 	}
 	return 80
@@ -175,7 +175,7 @@ func (o *op) wantedIngress(st *State) (map[string][]ingressRule, []string) {
 		} else {
 			for _, c := range o.spec.AllowedCIDRs {
 				grant(albSG, ingressRule{port: 80, cidr: c, desc: "allowed network"})
-				if o.spec.LoadBalancer.HTTPS() {
+				if o.spec.lbHTTPS() {
 					grant(albSG, ingressRule{port: 443, cidr: c, desc: "allowed network"})
 				}
 			}

@@ -30,6 +30,7 @@ type State struct {
 	CredentialsState
 	LoadBalancerState
 	CDNState
+	DomainState
 
 	Status    string
 	CreatedAt time.Time
@@ -72,6 +73,7 @@ func (s *State) IDs() []string {
 			out = append(out, kind+" "+id)
 		}
 	}
+	s.DomainState.ids(add)
 	s.CDNState.ids(add)
 	s.LoadBalancerState.ids(add)
 	s.InstanceState.ids(add)
@@ -94,6 +96,7 @@ func (s *State) Clone() *State {
 	c.ListenerARNs = slices.Clone(s.ListenerARNs)
 	c.RuleARNs = slices.Clone(s.RuleARNs)
 	c.Drift = slices.Clone(s.Drift)
+	c.DomainState = s.DomainState.clone()
 	c.Credentials = maps.Clone(s.Credentials)
 	c.CredentialParams = slices.Clone(s.CredentialParams)
 	return &c

@@ -46,18 +46,20 @@ func fieldPath(p string) path.Path {
 // interrupted says so.
 func addDeploymentError(diags *diag.Diagnostics, action, name string, err error) {
 	var fe *deployment.FieldError
-	if errors.As(err, &fe) {
-		diags.AddAttributeError(fieldPath(fe.Path), fe.Summary, fe.Detail)
-		return
-	}
 	summary := fmt.Sprintf("%s GeuseMaker deployment (%s)", action, name)
 	var de *deployment.Error
 	if !errors.As(err, &de) {
+		if errors.As(err, &fe) {
+			diags.AddAttributeError(fieldPath(fe.Path), fe.Summary, fe.Detail)
+			return
+		}
 		diags.AddError(summary, err.Error())
 		return
 	}
 	if errors.As(de.Err, &fe) {
-		diags.AddAttributeError(fieldPath(fe.Path), fe.Summary, fe.Detail)
+		// An input AWS refused at apply: on its attribute, with the step
+		// and what happened to the objects made so far.
+		diags.AddAttributeError(fieldPath(fe.Path), fe.Summary, fmt.Sprintf("Step %q failed: %s\n%s", de.Step, fe.Detail, outcome(action, de)))
 		return
 	}
 	var b strings.Builder
@@ -99,10 +101,10 @@ func addDeploymentError(diags *diag.Diagnostics, action, name string, err error)
 	switch {
 	case de.RolledBack && stoppedFirst:
 		b.WriteString("\nNothing this apply created is left in AWS.")
-	case de.RolledBack:
-		b.WriteString("\nRollback: every AWS object this apply created was deleted again; nothing is left behind.")
-	case len(de.Leftovers) > 0:
-		fmt.Fprintf(&b, "\n%s\n  - %s", leftoversNote(action, stoppedFirst), strings.Join(de.Leftovers, "\n  - "))
+	case de.Leftovers != nil && stoppedFirst:
+		fmt.Fprintf(&b, "\n%s\n  - %s", leftoversNote(action, true), strings.Join(de.Leftovers, "\n  - "))
+	case de.RolledBack, len(de.Leftovers) > 0:
+		b.WriteString(outcome(action, de))
 	case action == "Updating" && de.Interrupted:
 		b.WriteString("\nThe deployment is kept in the state as it stands; the next apply finishes the change.")
 	}
@@ -157,6 +159,18 @@ func leftoversNote(action string, noRollback bool) string {
 		return "Left in AWS and kept in the Terraform state, without a rollback (checked in AWS after the interruption). The resource is tainted: `terraform destroy` removes these, or the next `terraform apply` replaces the deployment:"
 	}
 	return "Left in AWS and kept in the Terraform state (checked in AWS after the rollback). The resource is tainted: `terraform destroy` removes these, or the next `terraform apply` replaces the deployment:"
+}
+
+// outcome says what a failure left: nothing after a rollback, or the
+// objects kept in the state.
+func outcome(action string, de *deployment.Error) string {
+	switch {
+	case de.RolledBack:
+		return "\nRollback: every AWS object this apply created was deleted again; nothing is left behind."
+	case len(de.Leftovers) > 0:
+		return fmt.Sprintf("\n%s\n  - %s", leftoversNote(action, false), strings.Join(de.Leftovers, "\n  - "))
+	}
+	return ""
 }
 
 func addRetainedWarning(diags *diag.Diagnostics, name string, retained []string) {
