@@ -185,7 +185,7 @@ func (c *CLI) Start(ctx context.Context, args ...string) *Proc {
 // provider it started) and waits for Terraform to be gone.
 func (p *Proc) Kill() {
 	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-	<-p.done
+	<-p.done //nolint:errcheck // killed: its exit status says only that
 }
 
 // Interrupt sends SIGINT to Terraform alone, as a first Ctrl-C does: it asks

@@ -51,7 +51,7 @@ func (o *op) blockerCheck(object string, find func(context.Context) ([]string, e
 		found, err := find(ctx)
 		if err != nil {
 			info(ctx, "could not look for what blocks a delete", map[string]any{"object": object, "error": err.Error()})
-			return nil
+			return nil //nolint:nilerr // a failed look is no reason to stop the delete: it keeps retrying
 		}
 		if len(found) > 0 && slices.Equal(found, last) {
 			return &BlockedError{Object: object, Blockers: found}

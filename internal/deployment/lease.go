@@ -173,7 +173,7 @@ func readLease(ctx context.Context, c *Clients, name string) (leaseValue, int64,
 	var v leaseValue
 	if err := json.Unmarshal([]byte(aws.ToString(p.Value)), &v); err != nil {
 		// Not ours to read: treat it as long expired.
-		return leaseValue{Create: aws.ToString(p.Value)}, p.Version, nil
+		return leaseValue{Create: aws.ToString(p.Value)}, p.Version, nil //nolint:nilerr // unreadable means not a live lease
 	}
 	return v, p.Version, nil
 }

@@ -46,7 +46,9 @@ func TestLeaseRefusesAParallelCreate(t *testing.T) {
 		t.Fatalf("the refused create changed AWS: %v -> %v", before, after)
 	}
 	cancel()
-	<-done
+	if err := <-done; err == nil {
+		t.Error("the first create, cancelled, reported success")
+	}
 }
 
 // A create that was killed (its lease left behind, expired) is finished by

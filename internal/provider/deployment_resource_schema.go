@@ -95,7 +95,7 @@ func computedString(desc string) schema.StringAttribute {
 	return schema.StringAttribute{Computed: true, MarkdownDescription: desc, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}}
 }
 
-func deploymentSchema(ctx context.Context) schema.Schema {
+func deploymentSchema(_ context.Context) schema.Schema {
 	return schema.Schema{
 		Version: deploymentSchemaVersion,
 		MarkdownDescription: "A GeuseMaker AI stack (n8n, Ollama, Qdrant, Crawl4AI, PostgreSQL) on AWS, in one of three tiers: " +
