@@ -39,7 +39,8 @@ func TestAccDeployment_tier1StepFailuresRollBack(t *testing.T) {
 		{"iam", "iam", "CreateRole", "LimitExceeded", "", 409, 0},
 		// The first PutRolePolicy is the instance policy (step iam).
 		{"iam-efs-policy", "iam", "PutRolePolicy", "AccessDenied", "lack the permission", 403, 1},
-		{"credentials", "ssm", "PutParameter", "AccessDeniedException", "lack the permission", 400, 0},
+		// The first PutParameter is the create lease.
+		{"credentials", "ssm", "PutParameter", "AccessDeniedException", "lack the permission", 400, 1},
 		{"ami", "ssm", "GetParameter", "AccessDeniedException", "lack the permission", 400, 0},
 		{"instance", "ec2", "RunInstances", "InsufficientInstanceCapacity", "no capacity", 500, 0},
 	}
