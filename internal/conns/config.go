@@ -51,6 +51,9 @@ type Config struct {
 	// LeaseTTL shortens a create's lease on its deployment name (tests that
 	// kill a create must not wait minutes for it to expire).
 	LeaseTTL time.Duration
+	// TimeoutDivisor divides the operation timeouts (tests of a wait that
+	// never ends run for seconds, not minutes; zero: as configured).
+	TimeoutDivisor int
 }
 
 // AssumeRole is the assume_role block.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -98,7 +99,7 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 		plan.Drift = stringListValue(nil)
 	}
 	ctx = tflog.SetField(ctx, "geusemaker.deployment", spec.Name)
-	spec.Timeout = timeout
+	spec.Timeout = r.scaled(timeout)
 	st, err := deployment.Create(r.client.WaitContext(ctx), r.clients(), spec)
 	if err != nil {
 		addDeploymentError(&resp.Diagnostics, "Creating", spec.Name, err)
@@ -195,7 +196,7 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 		plan.Drift = stringListValue(nil)
 	}
 	ctx = tflog.SetField(ctx, "geusemaker.deployment", spec.Name)
-	spec.Timeout = timeout
+	spec.Timeout = r.scaled(timeout)
 	st, err := deployment.Update(r.client.WaitContext(ctx), r.clients(), spec, prior, priorTags)
 	if err != nil {
 		addDeploymentError(&resp.Diagnostics, "Updating", spec.Name, err)
@@ -218,7 +219,7 @@ func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequ
 	spec := state.toSpec(ctx, r.client.Region, r.client.DefaultTags, !prior.OwnedNetwork, &resp.Diagnostics)
 	timeout := operationTimeout(ctx, state.Timeouts, "delete", deployment.DefaultTimeouts(int(state.Tier.ValueInt64())).Delete, &resp.Diagnostics)
 	ctx = tflog.SetField(ctx, "geusemaker.deployment", spec.Name)
-	spec.Timeout = timeout
+	spec.Timeout = r.scaled(timeout)
 	left, retained, err := deployment.Delete(r.client.WaitContext(ctx), r.clients(), spec, prior)
 	if err != nil {
 		addDeploymentError(&resp.Diagnostics, "Destroying", spec.Name, err)
@@ -282,4 +283,12 @@ func onlyTimeoutsChanged(plan, state tftypes.Value) bool {
 	p, err1 := strip(plan, true)
 	s, err2 := strip(state, false)
 	return err1 == nil && err2 == nil && p.Equal(s) && !plan.Equal(state)
+}
+
+// scaled applies the test seam that shortens operation timeouts.
+func (r *deploymentResource) scaled(d time.Duration) time.Duration {
+	if r.client.TimeoutDivisor > 1 {
+		return d / time.Duration(r.client.TimeoutDivisor)
+	}
+	return d
 }

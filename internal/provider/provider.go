@@ -37,6 +37,8 @@ type TestOptions struct {
 	RetryMaxBackoff time.Duration
 	// LeaseTTL shortens a create's lease on its deployment name.
 	LeaseTTL time.Duration
+	// TimeoutDivisor divides the operation timeouts.
+	TimeoutDivisor int
 }
 
 type geusemakerProvider struct {
@@ -82,6 +84,7 @@ func (p *geusemakerProvider) Configure(ctx context.Context, req provider.Configu
 	cfg.PollCap = p.test.PollCap
 	cfg.RetryMaxBackoff = p.test.RetryMaxBackoff
 	cfg.LeaseTTL = p.test.LeaseTTL
+	cfg.TimeoutDivisor = p.test.TimeoutDivisor
 
 	client, err := cfg.Build(ctx)
 	if err != nil {
