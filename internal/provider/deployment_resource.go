@@ -116,6 +116,7 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 		resp.Diagnostics.AddWarning(fmt.Sprintf("GeuseMaker deployment (%s) finished an interrupted create", spec.Name),
 			"An earlier create of this deployment was killed before it could save any state (its lease on the name expired). This apply adopted what it had made in AWS and finished the deployment, so nothing is duplicated.")
 	}
+	addFallbackWarning(&resp.Diagnostics, spec.Name, "", st)
 	plan.setObserved(spec, st)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	saveRecord(ctx, resp.Private, st, &resp.Diagnostics)
@@ -159,6 +160,11 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 	}
 	state.setObserved(spec, st)
 	state.Drift = stringListValue(st.Drift)
+	if state.Capacity.IsNull() {
+		// A state written before the capacity block: the instance was
+		// launched on-demand, the default.
+		state.Capacity = capacityObject(spec.Capacity)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	saveRecord(ctx, resp.Private, st, &resp.Diagnostics)
 }
@@ -185,7 +191,7 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	spec := plan.toSpec(ctx, r.client.Region, r.client.DefaultTags, !config.VPCID.IsNull(), &resp.Diagnostics)
 	// The reachability check runs when the update changes what serves the
 	// public URL, as the plan saw it.
-	spec.VerifyReachability = plan.VerifyReachability.ValueBool() && updatePlan(ctx, &plan, &config, &state, &resp.Diagnostics).PublicPath()
+	spec.VerifyReachability = plan.VerifyReachability.ValueBool() && updatePlan(ctx, &plan, &config, &state, prior.Market, &resp.Diagnostics).PublicPath()
 	var priorTags map[string]string
 	resp.Diagnostics.Append(state.TagsAll.ElementsAs(ctx, &priorTags, false)...)
 	timeout := operationTimeout(ctx, plan.Timeouts, "update", deployment.DefaultTimeouts(spec.Tier).Update, &resp.Diagnostics)
@@ -201,6 +207,7 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	if err != nil {
 		addDeploymentError(&resp.Diagnostics, "Updating", spec.Name, err)
 	}
+	addFallbackWarning(&resp.Diagnostics, spec.Name, prior.InstanceID, st)
 	plan.setObserved(spec, st)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	saveRecord(ctx, resp.Private, st, &resp.Diagnostics)
