@@ -32,6 +32,10 @@ type AWSClient struct {
 	cfg       aws.Config
 	endpoints map[string]string
 	pollCap   time.Duration
+	// LeaseTTL is the test seam of Config.LeaseTTL (zero: the default).
+	LeaseTTL time.Duration
+	// TimeoutDivisor is the test seam of Config.TimeoutDivisor.
+	TimeoutDivisor int
 
 	once       sync.Mutex
 	ec2        *ec2.Client
@@ -51,12 +55,14 @@ func newAWSClient(cfg aws.Config, c *Config) *AWSClient {
 		tags[k] = v
 	}
 	return &AWSClient{
-		Region:      cfg.Region,
-		DefaultTags: tags,
-		cfg:         cfg,
-		endpoints:   c.Endpoints,
-		pollCap:     c.PollCap,
-		acm:         map[string]*acm.Client{},
+		Region:         cfg.Region,
+		DefaultTags:    tags,
+		cfg:            cfg,
+		endpoints:      c.Endpoints,
+		pollCap:        c.PollCap,
+		LeaseTTL:       c.LeaseTTL,
+		TimeoutDivisor: c.TimeoutDivisor,
+		acm:            map[string]*acm.Client{},
 	}
 }
 

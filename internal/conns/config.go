@@ -48,6 +48,12 @@ type Config struct {
 	// waiter's poll interval, so tests against a fast emulator do not sleep.
 	RetryMaxBackoff time.Duration
 	PollCap         time.Duration
+	// LeaseTTL shortens a create's lease on its deployment name (tests that
+	// kill a create must not wait minutes for it to expire).
+	LeaseTTL time.Duration
+	// TimeoutDivisor divides the operation timeouts (tests of a wait that
+	// never ends run for seconds, not minutes; zero: as configured).
+	TimeoutDivisor int
 }
 
 // AssumeRole is the assume_role block.

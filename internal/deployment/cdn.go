@@ -346,15 +346,53 @@ func (o *op) deleteDistribution(ctx context.Context) error {
 	return nil
 }
 
-// refreshDistribution forgets a distribution deleted outside Terraform and
-// reads the facts of one that exists.
+// refreshDistribution forgets a distribution deleted outside Terraform,
+// reads the facts of one that exists and compares its configuration with
+// the one the deployment wants.
 func (o *op) refreshDistribution(ctx context.Context) error {
-	err := o.recordDistribution(ctx)
+	out, err := tfcloudfront.FindDistributionByID(ctx, o.c.CloudFront, o.rec.get().DistributionID)
 	if gone(err) {
 		o.rec.set(func(s *State) { s.CDNState.forget() })
 		return nil
+	} else if err != nil {
+		return err
 	}
-	return err
+	o.rec.set(func(s *State) { s.CDNState.record(out.Distribution) })
+	st := o.rec.get()
+	if !o.spec.HasCDN() || out.Distribution.DistributionConfig == nil {
+		return nil
+	}
+	have := fingerprint(out.Distribution.DistributionConfig)
+	want := fingerprint(o.distributionConfig(st, st.CallerReference))
+	if have.Enabled != want.Enabled {
+		o.drifted(DriftCloudFront, "distribution %s was disabled outside Terraform", st.DistributionID)
+	}
+	if diff := fingerprintDiff(have, want); len(diff) > 0 {
+		o.drifted(DriftCloudFront, "distribution %s settings changed outside Terraform: %s", st.DistributionID, strings.Join(diff, ", "))
+	}
+	return nil
+}
+
+// fingerprintDiff names the managed settings (other than Enabled) in which
+// two configurations differ.
+func fingerprintDiff(a, b cdnFingerprint) []string {
+	var out []string
+	check := func(name string, same bool) {
+		if !same {
+			out = append(out, name)
+		}
+	}
+	check("comment", a.Comment == b.Comment)
+	check("price class", a.PriceClass == b.PriceClass)
+	check("HTTP version", a.HTTPVersion == b.HTTPVersion)
+	check("web ACL", a.WebACL == b.WebACL)
+	check("certificate", a.Certificate == b.Certificate)
+	check("IPv6", a.IPv6 == b.IPv6)
+	check("aliases", slices.Equal(a.Aliases, b.Aliases))
+	check("origin", slices.Equal(a.Origins, b.Origins))
+	check("default cache behavior", a.Default == b.Default)
+	check("cache behaviors", slices.Equal(a.Behaviors, b.Behaviors))
+	return out
 }
 
 // discoverDistribution finds the distribution by its tag (a distribution

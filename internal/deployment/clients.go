@@ -2,6 +2,7 @@ package deployment
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
@@ -33,4 +34,7 @@ type Clients struct {
 	Region    string
 	AccountID string
 	Partition string
+	// LeaseTTL is how long a create's lease on its name lasts unless
+	// renewed (DefaultLeaseTTL when zero; tests shorten it).
+	LeaseTTL time.Duration
 }

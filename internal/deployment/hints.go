@@ -20,6 +20,14 @@ type Error struct {
 	Leftovers []string // ids of objects that could not be cleaned up
 	// RolledBack says every object created was deleted again.
 	RolledBack bool
+	// Also are the other steps that failed (a teardown carries on past a
+	// failed delete, so several may fail).
+	Also []*Error
+	// Rollback is why the rollback after a failed create did not finish.
+	Rollback *Error
+	// Interrupted says the operation was cancelled (Ctrl-C) rather than
+	// failing on its own.
+	Interrupted bool
 }
 
 func (e *Error) Error() string {
@@ -52,6 +60,10 @@ func describe(stepName string, err error) *Error {
 	var ce *CapacityError
 	if errors.As(err, &ce) {
 		e.Message, e.Hint = ce.Error(), ce.Hint()
+	}
+	var remedy interface{ Remedy() string }
+	if errors.As(err, &remedy) {
+		e.Hint = remedy.Remedy()
 	}
 	switch {
 	case retry.TimedOut(err) || errors.Is(err, context.DeadlineExceeded):

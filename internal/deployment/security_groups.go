@@ -3,6 +3,7 @@ package deployment
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 
@@ -21,6 +22,10 @@ type SecurityGroupState struct {
 	InstanceSecurityGroupID string
 	EFSSecurityGroupID      string
 	ALBSecurityGroupID      string
+	// CloudFrontPrefixListID is the id of CloudFront's origin-facing prefix
+	// list in the region, as the load balancer's rule names it ("" until a
+	// tier-3 apply recorded it).
+	CloudFrontPrefixListID string `json:",omitempty"`
 }
 
 func (g *SecurityGroupState) ids(add func(kind, id string)) {
@@ -52,10 +57,32 @@ type ingressRule struct {
 	group      string
 	prefixList string
 	desc       string
+	// other describes a rule the deployment never writes (port -1): its
+	// protocol and port range.
+	other string
 }
 
 func (r ingressRule) key() string {
-	return fmt.Sprintf("%d|%s|%s|%s", r.port, r.cidr, r.group, r.prefixList)
+	return fmt.Sprintf("%d|%s|%s|%s|%s", r.port, r.cidr, r.group, r.prefixList, r.other)
+}
+
+// describe says what a rule allows, for drift reports.
+func (r ingressRule) describe() string {
+	what := fmt.Sprintf("tcp/%d", r.port)
+	if r.other != "" {
+		what = r.other
+	}
+	switch {
+	case r.cidr != "":
+		return what + " from " + r.cidr
+	case r.group != "":
+		return what + " from " + r.group
+	case r.prefixList == "*":
+		return what + " from CloudFront's origin-facing prefix list"
+	case r.prefixList != "":
+		return what + " from prefix list " + r.prefixList
+	}
+	return what
 }
 
 func (r ingressRule) permission() ec2types.IpPermission {
@@ -99,33 +126,52 @@ func (o *op) ensureSecurityGroups(ctx context.Context) error {
 	}
 	o.rec.set(func(s *State) { s.EFSSecurityGroupID = efsSG })
 
-	// Each group gets the rules of every role it plays: one role each in
-	// the provider's layout; all of them for the one group of an adopted
-	// CLI deployment.
-	rules := map[string][]ingressRule{}
-	var order []string
-	grant := func(group string, r ...ingressRule) {
-		if _, ok := rules[group]; !ok {
-			order = append(order, group)
-		}
-		rules[group] = append(rules[group], r...)
-	}
-
 	var albSG string
 	if o.spec.HasLoadBalancer() {
 		if albSG, err = o.ensureSecurityGroup(ctx, vpcID, CompALBSG, st.ALBSecurityGroupID, "GeuseMaker load balancer: HTTP(S) from allowed networks or CloudFront"); err != nil {
 			return err
 		}
 		o.rec.set(func(s *State) { s.ALBSecurityGroupID = albSG })
-		grant(albSG)
 		if o.spec.HasCDN() && o.spec.CDN.RestrictOrigin {
 			pl, err := tfec2.FindManagedPrefixListByName(ctx, o.c.EC2, CloudFrontPrefixList)
 			if err != nil {
 				return fmt.Errorf("finding the CloudFront origin-facing prefix list: %w", err)
 			}
+			o.rec.set(func(s *State) { s.CloudFrontPrefixListID = aws.ToString(pl.PrefixListId) })
+		}
+	}
+	rules, order := o.wantedIngress(o.rec.get())
+	for _, g := range order {
+		if err := o.reconcileIngress(ctx, g, rules[g]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wantedIngress is the ingress rules each of the deployment's groups should
+// have, and the groups in the order to converge them. Each group gets the
+// rules of every role it plays: one role each in the provider's layout; all
+// of them for the one group of an adopted CLI deployment.
+func (o *op) wantedIngress(st *State) (map[string][]ingressRule, []string) {
+	rules := map[string][]ingressRule{}
+	var order []string
+	grant := func(group string, r ...ingressRule) {
+		if group == "" {
+			return
+		}
+		if _, ok := rules[group]; !ok {
+			order = append(order, group)
+		}
+		rules[group] = append(rules[group], r...)
+	}
+	instanceSG, efsSG, albSG := st.InstanceSecurityGroupID, st.EFSSecurityGroupID, st.ALBSecurityGroupID
+	if o.spec.HasLoadBalancer() {
+		grant(albSG)
+		if o.spec.HasCDN() && o.spec.CDN.RestrictOrigin {
 			// One port only: the prefix list weighs 55 entries against the
 			// group's rule quota of 60.
-			grant(albSG, ingressRule{port: o.spec.originPort(), prefixList: aws.ToString(pl.PrefixListId), desc: "CloudFront origin-facing"})
+			grant(albSG, ingressRule{port: o.spec.originPort(), prefixList: st.CloudFrontPrefixListID, desc: "CloudFront origin-facing"})
 		} else {
 			for _, c := range o.spec.AllowedCIDRs {
 				grant(albSG, ingressRule{port: 80, cidr: c, desc: "allowed network"})
@@ -135,7 +181,6 @@ func (o *op) ensureSecurityGroups(ctx context.Context) error {
 			}
 		}
 	}
-
 	grant(instanceSG)
 	if o.spec.HasLoadBalancer() {
 		grant(instanceSG, ingressRule{port: 80, group: albSG, desc: "load balancer"})
@@ -148,12 +193,7 @@ func (o *op) ensureSecurityGroups(ctx context.Context) error {
 		grant(instanceSG, ingressRule{port: 22, cidr: c, desc: "SSH"})
 	}
 	grant(efsSG, ingressRule{port: 2049, group: instanceSG, desc: "NFS from the instance"})
-	for _, g := range order {
-		if err := o.reconcileIngress(ctx, g, rules[g]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return rules, order
 }
 
 func (o *op) ensureSecurityGroup(ctx context.Context, vpcID, component, id, description string) (string, error) {
@@ -245,7 +285,8 @@ func (o *op) deleteALBSecurityGroup(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := tfec2.DeleteSecurityGroup(ctx, o.c.EC2, st.ALBSecurityGroupID, o.remaining(ctx)); err != nil {
+	if err := tfec2.DeleteSecurityGroup(ctx, o.c.EC2, st.ALBSecurityGroupID, o.remaining(ctx),
+		o.blockerCheck("security group "+st.ALBSecurityGroupID, o.groupBlockers(st.ALBSecurityGroupID))); err != nil {
 		return err
 	}
 	o.rec.set(func(s *State) { s.ALBSecurityGroupID = "" })
@@ -264,7 +305,7 @@ func (o *op) deleteSecurityGroups(ctx context.Context) error {
 			continue
 		}
 		seen[id] = true
-		if err := tfec2.DeleteSecurityGroup(ctx, o.c.EC2, id, o.remaining(ctx)); err != nil {
+		if err := tfec2.DeleteSecurityGroup(ctx, o.c.EC2, id, o.remaining(ctx), o.blockerCheck("security group "+id, o.groupBlockers(id))); err != nil {
 			return err
 		}
 		o.rec.set(func(s *State) {
@@ -278,26 +319,98 @@ func (o *op) deleteSecurityGroups(ctx context.Context) error {
 	return nil
 }
 
+// refreshSecurityGroups reads every group of the deployment in one call and
+// compares their ingress rules with those the deployment wants.
 func (o *op) refreshSecurityGroups(ctx context.Context) error {
 	st := o.rec.get()
-	for _, g := range []struct {
-		id    string
-		clear func(*State)
-	}{
-		{st.InstanceSecurityGroupID, func(s *State) { s.InstanceSecurityGroupID = "" }},
-		{st.EFSSecurityGroupID, func(s *State) { s.EFSSecurityGroupID = "" }},
-		{st.ALBSecurityGroupID, func(s *State) { s.ALBSecurityGroupID = "" }},
-	} {
-		if g.id == "" {
-			continue
+	ids := st.SecurityGroupIDs()
+	groups, err := tfec2.FindSecurityGroups(ctx, o.c.EC2, ec2types.Filter{Name: aws.String("group-id"), Values: ids})
+	if err != nil && !gone(err) {
+		return err
+	}
+	live := map[string]ec2types.SecurityGroup{}
+	for _, g := range groups {
+		live[aws.ToString(g.GroupId)] = g
+	}
+	o.rec.set(func(s *State) {
+		for _, slot := range []*string{&s.InstanceSecurityGroupID, &s.EFSSecurityGroupID, &s.ALBSecurityGroupID} {
+			if _, ok := live[*slot]; !ok {
+				*slot = ""
+			}
 		}
-		if _, err := tfec2.FindSecurityGroupByID(ctx, o.c.EC2, g.id); gone(err) {
-			o.rec.set(g.clear)
-		} else if err != nil {
-			return err
+	})
+	want, order := o.wantedIngress(o.rec.get())
+	for _, id := range order {
+		if g, ok := live[id]; ok {
+			o.ingressDrift(id, want[id], g)
 		}
 	}
 	return nil
+}
+
+// ingressDrift notes the ingress rules of a group that differ from want.
+func (o *op) ingressDrift(id string, want []ingressRule, g ec2types.SecurityGroup) {
+	anyPrefixList := o.rec.get().CloudFrontPrefixListID == "" // not recorded yet: any list will do
+	norm := func(r ingressRule) ingressRule {
+		if anyPrefixList && r.prefixList != "" {
+			r.prefixList = "*"
+		}
+		return r
+	}
+	wanted := map[string]ingressRule{}
+	for _, r := range want {
+		if anyPrefixList && r.group == "" && r.cidr == "" {
+			r.prefixList = "*" // the CloudFront rule, its list's id not recorded
+		}
+		wanted[r.key()] = norm(r)
+	}
+	have := map[string]ingressRule{}
+	for _, r := range permissionRules(g.IpPermissions) {
+		r = norm(r)
+		have[r.key()] = r
+	}
+	role := tagMap(g.Tags)[TagComponent]
+	for _, k := range slices.Sorted(maps.Keys(wanted)) {
+		if _, ok := have[k]; !ok {
+			o.drifted(DriftSecurityGroups, "%s (%s): ingress %s is missing", id, role, wanted[k].describe())
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(have)) {
+		if _, ok := wanted[k]; !ok {
+			o.drifted(DriftSecurityGroups, "%s (%s): ingress %s was added outside Terraform", id, role, have[k].describe())
+		}
+	}
+}
+
+// permissionRules flattens a group's permissions into one rule per port and
+// source; what the deployment never writes (other protocols, port ranges,
+// IPv6) keeps a key of its own so it shows as added.
+func permissionRules(perms []ec2types.IpPermission) []ingressRule {
+	var out []ingressRule
+	for _, p := range perms {
+		port := aws.ToInt32(p.FromPort)
+		proto := aws.ToString(p.IpProtocol)
+		if proto != "tcp" || aws.ToInt32(p.FromPort) != aws.ToInt32(p.ToPort) {
+			port = -1
+		}
+		other := ""
+		if port == -1 {
+			other = fmt.Sprintf("%s %d-%d", proto, aws.ToInt32(p.FromPort), aws.ToInt32(p.ToPort))
+		}
+		for _, r := range p.IpRanges {
+			out = append(out, ingressRule{port: port, cidr: aws.ToString(r.CidrIp), other: other})
+		}
+		for _, r := range p.Ipv6Ranges {
+			out = append(out, ingressRule{port: port, cidr: aws.ToString(r.CidrIpv6), other: other})
+		}
+		for _, r := range p.UserIdGroupPairs {
+			out = append(out, ingressRule{port: port, group: aws.ToString(r.GroupId), other: other})
+		}
+		for _, r := range p.PrefixListIds {
+			out = append(out, ingressRule{port: port, prefixList: aws.ToString(r.PrefixListId), other: other})
+		}
+	}
+	return out
 }
 
 // discoverSecurityGroups finds the groups by their component tags.

@@ -204,7 +204,11 @@ func (s *Spec) Validate() []*FieldError {
 		add("load_balancer.certificate_arn", "Load balancer settings on tier 1", "Tier 1 has no load balancer; set tier = 2 or 3 to use certificate_arn.")
 	}
 	if s.LoadBalancer.DomainName != "" && s.LoadBalancer.CertificateARN == "" && !s.Domain.Enabled() {
-		add("load_balancer.domain_name", "Domain without certificate", "domain_name is served over HTTPS and needs load_balancer.certificate_arn (an ACM certificate in %s covering it).", s.Region)
+		where := "the deployment's region"
+		if s.Region != "" {
+			where = s.Region
+		}
+		add("load_balancer.domain_name", "Domain without certificate", "domain_name is served over HTTPS and needs load_balancer.certificate_arn (an ACM certificate in %s covering it).", where)
 	}
 	if s.LoadBalancer.IdleTimeoutSeconds < 1 || s.LoadBalancer.IdleTimeoutSeconds > 4000 {
 		add("load_balancer.idle_timeout_seconds", "Invalid idle timeout", "idle_timeout_seconds must be between 1 and 4000, got %d.", s.LoadBalancer.IdleTimeoutSeconds)

@@ -216,11 +216,15 @@ func (o *op) deleteFileSystem(ctx context.Context) error {
 
 func (o *op) refreshFileSystem(ctx context.Context) error {
 	st := o.rec.get()
-	if _, err := tfefs.FindFileSystemByID(ctx, o.c.EFS, st.EFSID); gone(err) {
+	fs, err := tfefs.FindFileSystemByID(ctx, o.c.EFS, st.EFSID)
+	if gone(err) {
 		o.rec.set(func(s *State) { s.StorageState.forget() })
 		return nil
 	} else if err != nil {
 		return err
+	}
+	if want := o.spec.EFS.ThroughputMode; want != "" && string(fs.ThroughputMode) != want {
+		o.drifted(DriftFileSystem, "%s has throughput mode %s, configured %s", st.EFSID, fs.ThroughputMode, want)
 	}
 	mts, err := tfefs.FindMountTargetsByFileSystemID(ctx, o.c.EFS, st.EFSID)
 	if err != nil && !gone(err) {

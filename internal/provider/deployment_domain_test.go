@@ -358,7 +358,7 @@ func TestAccDeployment_domainResumesValidation(t *testing.T) {
 			{Config: provider + deploymentConfig("resume", domainBody(1, z, ""))},
 			{
 				PreConfig:   func() { emu.SetKnob("acm.issue_delay", "never") },
-				Config:      provider + deploymentConfig("resume", domainBody(2, z, `  timeouts = { update = "4s" }`)),
+				Config:      provider + deploymentConfig("resume", domainBody(2, z, `  timeouts = { update = "1m" }`)),
 				ExpectError: regexp.MustCompile(`(?s)Certificate not validated.*PENDING_VALIDATION.*validation records are in hosted zone`),
 			},
 			{

@@ -47,6 +47,7 @@ type deploymentModel struct {
 	Timeouts            timeouts.Value `tfsdk:"timeouts"`
 
 	Status                   types.String  `tfsdk:"status"`
+	Drift                    types.List    `tfsdk:"drift"`
 	URL                      types.String  `tfsdk:"url"`
 	ServiceURLs              types.Map     `tfsdk:"service_urls"`
 	ServiceCredentials       types.Map     `tfsdk:"service_credentials"`

@@ -77,9 +77,8 @@ func defaultCDN() types.Object {
 }
 
 var (
-	cidrPattern = regexp.MustCompile(`^(\d{1,3}\.){3}\d{1,3}/\d{1,2}$`)
-	acmARN      = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$`)
-	zoneIDRE    = regexp.MustCompile(`^(/hostedzone/)?Z[A-Z0-9]{1,32}$`)
+	acmARN   = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$`)
+	zoneIDRE = regexp.MustCompile(`^(/hostedzone/)?Z[A-Z0-9]{1,32}$`)
 )
 
 func stringList(elems ...string) types.List {
@@ -96,7 +95,7 @@ func computedString(desc string) schema.StringAttribute {
 	return schema.StringAttribute{Computed: true, MarkdownDescription: desc, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}}
 }
 
-func deploymentSchema(ctx context.Context) schema.Schema {
+func deploymentSchema(_ context.Context) schema.Schema {
 	return schema.Schema{
 		Version: deploymentSchemaVersion,
 		MarkdownDescription: "A GeuseMaker AI stack (n8n, Ollama, Qdrant, Crawl4AI, PostgreSQL) on AWS, in one of three tiers: " +
@@ -138,13 +137,13 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 			"vpc_cidr": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(deployment.DefaultVPCCIDR),
 				MarkdownDescription: "CIDR block of the dedicated VPC (a /16 to /24); ignored with `vpc_id`. Changing it replaces the deployment.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-				Validators:          []validator.String{stringvalidator.RegexMatches(cidrPattern, "must be an IPv4 CIDR block such as 10.0.0.0/16")}},
+				Validators:          []validator.String{cidrValidator{example: "10.0.0.0/16", minPrefix: 16, maxPrefix: 24}}},
 			"allowed_cidr_blocks": schema.ListAttribute{Optional: true, Computed: true, ElementType: types.StringType, Default: listdefault.StaticValue(stringList("0.0.0.0/0")),
 				MarkdownDescription: "IPv4 networks allowed to reach the stack over HTTP(S): the instance in tier 1, the load balancer in tier 2 (and in tier 3 with `cdn.restrict_origin = false`). In tier 3 with origin protection only CloudFront reaches the load balancer.",
-				Validators:          []validator.List{listvalidator.SizeAtMost(20), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(stringvalidator.RegexMatches(cidrPattern, "must be an IPv4 CIDR block such as 203.0.113.0/24"))}},
+				Validators:          []validator.List{listvalidator.SizeAtMost(20), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(ipv4CIDR("203.0.113.0/24"))}},
 			"ssh_cidr_blocks": schema.ListAttribute{Optional: true, Computed: true, ElementType: types.StringType, Default: listdefault.StaticValue(stringList()),
 				MarkdownDescription: "IPv4 networks allowed to SSH to the instance (port 22). Empty by default: use SSM Session Manager.",
-				Validators:          []validator.List{listvalidator.SizeAtMost(20), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(stringvalidator.RegexMatches(cidrPattern, "must be an IPv4 CIDR block such as 203.0.113.7/32"))}},
+				Validators:          []validator.List{listvalidator.SizeAtMost(20), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(ipv4CIDR("203.0.113.7/32"))}},
 			"services": schema.ListAttribute{Optional: true, Computed: true, ElementType: types.StringType, Default: listdefault.StaticValue(stringList(userdata.DefaultServices()...)),
 				MarkdownDescription: "Services to run: any of `n8n`, `ollama`, `qdrant`, `crawl4ai`, `postgres` (`n8n` needs `postgres`). Changing them replaces the instance; the data on EFS stays.",
 				Validators:          []validator.List{listvalidator.SizeAtLeast(1), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(stringvalidator.OneOf(userdata.AllServices()...))}},
@@ -192,7 +191,7 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 						Validators:          []validator.String{stringvalidator.OneOf("PriceClass_100", "PriceClass_200", "PriceClass_All")}},
 					"aliases": schema.ListAttribute{Optional: true, Computed: true, ElementType: types.StringType, Default: listdefault.StaticValue(stringList()),
 						MarkdownDescription: "Alternate domain names (CNAMEs) for the distribution; they need `certificate_arn`. The first becomes the deployment's `url`.",
-						Validators:          []validator.List{listvalidator.SizeAtMost(10), listvalidator.UniqueValues()}},
+						Validators:          []validator.List{listvalidator.SizeAtMost(10), uniqueStrings{}}},
 					"certificate_arn": schema.StringAttribute{Optional: true,
 						MarkdownDescription: "Issued ACM certificate in **us-east-1** covering every alias.",
 						Validators:          []validator.String{stringvalidator.RegexMatches(acmARN, "must be an ACM certificate ARN")}},
@@ -262,10 +261,12 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 				Validators:          tagMapValidators()},
 			"tags_all": schema.MapAttribute{Computed: true, ElementType: types.StringType,
 				MarkdownDescription: "The provider's `default_tags` merged with `tags`."},
-			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true, CreateDescription: "Default 90m for tier 3, 45m otherwise.", UpdateDescription: "Default 90m for tier 3, 45m otherwise.", DeleteDescription: "Default 90m."}),
+			"timeouts": timeoutsAttribute(),
 
 			"status": schema.StringAttribute{Computed: true, MarkdownDescription: "`running`, `stopped` (the instance is stopped), or `degraded` (a component is missing; the next apply recreates it)."},
-			"url":    schema.StringAttribute{Computed: true, MarkdownDescription: "Public URL of the stack: CloudFront (tier 3), the load balancer (tier 2) or the instance (tier 1)."},
+			"drift": schema.ListAttribute{Computed: true, ElementType: types.StringType,
+				MarkdownDescription: "Managed settings found changed outside Terraform by the last refresh, one line each (`<component>: <what differs>`: a security-group rule added or revoked, a disabled CloudFront distribution, a listener rule, a load balancer attribute, the instance's metadata options, ...). A plan shows them going to an empty list: the apply puts every one back. Empty when nothing drifted."},
+			"url": schema.StringAttribute{Computed: true, MarkdownDescription: "Public URL of the stack: CloudFront (tier 3), the load balancer (tier 2) or the instance (tier 1)."},
 			"service_urls": schema.MapAttribute{Computed: true, ElementType: types.StringType,
 				MarkdownDescription: "URL of each service through the public endpoint: `n8n`, `ollama`, `qdrant`, `qdrant_dashboard`, `crawl4ai`."},
 			"security_group_id":         computedString("Security group of the instance."),
@@ -337,4 +338,22 @@ func costBreakdownAttributes() map[string]schema.Attribute {
 			}}
 	}
 	return out
+}
+
+// timeoutsAttribute is the timeouts block of terraform-plugin-framework-
+// timeouts with durations checked at plan time (1m to 24h), one error per
+// bad value.
+func timeoutsAttribute() schema.Attribute {
+	timeout := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{Optional: true, Validators: []validator.String{timeoutValidator{}},
+			MarkdownDescription: desc + " A duration between 1m and 24h such as `\"90m\"` or `\"2h\"`."}
+	}
+	return schema.SingleNestedAttribute{Optional: true,
+		MarkdownDescription: "How long each operation may take. `terraform destroy` uses the delete timeout stored in the state: to change it, edit it and run `terraform apply` first (that only stores it, without touching AWS).",
+		CustomType:          timeouts.Type{ObjectType: types.ObjectType{AttrTypes: map[string]attr.Type{"create": types.StringType, "update": types.StringType, "delete": types.StringType}}},
+		Attributes: map[string]schema.Attribute{
+			"create": timeout("Create timeout: default 90m for tier 3, 45m otherwise."),
+			"update": timeout("Update timeout: default 90m for tier 3, 45m otherwise."),
+			"delete": timeout("Delete timeout: default 90m."),
+		}}
 }

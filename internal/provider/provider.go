@@ -35,6 +35,10 @@ type TestOptions struct {
 	PollCap time.Duration
 	// RetryMaxBackoff caps the AWS SDK's retry backoff.
 	RetryMaxBackoff time.Duration
+	// LeaseTTL shortens a create's lease on its deployment name.
+	LeaseTTL time.Duration
+	// TimeoutDivisor divides the operation timeouts.
+	TimeoutDivisor int
 }
 
 type geusemakerProvider struct {
@@ -79,6 +83,8 @@ func (p *geusemakerProvider) Configure(ctx context.Context, req provider.Configu
 	cfg.UserAgent = "terraform-provider-geusemaker/" + p.version
 	cfg.PollCap = p.test.PollCap
 	cfg.RetryMaxBackoff = p.test.RetryMaxBackoff
+	cfg.LeaseTTL = p.test.LeaseTTL
+	cfg.TimeoutDivisor = p.test.TimeoutDivisor
 
 	client, err := cfg.Build(ctx)
 	if err != nil {

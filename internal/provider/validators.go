@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net"
 	"regexp"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/userdata"
 )
@@ -94,6 +96,85 @@ func (v prefixValidator) ValidateString(ctx context.Context, req validator.Strin
 	}
 	if strings.HasPrefix(strings.ToLower(req.ConfigValue.ValueString()), v.prefix) {
 		resp.Diagnostics.AddAttributeError(req.Path, "Reserved tag key", fmt.Sprintf("Tag key %q %s.", req.ConfigValue.ValueString(), v.Description(ctx)))
+	}
+}
+
+// cidrValidator accepts IPv4 CIDR blocks, with a prefix length between
+// minPrefix and maxPrefix when those are set.
+type cidrValidator struct {
+	example              string
+	minPrefix, maxPrefix int
+}
+
+func ipv4CIDR(example string) validator.String { return cidrValidator{example: example} }
+
+func (v cidrValidator) Description(context.Context) string {
+	if v.minPrefix > 0 {
+		return fmt.Sprintf("must be an IPv4 CIDR block from /%d to /%d such as %s", v.minPrefix, v.maxPrefix, v.example)
+	}
+	return "must be an IPv4 CIDR block such as " + v.example
+}
+
+func (v cidrValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v cidrValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	s := req.ConfigValue.ValueString()
+	ip, n, err := net.ParseCIDR(s)
+	ok := err == nil && ip.To4() != nil && !strings.Contains(s, ":")
+	if ok && v.minPrefix > 0 {
+		ones, _ := n.Mask.Size()
+		ok = ones >= v.minPrefix && ones <= v.maxPrefix
+	}
+	if !ok {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid CIDR block", fmt.Sprintf("%s %s; got %q.", req.Path, v.Description(ctx), s))
+	}
+}
+
+// timeoutValidator accepts operation timeouts: durations between
+// minOperationTimeout and maxOperationTimeout.
+type timeoutValidator struct{}
+
+func (timeoutValidator) Description(context.Context) string {
+	return `a duration between 1m and 24h, such as "90m" or "2h"`
+}
+
+func (v timeoutValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v timeoutValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	d, err := time.ParseDuration(req.ConfigValue.ValueString())
+	if err != nil || d < minOperationTimeout || d > maxOperationTimeout {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid timeout", fmt.Sprintf("%s must be %s; got %q.", req.Path, v.Description(ctx), req.ConfigValue.ValueString()))
+	}
+}
+
+// uniqueStrings rejects a list that names a value twice, saying which
+// attribute (Terraform shows only the enclosing block of a nested one).
+type uniqueStrings struct{}
+
+func (uniqueStrings) Description(context.Context) string               { return "must not repeat a value" }
+func (v uniqueStrings) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (uniqueStrings) ValidateList(_ context.Context, req validator.ListRequest, resp *validator.ListResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	seen := map[string]bool{}
+	for _, e := range req.ConfigValue.Elements() {
+		s, ok := e.(types.String)
+		if !ok || s.IsNull() || s.IsUnknown() {
+			continue
+		}
+		if seen[s.ValueString()] {
+			resp.Diagnostics.AddAttributeError(req.Path, "Duplicate value", fmt.Sprintf("%s lists %q more than once.", req.Path, s.ValueString()))
+			return
+		}
+		seen[s.ValueString()] = true
 	}
 }
 
