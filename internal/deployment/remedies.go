@@ -196,6 +196,7 @@ var remedies = map[string]string{
 	"InvalidInternetGatewayID.NotFound":     remedyGone,
 	"InvalidGatewayID.NotFound":             remedyGone,
 	"InvalidRouteTableID.NotFound":          remedyGone,
+	"InvalidRoute.NotFound":                 remedyGone,
 	"InvalidAssociationID.NotFound":         remedyGone,
 	"InvalidNetworkInterfaceID.NotFound":    remedyGone,
 	"InvalidSecurityGroupRuleId.NotFound":   remedyGone,
