@@ -13,8 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/efs"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/aws-sdk-go-v2/service/wafv2"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 )
@@ -40,7 +42,9 @@ type AWSClient struct {
 	iam        *iam.Client
 	ssm        *ssm.Client
 	sts        *sts.Client
+	wafv2      *wafv2.Client
 	acm        map[string]*acm.Client
+	quotas     map[string]*servicequotas.Client
 }
 
 func newAWSClient(cfg aws.Config, c *Config) *AWSClient {
@@ -55,6 +59,7 @@ func newAWSClient(cfg aws.Config, c *Config) *AWSClient {
 		endpoints:   c.Endpoints,
 		pollCap:     c.PollCap,
 		acm:         map[string]*acm.Client{},
+		quotas:      map[string]*servicequotas.Client{},
 	}
 }
 
@@ -169,4 +174,35 @@ func (c *AWSClient) ACM(region string) *acm.Client {
 		})
 	}
 	return c.acm[region]
+}
+
+// ServiceQuotas returns the Service Quotas client for a region ("" for the
+// provider's region): CloudFront's global quotas are read in us-east-1.
+func (c *AWSClient) ServiceQuotas(region string) *servicequotas.Client {
+	if region == "" {
+		region = c.Region
+	}
+	c.once.Lock()
+	defer c.once.Unlock()
+	if c.quotas[region] == nil {
+		c.quotas[region] = servicequotas.NewFromConfig(c.cfg, func(o *servicequotas.Options) {
+			o.Region = region
+			o.BaseEndpoint = c.endpoint("servicequotas")
+		})
+	}
+	return c.quotas[region]
+}
+
+// WAFV2 returns the WAFv2 client for web ACLs of scope CLOUDFRONT, which
+// are managed through us-east-1 whatever the provider's region.
+func (c *AWSClient) WAFV2() *wafv2.Client {
+	c.once.Lock()
+	defer c.once.Unlock()
+	if c.wafv2 == nil {
+		c.wafv2 = wafv2.NewFromConfig(c.cfg, func(o *wafv2.Options) {
+			o.Region = "us-east-1"
+			o.BaseEndpoint = c.endpoint("wafv2")
+		})
+	}
+	return c.wafv2
 }

@@ -7,7 +7,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/efs"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/wafv2"
 )
 
 // Clients are the AWS clients a deployment uses, all for one region except
@@ -21,6 +23,11 @@ type Clients struct {
 	IAM        *iam.Client
 	SSM        *ssm.Client
 	ACM        func(region string) *acm.Client
+	// ServiceQuotas is looked up per region like ACM (CloudFront's quotas
+	// are read in us-east-1); WAFV2 reads web ACLs of scope CLOUDFRONT, in
+	// us-east-1. Only the plan-time checks use them.
+	ServiceQuotas func(region string) *servicequotas.Client
+	WAFV2         *wafv2.Client
 
 	Region    string
 	AccountID string
