@@ -82,6 +82,53 @@ func (s *Spec) originPort() int32 {
 	return 80
 }
 
+// restrictsOrigin says the load balancer admits only CloudFront (tier 3 with
+// origin protection), through the origin-facing prefix list.
+func (s *Spec) restrictsOrigin() bool { return s.HasCDN() && s.CDN.RestrictOrigin }
+
+// ingressRules are the TCP ingress rules of each group, in the order the
+// groups are converged. Each group gets the rules of every role it plays:
+// one role each in the provider's layout; all of them for the one group of
+// an adopted CLI deployment (the same id passed for several roles).
+func (s *Spec) ingressRules(instanceSG, efsSG, albSG, prefixList string) (map[string][]ingressRule, []string) {
+	rules := map[string][]ingressRule{}
+	var order []string
+	grant := func(group string, r ...ingressRule) {
+		if _, ok := rules[group]; !ok {
+			order = append(order, group)
+		}
+		rules[group] = append(rules[group], r...)
+	}
+	if s.HasLoadBalancer() {
+		grant(albSG)
+		if s.restrictsOrigin() {
+			// One port only: the prefix list weighs 55 entries against the
+			// group's rule quota of 60.
+			grant(albSG, ingressRule{port: s.originPort(), prefixList: prefixList, desc: "CloudFront origin-facing"})
+		} else {
+			for _, c := range s.AllowedCIDRs {
+				grant(albSG, ingressRule{port: 80, cidr: c, desc: "allowed network"})
+				if s.LoadBalancer.HTTPS() {
+					grant(albSG, ingressRule{port: 443, cidr: c, desc: "allowed network"})
+				}
+			}
+		}
+	}
+	grant(instanceSG)
+	if s.HasLoadBalancer() {
+		grant(instanceSG, ingressRule{port: 80, group: albSG, desc: "load balancer"})
+	} else {
+		for _, c := range s.AllowedCIDRs {
+			grant(instanceSG, ingressRule{port: 80, cidr: c, desc: "allowed network"})
+		}
+	}
+	for _, c := range s.SSHCIDRs {
+		grant(instanceSG, ingressRule{port: 22, cidr: c, desc: "SSH"})
+	}
+	grant(efsSG, ingressRule{port: 2049, group: instanceSG, desc: "NFS from the instance"})
+	return rules, order
+}
+
 // ensureSecurityGroups creates the groups the tier needs and converges their
 // ingress rules. Only NGINX on port 80 is ever opened on the instance; EFS
 // admits only the instance.
@@ -99,55 +146,21 @@ func (o *op) ensureSecurityGroups(ctx context.Context) error {
 	}
 	o.rec.set(func(s *State) { s.EFSSecurityGroupID = efsSG })
 
-	// Each group gets the rules of every role it plays: one role each in
-	// the provider's layout; all of them for the one group of an adopted
-	// CLI deployment.
-	rules := map[string][]ingressRule{}
-	var order []string
-	grant := func(group string, r ...ingressRule) {
-		if _, ok := rules[group]; !ok {
-			order = append(order, group)
-		}
-		rules[group] = append(rules[group], r...)
-	}
-
-	var albSG string
+	var albSG, prefixList string
 	if o.spec.HasLoadBalancer() {
 		if albSG, err = o.ensureSecurityGroup(ctx, vpcID, CompALBSG, st.ALBSecurityGroupID, "GeuseMaker load balancer: HTTP(S) from allowed networks or CloudFront"); err != nil {
 			return err
 		}
 		o.rec.set(func(s *State) { s.ALBSecurityGroupID = albSG })
-		grant(albSG)
-		if o.spec.HasCDN() && o.spec.CDN.RestrictOrigin {
+		if o.spec.restrictsOrigin() {
 			pl, err := tfec2.FindManagedPrefixListByName(ctx, o.c.EC2, CloudFrontPrefixList)
 			if err != nil {
 				return fmt.Errorf("finding the CloudFront origin-facing prefix list: %w", err)
 			}
-			// One port only: the prefix list weighs 55 entries against the
-			// group's rule quota of 60.
-			grant(albSG, ingressRule{port: o.spec.originPort(), prefixList: aws.ToString(pl.PrefixListId), desc: "CloudFront origin-facing"})
-		} else {
-			for _, c := range o.spec.AllowedCIDRs {
-				grant(albSG, ingressRule{port: 80, cidr: c, desc: "allowed network"})
-				if o.spec.LoadBalancer.HTTPS() {
-					grant(albSG, ingressRule{port: 443, cidr: c, desc: "allowed network"})
-				}
-			}
+			prefixList = aws.ToString(pl.PrefixListId)
 		}
 	}
-
-	grant(instanceSG)
-	if o.spec.HasLoadBalancer() {
-		grant(instanceSG, ingressRule{port: 80, group: albSG, desc: "load balancer"})
-	} else {
-		for _, c := range o.spec.AllowedCIDRs {
-			grant(instanceSG, ingressRule{port: 80, cidr: c, desc: "allowed network"})
-		}
-	}
-	for _, c := range o.spec.SSHCIDRs {
-		grant(instanceSG, ingressRule{port: 22, cidr: c, desc: "SSH"})
-	}
-	grant(efsSG, ingressRule{port: 2049, group: instanceSG, desc: "NFS from the instance"})
+	rules, order := o.spec.ingressRules(instanceSG, efsSG, albSG, prefixList)
 	for _, g := range order {
 		if err := o.reconcileIngress(ctx, g, rules[g]); err != nil {
 			return err
@@ -382,4 +395,56 @@ func observedCIDRs(spec *Spec, instanceSG, albSG *ec2types.SecurityGroup) (allow
 		allowed = cidrs(albSG, 80)
 	}
 	return allowed, cidrs(instanceSG, 22)
+}
+
+// groupWeight is how much of the rules-per-group quota one group's inbound
+// rules use, and of what.
+type groupWeight struct {
+	roles                                []string
+	weight                               int
+	prefixLists, allowed, ssh, groupRefs int
+}
+
+// ruleWeights weighs the inbound rules each group of the layout would hold:
+// single is an adopted CLI deployment whose one group plays every role;
+// prefixWeight is the maximum entries of CloudFront's prefix list, which a
+// rule referencing it counts as.
+func (s *Spec) ruleWeights(single bool, prefixWeight int) []groupWeight {
+	ids := map[string]string{"instance": "instance", "file system": "efs", "load balancer": "alb"}
+	if single {
+		ids = map[string]string{"instance": "cli", "file system": "cli", "load balancer": "cli"}
+	}
+	rules, order := s.ingressRules(ids["instance"], ids["file system"], ids["load balancer"], "pl")
+	var out []groupWeight
+	for _, g := range order {
+		w := groupWeight{}
+		for _, role := range []string{"load balancer", "instance", "file system"} {
+			if ids[role] == g && (role != "load balancer" || s.HasLoadBalancer()) {
+				w.roles = append(w.roles, role)
+			}
+		}
+		seen := map[string]bool{}
+		for _, r := range rules[g] {
+			if seen[r.key()] {
+				continue
+			}
+			seen[r.key()] = true
+			switch {
+			case r.prefixList != "":
+				w.prefixLists++
+				w.weight += prefixWeight
+			case r.group != "":
+				w.groupRefs++
+				w.weight++
+			case r.port == 22:
+				w.ssh++
+				w.weight++
+			default:
+				w.allowed++
+				w.weight++
+			}
+		}
+		out = append(out, w)
+	}
+	return out
 }

@@ -33,14 +33,20 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	types := &typeCache{r: r}
+	var known map[string]deployment.InstanceTypeInfo
+	if state != nil {
+		known = loadPreflight(ctx, req.Private).Types
+	}
+	types := newTypeCache(r, known)
 	r.planInstance(ctx, &plan, &config, state, types, resp)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	plan.TagsAll = stringMapValue(mergedTags(ctx, r.client.DefaultTags, plan.Tags, &resp.Diagnostics))
 	planCost(ctx, &plan, &config, r.client.Region, &resp.Diagnostics)
-	r.checkWithAWS(ctx, &plan, &config, state, len(resp.RequiresReplace) > 0, &resp.Diagnostics)
+	replacing := len(resp.RequiresReplace) > 0
+	r.checkWithAWS(ctx, &plan, &config, state, replacing, &resp.Diagnostics)
+	r.preflight(ctx, req, resp, &plan, &config, state, types, replacing)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -50,26 +56,6 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 		planUpdate(ctx, &plan, &config, state, &resp.Diagnostics)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
-}
-
-// typeCache looks each instance type up once per plan.
-type typeCache struct {
-	r    *deploymentResource
-	seen map[string]deployment.InstanceTypeInfo
-}
-
-func (c *typeCache) get(ctx context.Context, name string) (deployment.InstanceTypeInfo, error) {
-	if i, ok := c.seen[name]; ok {
-		return i, nil
-	}
-	i, err := deployment.LookupInstanceType(ctx, c.r.client.EC2(), name)
-	if err == nil {
-		if c.seen == nil {
-			c.seen = map[string]deployment.InstanceTypeInfo{}
-		}
-		c.seen[name] = i
-	}
-	return i, err
 }
 
 // planInstance settles instance_type, gpu and ollama_models, which default
@@ -96,6 +82,11 @@ func (r *deploymentResource) planInstance(ctx context.Context, plan, config, sta
 			return
 		}
 		resp.Diagnostics.AddError("Looking up the instance type", err.Error())
+		return
+	}
+	if info.Hypervisor == "xen" && (state == nil || state.InstanceType.ValueString() != name) {
+		fe := deployment.XenTypeError(info, deployment.SuggestNitroTypes(ctx, r.client.EC2(), info))
+		resp.Diagnostics.AddAttributeError(path.Root(fe.Path), fe.Summary, fe.Detail)
 		return
 	}
 	switch {
