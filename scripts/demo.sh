@@ -79,7 +79,8 @@ phase "starting the AWS emulator on a free loopback port (virtual clock ${speed}
 emu_log=$tmp/awsemu.log
 # The emulator starts as a new AWS account, whose G and VT vCPU quota is 0;
 # the demo's account has had it raised to 8 (one g5.xlarge needs 4).
-bin/awsemu -listen 127.0.0.1:0 -speed "$speed" -knobs quota.L-DB2E81BA=8 -url-file "$tmp/emulator-url" >"$emu_log" 2>&1 &
+bin/awsemu -listen 127.0.0.1:0 -speed "$speed" -knobs quota.L-DB2E81BA=8 -url-file "$tmp/emulator-url" \
+  -proxy-url-file "$tmp/proxy-url" -ca-file "$tmp/emulator-ca.pem" >"$emu_log" 2>&1 &
 emu_pid=$!
 endpoint=
 for _ in $(seq 100); do
@@ -103,6 +104,15 @@ if [[ -z $endpoint ]] || ! http_get "$endpoint/_emu/health" >/dev/null 2>&1; the
 fi
 echo "    emulator at $endpoint (pid $emu_pid)"
 took
+
+# The emulator's data plane: a forward proxy that answers for CloudFront, the
+# load balancer and the instance, with certificates from its own CA. The
+# provider's check after apply (verify_reachability) and the requests below
+# reach the stack through it, as a machine behind a proxy would.
+proxy=$(head -n1 "$tmp/proxy-url")
+export HTTPS_PROXY=$proxy HTTP_PROXY=$proxy NO_PROXY=127.0.0.1,localhost
+export SSL_CERT_FILE=$tmp/emulator-ca.pem
+echo "    data plane proxy at $proxy (HTTPS_PROXY), its CA in SSL_CERT_FILE"
 
 # The demo's own Terraform CLI configuration (the machine's may be missing or
 # point elsewhere): a filesystem mirror that holds only the provider just
@@ -167,6 +177,34 @@ took
 
 phase "terraform output"
 tf output
+took
+
+phase "requests through the emulated CloudFront, load balancer and instance"
+# demo_request LABEL URL [curl options...]: one line per request, with the
+# status the client got (000 when the connection itself failed).
+demo_request() {
+  local label=$1 url=$2 code
+  shift 2
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 20 --proxy "$proxy" --cacert "$SSL_CERT_FILE" "$@" "$url") || true
+  printf '    %-72s -> %s\n' "$label" "$code"
+}
+if command -v curl >/dev/null 2>&1; then
+  cdn=$(tf output -raw cloudfront_domain_name)
+  alb=$(tf output -json components | sed -n 's/.*"alb_dns_name":"\([^"]*\)".*/\1/p')
+  key=$(tf output -raw ollama_api_key)
+  demo_request "GET https://$cdn/healthz" "https://$cdn/healthz"
+  demo_request "GET https://$cdn/api/ollama/api/tags" "https://$cdn/api/ollama/api/tags"
+  demo_request "GET https://$cdn/api/ollama/api/tags (Bearer <ollama_api_key>)" "https://$cdn/api/ollama/api/tags" \
+    -H "Authorization: Bearer $key"
+  demo_request "GET https://$cdn/rest/owner/setup" "https://$cdn/rest/owner/setup"
+  # The load balancer admits only CloudFront: from the internet the
+  # connection times out (the proxy says 504); from a CloudFront address
+  # without the origin header the listener answers 403.
+  demo_request "GET http://$alb/ (from the internet: dropped, the proxy times out)" "http://$alb/"
+  demo_request "GET http://$alb/ (from CloudFront's range, no origin header)" "http://$alb/" -H "X-Awsemu-Source: 130.176.0.10"
+else
+  echo "    (curl not found: skipped)"
+fi
 took
 
 phase "terraform destroy"

@@ -52,6 +52,10 @@ resource "geusemaker_deployment" "demo" {
   tier          = 3
   instance_type = "g5.xlarge"
 
+  # The n8n owner's login; its password and the other services' keys are
+  # generated (service_credentials).
+  n8n_owner_email = "demo@example.com"
+
   cdn = {
     price_class = "PriceClass_100"
   }
@@ -79,6 +83,12 @@ output "url" {
 output "service_urls" {
   description = "Each service's URL through CloudFront."
   value       = geusemaker_deployment.demo.service_urls
+}
+
+output "ollama_api_key" {
+  description = "Bearer key of /api/ollama/ (scripts/demo.sh uses it)."
+  value       = geusemaker_deployment.demo.service_credentials["ollama_api_key"]
+  sensitive   = true
 }
 
 output "gpu" {

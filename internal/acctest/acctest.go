@@ -30,6 +30,9 @@ import (
 func Emulator(t *testing.T, opts ...func(*awsemu.Options)) *awsemu.Emulator {
 	t.Helper()
 	o := awsemu.Options{Speed: emutest.DefaultSpeed, Seed: t.Name()}
+	if router != nil {
+		o.CA = router.ca
+	}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -39,6 +42,12 @@ func Emulator(t *testing.T, opts ...func(*awsemu.Options)) *awsemu.Emulator {
 		t.Fatalf("starting the AWS emulator: %v", err)
 	}
 	t.Cleanup(func() { _ = emu.Close() })
+	if router != nil {
+		// The process's proxy (HTTPS_PROXY) reaches this emulator's data
+		// plane from now on.
+		router.add(emu)
+		t.Cleanup(func() { router.remove(emu) })
+	}
 	return emu
 }
 
@@ -63,10 +72,15 @@ func ProviderFactories() map[string]func() (tfprotov6.ProviderServer, error) {
 // SetupEnv prepares the process for acceptance tests; call it from TestMain.
 // Without TF_ACC_TERRAFORM_PATH (which make sets) it points
 // terraform-plugin-testing at the repository's pinned Terraform CLI when
-// `make tools` built one, else at the terraform on PATH; and it keeps the AWS
+// `make tools` built one, else at the terraform on PATH; it keeps the AWS
 // SDK away from the machine's own credentials, config files and instance
-// metadata, so a test can only authenticate the way its configuration says.
+// metadata, so a test can only authenticate the way its configuration says;
+// and it sends HTTP(S) traffic to the emulators' data planes: HTTP_PROXY and
+// HTTPS_PROXY name a router in front of every emulator Emulator starts and
+// SSL_CERT_FILE their shared CA (dataplane.go), as a user's machine would
+// name a proxy and a CA bundle.
 func SetupEnv() {
+	startRouter()
 	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
 		if root, err := repoRoot(); err == nil && fileExists(filepath.Join(root, "bin", "terraform")) {
 			os.Setenv("TF_ACC_TERRAFORM_PATH", filepath.Join(root, "bin", "terraform"))

@@ -484,6 +484,10 @@ func (e *Emulator) authzExtraChecks(c *Call, def *serviceDef, op string, in refl
 		if op == "RequestCertificate" && inputHas(in, "Tags") {
 			out = append(out, authzCheck{Action: "acm:AddTagsToCertificate"})
 		}
+	case "ssm":
+		if op == "PutParameter" && inputHas(in, "Tags") {
+			out = append(out, authzCheck{Action: "ssm:AddTagsToResource", Resources: e.authzResources(c, def, op, in)})
+		}
 	}
 	return out
 }

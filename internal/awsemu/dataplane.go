@@ -148,9 +148,12 @@ type dataPlane struct {
 }
 
 func newDataPlane(e *Emulator) *dataPlane {
-	ca, err := newEmuCA(e.opts.Seed)
-	if err != nil {
-		panic("awsemu: creating the data plane CA: " + err.Error())
+	ca := (*emuCA)(e.opts.CA)
+	if ca == nil {
+		var err error
+		if ca, err = newEmuCA(e.opts.Seed); err != nil {
+			panic("awsemu: creating the data plane CA: " + err.Error())
+		}
 	}
 	dp := &dataPlane{e: e, ca: ca, conns: map[net.Conn]bool{}}
 	dp.resetLocked()
@@ -202,6 +205,20 @@ func (e *Emulator) ProxyURL() string {
 // CAPEM is the PEM certificate of the CA that signs every certificate the
 // data plane presents (also at GET /_emu/ca.pem).
 func (e *Emulator) CAPEM() []byte { return append([]byte(nil), e.dp.ca.pem...) }
+
+// ServesHost reports whether the data plane resolves host (a name or an
+// IPv4 address, without port) to an endpoint of this emulator now: a
+// deployed distribution or one of its aliases, an active load balancer, an
+// instance's public address or name, or a Route 53 record leading to one.
+// A router in front of several emulators picks the one to forward to.
+func (e *Emulator) ServesHost(host string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.clock.Now()
+	e.tickLocked(now)
+	ep, nerr := e.dp.resolveHost(host, now)
+	return nerr == nil && ep != nil && ep.kind != ""
+}
 
 // DataPlaneRequests returns the logged requests with a sequence number
 // greater than since.

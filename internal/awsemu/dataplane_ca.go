@@ -32,6 +32,19 @@ type emuCA struct {
 	leaves map[string]*tls.Certificate
 }
 
+// DataPlaneCA is a data plane certificate authority that several
+// emulators can share (Options.CA).
+type DataPlaneCA emuCA
+
+// NewDataPlaneCA creates a CA; name appears in its subject.
+func NewDataPlaneCA(name string) (*DataPlaneCA, error) {
+	ca, err := newEmuCA(name)
+	return (*DataPlaneCA)(ca), err
+}
+
+// PEM is the CA certificate, for SSL_CERT_FILE or curl --cacert.
+func (c *DataPlaneCA) PEM() []byte { return append([]byte(nil), c.pem...) }
+
 func newEmuCA(seed string) (*emuCA, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {

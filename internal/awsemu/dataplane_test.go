@@ -883,3 +883,43 @@ func TestDataPlaneRoute53Records(t *testing.T) {
 	// one of its aliases.
 	wantAnswer(t, dpGet(t, c, "http://www.example.net/healthz"), 403, "The request could not be satisfied")
 }
+
+// Emulators can share one CA (a test process trusts it once through
+// SSL_CERT_FILE), and ServesHost tells which emulator a name belongs to.
+func TestDataPlaneSharedCAAndServesHost(t *testing.T) {
+	ca, err := NewDataPlaneCA("shared")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e1, e2 := startEmu(t, Options{CA: ca, Seed: "one"}), startEmu(t, Options{CA: ca, Seed: "two"})
+	if string(e1.CAPEM()) != string(ca.PEM()) || string(e2.CAPEM()) != string(ca.PEM()) {
+		t.Fatal("the emulators do not present the shared CA")
+	}
+	if own := startEmu(t, Options{}); string(own.CAPEM()) == string(ca.PEM()) {
+		t.Fatal("an emulator without Options.CA shares the CA")
+	}
+
+	d := newDPDeploy(t, true)
+	for _, host := range []string{d.domain, strings.ToUpper(d.domain), d.lbDNS, d.publicIP} {
+		if !d.e.ServesHost(host) {
+			t.Errorf("ServesHost(%q) = false in the emulator that holds it", host)
+		}
+		if e1.ServesHost(host) {
+			t.Errorf("ServesHost(%q) = true in another emulator", host)
+		}
+	}
+	for _, host := range []string{"d0000000000000.cloudfront.net", "203.0.113.99", "example.com"} {
+		if d.e.ServesHost(host) {
+			t.Errorf("ServesHost(%q) = true", host)
+		}
+	}
+	// A distribution still rolling out has no DNS yet.
+	_, pending := d.createDistribution(t, "dp-pending", d.lbDNS, cftypes.OriginProtocolPolicyHttpOnly, cfAllViewer, true)
+	if d.e.ServesHost(pending) {
+		t.Error("a distribution in its first rollout resolves")
+	}
+	d.e.Clock().Advance(16 * time.Minute)
+	if !d.e.ServesHost(pending) {
+		t.Error("a deployed distribution does not resolve")
+	}
+}

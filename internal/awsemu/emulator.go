@@ -34,6 +34,10 @@ type Options struct {
 	// ProxyListen is the address of the data plane's forward proxy
 	// ("127.0.0.1:0" when empty; see dataplane.go).
 	ProxyListen string
+	// CA signs the data plane's certificates; nil gives the emulator a CA
+	// of its own. Emulators that share one CA can be trusted through one
+	// SSL_CERT_FILE (a test process runs many).
+	CA *DataPlaneCA
 }
 
 // Emulator is one emulated AWS account.

@@ -390,3 +390,18 @@ func TestSSMNamesTagsAndDescribe(t *testing.T) {
 		}
 	}
 }
+
+// Tagging a parameter when creating it takes ssm:AddTagsToResource too;
+// without tags, ssm:PutParameter alone is enough.
+func TestSSMPutParameterTagsNeedTagPermission(t *testing.T) {
+	e := startEmu(t, Options{})
+	arn := createRoleWith(t, e, "writer", accountTrust, `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":"ssm:PutParameter","Resource":"arn:aws:ssm:us-east-1:123456789012:parameter/app/*"}]}`)
+	c := ssm.NewFromConfig(assumeRole(t, e, arn))
+	if _, err := c.PutParameter(ctx(t), &ssm.PutParameterInput{Name: aws.String("/app/plain"), Value: aws.String("v"), Type: ssmtypes.ParameterTypeSecureString}); err != nil {
+		t.Fatalf("without tags: %v", err)
+	}
+	_, err := c.PutParameter(ctx(t), &ssm.PutParameterInput{Name: aws.String("/app/tagged"), Value: aws.String("v"), Type: ssmtypes.ParameterTypeSecureString,
+		Tags: []ssmtypes.Tag{{Key: aws.String("k"), Value: aws.String("v")}}})
+	wantDenied(t, err, "AccessDeniedException", 400, "User: arn:aws:sts::123456789012:assumed-role/writer/test is not authorized to perform: ssm:AddTagsToResource on resource: arn:aws:ssm:us-east-1:123456789012:parameter/app/tagged because no identity-based policy allows the ssm:AddTagsToResource action")
+}

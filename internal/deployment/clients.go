@@ -1,6 +1,8 @@
 package deployment
 
 import (
+	"net/http"
+
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -28,6 +30,9 @@ type Clients struct {
 	// us-east-1. Only the plan-time checks use them.
 	ServiceQuotas func(region string) *servicequotas.Client
 	WAFV2         *wafv2.Client
+	// HTTP makes the reachability check's requests; nil is Go's default
+	// client (proxy from the environment, system CA certificates).
+	HTTP *http.Client
 
 	Region    string
 	AccountID string

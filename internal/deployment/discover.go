@@ -18,13 +18,13 @@ func tagMap(tags []ec2types.Tag) map[string]string {
 }
 
 // FindExisting lists live AWS objects that belong to a deployment name: the
-// EC2 objects and file systems tagged with it, and the IAM role, load
-// balancer and target group named after it.
+// EC2 objects and file systems tagged with it, the IAM role, load balancer
+// and target group named after it, and the SSM parameters under its path.
 func FindExisting(ctx context.Context, c *Clients, name string) ([]string, error) {
 	spec := &Spec{Name: name, Region: c.Region}
 	var out []string
 	for _, find := range []func(context.Context, *Clients, *Spec) ([]string, error){
-		existingEC2, existingFileSystem, existingRole, existingLoadBalancer,
+		existingEC2, existingFileSystem, existingRole, existingLoadBalancer, existingCredentials,
 	} {
 		found, err := find(ctx, c, spec)
 		if err != nil {
@@ -116,6 +116,7 @@ func Discover(ctx context.Context, c *Clients, name string) (*Spec, *State, erro
 		d.discoverSecurityGroups,
 		d.discoverStorage,
 		d.discoverIAM,
+		d.discoverCredentials, // before the instance: its key hashes them
 		d.discoverInstance,
 		d.discoverLoadBalancer, // decides tier 2
 		d.discoverDistribution, // decides tier 3

@@ -191,5 +191,14 @@ func (o *op) ensureGraph() *graph {
 		urlDeps = append(urlDeps, stepDistribution)
 	}
 	g.add(&step{name: stepPublicURL, deps: urlDeps, run: o.tagPublicURL})
+	if o.spec.verifiesReachability() {
+		deps := []string{stepPublicURL, stepBoot}
+		for _, d := range []string{stepReady, stepDeployed} {
+			if g.has(d) {
+				deps = append(deps, d)
+			}
+		}
+		g.add(&step{name: stepReachability, deps: deps, run: o.verifyReachability})
+	}
 	return g
 }

@@ -36,10 +36,51 @@ const (
 	profilePropagation = 2 * time.Minute
 )
 
-// ssmManagedPolicy lets operators reach the instance with Session Manager
-// instead of SSH.
+// ssmManagedPolicy is the AWS managed policy earlier releases attached for
+// Session Manager. It allows ssm:GetParameter(s) on every parameter of the
+// account, so it is detached in favour of instancePolicyName.
 func (o *op) ssmManagedPolicy() string {
 	return "arn:" + o.partition() + ":iam::aws:policy/AmazonSSMManagedInstanceCore"
+}
+
+// instancePolicyName is the role's inline policy: Session Manager and the
+// deployment's own credentials, nothing else.
+const instancePolicyName = "geusemaker-instance"
+
+// instancePolicy is the least the instance needs: the documented minimum
+// for Session Manager (ssm:UpdateInstanceInformation and the four
+// ssmmessages channel actions; ec2messages serves Run Command, which the
+// stack does not use:
+// https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-create-iam-instance-profile.html),
+// and ssm:GetParameters on the parameters under the deployment's path, which
+// the boot script reads with decryption. The SecureStrings use the AWS
+// managed key aws/ssm, whose key policy already lets principals of the
+// account decrypt through SSM: no kms statement is needed.
+func (o *op) instancePolicy() string {
+	account := o.c.AccountID
+	if account == "" {
+		account = "*"
+	}
+	params := fmt.Sprintf("arn:%s:ssm:%s:%s:parameter%s*", o.partition(), o.spec.Region, account, o.spec.CredentialsPath())
+	doc, _ := json.Marshal(map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []map[string]any{
+			{
+				"Sid":    "SessionManager",
+				"Effect": "Allow",
+				"Action": []string{"ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+					"ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"},
+				"Resource": "*",
+			},
+			{
+				"Sid":      "ReadDeploymentCredentials",
+				"Effect":   "Allow",
+				"Action":   []string{"ssm:GetParameters"},
+				"Resource": params,
+			},
+		},
+	})
+	return string(doc)
 }
 
 func (o *op) partition() string {
@@ -49,8 +90,8 @@ func (o *op) partition() string {
 	return o.c.Partition
 }
 
-// ensureIAM keeps the instance role (Session Manager access) and its
-// instance profile. They are named after the deployment, except the role
+// ensureIAM keeps the instance role (Session Manager access and its own
+// credentials, instancePolicy) and its instance profile. They are named after the deployment, except the role
 // and profile of an adopted CLI deployment, which keep their recorded names
 // while they exist.
 func (o *op) ensureIAM(ctx context.Context) error {
@@ -76,7 +117,10 @@ func (o *op) ensureIAM(ctx context.Context) error {
 		}
 	}
 	o.rec.set(func(s *State) { s.RoleName, s.RoleARN = name, aws.ToString(role.Arn) })
-	if err := tfiam.AttachRolePolicy(ctx, conn, name, o.ssmManagedPolicy()); err != nil {
+	if err := tfiam.PutRolePolicy(ctx, conn, name, instancePolicyName, o.instancePolicy()); err != nil {
+		return err
+	}
+	if err := tfiam.DetachRolePolicy(ctx, conn, name, o.ssmManagedPolicy()); err != nil {
 		return err
 	}
 	var profile *awstypes.InstanceProfile

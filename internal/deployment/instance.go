@@ -120,19 +120,30 @@ func (o *op) renderUserData(st *State, az string) (userdata.Result, error) {
 	return userdata.Render(userdata.Params{
 		Deployment: o.spec.Name, Region: o.spec.Region, Tier: o.spec.Tier, GPU: o.spec.GPU,
 		Services: o.spec.Services, OllamaModels: o.spec.Models, EFSID: st.EFSID, MountTargetIP: ip,
+		// The path only: the values stay in SSM (anyone allowed
+		// ec2:DescribeInstanceAttribute can read user data).
+		CredentialsPath: o.spec.CredentialsPath(),
 	})
 }
 
 // instanceKey identifies what the running instance was built for. A change
 // replaces the instance; the tier is deliberately not part of it, so tier
-// changes keep the instance (its public URL follows through a tag).
+// changes keep the instance (its public URL follows through a tag). The
+// credentials are part of it: the boot script reads them once, at boot.
 func (o *op) instanceKey(st *State, az string) string {
-	return InstanceKey(o.spec.GPU, o.spec.Services, o.spec.Models, st.EFSID, st.MountTargetIPs[az])
+	return InstanceKey(o.spec.GPU, o.spec.Services, o.spec.Models, st.EFSID, st.MountTargetIPs[az], credentialsKey(o.spec, st))
 }
 
-// InstanceKey hashes the inputs of the boot script that need a new instance.
-func InstanceKey(gpu bool, services, models []string, efsID, mountTargetIP string) string {
-	sum := sha256.Sum256([]byte(fmt.Sprintf("gpu=%v|services=%s|models=%s|efs=%s|mt=%s", gpu, strings.Join(services, ","), strings.Join(models, ","), efsID, mountTargetIP)))
+// InstanceKey hashes the inputs of the boot script that need a new instance:
+// the workload, the file system and its mount target, and the credentials
+// (credentialsKey; "" for an instance that reads none, which keeps the key
+// of the releases before credentials).
+func InstanceKey(gpu bool, services, models []string, efsID, mountTargetIP, credentials string) string {
+	in := fmt.Sprintf("gpu=%v|services=%s|models=%s|efs=%s|mt=%s", gpu, strings.Join(services, ","), strings.Join(models, ","), efsID, mountTargetIP)
+	if credentials != "" {
+		in += "|credentials=" + credentials
+	}
+	sum := sha256.Sum256([]byte(in))
 	return hex.EncodeToString(sum[:12])
 }
 
@@ -164,10 +175,14 @@ func (o *op) ensureInstance(ctx context.Context, img image) error {
 				az = aws.ToString(inst.Placement.AvailabilityZone)
 			}
 			key := o.instanceKey(st, az)
-			if st.UserDataHash == "" || st.UserDataHash == key {
+			// An adopted CLI instance is pinned by its first apply (it has
+			// no key of its own) and replaced by a credentials rotation,
+			// the documented way to give it the provider's boot script.
+			keep := st.UserDataHash == "" || st.UserDataHash == key
+			if keep && (!st.AdoptedInstance || !o.rotated) {
 				return o.reconcileInstance(ctx, inst, key)
 			}
-			info(ctx, "services or models changed: replacing the instance", map[string]any{"instance_id": st.InstanceID})
+			info(ctx, "services, models or credentials changed: replacing the instance", map[string]any{"instance_id": st.InstanceID})
 			if err := tfec2.TerminateInstance(ctx, conn, st.InstanceID, o.remaining(ctx)); err != nil {
 				return err
 			}
@@ -495,7 +510,13 @@ func (d *discovery) discoverInstance(ctx context.Context) error {
 	if found {
 		spec.GPU, spec.Services, spec.Models = m.GPU, m.Services, m.Models
 		st.MarkersEveryBoot = m.PerBoot
-		st.UserDataHash = InstanceKey(spec.GPU, spec.Services, spec.Models, st.EFSID, st.MountTargetIPs[st.AvailabilityZone])
+		// An instance of an earlier release reads no credentials: its key
+		// has none, so the next apply replaces it with one that does.
+		var creds string
+		if m.CredentialsPath != "" {
+			creds = credentialsKey(spec, st)
+		}
+		st.UserDataHash = InstanceKey(spec.GPU, spec.Services, spec.Models, st.EFSID, st.MountTargetIPs[st.AvailabilityZone], creds)
 	} else {
 		// Launched by the GeuseMaker CLI (adopted with a legacy import): its
 		// boot script records no settings. The workload follows the type's

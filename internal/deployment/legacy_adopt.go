@@ -21,6 +21,7 @@ import (
 	tfefs "github.com/geusemaker/terraform-provider-geusemaker/internal/service/efs"
 	tfelbv2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/elbv2"
 	tfiam "github.com/geusemaker/terraform-provider-geusemaker/internal/service/iam"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/userdata"
 )
 
 // legacyObjects is what AWS holds of a CLI deployment.
@@ -76,6 +77,16 @@ func (l *LegacyDeployment) Adopt(ctx context.Context, c *Clients) ([]string, err
 	}
 	changes = append(changes, fmt.Sprintf("tagged %d objects with %s=%s, %s=%s and %s, so that discovery finds them (the CLI's own tags stay)",
 		tagged, TagDeployment, name, TagManagedBy, ManagedBy, TagComponent))
+	// The service credentials the provider's next instance will read: the
+	// adopted one keeps the CLI's boot script, which reads none.
+	wrote, err := WriteCredentials(ctx, c, &Spec{Name: name, Region: c.Region, Services: userdata.DefaultServices(), Tags: map[string]string{}})
+	if err != nil {
+		return changes, fmt.Errorf("writing the service credentials: %w", err)
+	}
+	if len(wrote) > 0 {
+		changes = append(changes, fmt.Sprintf("wrote %d SSM parameters with generated service credentials under %s, for the instance that replaces the CLI's (which keeps its boot script and serves its routes without them)",
+			len(wrote), userdata.CredentialsPathFor(name)))
+	}
 
 	spec, st, err := Discover(ctx, c, name)
 	if err != nil {

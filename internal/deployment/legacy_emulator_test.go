@@ -130,8 +130,14 @@ func TestAdoptLegacy(t *testing.T) {
 				t.Errorf("the instance role of the shared group lacks HTTP from the load balancer: %v", rules)
 			}
 			policies, err := env.c.IAM.ListRolePolicies(env.ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(d.RoleName)})
-			if err != nil || !slices.Equal(policies.PolicyNames, []string{efsPolicyName}) {
+			if err != nil || !slices.Equal(policies.PolicyNames, []string{efsPolicyName, instancePolicyName}) {
 				t.Errorf("role policies: %v %v", policies, err)
+			}
+			// The CLI's AmazonSSMManagedInstanceCore (every parameter of the
+			// account) gives way to the scoped instance policy.
+			attached, err := env.c.IAM.ListAttachedRolePolicies(env.ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(d.RoleName)})
+			if err != nil || len(attached.AttachedPolicies) != 0 {
+				t.Errorf("managed policies left on the role: %v %v", attached, err)
 			}
 			for _, id := range up.MountTargetIDs {
 				groups, err := env.c.EFS.DescribeMountTargetSecurityGroups(env.ctx, &efs.DescribeMountTargetSecurityGroupsInput{MountTargetId: aws.String(id)})

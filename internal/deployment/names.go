@@ -38,6 +38,9 @@ const (
 	CompTargetGroup     = "target-group"
 	CompListener        = "listener"
 	CompDistribution    = "distribution"
+	// CompCredentials marks the SSM parameters holding the service
+	// credentials.
+	CompCredentials = "credentials"
 )
 
 // IAMPath holds every role and instance profile the provider creates.
@@ -91,7 +94,7 @@ func UserTags(tags map[string]string) map[string]string {
 	out := map[string]string{}
 	for k, v := range tags {
 		switch k {
-		case TagDeployment, TagManagedBy, TagComponent, TagTier, TagPublicURL, "Name", "geusemaker:created-at", "geusemaker:created-by":
+		case TagDeployment, TagManagedBy, TagComponent, TagTier, TagPublicURL, TagCredentialsRotation, "Name", "geusemaker:created-at", "geusemaker:created-by":
 			continue
 		case "Stack":
 			if v == tags[TagDeployment] {

@@ -25,6 +25,10 @@ type op struct {
 
 	// restarted says this operation stopped and started the instance.
 	restarted atomic.Bool
+
+	// rotated says prepare regenerated the credentials (credentials_rotation
+	// changed): an adopted CLI instance is replaced too.
+	rotated bool
 }
 
 // remaining is the time a wait may take: a little less than what is left
@@ -57,7 +61,7 @@ func (o *op) prepare() error {
 		}
 		o.rec.set(func(s *State) { s.OriginSecret = secret })
 	}
-	return nil
+	return o.prepareCredentials()
 }
 
 // run executes the ensure graph, logging progress.

@@ -1,6 +1,10 @@
 package deployment
 
-import "github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/tier"
+import (
+	"slices"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/tier"
+)
 
 // Changes are what a configuration change touches, as the plan sees it.
 type Changes struct {
@@ -16,6 +20,14 @@ type Changes struct {
 	InstanceType bool
 	// LoadBalancer and CDN say the load_balancer or cdn settings change.
 	LoadBalancer, CDN bool
+	// Credentials says the service credentials change: generated for the
+	// first time (a deployment of an earlier release), regenerated
+	// (credentials_rotation), a service needing one added, or the owner
+	// email changed. The boot script reads them, so the instance is
+	// replaced.
+	Credentials bool
+	// CredentialParams are the SSM parameters the configured services need.
+	CredentialParams []string
 }
 
 // UpdatePlan says what an update creates anew or changes, so that the plan
@@ -52,6 +64,18 @@ type UpdatePlan struct {
 
 	// URL: the public URL and the service URLs may change.
 	URL bool
+
+	// Credentials: the service credentials get new values.
+	Credentials bool
+	// CredentialParams: SSM parameters are written or deleted.
+	CredentialParams bool
+}
+
+// PublicPath says the update changes what serves the public URL, so the
+// reachability check runs after it.
+func (p UpdatePlan) PublicPath() bool {
+	return p.URL || p.Instance || p.Resize || p.SecurityGroups || p.LoadBalancer || p.ALBSecurityGroup || p.TargetGroup || p.Listeners ||
+		p.Distribution || p.Rollout
 }
 
 // PlanUpdate decides what an update does, from the changes and prior, the
@@ -71,8 +95,11 @@ func PlanUpdate(ch Changes, prior *State) UpdatePlan {
 		IAM:            prior.RoleName == "" || prior.ProfileName == "",
 		// The instance's boot script names the file system and its mount
 		// target's address.
-		Instance: prior.InstanceID == "" || ch.Workload || efsMissing || networkMissing || mountsMissing,
+		Instance: prior.InstanceID == "" || ch.Workload || ch.Credentials || efsMissing || networkMissing || mountsMissing,
 		Resize:   ch.InstanceType,
+
+		Credentials:      ch.Credentials,
+		CredentialParams: ch.Credentials || !sameElements(prior.CredentialParams, ch.CredentialParams),
 	}
 	if to.HasLoadBalancer() {
 		gained := !from.HasLoadBalancer()
@@ -97,4 +124,16 @@ func PlanUpdate(ch Changes, prior *State) UpdatePlan {
 		p.URL = p.Instance || p.Resize
 	}
 	return p
+}
+
+func sameElements(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
 }

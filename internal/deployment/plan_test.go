@@ -67,6 +67,14 @@ func TestPlanUpdate(t *testing.T) {
 		{name: "tier 3 to 1 drops the rest and changes the URL",
 			ch:   Changes{FromTier: 3, ToTier: 1, OwnedNetwork: true},
 			want: UpdatePlan{URL: true}},
+		{name: "new credentials (rotation, owner email, first generation) replace the instance and rewrite the parameters",
+			ch:    Changes{FromTier: 3, ToTier: 3, OwnedNetwork: true, Credentials: true, CredentialParams: []string{"/geusemaker/rec/ollama-api-key"}},
+			prior: func(s *State) { s.CredentialParams = []string{"/geusemaker/rec/ollama-api-key"} },
+			want:  UpdatePlan{Instance: true, Credentials: true, CredentialParams: true}},
+		{name: "a parameter deleted outside Terraform is written again, the instance stays",
+			ch:    Changes{FromTier: 1, ToTier: 1, OwnedNetwork: true, CredentialParams: []string{"/geusemaker/rec/ollama-api-key", "/geusemaker/rec/qdrant-api-key"}},
+			prior: func(s *State) { s.CredentialParams = []string{"/geusemaker/rec/qdrant-api-key"} },
+			want:  UpdatePlan{CredentialParams: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			prior := full()

@@ -24,6 +24,7 @@ func Refresh(ctx context.Context, c *Clients, spec *Spec, st *State) (*State, er
 	check("file-system", st.EFSID != "", o.refreshFileSystem)
 	check("iam", st.RoleName != "" || st.ProfileName != "", o.refreshIAM)
 	check("instance", st.InstanceID != "", o.refreshInstance)
+	check("credentials", len(st.CredentialParams) > 0, o.refreshCredentials)
 	check("load-balancer", st.ALBARN != "" || st.TargetGroupARN != "", o.refreshLoadBalancer)
 	check("cloudfront", st.DistributionID != "", o.refreshDistribution)
 	if _, err := g.execute(ctx, nil); err != nil {
@@ -36,7 +37,7 @@ func Refresh(ctx context.Context, c *Clients, spec *Spec, st *State) (*State, er
 
 // summarize says whether everything the tier needs is there and running.
 func summarize(spec *Spec, st *State) string {
-	if st.InstanceID == "" || st.EFSID == "" || st.VPCID == "" || st.InstanceSecurityGroupID == "" || st.ProfileName == "" {
+	if st.InstanceID == "" || st.EFSID == "" || st.VPCID == "" || st.InstanceSecurityGroupID == "" || st.ProfileName == "" || !credentialsComplete(spec, st) {
 		return StatusDegraded
 	}
 	if spec.HasLoadBalancer() && (st.ALBARN == "" || st.TargetGroupARN == "" || len(st.ListenerARNs) == 0) {
@@ -64,6 +65,7 @@ func Missing(spec *Spec, st *State) []string {
 	need(st.EFSID != "", CompFileSystem)
 	need(len(st.MountTargetIDs) > 0, CompMountTarget)
 	need(st.RoleName != "" && st.ProfileName != "", CompProfile)
+	need(credentialsComplete(spec, st), CompCredentials)
 	need(st.InstanceID != "", CompInstance)
 	if spec.HasLoadBalancer() {
 		need(st.ALBSecurityGroupID != "", CompALBSG)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/tier"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/userdata"
 )
 
 // Tiers, by the GeuseMaker CLI's names for them. What a tier contains is
@@ -69,6 +70,15 @@ type Spec struct {
 	CDN            CDNSpec
 	WaitForReady   bool
 	RollbackOnFail bool
+	// OwnerEmail is the n8n owner's login ("" is DefaultOwnerEmail).
+	OwnerEmail string
+	// CredentialsRotation: a value other than the one the credentials were
+	// generated under regenerates them (and so replaces the instance).
+	CredentialsRotation string
+	// VerifyReachability checks after the apply that the public URL answers
+	// its health path (and, with origin protection, that the load balancer
+	// refuses a direct request): see reachability.go.
+	VerifyReachability bool
 	// Tags are the user's tags (provider default_tags merged under the
 	// resource's own); the deployment adds its geusemaker:* tags.
 	Tags map[string]string
@@ -230,6 +240,14 @@ func (s *Spec) Validate() []*FieldError {
 	}
 	if t := s.CDN.OriginReadTimeoutSeconds; t < 1 || t > 180 {
 		add("cdn.origin_read_timeout_seconds", "Invalid origin read timeout", "origin_read_timeout_seconds must be between 1 and 180 (above 60 needs a CloudFront quota increase), got %d.", t)
+	}
+	if slices.Contains(s.Services, userdata.ServiceN8N) {
+		if err := userdata.CheckCredential(userdata.ParamN8NOwnerEmail, s.ownerEmail()); err != nil {
+			add("n8n_owner_email", "Invalid owner email", "%v.", err)
+		}
+	}
+	if r := s.CredentialsRotation; r != "" && !RotationPattern.MatchString(r) {
+		add("credentials_rotation", "Invalid credentials rotation value", "credentials_rotation is stored as a tag value: use 1-256 characters from letters, digits, spaces and _ . : / = + @ -, got %q.", r)
 	}
 	if !slices.Contains([]string{"PriceClass_100", "PriceClass_200", "PriceClass_All"}, s.CDN.PriceClass) {
 		add("cdn.price_class", "Invalid price class", "price_class must be PriceClass_100, PriceClass_200 or PriceClass_All, got %q.", s.CDN.PriceClass)

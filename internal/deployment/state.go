@@ -27,6 +27,7 @@ type State struct {
 	IAMState
 	StorageState
 	InstanceState
+	CredentialsState
 	LoadBalancerState
 	CDNState
 
@@ -60,6 +61,7 @@ func (s *State) IDs() []string {
 	s.CDNState.ids(add)
 	s.LoadBalancerState.ids(add)
 	s.InstanceState.ids(add)
+	s.CredentialsState.ids(add)
 	s.StorageState.ids(add)
 	s.IAMState.ids(add)
 	s.SecurityGroupState.ids(add)
@@ -77,6 +79,8 @@ func (s *State) Clone() *State {
 	c.MountTargetIPs = maps.Clone(s.MountTargetIPs)
 	c.ListenerARNs = slices.Clone(s.ListenerARNs)
 	c.RuleARNs = slices.Clone(s.RuleARNs)
+	c.Credentials = maps.Clone(s.Credentials)
+	c.CredentialParams = slices.Clone(s.CredentialParams)
 	return &c
 }
 

@@ -18,9 +18,10 @@ const (
 	partIAM
 	partSecurityGroups
 	partNetwork
+	partCredentials
 )
 
-const allParts = partCDN | partLoadBalancer | partCompute | partStorage | partIAM | partSecurityGroups | partNetwork
+const allParts = partCDN | partLoadBalancer | partCompute | partStorage | partIAM | partSecurityGroups | partNetwork | partCredentials
 
 // partsAbove is what a deployment at tier no longer has.
 func partsAbove(t int) part {
@@ -45,6 +46,7 @@ const (
 	stepDeleteMounts    = "delete-mount-targets"
 	stepDeleteFS        = "delete-file-system"
 	stepDeleteIAM       = "delete-iam"
+	stepDeleteCreds     = "delete-credentials"
 	stepDeleteSGs       = "delete-security-groups"
 	stepDeleteNetwork   = "delete-network"
 )
@@ -88,6 +90,13 @@ func (o *op) teardown(ctx context.Context, parts part) error {
 		}
 		add(&step{name: stepDeleteIAM, deps: deps, run: o.deleteIAM})
 	}
+	if parts&partCredentials != 0 {
+		deps := []string{}
+		if g.has(stepTerminate) {
+			deps = append(deps, stepTerminate)
+		}
+		add(&step{name: stepDeleteCreds, deps: deps, run: o.deleteCredentials})
+	}
 	if parts&partSecurityGroups != 0 {
 		deps := append([]string{}, lbSteps...)
 		for _, d := range []string{stepTerminate, stepDeleteMounts} {
@@ -100,7 +109,7 @@ func (o *op) teardown(ctx context.Context, parts part) error {
 	if parts&partNetwork != 0 && st.OwnedNetwork {
 		deps := []string{}
 		for _, n := range after {
-			if n != stepDeleteCDN && n != stepDeleteIAM {
+			if n != stepDeleteCDN && n != stepDeleteIAM && n != stepDeleteCreds {
 				deps = append(deps, n)
 			}
 		}

@@ -45,7 +45,7 @@ var _ datasource.DataSourceWithConfigure = (*deploymentDataSource)(nil)
 
 // resourceOnlyAttributes are resource attributes with no meaning for a
 // data source.
-var resourceOnlyAttributes = map[string]bool{"timeouts": true}
+var resourceOnlyAttributes = map[string]bool{"timeouts": true, "verify_reachability": true}
 
 type deploymentDataSource struct {
 	client *conns.AWSClient

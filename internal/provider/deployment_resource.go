@@ -86,6 +86,7 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 		return
 	}
 	spec := plan.toSpec(ctx, r.client.Region, r.client.DefaultTags, !config.VPCID.IsNull(), &resp.Diagnostics)
+	spec.VerifyReachability = plan.VerifyReachability.ValueBool()
 	timeout, d := plan.Timeouts.Create(ctx, deployment.DefaultTimeouts(spec.Tier).Create)
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
@@ -166,6 +167,9 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 		return
 	}
 	spec := plan.toSpec(ctx, r.client.Region, r.client.DefaultTags, !config.VPCID.IsNull(), &resp.Diagnostics)
+	// The reachability check runs when the update changes what serves the
+	// public URL, as the plan saw it.
+	spec.VerifyReachability = plan.VerifyReachability.ValueBool() && updatePlan(ctx, &plan, &config, &state, &resp.Diagnostics).PublicPath()
 	var priorTags map[string]string
 	resp.Diagnostics.Append(state.TagsAll.ElementsAs(ctx, &priorTags, false)...)
 	timeout, d := plan.Timeouts.Update(ctx, deployment.DefaultTimeouts(spec.Tier).Update)

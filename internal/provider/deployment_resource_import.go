@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -119,9 +120,14 @@ func modelFromSpec(spec *deployment.Spec, defaultTags map[string]string) deploym
 		CostAssumptions:   types.ObjectNull(costAssumptionsAttrTypes),
 		WaitForReady:      types.BoolValue(spec.WaitForReady),
 		RollbackOnFailure: types.BoolValue(spec.RollbackOnFail),
-		Tags:              tags,
-		TagsAll:           stringMapValue(spec.Tags),
-		Timeouts:          timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{"create": types.StringType, "update": types.StringType, "delete": types.StringType})},
+		// Read back from SSM: the email parameter and the rotation tag.
+		N8NOwnerEmail:       types.StringValue(cmp.Or(spec.OwnerEmail, deployment.DefaultOwnerEmail)),
+		CredentialsRotation: optional(spec.CredentialsRotation),
+		// Not recorded in AWS: the default.
+		VerifyReachability: types.BoolValue(true),
+		Tags:               tags,
+		TagsAll:            stringMapValue(spec.Tags),
+		Timeouts:           timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{"create": types.StringType, "update": types.StringType, "delete": types.StringType})},
 	}
 	return m
 }

@@ -179,3 +179,66 @@ func TestAccDeployment_importLegacyErrors(t *testing.T) {
 		},
 	})
 }
+
+// An adopted CLI instance keeps its boot script (and its open routes) until
+// credentials_rotation replaces it, which the plan's warning says: the new
+// instance requires the credentials the import wrote to SSM; the file
+// system stays.
+func TestAccDeployment_importLegacyRotationReplacesInstance(t *testing.T) {
+	acctest.PreCheck(t)
+	emu := acctest.Emulator(t)
+	d, path := legacycli.FromFixture(t, emu, filepath.Join("..", "deployment", "testdata", "legacy", "v2-tier1.json"), t.TempDir())
+	config := acctest.ProviderConfig(emu, acctest.ProviderOptions{}) + deploymentConfig(d.Name, legacyConfig(d))
+	rotated := acctest.ProviderConfig(emu, acctest.ProviderOptions{}) + deploymentConfig(d.Name, legacyConfig(d)+"  credentials_rotation = \"replace-the-cli-instance\"\n")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		CheckDestroy: func(s *terraform.State) error {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			if d.GivenVPC {
+				if err := d.DeleteGivenNetwork(ctx); err != nil {
+					return err
+				}
+			}
+			if err := d.DeleteCertificate(ctx); err != nil {
+				return err
+			}
+			return acctest.CheckInventoryEmpty(emu)(s)
+		},
+		Steps: []resource.TestStep{
+			{
+				Config: config, ResourceName: deploymentAddr, ImportState: true, ImportStateId: "legacy:" + path, ImportStatePersist: true,
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					a := states[0].Attributes
+					if a["instance_id"] != d.InstanceID || a["service_credentials.ollama_api_key"] == "" || a["ssm_parameter_names.#"] != "5" {
+						return fmt.Errorf("imported instance %s, ollama key set %v, %s parameters", a["instance_id"], a["service_credentials.ollama_api_key"] != "", a["ssm_parameter_names.#"])
+					}
+					return nil
+				},
+			},
+			{Config: config, PlanOnly: true},
+			{
+				Config: rotated,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(deploymentAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectUnknownValue(deploymentAddr, tfjsonpath.New("instance_id")),
+					plancheck.ExpectUnknownValue(deploymentAddr, tfjsonpath.New("service_credentials")),
+					plancheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("efs_id"), knownvalue.StringExact(d.EFSID)),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("efs_id"), knownvalue.StringExact(d.EFSID)),
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					func(s *terraform.State) error {
+						if id := attrs(s)["instance_id"]; id == d.InstanceID {
+							return fmt.Errorf("the CLI's instance %s was kept", id)
+						}
+						return nil
+					},
+					checkRoutes,
+				),
+			},
+			{Config: rotated, PlanOnly: true},
+		},
+	})
+}

@@ -15,34 +15,39 @@ import (
 )
 
 type deploymentModel struct {
-	ID                types.String   `tfsdk:"id"`
-	Name              types.String   `tfsdk:"name"`
-	Tier              types.Int64    `tfsdk:"tier"`
-	InstanceType      types.String   `tfsdk:"instance_type"`
-	GPU               types.Bool     `tfsdk:"gpu"`
-	AMIID             types.String   `tfsdk:"ami_id"`
-	KeyName           types.String   `tfsdk:"key_name"`
-	RootVolumeSize    types.Int64    `tfsdk:"root_volume_size"`
-	VPCID             types.String   `tfsdk:"vpc_id"`
-	SubnetIDs         types.List     `tfsdk:"subnet_ids"`
-	VPCCIDR           types.String   `tfsdk:"vpc_cidr"`
-	AllowedCIDRBlocks types.List     `tfsdk:"allowed_cidr_blocks"`
-	SSHCIDRBlocks     types.List     `tfsdk:"ssh_cidr_blocks"`
-	Services          types.List     `tfsdk:"services"`
-	OllamaModels      types.List     `tfsdk:"ollama_models"`
-	EFS               types.Object   `tfsdk:"efs"`
-	LoadBalancer      types.Object   `tfsdk:"load_balancer"`
-	CDN               types.Object   `tfsdk:"cdn"`
-	CostAssumptions   types.Object   `tfsdk:"cost_assumptions"`
-	WaitForReady      types.Bool     `tfsdk:"wait_for_ready"`
-	RollbackOnFailure types.Bool     `tfsdk:"rollback_on_failure"`
-	Tags              types.Map      `tfsdk:"tags"`
-	TagsAll           types.Map      `tfsdk:"tags_all"`
-	Timeouts          timeouts.Value `tfsdk:"timeouts"`
+	ID                  types.String   `tfsdk:"id"`
+	Name                types.String   `tfsdk:"name"`
+	Tier                types.Int64    `tfsdk:"tier"`
+	InstanceType        types.String   `tfsdk:"instance_type"`
+	GPU                 types.Bool     `tfsdk:"gpu"`
+	AMIID               types.String   `tfsdk:"ami_id"`
+	KeyName             types.String   `tfsdk:"key_name"`
+	RootVolumeSize      types.Int64    `tfsdk:"root_volume_size"`
+	VPCID               types.String   `tfsdk:"vpc_id"`
+	SubnetIDs           types.List     `tfsdk:"subnet_ids"`
+	VPCCIDR             types.String   `tfsdk:"vpc_cidr"`
+	AllowedCIDRBlocks   types.List     `tfsdk:"allowed_cidr_blocks"`
+	SSHCIDRBlocks       types.List     `tfsdk:"ssh_cidr_blocks"`
+	Services            types.List     `tfsdk:"services"`
+	OllamaModels        types.List     `tfsdk:"ollama_models"`
+	EFS                 types.Object   `tfsdk:"efs"`
+	LoadBalancer        types.Object   `tfsdk:"load_balancer"`
+	CDN                 types.Object   `tfsdk:"cdn"`
+	CostAssumptions     types.Object   `tfsdk:"cost_assumptions"`
+	WaitForReady        types.Bool     `tfsdk:"wait_for_ready"`
+	RollbackOnFailure   types.Bool     `tfsdk:"rollback_on_failure"`
+	N8NOwnerEmail       types.String   `tfsdk:"n8n_owner_email"`
+	CredentialsRotation types.String   `tfsdk:"credentials_rotation"`
+	VerifyReachability  types.Bool     `tfsdk:"verify_reachability"`
+	Tags                types.Map      `tfsdk:"tags"`
+	TagsAll             types.Map      `tfsdk:"tags_all"`
+	Timeouts            timeouts.Value `tfsdk:"timeouts"`
 
 	Status                   types.String  `tfsdk:"status"`
 	URL                      types.String  `tfsdk:"url"`
 	ServiceURLs              types.Map     `tfsdk:"service_urls"`
+	ServiceCredentials       types.Map     `tfsdk:"service_credentials"`
+	SSMParameterNames        types.List    `tfsdk:"ssm_parameter_names"`
 	SecurityGroupID          types.String  `tfsdk:"security_group_id"`
 	EFSSecurityGroupID       types.String  `tfsdk:"efs_security_group_id"`
 	ALBSecurityGroupID       types.String  `tfsdk:"alb_security_group_id"`
@@ -157,9 +162,13 @@ func (m *deploymentModel) toSpec(ctx context.Context, region string, defaultTags
 			OriginReadTimeoutSeconds: int32(cdn.OriginReadTimeoutSeconds.ValueInt64()), WebACLID: cdn.WebACLID.ValueString(),
 			WaitForDeployment: cdn.WaitForDeployment.ValueBool(), RetainOnDelete: cdn.RetainOnDelete.ValueBool(), RestrictOrigin: cdn.RestrictOrigin.ValueBool(),
 		},
-		WaitForReady:   m.WaitForReady.ValueBool(),
-		RollbackOnFail: m.RollbackOnFailure.ValueBool(),
-		Tags:           mergedTags(ctx, defaultTags, m.Tags, diags),
+		WaitForReady:        m.WaitForReady.ValueBool(),
+		RollbackOnFail:      m.RollbackOnFailure.ValueBool(),
+		OwnerEmail:          m.N8NOwnerEmail.ValueString(),
+		CredentialsRotation: m.CredentialsRotation.ValueString(),
+		// Create and Update decide whether the check runs for this apply.
+		VerifyReachability: false,
+		Tags:               mergedTags(ctx, defaultTags, m.Tags, diags),
 	}
 	if userVPC {
 		s.VPCID = m.VPCID.ValueString()
@@ -217,6 +226,8 @@ func (m *deploymentModel) setObserved(spec *deployment.Spec, st *deployment.Stat
 	m.Status = stringOrNull(st.Status)
 	m.URL = stringOrNull(deployment.PublicURL(spec, st))
 	m.ServiceURLs = stringMapValue(deployment.ServiceURLs(spec, st))
+	m.ServiceCredentials = stringMapValue(deployment.ServiceCredentials(spec, st))
+	m.SSMParameterNames = stringListValue(st.CredentialParams)
 	m.VPCID = stringOrNull(st.VPCID)
 	m.SubnetIDs = stringListValue(st.SubnetIDs)
 	m.SecurityGroupID = stringOrNull(st.InstanceSecurityGroupID)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -51,11 +52,41 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 		return
 	}
 	if state == nil {
-		planCreate(&plan, &config)
+		planCreate(ctx, &plan, &config, &resp.Diagnostics)
 	} else {
+		var ignored diag.Diagnostics
+		record := loadRecord(ctx, req.Private, &ignored)
 		planUpdate(ctx, &plan, &config, state, &resp.Diagnostics)
+		warnCredentials(ctx, &plan, state, record, &resp.Diagnostics)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// warnCredentials explains plans that do not give the stack its
+// credentials the usual way: an instance adopted from the GeuseMaker CLI,
+// whose boot script reads none, and a deployment made by an earlier release
+// that has none yet.
+func warnCredentials(ctx context.Context, plan, state *deploymentModel, record *deployment.State, diags *diag.Diagnostics) {
+	if record == nil {
+		return
+	}
+	rotated := !plan.CredentialsRotation.Equal(state.CredentialsRotation)
+	switch {
+	case record.AdoptedInstance && !rotated:
+		diags.AddAttributeWarning(path.Root("credentials_rotation"), "Routes of the adopted instance stay public",
+			fmt.Sprintf("Instance %s was launched by the GeuseMaker CLI and keeps the CLI's boot script: Ollama, Qdrant and its dashboard and Crawl4AI answer anyone "+
+				"who can reach them, without the keys in service_credentials, and n8n's owner-setup page stays open until someone claims it. "+
+				"This lasts until the instance is replaced. To replace only the instance (the data on EFS stays), set credentials_rotation to a new value "+
+				"(for example today's date) and apply: the provider generates new credentials and launches an instance with its own boot script, which requires them.",
+				record.InstanceID))
+	case record.AdoptedInstance:
+		diags.AddAttributeWarning(path.Root("credentials_rotation"), "The adopted instance is replaced",
+			fmt.Sprintf("credentials_rotation changed: instance %s (launched by the GeuseMaker CLI, its routes open) is replaced by one that requires the new credentials. The data on EFS stays.", record.InstanceID))
+	case len(record.Credentials) == 0 && len(userdata.CredentialParams(listOf(ctx, plan.Services, diags))) > 0:
+		diags.AddWarning("Service credentials are generated; the instance is replaced",
+			"This deployment was made by a release without service credentials: its instance serves every route without one. "+
+				"This apply generates them (service_credentials), writes them to SSM Parameter Store and replaces the instance with one that requires them. The data on EFS stays.")
+	}
 }
 
 // planInstance settles instance_type, gpu and ollama_models, which default
@@ -217,8 +248,10 @@ var (
 )
 
 // planCreate fills the computed attributes a create can promise.
-func planCreate(plan, config *deploymentModel) {
+func planCreate(ctx context.Context, plan, config *deploymentModel, diags *diag.Diagnostics) {
 	plan.ID = plan.Name
+	plan.ServiceCredentials = types.MapUnknown(types.StringType)
+	plan.SSMParameterNames = credentialParamNames(ctx, plan, diags)
 	plan.Status = typesString(deployment.StatusRunning)
 	owned := config.VPCID.IsNull()
 	if !owned {
@@ -284,23 +317,73 @@ func planGPU(plan, state *deploymentModel, replaced bool) {
 	plan.GPUModel, plan.GPUCount, plan.GPUMemoryMiB, plan.GPUHealthStatus = state.GPUModel, state.GPUCount, state.GPUMemoryMiB, state.GPUHealthStatus
 }
 
+// credentialParamNames are the SSM parameters the planned services need.
+func credentialParamNames(ctx context.Context, plan *deploymentModel, diags *diag.Diagnostics) types.List {
+	if plan.Services.IsUnknown() {
+		return types.ListUnknown(types.StringType)
+	}
+	spec := deployment.Spec{Name: plan.Name.ValueString(), Services: listOf(ctx, plan.Services, diags)}
+	return stringListValue(spec.CredentialParamNames())
+}
+
+// credentialsChange says the service credentials get new values: the
+// first ones (a deployment of an earlier release, or a service that needs a
+// key added), a rotation, or a new owner email while n8n runs.
+func credentialsChange(ctx context.Context, plan, state *deploymentModel, diags *diag.Diagnostics) bool {
+	services := listOf(ctx, plan.Services, diags)
+	if plan.Services.IsUnknown() || plan.N8NOwnerEmail.IsUnknown() || plan.CredentialsRotation.IsUnknown() {
+		return true
+	}
+	if slices.Contains(services, userdata.ServiceN8N) && !plan.N8NOwnerEmail.Equal(state.N8NOwnerEmail) {
+		return true
+	}
+	if !plan.CredentialsRotation.Equal(state.CredentialsRotation) {
+		return true
+	}
+	var have map[string]string
+	if !state.ServiceCredentials.IsNull() && !state.ServiceCredentials.IsUnknown() {
+		diags.Append(state.ServiceCredentials.ElementsAs(ctx, &have, false)...)
+	}
+	for _, p := range userdata.CredentialParams(services) {
+		if have[strings.ReplaceAll(p, "-", "_")] == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// updatePlan is deployment.PlanUpdate for the change from state to plan.
+func updatePlan(ctx context.Context, plan, config, state *deploymentModel, diags *diag.Diagnostics) deployment.UpdatePlan {
+	names := credentialParamNames(ctx, plan, diags)
+	return deployment.PlanUpdate(deployment.Changes{
+		FromTier:         int(state.Tier.ValueInt64()),
+		ToTier:           int(plan.Tier.ValueInt64()),
+		OwnedNetwork:     config.VPCID.IsNull(),
+		Workload:         !plan.GPU.Equal(state.GPU) || !plan.Services.Equal(state.Services) || !plan.OllamaModels.Equal(state.OllamaModels),
+		Services:         !plan.Services.Equal(state.Services),
+		InstanceType:     !plan.InstanceType.Equal(state.InstanceType),
+		LoadBalancer:     !plan.LoadBalancer.Equal(state.LoadBalancer),
+		CDN:              !plan.CDN.Equal(state.CDN),
+		Credentials:      credentialsChange(ctx, plan, state, diags),
+		CredentialParams: listOf(ctx, names, diags),
+	}, state.priorView(ctx, diags))
+}
+
 // planUpdate marks what an update will change, as deployment.PlanUpdate
 // decides it from the configuration changes and from components the last
 // refresh found missing (drift).
 func planUpdate(ctx context.Context, plan, config, state *deploymentModel, diags *diag.Diagnostics) {
 	plan.ID = state.ID
 	owned := config.VPCID.IsNull()
-	p := deployment.PlanUpdate(deployment.Changes{
-		FromTier:     int(state.Tier.ValueInt64()),
-		ToTier:       int(plan.Tier.ValueInt64()),
-		OwnedNetwork: owned,
-		Workload:     !plan.GPU.Equal(state.GPU) || !plan.Services.Equal(state.Services) || !plan.OllamaModels.Equal(state.OllamaModels),
-		Services:     !plan.Services.Equal(state.Services),
-		InstanceType: !plan.InstanceType.Equal(state.InstanceType),
-		LoadBalancer: !plan.LoadBalancer.Equal(state.LoadBalancer),
-		CDN:          !plan.CDN.Equal(state.CDN),
-	}, state.priorView(ctx, diags))
+	p := updatePlan(ctx, plan, config, state, diags)
 	unknownList := types.ListUnknown(types.StringType)
+
+	plan.SSMParameterNames = credentialParamNames(ctx, plan, diags)
+	if p.Credentials || !plan.Services.Equal(state.Services) {
+		plan.ServiceCredentials = types.MapUnknown(types.StringType)
+	} else {
+		plan.ServiceCredentials = state.ServiceCredentials
+	}
 
 	if p.Network {
 		plan.VPCID, plan.SubnetIDs, plan.InternetGatewayID, plan.RouteTableID = unknownStr, unknownList, unknownStr, unknownStr
@@ -413,5 +496,6 @@ func (m *deploymentModel) priorView(ctx context.Context, diags *diag.Diagnostics
 	st.ListenerARNs = listOf(ctx, m.ListenerARNs, diags)
 	st.DistributionID = m.CloudFrontDistributionID.ValueString()
 	st.OriginSecret = m.OriginVerifyHeaderValue.ValueString()
+	st.CredentialParams = listOf(ctx, m.SSMParameterNames, diags)
 	return st
 }

@@ -101,7 +101,8 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 			"**1** an EC2 instance (CPU or GPU) with encrypted EFS storage in a VPC; **2** adds an Application Load Balancer; " +
 			"**3** adds a CloudFront distribution in front of the load balancer, which then only admits CloudFront. " +
 			"Changing the tier, the instance type, tags and load balancer or CDN settings applies in place; " +
-			"changing `services` or `ollama_models` replaces only the instance (the data on EFS stays).",
+			"changing `services`, `ollama_models`, `n8n_owner_email` or `credentials_rotation` replaces only the instance (the data on EFS stays). " +
+			"Every route but the health check needs a credential from `service_credentials`; see SECURITY.md.",
 		Attributes: map[string]schema.Attribute{
 			"id": computedString("The deployment name."),
 			"name": schema.StringAttribute{Required: true,
@@ -220,6 +221,24 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 				MarkdownDescription: "Wait until the stack serves: the boot-complete marker on the instance console (tier 1) or a healthy load balancer target (tier 2 and 3). A boot failure fails the apply at once with the console tail."},
 			"rollback_on_failure": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 				MarkdownDescription: "When creation fails, delete everything created so far. When false (or when cleanup fails) the partial deployment is kept in state as tainted, and destroy or the next apply cleans it up."},
+			"n8n_owner_email": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(deployment.DefaultOwnerEmail),
+				MarkdownDescription: "Login email of the n8n owner account. The instance creates the owner at its first boot with this email and the generated password " +
+					"(`service_credentials.n8n_owner_password`), so n8n's owner-setup page is never open to the internet. Defaults to `" + deployment.DefaultOwnerEmail + "` " +
+					"(a reserved domain that never receives mail: n8n only needs it as the login name). Used when `services` includes `n8n`. " +
+					"Changing it replaces only the instance; the data on EFS stays.",
+				Validators: []validator.String{ownerEmailValidator{}}},
+			"credentials_rotation": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "Any value, for example a date. When it changes (set, changed or removed), the provider generates new service credentials, writes them to SSM " +
+					"and replaces the instance, which reads them at boot; the data on EFS stays and the old values stop working. It also replaces an instance adopted from the " +
+					"GeuseMaker CLI, which keeps the CLI's open routes until then. Stored as a tag on the SSM parameters, so import reads it back: " +
+					"1-256 letters, digits, spaces and `_ . : / = + @ -`.",
+				Validators: []validator.String{stringvalidator.RegexMatches(deployment.RotationPattern, "must be 1-256 letters, digits, spaces and _ . : / = + @ -")}},
+			"verify_reachability": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+				MarkdownDescription: "After a create, or an update that changes what serves `url`, check that `url` answers `load_balancer.health_check_path` with 200 " +
+					"(following redirects, through CloudFront in tier 3) and, in tier 3 with `cdn.restrict_origin`, that the load balancer refuses a request that does not come " +
+					"through CloudFront. The requests honour `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` and the system's CA certificates (`SSL_CERT_FILE`); they are retried for " +
+					"up to 5 minutes (DNS, rollouts). A stack that does not answer fails the apply (a create is rolled back) with what failed: DNS, the connection, TLS, " +
+					"a redirect loop or the status. Runs only with `wait_for_ready` (and, in tier 3, `cdn.wait_for_deployment`). Set it to `false` on runners without internet egress."},
 			"tags": schema.MapAttribute{Optional: true, ElementType: types.StringType,
 				MarkdownDescription: "Tags for every AWS object of the deployment, over the provider's `default_tags`.",
 				Validators:          tagMapValidators()},
@@ -236,7 +255,7 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 			"alb_security_group_id":     computedString("Security group of the load balancer (tier 2 and 3)."),
 			"internet_gateway_id":       computedString("Internet gateway of the dedicated VPC."),
 			"route_table_id":            computedString("Route table of the dedicated VPC's public subnets."),
-			"iam_role_name":             computedString("IAM role of the instance (Session Manager core, mount of this file system)."),
+			"iam_role_name":             computedString("IAM role of the instance: Session Manager, reading this deployment's credentials from SSM, mounting this file system."),
 			"iam_instance_profile_name": computedString("Instance profile of the instance."),
 			"efs_id":                    computedString("EFS file system id."),
 			"efs_mount_target_ids": schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "EFS mount target ids, one per subnet's availability zone.",
@@ -256,6 +275,14 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 			"cloudfront_status":          schema.StringAttribute{Computed: true, MarkdownDescription: "CloudFront status: `InProgress` while changes roll out, then `Deployed`."},
 			"cloudfront_arn":             computedString("ARN of the CloudFront distribution."),
 			"cloudfront_hosted_zone_id":  computedString("Route 53 hosted zone of CloudFront distributions (`" + deployment.CloudFrontHostedZoneID + "`), for alias records."),
+			"service_credentials": schema.MapAttribute{Computed: true, Sensitive: true, ElementType: types.StringType,
+				MarkdownDescription: "Credentials of the selected services, generated by the provider: `n8n_owner_email` and `n8n_owner_password` (the n8n login), " +
+					"`ollama_api_key` (`Authorization: Bearer` on `/api/ollama/`), `qdrant_api_key` (`api-key` header on `/qdrant/`; the dashboard `/qdrant-ui/` takes it as the " +
+					"password of user `qdrant`) and `crawl4ai_token` (`Authorization: Bearer` on `/crawl4ai/`). Kept in the state (protect it: see SECURITY.md) and in SSM " +
+					"Parameter Store (`ssm_parameter_names`), never in the user data. Import reads them back from SSM."},
+			"ssm_parameter_names": schema.ListAttribute{Computed: true, ElementType: types.StringType,
+				MarkdownDescription: "SSM Parameter Store parameters under `/geusemaker/<name>/` holding the service credentials (SecureString with the AWS managed key " +
+					"`alias/aws/ssm`; the owner email as a String). Only the instance role may read them besides the account's administrators."},
 			"origin_verify_header_value": schema.StringAttribute{Computed: true, Sensitive: true,
 				MarkdownDescription: "Secret CloudFront sends in `X-Origin-Verify` and the load balancer requires (tier 3 with `restrict_origin`).",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},

@@ -146,9 +146,17 @@ func upgradeV0(ctx context.Context, old *deploymentModelV0, region string) (*dep
 		CDN:               defaultCDN(),
 		WaitForReady:      types.BoolValue(true),
 		RollbackOnFailure: boolOr(old.AutoRollbackOnFailure, true),
-		Tags:              old.Tags,
-		TagsAll:           old.TagsAll,
-		Timeouts:          timeouts.Value{Object: old.Timeouts},
+		// Version 0 had no service credentials: the owner email and the
+		// check get their defaults, and what SSM holds (nothing, for a
+		// deployment of that release) is for the refresh to read.
+		N8NOwnerEmail:       types.StringValue(deployment.DefaultOwnerEmail),
+		CredentialsRotation: types.StringNull(),
+		VerifyReachability:  types.BoolValue(true),
+		ServiceCredentials:  types.MapNull(types.StringType),
+		SSMParameterNames:   types.ListNull(types.StringType),
+		Tags:                old.Tags,
+		TagsAll:             old.TagsAll,
+		Timeouts:            timeouts.Value{Object: old.Timeouts},
 
 		Status:                 old.Status,
 		URL:                    old.N8NURL,

@@ -131,6 +131,11 @@ var v1Derived = map[string]string{
 	"estimated_hourly_cost":      "the embedded price table",
 	"estimated_monthly_cost":     "the embedded price table",
 	"cost_breakdown":             "the embedded price table",
+	"n8n_owner_email":            "the default (version 0 had no credentials)",
+	"credentials_rotation":       "null (no rotation yet)",
+	"verify_reachability":        "true (the default)",
+	"service_credentials":        "null: version 0 had none; the refresh reads what SSM holds (nothing for a deployment of that release, whose next apply generates them)",
+	"ssm_parameter_names":        "null: the refresh lists the parameters SSM holds",
 }
 
 // attributeNames lists a schema's attributes, nested ones dotted.

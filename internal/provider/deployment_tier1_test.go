@@ -30,15 +30,18 @@ func TestAccDeployment_tier1StepFailuresRollBack(t *testing.T) {
 	steps := []struct {
 		step, service, op, code, hint string
 		status                        int
+		after                         int // matching calls that succeed first
 	}{
-		{"network", "ec2", "CreateVpc", "VpcLimitExceeded", "", 0},
-		{"security-groups", "ec2", "CreateSecurityGroup", "SecurityGroupLimitExceeded", "", 0},
-		{"file-system", "efs", "CreateFileSystem", "FileSystemLimitExceeded", "quota", 0},
-		{"mount-targets", "efs", "CreateMountTarget", "NoFreeAddressesInSubnet", "", 0},
-		{"iam", "iam", "CreateRole", "LimitExceeded", "", 409},
-		{"iam-efs-policy", "iam", "PutRolePolicy", "AccessDenied", "lack the permission", 403},
-		{"ami", "ssm", "GetParameter", "AccessDeniedException", "lack the permission", 400},
-		{"instance", "ec2", "RunInstances", "InsufficientInstanceCapacity", "no capacity", 500},
+		{"network", "ec2", "CreateVpc", "VpcLimitExceeded", "", 0, 0},
+		{"security-groups", "ec2", "CreateSecurityGroup", "SecurityGroupLimitExceeded", "", 0, 0},
+		{"file-system", "efs", "CreateFileSystem", "FileSystemLimitExceeded", "quota", 0, 0},
+		{"mount-targets", "efs", "CreateMountTarget", "NoFreeAddressesInSubnet", "", 0, 0},
+		{"iam", "iam", "CreateRole", "LimitExceeded", "", 409, 0},
+		// The first PutRolePolicy is the instance policy (step iam).
+		{"iam-efs-policy", "iam", "PutRolePolicy", "AccessDenied", "lack the permission", 403, 1},
+		{"credentials", "ssm", "PutParameter", "AccessDeniedException", "lack the permission", 400, 0},
+		{"ami", "ssm", "GetParameter", "AccessDeniedException", "lack the permission", 400, 0},
+		{"instance", "ec2", "RunInstances", "InsufficientInstanceCapacity", "no capacity", 500, 0},
 	}
 	var cases []failureCase
 	for _, s := range steps {
@@ -47,7 +50,7 @@ func TestAccDeployment_tier1StepFailuresRollBack(t *testing.T) {
 			want = fmt.Sprintf(`(?s)Step "%s" failed with AWS error %s.*What to do:.*%s.*Rollback`, regexp.QuoteMeta(s.step), s.code, s.hint)
 		}
 		cases = append(cases, failureCase{name: s.step, want: want,
-			fault: &awsemu.Fault{Service: s.service, Operation: s.op, Code: s.code, Status: s.status}})
+			fault: &awsemu.Fault{Service: s.service, Operation: s.op, Code: s.code, Status: s.status, After: s.after}})
 	}
 	testCreateFailures(t, "fails", "", cases)
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/userdata"
 )
 
 var (
@@ -146,5 +148,27 @@ func (v prefixValidator) ValidateString(ctx context.Context, req validator.Strin
 	}
 	if strings.HasPrefix(strings.ToLower(req.ConfigValue.ValueString()), v.prefix) {
 		resp.Diagnostics.AddAttributeError(req.Path, "Reserved tag key", fmt.Sprintf("Tag key %q %s.", req.ConfigValue.ValueString(), v.Description(ctx)))
+	}
+}
+
+// ownerEmailValidator applies the boot script's rule for the n8n owner
+// email (userdata.CheckCredential), so a bad address fails the plan rather
+// than the instance's boot.
+type ownerEmailValidator struct{}
+
+func (ownerEmailValidator) Description(context.Context) string {
+	return "must be an email address of the form name@example.com (letters, digits and . _ % + - only, at most 254 characters)"
+}
+
+func (v ownerEmailValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v ownerEmailValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := userdata.CheckCredential(userdata.ParamN8NOwnerEmail, req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid owner email", fmt.Sprintf("%q %s.", req.ConfigValue.ValueString(), v.Description(ctx)))
 	}
 }

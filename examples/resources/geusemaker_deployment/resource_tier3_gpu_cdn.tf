@@ -6,6 +6,11 @@ resource "geusemaker_deployment" "gpu" {
   tier          = 3
   instance_type = "g5.xlarge"
 
+  # The n8n owner's login; the password is generated (service_credentials).
+  n8n_owner_email = "ops@example.com"
+  # Change to generate new credentials (replaces only the instance).
+  credentials_rotation = "2026-10"
+
   cdn = {
     price_class     = "PriceClass_100"
     aliases         = ["ai.example.com"]
@@ -24,6 +29,11 @@ resource "geusemaker_deployment" "gpu" {
   timeouts = {
     create = "60m"
   }
+}
+
+output "ollama_api_key" {
+  value     = geusemaker_deployment.gpu.service_credentials["ollama_api_key"]
+  sensitive = true
 }
 
 output "cloudfront_domain_name" {

@@ -65,6 +65,16 @@ func AttachRolePolicy(ctx context.Context, conn *iam.Client, roleName, policyARN
 	return nil
 }
 
+// DetachRolePolicy detaches a managed policy from a role; a policy that is
+// not attached (or a missing role) is success.
+func DetachRolePolicy(ctx context.Context, conn *iam.Client, roleName, policyARN string) error {
+	_, err := conn.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(roleName), PolicyArn: aws.String(policyARN)})
+	if err != nil && !errs.IsA[*awstypes.NoSuchEntityException](err) {
+		return fmt.Errorf("detaching IAM policy (%s) from role (%s): %w", policyARN, roleName, err)
+	}
+	return nil
+}
+
 // DeleteRole deletes a role and everything that keeps IAM from deleting it:
 // it removes the role from its instance profiles, detaches its managed
 // policies and deletes its inline policies first. A missing role is success;

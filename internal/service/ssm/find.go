@@ -1,5 +1,7 @@
-// Package ssm wraps the SSM Parameter Store reads the deployment makes (the
-// public parameters that name the current Ubuntu and Deep Learning AMIs).
+// Package ssm wraps the SSM Parameter Store calls the deployment makes: the
+// public parameters that name the current Ubuntu and Deep Learning AMIs, and
+// the deployment's own credential parameters (written, read back with
+// decryption, tagged and deleted).
 package ssm
 
 import (

@@ -2,6 +2,7 @@ package ssm_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -49,5 +50,46 @@ func TestFindParameterValueErrorsKeepTheirCode(t *testing.T) {
 	_, err := tfssm.FindParameterValue(ctx, conn, awsemu.AMIsOf("eu-west-1")[0].SSMParameter)
 	if retry.NotFound(err) || errs.Code(err) != "AccessDeniedException" {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// The credential parameters' lifecycle: create with tags, read back
+// decrypted (more than one GetParameters batch), overwrite, retag, list by
+// path, delete (missing names are not an error).
+func TestParameterLifecycle(t *testing.T) {
+	emu, conn, ctx := setup(t)
+	var names []string
+	for i := range 12 {
+		name := fmt.Sprintf("/geusemaker/t/p%02d", i)
+		names = append(names, name)
+		if err := tfssm.PutParameter(ctx, conn, name, fmt.Sprintf("v%d", i), awstypes.ParameterTypeSecureString, "alias/aws/ssm", "test", false, map[string]string{"a": "1", "b": "2"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tfssm.PutParameter(ctx, conn, names[0], "again", awstypes.ParameterTypeSecureString, "alias/aws/ssm", "", false, map[string]string{"a": "1"}); errs.Code(err) != "ParameterAlreadyExists" {
+		t.Fatalf("create over an existing parameter: %v", err)
+	}
+	if err := tfssm.PutParameter(ctx, conn, names[0], "new", awstypes.ParameterTypeSecureString, "alias/aws/ssm", "", true, map[string]string{"ignored": "x"}); err != nil {
+		t.Fatalf("overwrite: %v", err)
+	}
+	got, err := tfssm.FindParametersByNames(ctx, conn, append(names, "/geusemaker/t/missing"))
+	if err != nil || len(got) != 12 || aws.ToString(got[names[0]].Value) != "new" || aws.ToString(got[names[11]].Value) != "v11" || got[names[3]].Type != awstypes.ParameterTypeSecureString {
+		t.Fatalf("by names: %d %v", len(got), err)
+	}
+	byPath, err := tfssm.FindParametersByPath(ctx, conn, "/geusemaker/t/", false)
+	if err != nil || len(byPath) != 12 || aws.ToString(byPath[1].Value) == "v1" {
+		t.Fatalf("by path (values must stay encrypted): %d %v", len(byPath), err)
+	}
+	if err := tfssm.UpdateTags(ctx, conn, names[0], map[string]string{"a": "1", "b": "2"}, map[string]string{"a": "9", "c": "3"}); err != nil {
+		t.Fatal(err)
+	}
+	if tg, err := tfssm.FindTags(ctx, conn, names[0]); err != nil || len(tg) != 2 || tg["a"] != "9" || tg["c"] != "3" {
+		t.Fatalf("tags %v %v", tg, err)
+	}
+	if err := tfssm.DeleteParameters(ctx, conn, append(names, "/geusemaker/t/missing")); err != nil {
+		t.Fatal(err)
+	}
+	if inv := emu.Inventory(); len(inv) != 0 {
+		t.Fatalf("left: %+v", inv)
 	}
 }
