@@ -14,6 +14,7 @@ import (
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
 	tfiam "github.com/geusemaker/terraform-provider-geusemaker/internal/service/iam"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/userdata"
 )
 
 // The IAM actions a deployment uses over its life (create, refresh, import,
@@ -28,12 +29,13 @@ import (
 type needs int
 
 const (
-	always       needs = iota
-	ownedNetwork       // a dedicated VPC (no vpc_id)
-	loadBalancer       // tier 2 and 3
-	cdn                // tier 3
-	defaultAMI         // no ami_id: the AMI comes from an SSM public parameter
-	certificates       // a certificate for the load balancer or CloudFront
+	always         needs = iota
+	ownedNetwork         // a dedicated VPC (no vpc_id)
+	loadBalancer         // tier 2 and 3
+	cdn                  // tier 3
+	defaultAMI           // no ami_id: the AMI comes from an SSM public parameter
+	certificates         // a certificate for the load balancer or CloudFront
+	svcCredentials       // service credentials kept in SSM Parameter Store
 )
 
 // resource kinds an action is authorized on; none means "*" (the action has
@@ -62,6 +64,7 @@ const (
 	resDistribution resKind = "distribution"
 	resParameter    resKind = "parameter"
 	resCertificate  resKind = "certificate"
+	resCredentials  resKind = "credentials"
 )
 
 // ec2Tagged are the EC2 objects the deployment tags.
@@ -111,6 +114,9 @@ var permissionTable = slices.Concat(
 		"ec2:ModifyInstanceAttribute", "ec2:GetConsoleOutput", "ec2:DescribeInstanceAttribute"),
 	perms(always, on(resRole), "iam:PassRole"),
 	perms(defaultAMI, on(resParameter), "ssm:GetParameter"),
+	// Service credentials under /geusemaker/NAME/ in Parameter Store.
+	perms(svcCredentials, on(resCredentials), "ssm:PutParameter", "ssm:GetParameters", "ssm:GetParametersByPath",
+		"ssm:DeleteParameters", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource", "ssm:ListTagsForResource"),
 	// IAM: the instance role and its profile.
 	perms(always, on(resRole), "iam:CreateRole", "iam:GetRole", "iam:DeleteRole", "iam:TagRole", "iam:UntagRole",
 		"iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies", "iam:AttachRolePolicy", "iam:DetachRolePolicy",
@@ -168,6 +174,8 @@ func (s *Spec) uses(n needs) bool {
 		return s.AMIID == ""
 	case certificates:
 		return len(s.certificateARNs()) > 0
+	case svcCredentials:
+		return len(userdata.CredentialParams(s.Services)) > 0
 	}
 	return true
 }
@@ -225,6 +233,11 @@ func (s *Spec) arns(k resKind, partition, account string) []string {
 		return []string{fmt.Sprintf("arn:%s:ssm:%s::parameter/aws/service/*", partition, s.Region)}
 	case resCertificate:
 		return s.certificateARNs()
+	case resCredentials:
+		// The path itself (GetParametersByPath) and the parameters under it.
+		path := strings.TrimSuffix(userdata.CredentialsPathFor(s.Name), "/")
+		return []string{fmt.Sprintf("arn:%s:ssm:%s:%s:parameter%s", partition, s.Region, account, path),
+			fmt.Sprintf("arn:%s:ssm:%s:%s:parameter%s/*", partition, s.Region, account, path)}
 	}
 	return ec2(string(k))
 }
