@@ -141,18 +141,6 @@ func TestAccDeployment_preflightBadInputs(t *testing.T) {
 	)
 }
 
-// Tier 3 with a load-balancer certificate but no domain name would loop:
-// CloudFront reaches the ALB on port 80, which redirects to HTTPS on
-// CloudFront's own name. The plan refuses it.
-func TestAccDeployment_preflightCertificateWithoutDomain(t *testing.T) {
-	acctest.PreCheck(t)
-	emu := acctest.Emulator(t)
-	cert := acctest.ImportCertificate(t, emu, "us-east-1", "ai.example.com")
-	preflightRefused(t, emu, fmt.Sprintf("  tier = 3\n  load_balancer = { certificate_arn = %q }", cert),
-		`(?s)Certificate without domain name in tier 3.*endless loop`)
-	acctest.DeleteCertificates(t, emu, "us-east-1")
-}
-
 // Xen instance types cannot serve the latest console output the boot
 // waits read: refused at plan with Nitro alternatives.
 func TestAccDeployment_preflightXenType(t *testing.T) {
@@ -173,10 +161,20 @@ func TestAccDeployment_preflightRuleWeights(t *testing.T) {
 }
 
 // An origin read timeout above 60 seconds needs a raised CloudFront quota:
-// refused while the quota is 60, accepted once it was raised.
+// refused while the quota is 60, planned once it was raised.
 func TestAccDeployment_preflightOriginTimeout(t *testing.T) {
 	acctest.PreCheck(t)
 	emu := acctest.Emulator(t)
-	preflightRefused(t, emu, "  tier = 3\n  cdn = { origin_read_timeout_seconds = 90 }",
-		`(?s)Origin read timeout above the quota.*90.*L-AECE9FA7.*allows 60`)
+	config := acctest.ProviderConfig(emu, acctest.ProviderOptions{}) + deploymentConfig("timeout", "  tier = 3\n  cdn = { origin_read_timeout_seconds = 90 }")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		CheckDestroy:             acctest.CheckInventoryEmpty(emu),
+		Steps: []resource.TestStep{
+			{Config: config, ExpectError: regexp.MustCompile(`(?s)Origin read timeout above the quota.*90.*L-AECE9FA7.*allows\s+60`)},
+			{PreConfig: func() { emu.SetKnob("quota.L-AECE9FA7", "120") }, Config: config, PlanOnly: true, ExpectNonEmptyPlan: true},
+		},
+	})
+	if inv := emu.Inventory(); len(inv) != 0 {
+		t.Fatalf("left behind: %+v", inv)
+	}
 }
