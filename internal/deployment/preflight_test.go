@@ -242,3 +242,32 @@ func TestCheckVCPUQuotaCountsInstancesInUse(t *testing.T) {
 		t.Fatalf("delete: %v", err)
 	}
 }
+
+// An adopted CLI deployment's one security group plays every role: in tier
+// 3 the CloudFront prefix list (55), the load balancer and NFS references
+// and 5 SSH ranges weigh 62 of 60, refused on ssh_cidr_blocks with how many
+// may stay. The provider's own layout of the same spec fits.
+func TestCheckRuleQuotaSingleGroup(t *testing.T) {
+	env := newTestEnv(t, nil)
+	s := testSpec("single", TierGPU)
+	s.SSHCIDRs = []string{"192.0.2.1/32", "192.0.2.2/32", "192.0.2.3/32", "192.0.2.4/32", "192.0.2.5/32"}
+	run := func(prior *State) []Finding {
+		for _, chk := range PreflightChecks(env.c, PreflightInput{Spec: s, Prior: prior}) {
+			if chk.Name == "security-group-rules" {
+				return chk.Run(env.ctx)
+			}
+		}
+		t.Fatal("no security-group-rules check")
+		return nil
+	}
+	if got := run(&State{}); len(got) != 0 {
+		t.Errorf("own layout refused: %+v", got)
+	}
+	adopted := &State{}
+	adopted.InstanceSecurityGroupID, adopted.ALBSecurityGroupID, adopted.EFSSecurityGroupID = "sg-cli", "sg-cli", "sg-cli"
+	got := run(adopted)
+	if len(got) != 1 || got[0].Path != "ssh_cidr_blocks" || !strings.Contains(got[0].Detail, "weighing 62") ||
+		!strings.Contains(got[0].Detail, "Keep at most 3 ssh_cidr_blocks") || !strings.Contains(got[0].Detail, "GeuseMaker CLI") {
+		t.Errorf("adopted single group: %+v", got)
+	}
+}

@@ -178,3 +178,12 @@ func TestAccDeployment_preflightOriginTimeout(t *testing.T) {
 		t.Fatalf("left behind: %+v", inv)
 	}
 }
+
+// The GPU AMI's 75 GiB root snapshot does not fit a 50 GiB root volume:
+// RunInstances would fail after the network, IAM, EFS and load balancer.
+func TestAccDeployment_preflightRootVolumeTooSmall(t *testing.T) {
+	acctest.PreCheck(t)
+	emu := acctest.Emulator(t)
+	preflightRefused(t, emu, "  instance_type = \"g5.xlarge\"\n  root_volume_size = 50",
+		`(?s)Root volume smaller than the AMI.*root_volume_size.*75\s+GiB.*at\s+least\s+75`)
+}
