@@ -386,7 +386,7 @@ func CheckPermissions(ctx context.Context, c *Clients, callerARN string, s *Spec
 // simulate asks the simulator about one group of actions (all pages).
 func simulate(ctx context.Context, conn *iam.Client, source string, sim simulation) ([]iamtypes.EvaluationResult, error) {
 	in := &iam.SimulatePrincipalPolicyInput{PolicySourceArn: aws.String(source), ActionNames: sim.actions}
-	if len(sim.resources) > 0 && !(len(sim.resources) == 1 && sim.resources[0] == "*") {
+	if len(sim.resources) > 1 || len(sim.resources) == 1 && sim.resources[0] != "*" {
 		in.ResourceArns = sim.resources
 	}
 	if sim.passRole {

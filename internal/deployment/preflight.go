@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
@@ -155,5 +154,3 @@ func fromError(what string, err error, permission string) []Finding {
 	}
 	return couldNotCheck(what, err, permission)
 }
-
-func joinLines(lines []string) string { return strings.Join(lines, "\n") }

@@ -259,7 +259,10 @@ func (s *Spec) Validate() []*FieldError {
 // (10.0.0.1/16): AWS takes only the network address.
 func hostBits(path, c string) *FieldError {
 	ip, n, err := net.ParseCIDR(c)
-	if err != nil || ip.Equal(n.IP) {
+	if err != nil {
+		return nil //nolint:nilerr // a malformed block is Validate's other error
+	}
+	if ip.Equal(n.IP) {
 		return nil
 	}
 	ones, _ := n.Mask.Size()
