@@ -39,6 +39,14 @@ func preflightRefused(t *testing.T, emu *awsemu.Emulator, body string, want ...s
 	}
 }
 
+// attributeError matches a diagnostic whose source line is the attribute's
+// (Terraform quotes the configuration line of a top-level attribute, and
+// the resource block for one nested in an object, whose path the detail
+// then names), and whose detail mentions what.
+func attributeError(summary, line, what string) string {
+	return `(?s)Error: ` + regexp.QuoteMeta(summary) + `\s+with geusemaker_deployment\.test,[^\n]*\n[^\n]*\n\s+\d+:\s+` + line + `.*` + what
+}
+
 // A new account has 0 vCPUs for G instances: the plan of a tier-3 GPU
 // deployment fails naming the quota, its code and how to raise it, before
 // anything is made (on AWS the apply would build the VPC, EFS, IAM and ALB
@@ -47,7 +55,7 @@ func TestAccDeployment_preflightGPUQuota(t *testing.T) {
 	acctest.PreCheck(t)
 	emu := acctest.Emulator(t, func(o *awsemu.Options) { o.Knobs = map[string]string{"quota.L-DB2E81BA": "0"} })
 	preflightRefused(t, emu, "  tier = 3\n  instance_type = \"g5.xlarge\"",
-		`(?s)vCPU quota too low.*g5\.xlarge needs 4 vCPUs.*Running On-Demand G and\s+VT\s+instances.*L-DB2E81BA.*allows\s+0.*request-service-quota-increase\s+--service-code\s+ec2\s+--quota-code\s+L-DB2E81BA\s+--desired-value\s+4`)
+		`(?s)vCPU quota too low\s+with geusemaker_deployment\.test,[^\n]*\n[^\n]*\n\s+\d+:\s+instance_type\s+=.*g5\.xlarge needs 4 vCPUs.*Running On-Demand G and\s+VT\s+instances.*L-DB2E81BA.*allows\s+0.*request-service-quota-increase\s+--service-code\s+ec2\s+--quota-code\s+L-DB2E81BA\s+--desired-value\s+4`)
 }
 
 // A caller whose policies deny an action the tier needs gets one plan error
@@ -108,10 +116,10 @@ func TestAccDeployment_preflightMissingInputs(t *testing.T) {
     web_acl_id = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/missing/a1b2c3d4-5678-90ab-cdef-111122223333"
   }`, cert)
 	preflightRefused(t, emu, body,
-		`(?s)Key pair not found.*with geusemaker_deployment\.test.*key_name`,
-		`(?s)AMI not found.*ami-0123456789abcdef0`,
-		`(?s)Unknown TLS policy.*ELBSecurityPolicy-TLS13-9-9-2099-01`,
-		`(?s)Web ACL not found.*webacl/missing`,
+		attributeError("Key pair not found", `key_name\s+=`, `no-such-key`),
+		attributeError("AMI not found", `ami_id\s+=`, `ami-0123456789abcdef0`),
+		attributeError("Unknown TLS policy", `resource "geusemaker_deployment" "test" \{`, `load_balancer\.ssl_policy: Elastic Load Balancing has no\s+security\s+policy\s+"ELBSecurityPolicy-TLS13-9-9-2099-01"`),
+		attributeError("Web ACL not found", `resource "geusemaker_deployment" "test" \{`, `cdn\.web_acl_id: WAF has no web ACL.*webacl/missing`),
 	)
 	acctest.DeleteCertificates(t, emu, "us-east-1")
 }

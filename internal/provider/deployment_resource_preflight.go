@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"strings"
 	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -132,6 +133,11 @@ func (r *deploymentResource) preflight(ctx context.Context, req resource.ModifyP
 		run = append(run, chk)
 	}
 	for _, f := range deployment.RunChecks(ctx, run, preflightParallel) {
+		if strings.Contains(f.Path, ".") {
+			// Terraform shows the resource block, not the line, for an
+			// attribute nested in an object: name it.
+			f.Detail = f.Path + ": " + f.Detail
+		}
 		switch {
 		case f.Path != "" && f.Warning:
 			diags.AddAttributeWarning(fieldPath(f.Path), f.Summary, f.Detail)
