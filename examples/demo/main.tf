@@ -35,6 +35,7 @@ provider "geusemaker" {
     efs           = var.emulator_endpoint
     elbv2         = var.emulator_endpoint
     iam           = var.emulator_endpoint
+    route53       = var.emulator_endpoint
     servicequotas = var.emulator_endpoint
     ssm           = var.emulator_endpoint
     sts           = var.emulator_endpoint

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/aws-sdk-go-v2/service/wafv2"
@@ -40,6 +41,7 @@ type AWSClient struct {
 	elbv2      *elasticloadbalancingv2.Client
 	cloudfront *cloudfront.Client
 	iam        *iam.Client
+	route53    *route53.Client
 	ssm        *ssm.Client
 	sts        *sts.Client
 	wafv2      *wafv2.Client
@@ -137,6 +139,27 @@ func (c *AWSClient) IAM() *iam.Client {
 		c.iam = iam.NewFromConfig(c.cfg, func(o *iam.Options) { o.BaseEndpoint = c.endpoint("iam") })
 	}
 	return c.iam
+}
+
+// Route53 returns the Route 53 client. Route 53 is global: its requests are
+// signed for the partition's global region whatever the provider's region.
+func (c *AWSClient) Route53() *route53.Client {
+	c.once.Lock()
+	defer c.once.Unlock()
+	if c.route53 == nil {
+		region := "us-east-1"
+		switch c.Partition() {
+		case "aws-cn":
+			region = "cn-northwest-1"
+		case "aws-us-gov":
+			region = "us-gov-west-1"
+		}
+		c.route53 = route53.NewFromConfig(c.cfg, func(o *route53.Options) {
+			o.Region = region
+			o.BaseEndpoint = c.endpoint("route53")
+		})
+	}
+	return c.route53
 }
 
 // SSM returns the SSM client.

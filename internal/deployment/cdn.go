@@ -103,8 +103,8 @@ func (o *op) distributionConfig(st *State, callerRef string) *cftypes.Distributi
 		HttpVersion:   cftypes.HttpVersionHttp2and3,
 		IsIPV6Enabled: aws.Bool(true),
 		Aliases: &cftypes.Aliases{
-			Quantity: aws.Int32(int32(len(o.spec.CDN.Aliases))),
-			Items:    append([]string{}, o.spec.CDN.Aliases...),
+			Quantity: aws.Int32(int32(len(o.spec.cdnAliases()))),
+			Items:    append([]string{}, o.spec.cdnAliases()...),
 		},
 		DefaultRootObject: aws.String(""),
 		WebACLId:          aws.String(o.spec.CDN.WebACLID),
@@ -121,7 +121,7 @@ func (o *op) distributionConfig(st *State, callerRef string) *cftypes.Distributi
 func (o *op) origin(st *State) cftypes.Origin {
 	domain, policy := st.ALBDNSName, cftypes.OriginProtocolPolicyHttpOnly
 	if o.spec.originPort() == 443 {
-		domain, policy = o.spec.LoadBalancer.DomainName, cftypes.OriginProtocolPolicyHttpsOnly
+		domain, policy = o.spec.lbDomainName(), cftypes.OriginProtocolPolicyHttpsOnly
 	}
 	headers := []cftypes.OriginCustomHeader{}
 	if o.spec.CDN.RestrictOrigin {
@@ -183,11 +183,12 @@ func methods(allowed []cftypes.Method) *cftypes.AllowedMethods {
 // viewerCertificate is the ACM certificate for the aliases, or CloudFront's
 // own for its domain.
 func (o *op) viewerCertificate() *cftypes.ViewerCertificate {
-	if o.spec.CDN.CertificateARN == "" {
+	arn := o.cdnCertificateARN()
+	if arn == "" {
 		return &cftypes.ViewerCertificate{CloudFrontDefaultCertificate: aws.Bool(true)}
 	}
 	return &cftypes.ViewerCertificate{
-		ACMCertificateArn:      aws.String(o.spec.CDN.CertificateARN),
+		ACMCertificateArn:      aws.String(arn),
 		SSLSupportMethod:       cftypes.SSLSupportMethodSniOnly,
 		MinimumProtocolVersion: cftypes.MinimumProtocolVersionTLSv122021,
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/efs"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/wafv2"
@@ -24,7 +25,9 @@ type Clients struct {
 	CloudFront *cloudfront.Client
 	IAM        *iam.Client
 	SSM        *ssm.Client
-	ACM        func(region string) *acm.Client
+	// Route53 is global (its requests are signed for us-east-1).
+	Route53 *route53.Client
+	ACM     func(region string) *acm.Client
 	// ServiceQuotas is looked up per region like ACM (CloudFront's quotas
 	// are read in us-east-1); WAFV2 reads web ACLs of scope CLOUDFRONT, in
 	// us-east-1. Only the plan-time checks use them.

@@ -120,6 +120,7 @@ func Discover(ctx context.Context, c *Clients, name string) (*Spec, *State, erro
 		d.discoverInstance,
 		d.discoverLoadBalancer, // decides tier 2
 		d.discoverDistribution, // decides tier 3
+		d.discoverDomain,       // needs the tier and the endpoints
 	} {
 		if err := step(ctx); err != nil {
 			return nil, nil, err

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/efs"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/wafv2"
@@ -38,7 +39,12 @@ func newTestEnv(t *testing.T, knobs map[string]string) *testEnv {
 
 func newTestEnvTB(t testing.TB, knobs map[string]string, speed float64) *testEnv {
 	t.Helper()
-	started := emutest.Start(t, emutest.Options{Region: testRegion, Speed: speed, Knobs: knobs, Timeout: 2 * time.Minute})
+	return newTestEnvIn(t, testRegion, knobs, speed)
+}
+
+func newTestEnvIn(t testing.TB, region string, knobs map[string]string, speed float64) *testEnv {
+	t.Helper()
+	started := emutest.Start(t, emutest.Options{Region: region, Speed: speed, Knobs: knobs, Timeout: 2 * time.Minute})
 	cfg := started.Config
 	cfg.Retryer = func() aws.Retryer {
 		return awsretry.NewStandard(func(o *awsretry.StandardOptions) {
@@ -48,7 +54,7 @@ func newTestEnvTB(t testing.TB, knobs map[string]string, speed float64) *testEnv
 	}
 	c := &Clients{
 		EC2: ec2.NewFromConfig(cfg), EFS: efs.NewFromConfig(cfg), ELBV2: elasticloadbalancingv2.NewFromConfig(cfg),
-		CloudFront: cloudfront.NewFromConfig(cfg), IAM: iam.NewFromConfig(cfg), SSM: ssm.NewFromConfig(cfg),
+		CloudFront: cloudfront.NewFromConfig(cfg), IAM: iam.NewFromConfig(cfg), SSM: ssm.NewFromConfig(cfg), Route53: route53.NewFromConfig(cfg),
 		ACM: func(region string) *acm.Client {
 			return acm.NewFromConfig(cfg, func(o *acm.Options) { o.Region = region })
 		},
@@ -56,7 +62,7 @@ func newTestEnvTB(t testing.TB, knobs map[string]string, speed float64) *testEnv
 			return servicequotas.NewFromConfig(cfg, func(o *servicequotas.Options) { o.Region = region })
 		},
 		WAFV2:  wafv2.NewFromConfig(cfg, func(o *wafv2.Options) { o.Region = "us-east-1" }),
-		Region: testRegion, AccountID: awsemu.AccountID, Partition: "aws",
+		Region: region, AccountID: awsemu.AccountID, Partition: "aws",
 	}
 	return &testEnv{emu: started.Emu, c: c, ctx: started.Ctx}
 }

@@ -190,6 +190,9 @@ func (o *op) ensureGraph() *graph {
 		addTier3(g, o)
 		urlDeps = append(urlDeps, stepDistribution)
 	}
+	if o.spec.Domain.Enabled() {
+		addDomain(g, o)
+	}
 	g.add(&step{name: stepPublicURL, deps: urlDeps, run: o.tagPublicURL})
 	if o.spec.verifiesReachability() {
 		deps := []string{stepPublicURL, stepBoot}

@@ -238,11 +238,11 @@ func (o *op) wantedListeners(tgARN string) []listenerWant {
 			MessageBody: aws.String("Forbidden: this load balancer only serves its CloudFront distribution."),
 		}}
 	}
-	if !o.spec.LoadBalancer.HTTPS() {
+	if !o.spec.lbHTTPS() {
 		return []listenerWant{{port: 80, protocol: elbtypes.ProtocolEnumHttp, action: serve, originRule: restricted}}
 	}
 	return []listenerWant{
-		{port: 443, protocol: elbtypes.ProtocolEnumHttps, certificate: o.spec.LoadBalancer.CertificateARN, sslPolicy: o.spec.LoadBalancer.SSLPolicy, action: serve, originRule: restricted},
+		{port: 443, protocol: elbtypes.ProtocolEnumHttps, certificate: o.lbCertificateARN(), sslPolicy: o.spec.LoadBalancer.SSLPolicy, action: serve, originRule: restricted},
 		{port: 80, protocol: elbtypes.ProtocolEnumHttp, action: elbtypes.Action{Type: elbtypes.ActionTypeEnumRedirect, RedirectConfig: &elbtypes.RedirectActionConfig{
 			Protocol: aws.String("HTTPS"), Port: aws.String("443"), Host: aws.String("#{host}"), Path: aws.String("/#{path}"), Query: aws.String("#{query}"),
 			StatusCode: elbtypes.RedirectActionStatusCodeEnumHttp301,

@@ -172,6 +172,9 @@ func Update(ctx context.Context, c *Clients, spec *Spec, prior *State, priorTags
 	if err := o.teardown(ctx, partsAbove(spec.Tier)); err != nil {
 		return o.rec.get(), failure(err)
 	}
+	if err := o.pruneDomain(ctx); err != nil {
+		return o.rec.get(), describe(stepDeleteDomainCertificates, err)
+	}
 	if err := o.updateTags(ctx, priorTags, prior.Tier); err != nil {
 		return o.rec.get(), describe("tags", err)
 	}

@@ -20,6 +20,9 @@ type Changes struct {
 	InstanceType bool
 	// LoadBalancer and CDN say the load_balancer or cdn settings change.
 	LoadBalancer, CDN bool
+	// Domain says domain changes (set, removed, another name or zone);
+	// DomainEnabled says the new configuration has one.
+	Domain, DomainEnabled bool
 	// Credentials says the service credentials change: generated for the
 	// first time (a deployment of an earlier release), regenerated
 	// (credentials_rotation), a service needing one added, or the owner
@@ -61,6 +64,10 @@ type UpdatePlan struct {
 	Rollout bool
 	// OriginSecret: a new origin secret (when the origin is restricted).
 	OriginSecret bool
+
+	// DomainCertificates: the domain's certificates change (new ones are
+	// requested, or some are deleted).
+	DomainCertificates bool
 
 	// URL: the public URL and the service URLs may change.
 	URL bool
@@ -113,8 +120,20 @@ func PlanUpdate(ch Changes, prior *State) UpdatePlan {
 		p.Rollout = p.Distribution || ch.CDN || p.LoadBalancer || ch.LoadBalancer
 		p.OriginSecret = prior.OriginSecret == ""
 	}
+	if ch.DomainEnabled || len(prior.DomainCertificates) > 0 {
+		// The load balancer's certificate follows the name; CloudFront's
+		// comes and goes with tier 3. A certificate the refresh found gone
+		// is requested again.
+		had := map[string]bool{}
+		for _, c := range prior.DomainCertificates {
+			had[c.Use] = true
+		}
+		wantLB, wantCDN := ch.DomainEnabled && to.HasLoadBalancer(), ch.DomainEnabled && to.HasCDN()
+		p.DomainCertificates = (ch.Domain && (wantLB || len(prior.DomainCertificates) > 0)) ||
+			had[CertificateUseLoadBalancer] != wantLB || had[CertificateUseCloudFront] != wantCDN
+	}
 	switch {
-	case from != to || ch.Services:
+	case from != to || ch.Services || ch.Domain:
 		p.URL = true
 	case to.HasCDN():
 		p.URL = p.Distribution || ch.CDN

@@ -67,6 +67,34 @@ func TestPlanUpdate(t *testing.T) {
 		{name: "tier 3 to 1 drops the rest and changes the URL",
 			ch:   Changes{FromTier: 3, ToTier: 1, OwnedNetwork: true},
 			want: UpdatePlan{URL: true}},
+		{name: "a domain added in tier 1 needs no certificate",
+			ch:   Changes{FromTier: 1, ToTier: 1, OwnedNetwork: true, Domain: true, DomainEnabled: true},
+			want: UpdatePlan{URL: true}},
+		{name: "a domain added in tier 2 requests the load balancer's certificate",
+			ch:    Changes{FromTier: 2, ToTier: 2, OwnedNetwork: true, Domain: true, DomainEnabled: true},
+			prior: func(s *State) { s.CDNState = CDNState{} },
+			want:  UpdatePlan{DomainCertificates: true, URL: true}},
+		{name: "tier 2 to 3 with a domain adds CloudFront's certificate",
+			ch:    Changes{FromTier: 2, ToTier: 3, OwnedNetwork: true, DomainEnabled: true},
+			prior: func(s *State) { s.CDNState, s.DomainCertificates = CDNState{}, domainCerts(CertificateUseLoadBalancer) },
+			want:  UpdatePlan{Distribution: true, Rollout: true, OriginSecret: true, DomainCertificates: true, URL: true}},
+		{name: "tier 3 with its certificates keeps them",
+			ch: Changes{FromTier: 3, ToTier: 3, OwnedNetwork: true, DomainEnabled: true},
+			prior: func(s *State) {
+				s.DomainCertificates = domainCerts(CertificateUseLoadBalancer, CertificateUseCloudFront)
+			}},
+		{name: "a certificate deleted outside Terraform is requested again",
+			ch:    Changes{FromTier: 3, ToTier: 3, OwnedNetwork: true, DomainEnabled: true},
+			prior: func(s *State) { s.DomainCertificates = domainCerts(CertificateUseLoadBalancer) },
+			want:  UpdatePlan{DomainCertificates: true}},
+		{name: "removing the domain deletes its certificates",
+			ch:    Changes{FromTier: 2, ToTier: 2, OwnedNetwork: true, Domain: true},
+			prior: func(s *State) { s.CDNState, s.DomainCertificates = CDNState{}, domainCerts(CertificateUseLoadBalancer) },
+			want:  UpdatePlan{DomainCertificates: true, URL: true}},
+		{name: "tier 2 to 1 deletes the load balancer's certificate",
+			ch:    Changes{FromTier: 2, ToTier: 1, OwnedNetwork: true, DomainEnabled: true},
+			prior: func(s *State) { s.CDNState, s.DomainCertificates = CDNState{}, domainCerts(CertificateUseLoadBalancer) },
+			want:  UpdatePlan{DomainCertificates: true, URL: true}},
 		{name: "new credentials (rotation, owner email, first generation) replace the instance and rewrite the parameters",
 			ch:    Changes{FromTier: 3, ToTier: 3, OwnedNetwork: true, Credentials: true, CredentialParams: []string{"/geusemaker/rec/ollama-api-key"}},
 			prior: func(s *State) { s.CredentialParams = []string{"/geusemaker/rec/ollama-api-key"} },
@@ -86,4 +114,12 @@ func TestPlanUpdate(t *testing.T) {
 			}
 		})
 	}
+}
+
+func domainCerts(uses ...string) []DomainCertificate {
+	var out []DomainCertificate
+	for _, u := range uses {
+		out = append(out, DomainCertificate{Use: u, ARN: "arn:aws:acm:us-east-1:123456789012:certificate/" + u})
+	}
+	return out
 }

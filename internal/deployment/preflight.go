@@ -89,7 +89,7 @@ func PreflightChecks(c *Clients, in PreflightInput) []Check {
 			Run: func(ctx context.Context) []Finding { return checkDistributionQuota(ctx, c, s, prior.DistributionID) }},
 		{Name: "origin-timeout", Key: checkKey(cf, s.CDN.OriginReadTimeoutSeconds), Needs: []string{"tier", "cdn"},
 			Run: func(ctx context.Context) []Finding { return checkOriginTimeout(ctx, c, s) }},
-		{Name: "security-group-rules", Key: checkKey(s.Region, s.Tier, s.restrictsOrigin(), s.originPort(), s.LoadBalancer.HTTPS(), len(s.AllowedCIDRs), len(s.SSHCIDRs), single),
+		{Name: "security-group-rules", Key: checkKey(s.Region, s.Tier, s.restrictsOrigin(), s.originPort(), s.lbHTTPS(), len(s.AllowedCIDRs), len(s.SSHCIDRs), single),
 			Needs: []string{"tier", "allowed_cidr_blocks", "ssh_cidr_blocks", "load_balancer", "cdn"},
 			Run:   func(ctx context.Context) []Finding { return checkRuleQuota(ctx, c, s, single) }},
 		{Name: "permissions", Key: checkKey(s.Region, in.CallerARN, RequiredActions(s), s.KeyName, s.AMIID, s.certificateARNs()),

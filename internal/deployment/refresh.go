@@ -27,6 +27,7 @@ func Refresh(ctx context.Context, c *Clients, spec *Spec, st *State) (*State, er
 	check("credentials", len(st.CredentialParams) > 0, o.refreshCredentials)
 	check("load-balancer", st.ALBARN != "" || st.TargetGroupARN != "", o.refreshLoadBalancer)
 	check("cloudfront", st.DistributionID != "", o.refreshDistribution)
+	check("domain", len(st.DomainCertificates) > 0 || len(st.DomainRecords) > 0, o.refreshDomain)
 	if _, err := g.execute(ctx, nil); err != nil {
 		return st, err
 	}
@@ -44,6 +45,9 @@ func summarize(spec *Spec, st *State) string {
 		return StatusDegraded
 	}
 	if spec.HasCDN() && st.DistributionID == "" {
+		return StatusDegraded
+	}
+	if !domainComplete(spec, st) {
 		return StatusDegraded
 	}
 	if st.Status == StatusStopped {
@@ -76,7 +80,7 @@ func Missing(spec *Spec, st *State) []string {
 	if spec.HasCDN() {
 		need(st.DistributionID != "", CompDistribution)
 	}
-	return out
+	return append(out, missingDomain(spec, st)...)
 }
 
 func gone(err error) bool { return retry.NotFound(err) }

@@ -76,7 +76,7 @@ func (r ingressRule) permission() ec2types.IpPermission {
 // raw load balancer name otherwise (CloudFront cannot validate a
 // certificate against *.elb.amazonaws.com).
 func (s *Spec) originPort() int32 {
-	if s.LoadBalancer.HTTPS() && s.LoadBalancer.DomainName != "" {
+	if s.lbHTTPS() && s.lbDomainName() != "" {
 		return 443
 	}
 	return 80
@@ -108,7 +108,7 @@ func (s *Spec) ingressRules(instanceSG, efsSG, albSG, prefixList string) (map[st
 		} else {
 			for _, c := range s.AllowedCIDRs {
 				grant(albSG, ingressRule{port: 80, cidr: c, desc: "allowed network"})
-				if s.LoadBalancer.HTTPS() {
+				if s.lbHTTPS() {
 					grant(albSG, ingressRule{port: 443, cidr: c, desc: "allowed network"})
 				}
 			}

@@ -54,20 +54,23 @@ type Spec struct {
 	Tier         int
 	InstanceType string
 	// GPU says the workload uses NVIDIA GPUs (the instance type must have them).
-	GPU            bool
-	AMIID          string // "" resolves the Ubuntu or Deep Learning AMI from SSM
-	KeyName        string
-	RootVolumeGiB  int32
-	VPCID          string   // "" creates a dedicated VPC
-	SubnetIDs      []string // with VPCID: the public subnets to use
-	VPCCIDR        string   // for a dedicated VPC
-	AllowedCIDRs   []string
-	SSHCIDRs       []string
-	EFS            EFSSpec
-	Services       []string
-	Models         []string
-	LoadBalancer   LoadBalancerSpec
-	CDN            CDNSpec
+	GPU           bool
+	AMIID         string // "" resolves the Ubuntu or Deep Learning AMI from SSM
+	KeyName       string
+	RootVolumeGiB int32
+	VPCID         string   // "" creates a dedicated VPC
+	SubnetIDs     []string // with VPCID: the public subnets to use
+	VPCCIDR       string   // for a dedicated VPC
+	AllowedCIDRs  []string
+	SSHCIDRs      []string
+	EFS           EFSSpec
+	Services      []string
+	Models        []string
+	LoadBalancer  LoadBalancerSpec
+	CDN           CDNSpec
+	// Domain is a custom domain whose certificates and records the
+	// deployment makes (domain.go); zero when the user brings their own.
+	Domain         DomainSpec
 	WaitForReady   bool
 	RollbackOnFail bool
 	// OwnerEmail is the n8n owner's login ("" is DefaultOwnerEmail).
@@ -202,7 +205,7 @@ func (s *Spec) Validate() []*FieldError {
 	if !s.HasLoadBalancer() && s.LoadBalancer.CertificateARN != "" {
 		add("load_balancer.certificate_arn", "Load balancer settings on tier 1", "Tier 1 has no load balancer; set tier = 2 or 3 to use certificate_arn.")
 	}
-	if s.LoadBalancer.DomainName != "" && s.LoadBalancer.CertificateARN == "" {
+	if s.LoadBalancer.DomainName != "" && s.LoadBalancer.CertificateARN == "" && !s.Domain.Enabled() {
 		add("load_balancer.domain_name", "Domain without certificate", "domain_name is served over HTTPS and needs load_balancer.certificate_arn (an ACM certificate in %s covering it).", s.Region)
 	}
 	if s.LoadBalancer.IdleTimeoutSeconds < 1 || s.LoadBalancer.IdleTimeoutSeconds > 4000 {
@@ -211,7 +214,7 @@ func (s *Spec) Validate() []*FieldError {
 	if p := s.LoadBalancer.HealthCheckPath; !strings.HasPrefix(p, "/") || len(p) > 1024 {
 		add("load_balancer.health_check_path", "Invalid health check path", "health_check_path must start with / and be at most 1024 characters, got %q.", p)
 	}
-	if len(s.CDN.Aliases) > 0 && s.CDN.CertificateARN == "" {
+	if len(s.CDN.Aliases) > 0 && s.CDN.CertificateARN == "" && !s.Domain.Enabled() {
 		add("cdn.aliases", "Aliases without certificate", "CloudFront serves aliases only with an ACM certificate in us-east-1 that covers them: set cdn.certificate_arn.")
 	}
 	if arn := s.CDN.CertificateARN; arn != "" && ARNRegion(arn) != "us-east-1" {
@@ -220,10 +223,11 @@ func (s *Spec) Validate() []*FieldError {
 	if arn := s.LoadBalancer.CertificateARN; arn != "" && ARNRegion(arn) != s.Region {
 		add("load_balancer.certificate_arn", "Certificate in another region", "The load balancer can only use an ACM certificate from its own region %s; %s is in %q.", s.Region, arn, ARNRegion(arn))
 	}
+	errs = append(errs, s.Domain.validate(s)...)
 	if s.HasCDN() && !s.CDN.RestrictOrigin && len(s.AllowedCIDRs) == 0 {
 		add("cdn.restrict_origin", "Load balancer unreachable", "With restrict_origin = false the load balancer admits only allowed_cidr_blocks, which is empty, so CloudFront could not reach it. Keep restrict_origin = true (only CloudFront may reach the load balancer) or set allowed_cidr_blocks.")
 	}
-	if s.HasCDN() && s.LoadBalancer.HTTPS() && s.LoadBalancer.DomainName == "" {
+	if s.HasCDN() && s.lbHTTPS() && s.lbDomainName() == "" {
 		// CloudFront would reach the load balancer on port 80, whose listener
 		// redirects to https://#{host}: CloudFront's own name, for ever.
 		add("load_balancer.domain_name", "Certificate without domain name in tier 3",

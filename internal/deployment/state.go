@@ -30,6 +30,7 @@ type State struct {
 	CredentialsState
 	LoadBalancerState
 	CDNState
+	DomainState
 
 	Status    string
 	CreatedAt time.Time
@@ -58,6 +59,7 @@ func (s *State) IDs() []string {
 			out = append(out, kind+" "+id)
 		}
 	}
+	s.DomainState.ids(add)
 	s.CDNState.ids(add)
 	s.LoadBalancerState.ids(add)
 	s.InstanceState.ids(add)
@@ -79,6 +81,7 @@ func (s *State) Clone() *State {
 	c.MountTargetIPs = maps.Clone(s.MountTargetIPs)
 	c.ListenerARNs = slices.Clone(s.ListenerARNs)
 	c.RuleARNs = slices.Clone(s.RuleARNs)
+	c.DomainState = s.DomainState.clone()
 	c.Credentials = maps.Clone(s.Credentials)
 	c.CredentialParams = slices.Clone(s.CredentialParams)
 	return &c

@@ -162,6 +162,11 @@ func compact(t *testing.T, v json.RawMessage) []byte {
 	return b.Bytes()
 }
 
+// addedSince lists the parts of the record added after the fixture's
+// release: a record without them must load (their zero value is safe), so
+// the fixture leaves them unset.
+var addedSince = map[string]bool{"DomainState": true}
+
 // Every field of the fixture is set, so the test above covers every field
 // the earlier release wrote. Fields added since carry omitempty (their zero
 // value means "not known" and is not written), so the record written now
@@ -171,6 +176,9 @@ func TestStateFixtureSetsEveryField(t *testing.T) {
 	walk = func(v reflect.Value, path string) {
 		for i := range v.NumField() {
 			f, name := v.Field(i), path+v.Type().Field(i).Name
+			if addedSince[name] {
+				continue
+			}
 			if v.Type().Field(i).Anonymous {
 				walk(f, name+".")
 				continue

@@ -25,6 +25,7 @@ func (o *op) updateTags(ctx context.Context, priorTags map[string]string, priorT
 		o.retagIAM,
 		o.retagLoadBalancer,
 		o.retagDistribution,
+		o.retagDomain,
 		o.retagCredentials,
 	} {
 		if err := retag(ctx, &old, st); err != nil {

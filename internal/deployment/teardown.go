@@ -18,12 +18,14 @@ const (
 	partIAM
 	partSecurityGroups
 	partNetwork
+	partDomain
 	partCredentials
 )
 
-const allParts = partCDN | partLoadBalancer | partCompute | partStorage | partIAM | partSecurityGroups | partNetwork | partCredentials
+const allParts = partCDN | partLoadBalancer | partCompute | partStorage | partIAM | partSecurityGroups | partNetwork | partDomain | partCredentials
 
-// partsAbove is what a deployment at tier no longer has.
+// partsAbove is what a deployment at tier no longer has. (The domain's
+// certificates and records follow the tier in Update's pruneDomain.)
 func partsAbove(t int) part {
 	var p part
 	if !tier.Tier(t).HasCDN() {
@@ -105,6 +107,18 @@ func (o *op) teardown(ctx context.Context, parts part) error {
 			}
 		}
 		add(&step{name: stepDeleteSGs, deps: deps, run: o.deleteSecurityGroups})
+	}
+	if parts&partDomain != 0 && (len(st.DomainRecords) > 0 || len(st.DomainCertificates) > 0) {
+		// The records go first (nothing points at what is being deleted),
+		// the certificates once the listeners and CloudFront released them.
+		g.add(&step{name: stepDeleteDomainRecords, run: func(ctx context.Context) error { return o.pruneDomainRecords(ctx, nil) }})
+		deps := []string{stepDeleteDomainRecords}
+		for _, d := range []string{stepDeleteCDN, stepDeleteListeners, stepDeleteLB} {
+			if g.has(d) {
+				deps = append(deps, d)
+			}
+		}
+		g.add(&step{name: stepDeleteDomainCertificates, deps: deps, run: func(ctx context.Context) error { return o.pruneDomainCertificates(ctx, nil) }})
 	}
 	if parts&partNetwork != 0 && st.OwnedNetwork {
 		deps := []string{}

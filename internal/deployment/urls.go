@@ -4,23 +4,26 @@ import "github.com/geusemaker/terraform-provider-geusemaker/internal/userdata"
 
 // PublicURL is where users reach the stack: CloudFront (its first alias, or
 // its domain) in tier 3, the load balancer in tier 2 (HTTPS when it has a
-// certificate), the instance in tier 1.
+// certificate), the instance in tier 1; the custom domain in every tier
+// (over HTTP in tier 1, which has no certificate).
 func PublicURL(spec *Spec, st *State) string {
 	switch {
 	case spec.HasCDN() && st.DistributionDomain != "":
 		host := st.DistributionDomain
-		if len(spec.CDN.Aliases) > 0 {
-			host = spec.CDN.Aliases[0]
+		if a := spec.cdnAliases(); len(a) > 0 {
+			host = a[0]
 		}
 		return "https://" + host
 	case spec.HasLoadBalancer() && st.ALBDNSName != "":
 		switch {
-		case spec.LoadBalancer.HTTPS() && spec.LoadBalancer.DomainName != "":
-			return "https://" + spec.LoadBalancer.DomainName
-		case spec.LoadBalancer.HTTPS():
+		case spec.lbHTTPS() && spec.lbDomainName() != "":
+			return "https://" + spec.lbDomainName()
+		case spec.lbHTTPS():
 			return "https://" + st.ALBDNSName
 		}
 		return "http://" + st.ALBDNSName
+	case !spec.HasLoadBalancer() && spec.Domain.Enabled() && (st.PublicIP != "" || st.PublicDNS != ""):
+		return "http://" + spec.Domain.Name
 	case !spec.HasLoadBalancer() && st.PublicDNS != "":
 		return "http://" + st.PublicDNS
 	case !spec.HasLoadBalancer() && st.PublicIP != "":

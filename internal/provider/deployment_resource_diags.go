@@ -43,18 +43,20 @@ func fieldPath(p string) path.Path {
 // everything was rolled back or what is left.
 func addDeploymentError(diags *diag.Diagnostics, action, name string, err error) {
 	var fe *deployment.FieldError
-	if errors.As(err, &fe) {
-		diags.AddAttributeError(fieldPath(fe.Path), fe.Summary, fe.Detail)
-		return
-	}
 	summary := fmt.Sprintf("%s GeuseMaker deployment (%s)", action, name)
 	var de *deployment.Error
 	if !errors.As(err, &de) {
+		if errors.As(err, &fe) {
+			diags.AddAttributeError(fieldPath(fe.Path), fe.Summary, fe.Detail)
+			return
+		}
 		diags.AddError(summary, err.Error())
 		return
 	}
 	if errors.As(de.Err, &fe) {
-		diags.AddAttributeError(fieldPath(fe.Path), fe.Summary, fe.Detail)
+		// An input AWS refused at apply: on its attribute, with the step
+		// and what happened to the objects made so far.
+		diags.AddAttributeError(fieldPath(fe.Path), fe.Summary, fmt.Sprintf("Step %q failed: %s\n%s", de.Step, fe.Detail, outcome(de)))
 		return
 	}
 	var b strings.Builder
@@ -75,13 +77,20 @@ func addDeploymentError(diags *diag.Diagnostics, action, name string, err error)
 	case de.Hint != "":
 		fmt.Fprintf(&b, "\nWhat to do: %s\n", de.Hint)
 	}
+	b.WriteString(outcome(de))
+	diags.AddError(summary, b.String())
+}
+
+// outcome says what a failure left: nothing after a rollback, or the
+// objects kept in the state.
+func outcome(de *deployment.Error) string {
 	switch {
 	case de.RolledBack:
-		b.WriteString("\nRollback: every AWS object this apply created was deleted again; nothing is left behind.")
+		return "\nRollback: every AWS object this apply created was deleted again; nothing is left behind."
 	case len(de.Leftovers) > 0:
-		fmt.Fprintf(&b, "\nLeft in AWS and kept in the Terraform state (the resource is tainted; the next apply replaces it and `terraform destroy` removes it):\n  - %s", strings.Join(de.Leftovers, "\n  - "))
+		return fmt.Sprintf("\nLeft in AWS and kept in the Terraform state (the resource is tainted; the next apply replaces it and `terraform destroy` removes it):\n  - %s", strings.Join(de.Leftovers, "\n  - "))
 	}
-	diags.AddError(summary, b.String())
+	return ""
 }
 
 func addRetainedWarning(diags *diag.Diagnostics, name string, retained []string) {

@@ -117,6 +117,7 @@ func modelFromSpec(spec *deployment.Spec, defaultTags map[string]string) deploym
 			"web_acl_id": optional(spec.CDN.WebACLID), "wait_for_deployment": types.BoolValue(spec.CDN.WaitForDeployment),
 			"retain_on_delete": types.BoolValue(spec.CDN.RetainOnDelete), "restrict_origin": types.BoolValue(spec.CDN.RestrictOrigin),
 		}),
+		Domain:            types.ObjectNull(domainAttrTypes),
 		CostAssumptions:   types.ObjectNull(costAssumptionsAttrTypes),
 		WaitForReady:      types.BoolValue(spec.WaitForReady),
 		RollbackOnFailure: types.BoolValue(spec.RollbackOnFail),
@@ -128,6 +129,9 @@ func modelFromSpec(spec *deployment.Spec, defaultTags map[string]string) deploym
 		Tags:               tags,
 		TagsAll:            stringMapValue(spec.Tags),
 		Timeouts:           timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{"create": types.StringType, "update": types.StringType, "delete": types.StringType})},
+	}
+	if spec.Domain.Enabled() {
+		m.Domain = mustObject(domainAttrTypes, map[string]attr.Value{"name": types.StringValue(spec.Domain.Name), "route53_zone_id": types.StringValue(spec.Domain.ZoneID)})
 	}
 	return m
 }

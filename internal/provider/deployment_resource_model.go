@@ -33,6 +33,7 @@ type deploymentModel struct {
 	EFS                 types.Object   `tfsdk:"efs"`
 	LoadBalancer        types.Object   `tfsdk:"load_balancer"`
 	CDN                 types.Object   `tfsdk:"cdn"`
+	Domain              types.Object   `tfsdk:"domain"`
 	CostAssumptions     types.Object   `tfsdk:"cost_assumptions"`
 	WaitForReady        types.Bool     `tfsdk:"wait_for_ready"`
 	RollbackOnFailure   types.Bool     `tfsdk:"rollback_on_failure"`
@@ -71,6 +72,7 @@ type deploymentModel struct {
 	CloudFrontStatus         types.String  `tfsdk:"cloudfront_status"`
 	CloudFrontARN            types.String  `tfsdk:"cloudfront_arn"`
 	CloudFrontHostedZoneID   types.String  `tfsdk:"cloudfront_hosted_zone_id"`
+	DomainCertificateARNs    types.Map     `tfsdk:"domain_certificate_arns"`
 	OriginVerifyHeaderValue  types.String  `tfsdk:"origin_verify_header_value"`
 	GPUEnabled               types.Bool    `tfsdk:"gpu_enabled"`
 	GPUInstanceType          types.String  `tfsdk:"gpu_instance_type"`
@@ -82,6 +84,11 @@ type deploymentModel struct {
 	EstimatedHourlyCost      types.Float64 `tfsdk:"estimated_hourly_cost"`
 	EstimatedMonthlyCost     types.Float64 `tfsdk:"estimated_monthly_cost"`
 	CostBreakdown            types.Object  `tfsdk:"cost_breakdown"`
+}
+
+type domainModel struct {
+	Name          types.String `tfsdk:"name"`
+	Route53ZoneID types.String `tfsdk:"route53_zone_id"`
 }
 
 type efsModel struct {
@@ -135,6 +142,7 @@ func (m *deploymentModel) toSpec(ctx context.Context, region string, defaultTags
 	lb := objectAs[loadBalancerModel](ctx, m.LoadBalancer, diags)
 	cdn := objectAs[cdnModel](ctx, m.CDN, diags)
 	efs := objectAs[efsModel](ctx, m.EFS, diags)
+	domain := objectAs[domainModel](ctx, m.Domain, diags)
 	s := &deployment.Spec{
 		Name:          m.Name.ValueString(),
 		Region:        region,
@@ -162,6 +170,7 @@ func (m *deploymentModel) toSpec(ctx context.Context, region string, defaultTags
 			OriginReadTimeoutSeconds: int32(cdn.OriginReadTimeoutSeconds.ValueInt64()), WebACLID: cdn.WebACLID.ValueString(),
 			WaitForDeployment: cdn.WaitForDeployment.ValueBool(), RetainOnDelete: cdn.RetainOnDelete.ValueBool(), RestrictOrigin: cdn.RestrictOrigin.ValueBool(),
 		},
+		Domain:              deployment.DomainSpec{Name: domain.Name.ValueString(), ZoneID: domain.Route53ZoneID.ValueString()},
 		WaitForReady:        m.WaitForReady.ValueBool(),
 		RollbackOnFail:      m.RollbackOnFailure.ValueBool(),
 		OwnerEmail:          m.N8NOwnerEmail.ValueString(),
@@ -258,6 +267,10 @@ func (m *deploymentModel) setObserved(spec *deployment.Spec, st *deployment.Stat
 	m.CloudFrontHostedZoneID = types.StringNull()
 	if st.DistributionID != "" {
 		m.CloudFrontHostedZoneID = types.StringValue(deployment.CloudFrontHostedZoneID)
+	}
+	m.DomainCertificateARNs = types.MapNull(types.StringType)
+	if arns := st.CertificateARNs(); len(arns) > 0 {
+		m.DomainCertificateARNs = stringMapValue(arns)
 	}
 	m.OriginVerifyHeaderValue = stringOrNull(st.OriginSecret)
 	if !spec.HasCDN() || !spec.CDN.RestrictOrigin {

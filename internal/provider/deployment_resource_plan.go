@@ -47,6 +47,9 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 	planCost(ctx, &plan, &config, r.client.Region, &resp.Diagnostics)
 	replacing := len(resp.RequiresReplace) > 0
 	r.checkWithAWS(ctx, &plan, &config, state, replacing, &resp.Diagnostics)
+	if !resp.Diagnostics.HasError() {
+		r.checkDomain(ctx, &plan, state, req.Private, &resp.Diagnostics)
+	}
 	r.preflight(ctx, req, resp, &plan, &config, state, types, replacing)
 	if resp.Diagnostics.HasError() {
 		return
@@ -239,6 +242,46 @@ func (r *deploymentResource) checkWithAWS(ctx context.Context, plan, config, sta
 	}
 }
 
+// checkDomain checks the domain against Route 53 when it is new, changes,
+// or the tier (and so the records it needs) changes: the zone, the name in
+// it, and records in the way.
+func (r *deploymentResource) checkDomain(ctx context.Context, plan, state *deploymentModel, private privateGetter, diags *diag.Diagnostics) {
+	if plan.Domain.IsNull() || !objectKnown(plan.Domain) || plan.Tier.IsUnknown() {
+		return
+	}
+	if state != nil && state.Domain.Equal(plan.Domain) && state.Tier.Equal(plan.Tier) {
+		return
+	}
+	var prior *deployment.State
+	if state != nil {
+		prior = loadRecord(ctx, private, diags)
+	}
+	spec := &deployment.Spec{Name: plan.Name.ValueString(), Region: r.client.Region, Tier: int(plan.Tier.ValueInt64())}
+	d := objectAs[domainModel](ctx, plan.Domain, diags)
+	spec.Domain = deployment.DomainSpec{Name: d.Name.ValueString(), ZoneID: d.Route53ZoneID.ValueString()}
+	err := deployment.CheckDomain(ctx, r.clients(), spec, prior)
+	var fe *deployment.FieldError
+	switch {
+	case errors.As(err, &fe):
+		diags.AddAttributeError(fieldPath(fe.Path), fe.Summary, fe.Detail)
+	case err != nil:
+		diags.AddAttributeError(fieldPath("domain"), "Checking the domain in Route 53", err.Error())
+	}
+}
+
+// objectKnown reports whether an object and its attributes are known.
+func objectKnown(o types.Object) bool {
+	if o.IsUnknown() {
+		return false
+	}
+	for _, v := range o.Attributes() {
+		if v.IsUnknown() {
+			return false
+		}
+	}
+	return true
+}
+
 func typesString(s string) types.String { return types.StringValue(s) }
 func typesBool(b bool) types.Bool       { return types.BoolValue(b) }
 
@@ -273,6 +316,10 @@ func planCreate(ctx context.Context, plan, config *deploymentModel, diags *diag.
 		}
 	}
 	planGPU(plan, nil, true)
+	plan.DomainCertificateARNs = types.MapNull(types.StringType)
+	if !plan.Domain.IsNull() && t.HasLoadBalancer() {
+		plan.DomainCertificateARNs = types.MapUnknown(types.StringType)
+	}
 }
 
 func clearALB(m *deploymentModel) {
@@ -366,6 +413,9 @@ func updatePlan(ctx context.Context, plan, config, state *deploymentModel, diags
 		CDN:              !plan.CDN.Equal(state.CDN),
 		Credentials:      credentialsChange(ctx, plan, state, diags),
 		CredentialParams: listOf(ctx, names, diags),
+		// An unknown domain is a change, and a possibly enabled one.
+		Domain:        !plan.Domain.Equal(state.Domain),
+		DomainEnabled: !plan.Domain.IsNull(),
 	}, state.priorView(ctx, diags))
 }
 
@@ -416,6 +466,14 @@ func planUpdate(ctx context.Context, plan, config, state *deploymentModel, diags
 
 	planUpdateLoadBalancer(plan, p)
 	planUpdateCDN(plan, state, p)
+	switch {
+	case plan.Domain.IsNull() || !tier.Tier(plan.Tier.ValueInt64()).HasLoadBalancer():
+		plan.DomainCertificateARNs = types.MapNull(types.StringType)
+	case p.DomainCertificates:
+		plan.DomainCertificateARNs = types.MapUnknown(types.StringType)
+	default:
+		plan.DomainCertificateARNs = state.DomainCertificateARNs
+	}
 
 	if p.URL {
 		plan.URL, plan.ServiceURLs = unknownStr, types.MapUnknown(types.StringType)
@@ -496,6 +554,13 @@ func (m *deploymentModel) priorView(ctx context.Context, diags *diag.Diagnostics
 	st.ListenerARNs = listOf(ctx, m.ListenerARNs, diags)
 	st.DistributionID = m.CloudFrontDistributionID.ValueString()
 	st.OriginSecret = m.OriginVerifyHeaderValue.ValueString()
+	if !m.DomainCertificateARNs.IsNull() && !m.DomainCertificateARNs.IsUnknown() {
+		var arns map[string]string
+		diags.Append(m.DomainCertificateARNs.ElementsAs(ctx, &arns, false)...)
+		for use, arn := range arns {
+			st.DomainCertificates = append(st.DomainCertificates, deployment.DomainCertificate{Use: use, ARN: arn})
+		}
+	}
 	st.CredentialParams = listOf(ctx, m.SSMParameterNames, diags)
 	return st
 }

@@ -180,6 +180,9 @@ func upgradeV0(ctx context.Context, old *deploymentModelV0, region string) (*dep
 		// Version 0 had no origin protection: the secret stays null and
 		// cdn.restrict_origin false (below) until the user turns it on.
 		OriginVerifyHeaderValue: types.StringNull(),
+		// Version 0 had no custom domain.
+		Domain:                types.ObjectNull(domainAttrTypes),
+		DomainCertificateARNs: types.MapNull(types.StringType),
 	}
 	if m.ID.IsNull() || m.ID.IsUnknown() {
 		m.ID = old.Name

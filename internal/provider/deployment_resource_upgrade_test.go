@@ -131,6 +131,8 @@ var v1Derived = map[string]string{
 	"estimated_hourly_cost":      "the embedded price table",
 	"estimated_monthly_cost":     "the embedded price table",
 	"cost_breakdown":             "the embedded price table",
+	"domain":                     "null: version 0 had no custom domain",
+	"domain_certificate_arns":    "null: version 0 had no custom domain",
 	"n8n_owner_email":            "the default (version 0 had no credentials)",
 	"credentials_rotation":       "null (no rotation yet)",
 	"verify_reachability":        "true (the default)",
