@@ -36,6 +36,7 @@ const (
 	defaultAMI           // no ami_id: the AMI comes from an SSM public parameter
 	certificates         // a certificate for the load balancer or CloudFront
 	svcCredentials       // service credentials kept in SSM Parameter Store
+	customDomain         // domain: ACM certificates and Route 53 records made by the deployment
 )
 
 // resource kinds an action is authorized on; none means "*" (the action has
@@ -65,6 +66,9 @@ const (
 	resParameter    resKind = "parameter"
 	resCertificate  resKind = "certificate"
 	resCredentials  resKind = "credentials"
+	resAnyCert      resKind = "any-certificate"
+	resHostedZone   resKind = "hostedzone"
+	resChange       resKind = "change"
 )
 
 // ec2Tagged are the EC2 objects the deployment tags.
@@ -146,6 +150,12 @@ var permissionTable = slices.Concat(
 	perms(cdn, on(resDistribution), "cloudfront:CreateDistribution", "cloudfront:GetDistribution", "cloudfront:GetDistributionConfig",
 		"cloudfront:UpdateDistribution", "cloudfront:DeleteDistribution", "cloudfront:TagResource", "cloudfront:UntagResource",
 		"cloudfront:ListTagsForResource"),
+	// A custom domain: the deployment requests its certificates (in the
+	// region and in us-east-1 for CloudFront) and writes records in the zone.
+	perms(customDomain, nil, "acm:RequestCertificate", "acm:ListCertificates", "route53:ListHostedZonesByName"),
+	perms(customDomain, on(resAnyCert), "acm:DescribeCertificate", "acm:AddTagsToCertificate", "acm:DeleteCertificate"),
+	perms(customDomain, on(resHostedZone), "route53:GetHostedZone", "route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"),
+	perms(customDomain, on(resChange), "route53:GetChange"),
 	// Certificates given for HTTPS are checked at plan time.
 	perms(certificates, on(resCertificate), "acm:DescribeCertificate"),
 )
@@ -176,6 +186,8 @@ func (s *Spec) uses(n needs) bool {
 		return len(s.certificateARNs()) > 0
 	case svcCredentials:
 		return len(userdata.CredentialParams(s.Services)) > 0
+	case customDomain:
+		return s.Domain.Enabled()
 	}
 	return true
 }
@@ -233,6 +245,20 @@ func (s *Spec) arns(k resKind, partition, account string) []string {
 		return []string{fmt.Sprintf("arn:%s:ssm:%s::parameter/aws/service/*", partition, s.Region)}
 	case resCertificate:
 		return s.certificateARNs()
+	case resAnyCert:
+		out := []string{fmt.Sprintf("arn:%s:acm:%s:%s:certificate/*", partition, s.Region, account)}
+		if s.HasCDN() && s.Region != "us-east-1" {
+			out = append(out, fmt.Sprintf("arn:%s:acm:us-east-1:%s:certificate/*", partition, account))
+		}
+		return out
+	case resHostedZone:
+		zone := s.Domain.ZoneID
+		if zone == "" {
+			zone = "*"
+		}
+		return []string{fmt.Sprintf("arn:%s:route53:::hostedzone/%s", partition, zone)}
+	case resChange:
+		return []string{fmt.Sprintf("arn:%s:route53:::change/*", partition)}
 	case resCredentials:
 		// The path itself (GetParametersByPath) and the parameters under it.
 		path := strings.TrimSuffix(userdata.CredentialsPathFor(s.Name), "/")
