@@ -165,7 +165,7 @@ func TestAccDeployment_preflightRuleWeights(t *testing.T) {
 	acctest.PreCheck(t)
 	emu := acctest.Emulator(t, func(o *awsemu.Options) { o.Knobs = map[string]string{"quota.L-0EA8095F": "50"} })
 	preflightRefused(t, emu, "  tier = 3",
-		`(?s)Too many security group rules.*load balancer security group would hold inbound rules weighing 55.*prefix list.*L-0EA8095F`)
+		`(?s)Too many security group rules.*cdn\.restrict_origin:\s+The\s+load\s+balancer\s+security\s+group\s+would\s+hold\s+inbound\s+rules\s+weighing\s+55.*prefix\s+list.*L-0EA8095F`)
 }
 
 // An origin read timeout above 60 seconds needs a raised CloudFront quota:
@@ -194,4 +194,25 @@ func TestAccDeployment_preflightRootVolumeTooSmall(t *testing.T) {
 	emu := acctest.Emulator(t)
 	preflightRefused(t, emu, "  instance_type = \"g5.xlarge\"\n  root_volume_size = 50",
 		`(?s)Root volume smaller than the AMI.*root_volume_size.*75\s+GiB.*at\s+least\s+75`)
+}
+
+// With a custom domain, a caller that may not write the zone's records is
+// refused by the plan, before any certificate or record is made.
+func TestAccDeployment_preflightDomainPermission(t *testing.T) {
+	acctest.PreCheck(t)
+	emu, z := domainEmulator(t, map[string]string{"iam.deny": "route53:ChangeResourceRecordSets"})
+	mark := len(emu.Calls())
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config:      acctest.ProviderConfig(emu, acctest.ProviderOptions{}) + deploymentConfig("denied", domainBody(2, z, "")),
+			ExpectError: regexp.MustCompile(`(?s)Missing IAM permissions.*route53:ChangeResourceRecordSets`),
+		}},
+	})
+	if calls := mutatingCallsSince(emu, mark); len(calls) > 0 {
+		t.Fatalf("the refused plan reached AWS: %v", calls)
+	}
+	if err := z.CheckDestroy(emu)(nil); err != nil {
+		t.Fatal(err)
+	}
 }
