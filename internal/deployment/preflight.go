@@ -92,7 +92,7 @@ func PreflightChecks(c *Clients, in PreflightInput) []Check {
 		{Name: "security-group-rules", Key: checkKey(s.Region, s.Tier, s.restrictsOrigin(), s.originPort(), s.lbHTTPS(), len(s.AllowedCIDRs), len(s.SSHCIDRs), single),
 			Needs: []string{"tier", "allowed_cidr_blocks", "ssh_cidr_blocks", "load_balancer", "cdn"},
 			Run:   func(ctx context.Context) []Finding { return checkRuleQuota(ctx, c, s, single) }},
-		{Name: "permissions", Key: checkKey(s.Region, in.CallerARN, RequiredActions(s), s.KeyName, s.AMIID, s.certificateARNs()),
+		{Name: "permissions", Key: checkKey(s.Region, in.CallerARN, RequiredActions(s), s.KeyName, s.AMIID, s.certificateARNs(), s.Domain.ZoneID),
 			Needs: []string{"tier", "vpc_id", "key_name", "ami_id", "load_balancer", "cdn"},
 			Run:   func(ctx context.Context) []Finding { return CheckPermissions(ctx, c, in.CallerARN, s) }},
 		{Name: "key-pair", Key: checkKey(s.Region, s.KeyName), Needs: []string{"key_name"},
