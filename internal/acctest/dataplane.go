@@ -2,7 +2,6 @@ package acctest
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"net"
@@ -148,7 +147,7 @@ func (r *dataPlaneRouter) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	out.RequestURI = ""
 	// The proxy URL's user name chooses the client's address; per request
 	// the emulator reads it from its header.
-	if user, ok := proxyUser(req.Header.Get("Proxy-Authorization")); ok && out.Header.Get(awsemu.SourceHeader) == "" {
+	if user, ok := awsemu.ProxyUser(req.Header.Get("Proxy-Authorization")); ok && out.Header.Get(awsemu.SourceHeader) == "" {
 		out.Header.Set(awsemu.SourceHeader, user)
 	}
 	out.Header.Del("Proxy-Authorization")
@@ -239,17 +238,4 @@ func unresolved(w http.ResponseWriter, host string, err error) {
 	w.Header().Set("Content-Type", "text/plain")
 	w.WriteHeader(http.StatusBadGateway)
 	_, _ = io.WriteString(w, "acctest data plane router: "+msg+"\n")
-}
-
-func proxyUser(auth string) (string, bool) {
-	enc, ok := strings.CutPrefix(auth, "Basic ")
-	if !ok {
-		return "", false
-	}
-	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(enc))
-	if err != nil {
-		return "", false
-	}
-	user, _, _ := strings.Cut(string(b), ":")
-	return user, user != ""
 }

@@ -312,7 +312,7 @@ func (dp *dataPlane) clientSource(r *http.Request, tunnel string) (source, error
 		pick = tunnel
 	}
 	if pick == "" {
-		if user, ok := proxyUser(r); ok {
+		if user, ok := ProxyUser(r.Header.Get("Proxy-Authorization")); ok {
 			pick = user
 		}
 	}
@@ -328,8 +328,9 @@ func (dp *dataPlane) clientSource(r *http.Request, tunnel string) (source, error
 	return source{ip: ip, label: "client"}, nil
 }
 
-func proxyUser(r *http.Request) (string, bool) {
-	auth := r.Header.Get("Proxy-Authorization")
+// ProxyUser is the user name of a Proxy-Authorization: Basic header value,
+// which names the client's source address (see SourceHeader).
+func ProxyUser(auth string) (string, bool) {
 	enc, ok := strings.CutPrefix(auth, "Basic ")
 	if !ok {
 		return "", false
@@ -430,7 +431,7 @@ func (dp *dataPlane) serveConnect(w http.ResponseWriter, r *http.Request) {
 	}
 	tunnelSource := r.Header.Get(SourceHeader)
 	if tunnelSource == "" {
-		if u, ok := proxyUser(r); ok {
+		if u, ok := ProxyUser(r.Header.Get("Proxy-Authorization")); ok {
 			tunnelSource = u
 		}
 	}

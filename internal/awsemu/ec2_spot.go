@@ -476,9 +476,13 @@ func insufficientCapacity(t *ec2InstanceType, zone string, offering []string, sh
 			others = append(others, z)
 		}
 	}
-	return ErrorfStatus(http.StatusInternalServerError, "InsufficientInstanceCapacity",
-		"We currently do not have sufficient %s capacity in the Availability Zone you requested (%s). Our system will be working on provisioning additional capacity. You can currently get %s capacity by not specifying an Availability Zone in your request or choosing %s.",
-		t.name, zone, t.name, strings.Join(others, ", "))
+	msg := fmt.Sprintf("We currently do not have sufficient %s capacity in the Availability Zone you requested (%s). Our system will be working on provisioning additional capacity.", t.name, zone)
+	// The message names the zones that have capacity; with none it has
+	// nothing to suggest.
+	if len(others) > 0 {
+		msg += fmt.Sprintf(" You can currently get %s capacity by not specifying an Availability Zone in your request or choosing %s.", t.name, strings.Join(others, ", "))
+	}
+	return ErrorfStatus(http.StatusInternalServerError, "InsufficientInstanceCapacity", "%s", msg)
 }
 
 // newSpotRequest records the fulfilled one-time request of a launched Spot

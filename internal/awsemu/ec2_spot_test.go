@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -246,7 +247,10 @@ func TestEC2SpotLaunchFailures(t *testing.T) {
 	in = spotInput(env.input("t3.micro"), "")
 	in.SubnetId = aws.String(env.subnetB)
 	_, err = c.RunInstances(ctx(t), in)
-	wantCode(t, err, "InsufficientInstanceCapacity")
+	wantCode(t, err, "InsufficientInstanceCapacity", "capacity in the Availability Zone you requested (us-east-1b). Our system will be working on provisioning additional capacity.")
+	if strings.Contains(err.Error(), "choosing") {
+		t.Fatalf("no zone has capacity, yet the message suggests one: %v", err)
+	}
 	in = spotInput(env.input("m5.large"), "")
 	in.SubnetId = aws.String(env.subnetB)
 	runOne(t, c, in)

@@ -219,6 +219,7 @@ func (c *Config) retryer() aws.Retryer {
 		// The client-side retry quota would fail a long apply outright after
 		// a burst of throttling; the backoff alone paces the retries.
 		o.RateLimiter = ratelimit.None
+		o.Retryables = append([]awsretry.IsErrorRetryable{notRetried}, o.Retryables...)
 		if c.RetryMaxBackoff > 0 {
 			o.MaxBackoff = c.RetryMaxBackoff
 			o.Backoff = awsretry.NewExponentialJitterBackoff(c.RetryMaxBackoff)
@@ -231,6 +232,20 @@ func (c *Config) retryer() aws.Retryer {
 	}
 	return awsretry.NewStandard(std)
 }
+
+// notRetriedCodes are server errors the SDK would retry that a retry in
+// place cannot fix. InsufficientInstanceCapacity (HTTP 500) means the zone
+// has no capacity for the type: retrying the same RunInstances or
+// StartInstances there only delays the failure by minutes, while the caller
+// can try another zone or market at once.
+var notRetriedCodes = map[string]bool{"InsufficientInstanceCapacity": true}
+
+var notRetried = awsretry.IsErrorRetryableFunc(func(err error) aws.Ternary {
+	if notRetriedCodes[errs.Code(err)] {
+		return aws.FalseTernary
+	}
+	return aws.UnknownTernary
+})
 
 func (c *Config) endpointFor(svc string) func(*sts.Options) {
 	return func(o *sts.Options) {

@@ -67,7 +67,21 @@ type Input struct {
 	// DefaultPriceClass.
 	PriceClass  string
 	Assumptions Assumptions
+	// Market is how the instance is bought: MarketOnDemand ("" too) or
+	// MarketSpot, which prices the instance at SpotPrice.
+	Market string
+	// SpotPrice is the hourly Spot price in USD (market spot).
+	SpotPrice float64
+	// SpotBasis says where SpotPrice comes from, for the compute line's
+	// detail, e.g. "current price of the cheapest eligible zone".
+	SpotBasis string
 }
+
+// Markets an Input can price.
+const (
+	MarketOnDemand = "on-demand"
+	MarketSpot     = "spot"
+)
 
 // Line is one cost component.
 type Line struct {
@@ -103,7 +117,9 @@ func Round(v float64) float64 {
 // what is supported. It never panics.
 //
 // Lines (monthly = 730 h):
-//   - Compute: the on-demand hourly price.
+//   - Compute: the on-demand hourly price, or with market spot the Spot
+//     price (rounded to 4 decimals), its detail naming the on-demand price
+//     and the saving.
 //   - RootVolume: GiB × the region's gp3 rate per GB-month.
 //   - EFS: EFSStorageGB × the region's EFS Standard rate per GB-month.
 //   - LoadBalancer (tier ≥ 2): ALB hourly rate + LCUs × LCU rate, where
@@ -153,6 +169,16 @@ func Estimate(in Input) (Breakdown, []string, bool) {
 		fail("root volume size is negative (%d GiB): it must be zero or more", in.RootVolumeGiB)
 	}
 
+	switch in.Market {
+	case "", MarketOnDemand:
+	case MarketSpot:
+		if !(in.SpotPrice > 0) || math.IsInf(in.SpotPrice, 0) {
+			fail("market spot needs the Spot price: got %v", in.SpotPrice)
+		}
+	default:
+		fail("unknown market %q: markets priced are %s and %s", in.Market, MarketOnDemand, MarketSpot)
+	}
+
 	priceClass := strings.TrimSpace(in.PriceClass)
 	if priceClass == "" {
 		priceClass = DefaultPriceClass
@@ -191,6 +217,24 @@ func Estimate(in Input) (Breakdown, []string, bool) {
 		Hourly:  Round(price),
 		Monthly: Round(price * HoursPerMonth),
 		Detail:  fmt.Sprintf("%s on-demand Linux at $%s/h", instanceType, money(price)),
+	}
+	if in.Market == MarketSpot {
+		spot := Round(in.SpotPrice)
+		basis := ""
+		if in.SpotBasis != "" {
+			basis = in.SpotBasis + "; "
+		}
+		saving := Round(price - spot)
+		percent := 0.0
+		if price > 0 {
+			percent = math.Round(100 * saving / price)
+		}
+		b.Compute = Line{
+			Hourly:  spot,
+			Monthly: Round(spot * HoursPerMonth),
+			Detail: fmt.Sprintf("%s Spot Linux at $%s/h (%son-demand $%s/h: saving $%s/h, $%s/month, %s%%)", instanceType, money(spot), basis,
+				money(price), money(saving), money(Round(saving*HoursPerMonth)), number(percent)),
+		}
 	}
 
 	if in.RootVolumeGiB == 0 {

@@ -214,6 +214,32 @@ func TestEstimateDetails(t *testing.T) {
 	}
 }
 
+// With market spot the compute line is the Spot price, and its detail names
+// the on-demand price and the saving; the other lines do not change.
+func TestEstimateSpot(t *testing.T) {
+	in := Input{Region: "us-east-1", Tier: 3, InstanceType: "g5.xlarge", RootVolumeGiB: 75, PriceClass: "PriceClass_100", Assumptions: DefaultAssumptions()}
+	od, _, ok := Estimate(in)
+	if !ok {
+		t.Fatal("not ok")
+	}
+	in.Market, in.SpotPrice, in.SpotBasis = MarketSpot, 0.35214, "current price of the cheapest eligible zone"
+	b, warnings, ok := Estimate(in)
+	if !ok || len(warnings) != 0 {
+		t.Fatalf("ok=%v %v", ok, warnings)
+	}
+	if b.Compute.Hourly != 0.3521 || b.Compute.Monthly != 257.033 {
+		t.Errorf("compute = %+v, want the Spot price rounded to 4 decimals: 0.3521/h, 257.033/month", b.Compute)
+	}
+	for _, want := range []string{"g5.xlarge Spot Linux at $0.3521/h", "cheapest eligible zone", "on-demand $1.006/h", "saving $0.6539/h, $477.347/month, 65%"} {
+		if !strings.Contains(b.Compute.Detail, want) {
+			t.Errorf("detail %q lacks %q", b.Compute.Detail, want)
+		}
+	}
+	if b.Monthly != Round(od.Monthly-od.Compute.Monthly+b.Compute.Monthly) || b.EFS != od.EFS || b.CloudFrontTransfer != od.CloudFrontTransfer {
+		t.Errorf("spot changed more than the compute line: %+v vs %+v", b, od)
+	}
+}
+
 func TestEstimateRejects(t *testing.T) {
 	ok := Input{Region: "us-east-1", Tier: 1, InstanceType: "t3.large", RootVolumeGiB: 75, Assumptions: DefaultAssumptions()}
 	tests := []struct {
@@ -237,6 +263,8 @@ func TestEstimateRejects(t *testing.T) {
 		{"negative EFS", func(in *Input) { in.Assumptions.EFSStorageGB = -10 }, []string{"EFS", "-10"}},
 		{"infinite EFS", func(in *Input) { in.Assumptions.EFSStorageGB = math.Inf(1) }, []string{"EFS", "+Inf"}},
 		{"negative root volume", func(in *Input) { in.RootVolumeGiB = -8 }, []string{"root volume", "-8"}},
+		{"spot without a price", func(in *Input) { in.Market = MarketSpot }, []string{"market spot needs the Spot price"}},
+		{"unknown market", func(in *Input) { in.Market = "reserved" }, []string{`"reserved"`, "on-demand and spot"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

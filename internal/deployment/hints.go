@@ -74,6 +74,13 @@ func describe(stepName string, err error) *Error {
 	if e.Code != "" {
 		e.Message = errs.Message(err)
 		e.Hint = codeHints[e.Code]
+		if e.Hint == "" {
+			e.Hint = spotCodeHints[e.Code]
+		}
+	}
+	var ce *CapacityError
+	if errors.As(err, &ce) {
+		e.Message, e.Hint = ce.Error(), ce.Hint()
 	}
 	switch {
 	case retry.TimedOut(err) || errors.Is(err, context.DeadlineExceeded):

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -50,6 +49,19 @@ type InstanceState struct {
 	// and nothing may wait for them after a restart.
 	MarkersEveryBoot bool
 
+	// Lifecycle is the instance's purchase option as EC2 reports it:
+	// MarketSpot or MarketOnDemand ("" not known yet).
+	Lifecycle string
+	// Market is the capacity.market the instance was launched for ("" for
+	// instances launched before it was recorded: their lifecycle). An
+	// on-demand instance of a Spot market is the fallback.
+	Market string
+	// SpotPrice is the hourly Spot price the instance launched at (0 for
+	// on-demand, or not known).
+	SpotPrice float64
+	// SpotFallback says why a Spot deployment's instance runs on-demand.
+	SpotFallback string
+
 	GPUFacts
 }
 
@@ -73,6 +85,7 @@ func (i *InstanceState) ids(add func(kind, id string)) {
 // forget drops the instance and its addresses; what it was built from stays.
 func (i *InstanceState) forget() {
 	i.InstanceID, i.PublicIP, i.PrivateIP, i.PublicDNS = "", "", "", ""
+	i.Lifecycle, i.SpotPrice, i.SpotFallback = "", 0, ""
 }
 
 // Typical durations on AWS, for progress estimates.
@@ -81,35 +94,6 @@ const (
 	typicalBoot            = 5 * time.Minute
 	typicalGPUBoot         = 7 * time.Minute
 )
-
-// placeInstance picks the subnet for a new instance: the first of the
-// deployment's subnets whose zone offers the instance type. Newer and GPU
-// families are missing from some zones, where RunInstances fails with
-// Unsupported after everything else has been built.
-func (o *op) placeInstance(ctx context.Context) (subnet, az string, err error) {
-	st := o.rec.get()
-	subnets, err := tfec2.FindSubnetsByIDs(ctx, o.c.EC2, st.SubnetIDs)
-	if err != nil {
-		return "", "", err
-	}
-	zones, err := tfec2.FindZonesOffering(ctx, o.c.EC2, o.spec.InstanceType)
-	if err != nil {
-		return "", "", fmt.Errorf("listing the zones that offer %s: %w", o.spec.InstanceType, err)
-	}
-	zoneOf := map[string]string{}
-	for _, sn := range subnets {
-		zoneOf[aws.ToString(sn.SubnetId)] = aws.ToString(sn.AvailabilityZone)
-	}
-	var used []string
-	for _, id := range st.SubnetIDs {
-		if az := zoneOf[id]; slices.Contains(zones, az) {
-			return id, az, nil
-		} else if az != "" {
-			used = append(used, id+" in "+az)
-		}
-	}
-	return "", "", notOfferedError(o.spec.InstanceType, o.spec.Region, "the zones of the deployment's subnets ("+strings.Join(used, ", ")+")", zones, hintSubnets)
-}
 
 // renderUserData renders the boot script for the current state.
 func (o *op) renderUserData(st *State, az string) (userdata.Result, error) {
@@ -151,6 +135,8 @@ func InstanceKey(gpu bool, services, models []string, efsID, mountTargetIP, cred
 // right boot script. A type change is done in place (stop, modify, start); a
 // change of services or models replaces the instance, terminating the old
 // one first because two PostgreSQL servers must never share the EFS data.
+// So do a type change of a Spot instance (a one-time Spot instance cannot be
+// stopped) and a change of capacity.market that the instance does not fit.
 func (o *op) ensureInstance(ctx context.Context, img image) error {
 	conn := o.c.EC2
 	st := o.rec.get()
@@ -158,15 +144,20 @@ func (o *op) ensureInstance(ctx context.Context, img image) error {
 		inst, err := tfec2.FindInstanceByID(ctx, conn, st.InstanceID)
 		switch {
 		case retry.NotFound(err) || (err == nil && inst.State != nil && (inst.State.Name == ec2types.InstanceStateNameShuttingDown || inst.State.Name == ec2types.InstanceStateNameTerminated)):
-			// Terminated outside Terraform (or on its way): let it finish,
-			// then launch a replacement on the same file system.
-			info(ctx, "instance gone: launching a new one", map[string]any{"instance_id": st.InstanceID})
+			// Terminated outside Terraform or reclaimed by Spot (or on its
+			// way): let it finish, then launch a replacement on the same
+			// file system.
+			fields := map[string]any{"instance_id": st.InstanceID}
+			if err == nil && inst.StateReason != nil {
+				fields["state_reason"] = aws.ToString(inst.StateReason.Code)
+			}
+			info(ctx, "instance gone: launching a new one", fields)
 			if err == nil {
 				if err := tfec2.TerminateInstance(ctx, conn, st.InstanceID, o.remaining(ctx)); err != nil {
 					return err
 				}
 			}
-			o.rec.set(func(s *State) { s.InstanceID = "" })
+			o.rec.set(func(s *State) { s.InstanceState.forget() })
 		case err != nil:
 			return err
 		default:
@@ -178,82 +169,28 @@ func (o *op) ensureInstance(ctx context.Context, img image) error {
 			// An adopted CLI instance is pinned by its first apply (it has
 			// no key of its own) and replaced by a credentials rotation,
 			// the documented way to give it the provider's boot script.
-			keep := st.UserDataHash == "" || st.UserDataHash == key
-			if keep && (!st.AdoptedInstance || !o.rotated) {
+			why := ""
+			switch {
+			case st.UserDataHash != "" && st.UserDataHash != key:
+				why = "services, models or credentials changed: replacing the instance"
+			case st.AdoptedInstance && o.rotated:
+				why = "credentials rotated: replacing the adopted instance"
+			case MarketReplaces(o.spec.Capacity.market(), lifecycleOf(inst), st.Market):
+				why = "capacity.market changed: replacing the instance"
+			case lifecycleOf(inst) == MarketSpot && string(inst.InstanceType) != o.spec.InstanceType:
+				why = "instance type of a Spot instance changed: replacing it (a one-time Spot instance cannot be stopped)"
+			}
+			if why == "" {
 				return o.reconcileInstance(ctx, inst, key)
 			}
-			info(ctx, "services, models or credentials changed: replacing the instance", map[string]any{"instance_id": st.InstanceID})
+			info(ctx, why, map[string]any{"instance_id": st.InstanceID})
 			if err := tfec2.TerminateInstance(ctx, conn, st.InstanceID, o.remaining(ctx)); err != nil {
 				return err
 			}
-			o.rec.set(func(s *State) { s.InstanceID = "" })
+			o.rec.set(func(s *State) { s.InstanceState.forget() })
 		}
 	}
-	subnet, az, err := o.placeInstance(ctx)
-	if err != nil {
-		return err
-	}
-	return o.launchInstance(ctx, img, subnet, az, o.instanceKey(o.rec.get(), az))
-}
-
-func (o *op) launchInstance(ctx context.Context, img image, subnet, az, key string) error {
-	conn := o.c.EC2
-	st := o.rec.get()
-	ud, err := o.renderUserData(st, az)
-	if err != nil {
-		return err
-	}
-	o.rec.set(func(s *State) { s.Launches++ })
-	in := &ec2.RunInstancesInput{
-		ImageId:      aws.String(img.id),
-		InstanceType: ec2types.InstanceType(o.spec.InstanceType),
-		MinCount:     aws.Int32(1),
-		MaxCount:     aws.Int32(1),
-		// Unique per launch, identical across the SDK's retries of it.
-		ClientToken:        aws.String(fmt.Sprintf("gm-%s-%s-%d", o.spec.Name, st.Nonce, st.Launches+1)),
-		SubnetId:           aws.String(subnet),
-		SecurityGroupIds:   []string{st.InstanceSecurityGroupID},
-		IamInstanceProfile: &ec2types.IamInstanceProfileSpecification{Name: aws.String(st.ProfileName)},
-		UserData:           aws.String(ud.Base64),
-		MetadataOptions: &ec2types.InstanceMetadataOptionsRequest{
-			HttpTokens:              ec2types.HttpTokensStateRequired,
-			HttpPutResponseHopLimit: aws.Int32(1),
-			HttpEndpoint:            ec2types.InstanceMetadataEndpointStateEnabled,
-			InstanceMetadataTags:    ec2types.InstanceMetadataTagsStateEnabled,
-		},
-		BlockDeviceMappings: []ec2types.BlockDeviceMapping{{
-			DeviceName: aws.String(img.rootDevice),
-			Ebs: &ec2types.EbsBlockDevice{
-				VolumeSize: aws.Int32(o.spec.RootVolumeGiB), VolumeType: ec2types.VolumeTypeGp3,
-				Encrypted: aws.Bool(true), DeleteOnTermination: aws.Bool(true),
-			},
-		}},
-		TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompInstance),
-			ec2types.ResourceTypeInstance, ec2types.ResourceTypeVolume, ec2types.ResourceTypeNetworkInterface),
-	}
-	if o.spec.KeyName != "" {
-		in.KeyName = aws.String(o.spec.KeyName)
-	}
-	info(ctx, "launching instance", map[string]any{"instance_type": o.spec.InstanceType, "ami_id": img.id, "availability_zone": az, "user_data_bytes": len(ud.Gzipped)})
-	inst, err := tfec2.RunInstance(ctx, conn, in, min(profilePropagation, o.remaining(ctx)))
-	if err != nil {
-		return fmt.Errorf("launching instance: %w", err)
-	}
-	id := aws.ToString(inst.InstanceId)
-	o.rec.set(func(s *State) {
-		s.InstanceID, s.UserDataHash, s.KeyName, s.AvailabilityZone, s.AdoptedInstance = id, key, o.spec.KeyName, az, false
-		s.MarkersEveryBoot, s.GPUFacts = ud.PerBoot, GPUFacts{}
-	})
-	start := time.Now()
-	running, err := tfec2.WaitInstanceRunning(ctx, conn, id, o.remaining(ctx), func(state string, elapsed time.Duration) {
-		info(ctx, "waiting for instance", map[string]any{"instance_id": id, "state": state, "elapsed_s": int(elapsed.Seconds()), "estimated_percent": percent(elapsed, typicalInstanceRunning)})
-	})
-	if err != nil {
-		return err
-	}
-	o.recordInstance(running)
-	info(ctx, "instance running", map[string]any{"instance_id": id, "public_ip": aws.ToString(running.PublicIpAddress), "wait_s": round1(time.Since(start).Seconds())})
-	return nil
+	return o.launchInstance(ctx, img, func(zone string) string { return o.instanceKey(o.rec.get(), zone) })
 }
 
 // reconcileInstance converges a live instance: started if stopped, resized
@@ -282,8 +219,11 @@ func (o *op) reconcileInstance(ctx context.Context, inst *ec2types.Instance, key
 		if s.UserDataHash == "" {
 			s.UserDataHash = key
 		}
+		if s.Market == "" {
+			s.Market = s.Lifecycle
+		}
 	})
-	return nil
+	return o.syncCapacityTag(ctx, running)
 }
 
 func (o *op) recordInstance(inst *ec2types.Instance) {
@@ -294,6 +234,10 @@ func (o *op) recordInstance(inst *ec2types.Instance) {
 		s.PublicIP = aws.ToString(inst.PublicIpAddress)
 		s.PublicDNS = aws.ToString(inst.PublicDnsName)
 		s.AMIID = aws.ToString(inst.ImageId)
+		s.Lifecycle = lifecycleOf(inst)
+		if s.Lifecycle != MarketSpot {
+			s.SpotPrice = 0
+		}
 		if inst.Placement != nil {
 			s.AvailabilityZone = aws.ToString(inst.Placement.AvailabilityZone)
 		}
@@ -487,6 +431,23 @@ func (d *discovery) discoverInstance(ctx context.Context) error {
 	}
 	tags := tagMap(inst.Tags)
 	spec.Tags = UserTags(tags)
+	// The capacity: a Spot deployment's tag, else what the instance is.
+	spec.Capacity = DefaultCapacity()
+	if c, ok := parseCapacityTag(tags[TagCapacity]); ok {
+		spec.Capacity = c
+	} else if st.Lifecycle == MarketSpot {
+		spec.Capacity.Market = MarketSpot
+	}
+	st.Market = spec.Capacity.market()
+	if st.Lifecycle == MarketSpot {
+		if p, err := spotPriceAt(ctx, c.EC2, inst); err == nil {
+			st.SpotPrice = p
+		} else {
+			warn(ctx, "the Spot price the instance launched at is unknown", map[string]any{"instance_id": st.InstanceID, "error": err.Error()})
+		}
+	} else if spec.Capacity.Spot() {
+		st.SpotFallback = "runs on-demand although capacity.market is spot (the fallback)"
+	}
 	spec.InstanceType = string(inst.InstanceType)
 	spec.KeyName = aws.ToString(inst.KeyName)
 	st.KeyName = spec.KeyName

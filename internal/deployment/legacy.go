@@ -295,7 +295,7 @@ func (l *LegacyDeployment) migrate() error {
 	}
 	if f.AutoScalingGroupName != "" || f.LaunchTemplateID != "" {
 		return &LegacyError{Reason: fmt.Sprintf("deployment %q runs its instance in the spot Auto Scaling group %q (launch template %q), which this provider does not manage", name, f.AutoScalingGroupName, f.LaunchTemplateID),
-			Hint: "The provider runs one on-demand instance. Redeploy with the CLI with use_spot = false, then import; or create a new deployment with Terraform."}
+			Hint: "The provider runs one instance (on-demand or one-time Spot, capacity.market), not an Auto Scaling group. Redeploy with the CLI with use_spot = false, then import; or create a new deployment with Terraform."}
 	}
 	var missing []string
 	for field, v := range map[string]string{"vpc_id": f.VPCID, "security_group_id": f.SecurityGroupID, "efs_id": f.EFSID, "instance_id": f.InstanceID} {
@@ -356,7 +356,8 @@ func (l *LegacyDeployment) migrate() error {
 		LoadBalancer: LoadBalancerSpec{SSLPolicy: DefaultSSLPolicy, IdleTimeoutSeconds: DefaultIdleTimeout, HealthCheckPath: DefaultHealthCheckPath},
 		CDN:          CDNSpec{PriceClass: DefaultPriceClass, OriginReadTimeoutSeconds: DefaultOriginReadTimeout, WaitForDeployment: true, RestrictOrigin: true},
 		WaitForReady: true, RollbackOnFail: cfg.AutoRollbackOnFailure == nil || *cfg.AutoRollbackOnFailure,
-		Tags: map[string]string{},
+		Capacity: DefaultCapacity(),
+		Tags:     map[string]string{},
 	}
 	if tier >= TierAutomation {
 		spec.LoadBalancer.IdleTimeoutSeconds, spec.LoadBalancer.HealthCheckPath = legacyIdleTimeout, legacyHealthCheckPath
@@ -438,9 +439,10 @@ func (l *LegacyDeployment) migrate() error {
 
 	switch {
 	case f.Cost.IsSpot:
-		l.Notes = append(l.Notes, "the instance is a one-time spot instance: it is adopted as it is, but if AWS reclaims it the next apply launches an on-demand instance (the provider only launches on-demand)")
+		spec.Capacity.Market = MarketSpot
+		l.Notes = append(l.Notes, `the instance is a one-time Spot instance: it is adopted with capacity.market = "spot" (on_demand_fallback = true); if AWS reclaims it, the next apply launches a new Spot instance, or an on-demand one when no zone has Spot capacity`)
 	case cfg.UseSpot != nil && *cfg.UseSpot:
-		l.Notes = append(l.Notes, "use_spot was set but the deployment runs on-demand; the provider only runs on-demand instances")
+		l.Notes = append(l.Notes, `use_spot was set but the deployment runs on-demand: it is adopted with capacity.market = "on-demand"; set capacity.market = "spot" to move it to Spot (that replaces the instance)`)
 	}
 	if cfg.BudgetLimit != nil {
 		l.Notes = append(l.Notes, fmt.Sprintf("budget_limit (%.2f USD) has no equivalent: the provider estimates the cost (estimated_monthly_cost) but does not enforce a budget", *cfg.BudgetLimit))

@@ -220,8 +220,11 @@ func TestParseLegacyState_tierFromResources(t *testing.T) {
 		t.Errorf("automation with CloudFront: tier %d gpu %v %v", l.Spec.Tier, l.Spec.GPU, err)
 	}
 	spot := editFixture(t, "v1-tier1.json", func(d map[string]any) { d["cost"].(map[string]any)["is_spot"] = true })
-	if l, err := ParseLegacyState(spot); err != nil || len(l.Notes) != 1 || !strings.Contains(l.Notes[0], "one-time spot instance") {
-		t.Errorf("spot instance: %v %v", l.Notes, err)
+	if l, err := ParseLegacyState(spot); err != nil || len(l.Notes) != 1 || !strings.Contains(l.Notes[0], "one-time Spot instance") || l.Spec.Capacity.Market != MarketSpot {
+		t.Errorf("spot instance: %v %+v %v", l.Notes, l.Spec.Capacity, err)
+	}
+	if l, err := ParseLegacyState(editFixture(t, "v1-tier1.json", func(map[string]any) {})); err != nil || l.Spec.Capacity != DefaultCapacity() {
+		t.Errorf("on-demand instance: %+v %v", l.Spec.Capacity, err)
 	}
 	partial := editFixture(t, "v2-tier1.json", func(d map[string]any) {
 		delete(d, "iam_role_name")

@@ -94,7 +94,7 @@ func UserTags(tags map[string]string) map[string]string {
 	out := map[string]string{}
 	for k, v := range tags {
 		switch k {
-		case TagDeployment, TagManagedBy, TagComponent, TagTier, TagPublicURL, TagCredentialsRotation, "Name", "geusemaker:created-at", "geusemaker:created-by":
+		case TagDeployment, TagManagedBy, TagComponent, TagTier, TagPublicURL, TagCredentialsRotation, TagCapacity, "Name", "geusemaker:created-at", "geusemaker:created-by":
 			continue
 		case "Stack":
 			if v == tags[TagDeployment] {

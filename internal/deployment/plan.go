@@ -20,6 +20,12 @@ type Changes struct {
 	InstanceType bool
 	// LoadBalancer and CDN say the load_balancer or cdn settings change.
 	LoadBalancer, CDN bool
+	// Market says capacity.market changes so that the instance no longer
+	// fits it (MarketReplaces): the instance is replaced.
+	Market bool
+	// SpotInstance says the instance is a Spot instance: one-time Spot
+	// instances cannot be stopped, so a type change replaces it.
+	SpotInstance bool
 	// Domain says domain changes (set, removed, another name or zone);
 	// DomainEnabled says the new configuration has one.
 	Domain, DomainEnabled bool
@@ -102,12 +108,13 @@ func PlanUpdate(ch Changes, prior *State) UpdatePlan {
 		IAM:            prior.RoleName == "" || prior.ProfileName == "",
 		// The instance's boot script names the file system and its mount
 		// target's address.
-		Instance: prior.InstanceID == "" || ch.Workload || ch.Credentials || efsMissing || networkMissing || mountsMissing,
-		Resize:   ch.InstanceType,
+		Instance: prior.InstanceID == "" || ch.Workload || ch.Credentials || efsMissing || networkMissing || mountsMissing ||
+			ch.Market || (ch.InstanceType && ch.SpotInstance),
 
 		Credentials:      ch.Credentials,
 		CredentialParams: ch.Credentials || !sameElements(prior.CredentialParams, ch.CredentialParams),
 	}
+	p.Resize = ch.InstanceType && !ch.SpotInstance
 	if to.HasLoadBalancer() {
 		gained := !from.HasLoadBalancer()
 		p.LoadBalancer = gained || prior.ALBARN == "" || networkMissing

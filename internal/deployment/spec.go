@@ -68,6 +68,7 @@ type Spec struct {
 	Models        []string
 	LoadBalancer  LoadBalancerSpec
 	CDN           CDNSpec
+	Capacity      CapacitySpec
 	// Domain is a custom domain whose certificates and records the
 	// deployment makes (domain.go); zero when the user brings their own.
 	Domain         DomainSpec
@@ -244,6 +245,12 @@ func (s *Spec) Validate() []*FieldError {
 	}
 	if t := s.CDN.OriginReadTimeoutSeconds; t < 1 || t > 180 {
 		add("cdn.origin_read_timeout_seconds", "Invalid origin read timeout", "origin_read_timeout_seconds must be between 1 and 180 (above 60 needs a CloudFront quota increase), got %d.", t)
+	}
+	if m := s.Capacity.Market; m != "" && m != MarketOnDemand && m != MarketSpot {
+		add("capacity.market", "Invalid market", "capacity.market must be %q or %q, got %q.", MarketOnDemand, MarketSpot, m)
+	}
+	if p := s.Capacity.MaxSpotPrice; p < 0 || (p > 0 && !s.Capacity.Spot()) {
+		add("capacity.max_spot_price", "Spot price cap without Spot", "capacity.max_spot_price caps the hourly Spot price and applies only with capacity.market = %q; it must be positive.", MarketSpot)
 	}
 	if slices.Contains(s.Services, userdata.ServiceN8N) {
 		if err := userdata.CheckCredential(userdata.ParamN8NOwnerEmail, s.ownerEmail()); err != nil {

@@ -98,6 +98,10 @@ func fixtureState() *State {
 // state").
 var addedSinceFixture = []string{
 	"InstanceState.MarkersEveryBoot", // zero: an older instance prints markers at its first boot only
+	"InstanceState.Lifecycle",        // zero: not known until the next refresh reads it from EC2
+	"InstanceState.Market",           // zero: the instance's lifecycle (MarketReplaces)
+	"InstanceState.SpotPrice",        // zero: not known (on-demand instances have none)
+	"InstanceState.SpotFallback",     // zero: no fallback recorded
 	// zero: no credentials yet; the next apply generates them and replaces
 	// the instance, which read none.
 	"CredentialsState.Credentials",

@@ -10,12 +10,14 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/cost"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/tier"
 )
 
@@ -43,6 +45,8 @@ type costEstimateModel struct {
 	RootVolumeSize       types.Int64   `tfsdk:"root_volume_size"`
 	CDNPriceClass        types.String  `tfsdk:"cdn_price_class"`
 	CostAssumptions      types.Object  `tfsdk:"cost_assumptions"`
+	Market               types.String  `tfsdk:"market"`
+	SpotPrice            types.Float64 `tfsdk:"spot_price"`
 	EstimatedHourlyCost  types.Float64 `tfsdk:"estimated_hourly_cost"`
 	EstimatedMonthlyCost types.Float64 `tfsdk:"estimated_monthly_cost"`
 	CostBreakdown        types.Object  `tfsdk:"cost_breakdown"`
@@ -72,7 +76,8 @@ func (d *costEstimateDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Estimates what a `geusemaker_deployment` costs to run, from the provider's embedded, dated price table " +
 			"(on-demand Linux prices, EBS gp3, EFS Standard, ALB, CloudFront per price class, internet egress; a month is 730 hours). " +
-			"It makes no AWS call, so it works with `skip_credentials_validation` and `skip_requesting_account_id` and without network access.\n\n" +
+			"It makes no AWS call, so it works with `skip_credentials_validation` and `skip_requesting_account_id` and without network access, " +
+			"except to read the current Spot price when `market = \"spot\"` is given without `spot_price`.\n\n" +
 			"An instance type, region or price class the table does not know gives a warning naming what is supported, " +
 			"and the figures are null; it is never an error. Free tiers are not deducted.",
 		Attributes: map[string]schema.Attribute{
@@ -103,6 +108,16 @@ func (d *costEstimateDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 						MarkdownDescription: efsStorageDescription,
 						Validators:          []validator.Float64{float64validator.AtLeast(0)}},
 				}},
+			"market": schema.StringAttribute{Optional: true, Computed: true,
+				MarkdownDescription: "How the instance is bought, as `geusemaker_deployment`'s `capacity.market`: `on-demand` (default) or `spot`. " +
+					"With `spot` the compute line is priced at `spot_price`, its detail naming the on-demand price and the saving.",
+				Validators: []validator.String{stringvalidator.OneOf(cost.MarketOnDemand, cost.MarketSpot)}},
+			"spot_price": schema.Float64Attribute{Optional: true, Computed: true,
+				MarkdownDescription: "With `market = \"spot\"`: the hourly Spot price in USD to price the instance at. " +
+					"Unset, the provider reads the current price of the cheapest of the two zones a deployment's own VPC would use " +
+					"(one `DescribeSpotPriceHistory` call, in the provider's region only); when it cannot, a warning says why and the compute line is priced on-demand. " +
+					"Null with `market = \"on-demand\"`.",
+				Validators: []validator.Float64{float64validator.AtLeast(0.0001)}},
 			"estimated_hourly_cost": schema.Float64Attribute{Computed: true,
 				MarkdownDescription: "Estimated cost per hour in USD: the sum of the breakdown's hourly figures. Null when the cost is unknown."},
 			"estimated_monthly_cost": schema.Float64Attribute{Computed: true,
@@ -151,14 +166,22 @@ func (d *costEstimateDataSource) Read(ctx context.Context, req datasource.ReadRe
 	}
 	m.CostAssumptions = assumptionsObj
 
-	b, warnings, ok := cost.Estimate(cost.Input{
+	in := cost.Input{
 		Region:        m.Region.ValueString(),
 		Tier:          int(m.Tier.ValueInt64()),
 		InstanceType:  m.InstanceType.ValueString(),
 		RootVolumeGiB: int(m.RootVolumeSize.ValueInt64()),
 		PriceClass:    m.CDNPriceClass.ValueString(),
 		Assumptions:   assumptions,
-	})
+	}
+	spotWarning := d.spotInput(ctx, &m, &in, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	b, warnings, ok := cost.Estimate(in)
+	if spotWarning != "" {
+		warnings = append(warnings, spotWarning)
+	}
 
 	m.PriceTableDate = types.StringValue(cost.PriceTableDate())
 	if ok {
@@ -203,6 +226,51 @@ func (d *costEstimateDataSource) Read(ctx context.Context, req datasource.ReadRe
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+}
+
+// spotInput sets the market of in: on-demand, or Spot at spot_price, or at
+// the current price of the cheapest zone read from EC2. It returns a
+// warning when the Spot price cannot be had (the estimate is then priced
+// on-demand, and spot_price is null).
+func (d *costEstimateDataSource) spotInput(ctx context.Context, m *costEstimateModel, in *cost.Input, diags *diag.Diagnostics) string {
+	if m.Market.IsNull() {
+		m.Market = types.StringValue(cost.MarketOnDemand)
+	}
+	if m.Market.ValueString() != cost.MarketSpot {
+		if !m.SpotPrice.IsNull() {
+			diags.AddAttributeError(path.Root("spot_price"), "Spot price without the Spot market",
+				"spot_price prices the instance on Spot and applies only with market = \"spot\".")
+		}
+		m.SpotPrice = types.Float64Null()
+		return ""
+	}
+	in.Market = cost.MarketSpot
+	if !m.SpotPrice.IsNull() {
+		in.SpotPrice, in.SpotBasis = m.SpotPrice.ValueFloat64(), "the given spot_price"
+		return ""
+	}
+	m.SpotPrice = types.Float64Null()
+	in.Market = ""
+	switch {
+	case d.client == nil:
+		return "spot_price is not set and the provider is not configured to read the current Spot price: the compute line is priced on-demand"
+	case !strings.EqualFold(d.client.Region, in.Region):
+		return fmt.Sprintf("spot_price is not set and the current Spot price is read in the provider's region (%s) only, not %s: the compute line is priced on-demand", d.client.Region, in.Region)
+	}
+	if _, ok := cost.InstancePrice(in.Region, in.InstanceType); !ok {
+		return "" // Estimate says the type is not priced
+	}
+	q, ok, err := deployment.QuoteSpot(ctx, d.client.EC2(), in.InstanceType, nil)
+	switch {
+	case err != nil:
+		return "the current Spot price could not be read (" + err.Error() + "): the compute line is priced on-demand"
+	case !ok:
+		return "EC2 reports no Spot price for " + in.InstanceType + " in " + in.Region + ": the compute line is priced on-demand"
+	}
+	in.Market, in.SpotPrice = cost.MarketSpot, cost.Round(q.Price)
+	in.SpotBasis = "current price in " + q.Zone + ", the cheapest of a new deployment's zones"
+	m.SpotPrice = types.Float64Value(in.SpotPrice)
+	return ""
 }
 
 // codeList renders names as a Markdown list of code spans: `a`, `b` or `c`.

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/acctest"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
 )
 
@@ -351,4 +352,85 @@ data "geusemaker_cost_estimate" "x" {
 			})
 		})
 	}
+}
+
+// With market = "spot" the compute line is priced at the given spot_price,
+// without any AWS call (the provider is offline), naming the on-demand price
+// and the saving; the other lines are unchanged.
+func TestAccCostEstimate_spotGivenPrice(t *testing.T) {
+	spot := wantBreakdown{
+		compute:      fixedLine(0.39, "g5.xlarge Spot Linux at $0.39/h (the given spot_price; on-demand $1.006/h: saving $0.616/h, $449.68/month, 61%)"), // 284.7/month
+		rootVolume:   usageLine(100*useGP3, "100 GiB gp3 at $0.08/GB-month"),
+		efs:          usageLine(50*useEFS, "50 GB EFS Standard at $0.3/GB-month (bursting throughput, no throughput charge)"),
+		loadBalancer: fixedLine(useALBHour+1*useALBLCUHour, "ALB at $0.0225/h + 1 LCU × $0.008/LCU-h"),
+		cfRequests:   usageLine(1_000_000/10_000*pc100HTTPS10k, "1,000,000 HTTPS requests at $0.012 per 10,000 (PriceClass_100)"),
+		cfTransfer:   usageLine(100*pc100PerGB, "100 GB to viewers at $0.085/GB (PriceClass_100, first 10 TB tier)"),
+		dataTransfer: zeroLine("served through CloudFront: viewer traffic is CloudFront transfer and origin fetches from the ALB are free"),
+	}
+	const addr = "data.geusemaker_cost_estimate.x"
+	costEstimateTest(t, resource.TestStep{
+		Config: offlineProvider("us-east-1") + `
+data "geusemaker_cost_estimate" "x" {
+  tier          = 3
+  instance_type = "g5.xlarge"
+  market        = "spot"
+  spot_price    = 0.39
+}`,
+		// 789.345 - 734.38 + 284.7 = 339.665 per month; 1.0812 - 1.006 + 0.39 = 0.4652 per hour.
+		ConfigStateChecks: append(spot.checks(t, addr, 0.4652, 339.665),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("market"), knownvalue.StringExact("spot")),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("spot_price"), knownvalue.Float64Exact(0.39))),
+	})
+}
+
+// Without spot_price the data source reads the current Spot price of the
+// cheapest of a new deployment's zones from EC2 (here the emulator's, set by
+// a knob); an offline provider cannot, and the estimate is priced
+// on-demand with a warning; spot_price without the Spot market is an error.
+func TestAccCostEstimate_spotCurrentPrice(t *testing.T) {
+	acctest.PreCheck(t)
+	emu := acctest.Emulator(t, func(o *awsemu.Options) {
+		o.Knobs = map[string]string{"ec2.spot_price": "g5.xlarge@us-east-1a=0.4411,g5.xlarge@us-east-1b=0.4023"}
+	})
+	const addr = "data.geusemaker_cost_estimate.x"
+	config := `
+data "geusemaker_cost_estimate" "x" {
+  tier          = 1
+  instance_type = "g5.xlarge"
+  market        = "spot"
+}`
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		Steps: []resource.TestStep{
+			{
+				Config: acctest.ProviderConfig(emu, acctest.ProviderOptions{}) + config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("spot_price"), knownvalue.Float64Exact(0.4023)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("cost_breakdown").AtMapKey("compute").AtMapKey("hourly"), knownvalue.Float64Exact(0.4023)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("cost_breakdown").AtMapKey("compute").AtMapKey("detail"),
+						knownvalue.StringRegexp(regexp.MustCompile(`^g5\.xlarge Spot Linux at \$0\.4023/h \(current price in us-east-1b, the cheapest of a new deployment's zones; on-demand \$1\.006/h`))),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("warnings"), knownvalue.ListExact([]knownvalue.Check{})),
+				},
+			},
+			{
+				Config: offlineProvider("us-east-1") + config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("spot_price"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("cost_breakdown").AtMapKey("compute").AtMapKey("hourly"), knownvalue.Float64Exact(useG5Xlarge)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("warnings"), knownvalue.ListExact([]knownvalue.Check{
+						knownvalue.StringRegexp(regexp.MustCompile(`^the current Spot price could not be read \(.*\): the compute line is priced on-demand$`)),
+					})),
+				},
+			},
+			{
+				Config: offlineProvider("us-east-1") + `
+data "geusemaker_cost_estimate" "x" {
+  tier          = 1
+  instance_type = "g5.xlarge"
+  spot_price    = 0.4
+}`,
+				ExpectError: regexp.MustCompile(`(?s)Spot price without the Spot market.*applies only with market = "spot"`),
+			},
+		},
+	})
 }

@@ -57,7 +57,7 @@ var costLineAttrTypes = map[string]attr.Type{
 // costLineNames are the cost_breakdown attributes, in cost.Breakdown.Lines()
 // order, with their descriptions.
 var costLineNames = []struct{ name, description string }{
-	{"compute", "The instance's on-demand Linux hourly price."},
+	{"compute", "The instance's hourly price: on-demand Linux, or with the Spot market the Spot price, its detail naming the on-demand price and the saving."},
 	{"root_volume", "The gp3 root volume: GiB × the region's GB-month rate."},
 	{"efs", "EFS Standard storage: `efs_storage_gb` × the region's GB-month rate (bursting throughput has no throughput charge)."},
 	{"load_balancer", "The Application Load Balancer (tier ≥ 2): hourly rate + LCUs × LCU-hour rate, at least one LCU. Zero in tier 1."},

@@ -173,7 +173,7 @@ func (d *deploymentDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	m := modelFromSpec(spec, d.client.DefaultTags)
 	m.setObserved(spec, st)
 	config := m
-	planCost(ctx, &m, &config, d.client.Region, &resp.Diagnostics)
+	planCostWith(ctx, &m, &config, nil, d.client.Region, &spotQuoter{client: d.client}, subnetZones(ctx, d.client, st.SubnetIDs), &resp.Diagnostics)
 	resp.State.Raw = copyResourceState(ctx, &m, resp.State, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return

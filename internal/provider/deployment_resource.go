@@ -107,6 +107,7 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 		}
 		return
 	}
+	addFallbackWarning(&resp.Diagnostics, spec.Name, "", st)
 	plan.setObserved(spec, st)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	saveRecord(ctx, resp.Private, st, &resp.Diagnostics)
@@ -150,6 +151,11 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 		return
 	}
 	state.setObserved(spec, st)
+	if state.Capacity.IsNull() {
+		// A state written before the capacity block: the instance was
+		// launched on-demand, the default.
+		state.Capacity = capacityObject(spec.Capacity)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	saveRecord(ctx, resp.Private, st, &resp.Diagnostics)
 }
@@ -169,7 +175,7 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	spec := plan.toSpec(ctx, r.client.Region, r.client.DefaultTags, !config.VPCID.IsNull(), &resp.Diagnostics)
 	// The reachability check runs when the update changes what serves the
 	// public URL, as the plan saw it.
-	spec.VerifyReachability = plan.VerifyReachability.ValueBool() && updatePlan(ctx, &plan, &config, &state, &resp.Diagnostics).PublicPath()
+	spec.VerifyReachability = plan.VerifyReachability.ValueBool() && updatePlan(ctx, &plan, &config, &state, prior.Market, &resp.Diagnostics).PublicPath()
 	var priorTags map[string]string
 	resp.Diagnostics.Append(state.TagsAll.ElementsAs(ctx, &priorTags, false)...)
 	timeout, d := plan.Timeouts.Update(ctx, deployment.DefaultTimeouts(spec.Tier).Update)
@@ -184,6 +190,7 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	if err != nil {
 		addDeploymentError(&resp.Diagnostics, "Updating", spec.Name, err)
 	}
+	addFallbackWarning(&resp.Diagnostics, spec.Name, prior.InstanceID, st)
 	plan.setObserved(spec, st)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	saveRecord(ctx, resp.Private, st, &resp.Diagnostics)

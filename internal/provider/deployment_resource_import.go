@@ -65,7 +65,7 @@ func (r *deploymentResource) setImported(ctx context.Context, spec *deployment.S
 	m := modelFromSpec(spec, r.client.DefaultTags)
 	m.setObserved(spec, st)
 	config := m
-	planCost(ctx, &m, &config, r.client.Region, &resp.Diagnostics)
+	planCostWith(ctx, &m, &config, nil, r.client.Region, &spotQuoter{client: r.client}, r.planZones(ctx, &config, &m), &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 	saveRecord(ctx, resp.Private, st, &resp.Diagnostics)
 }
@@ -119,6 +119,7 @@ func modelFromSpec(spec *deployment.Spec, defaultTags map[string]string) deploym
 		}),
 		Domain:            types.ObjectNull(domainAttrTypes),
 		CostAssumptions:   types.ObjectNull(costAssumptionsAttrTypes),
+		Capacity:          capacityObject(spec.Capacity),
 		WaitForReady:      types.BoolValue(spec.WaitForReady),
 		RollbackOnFailure: types.BoolValue(spec.RollbackOnFail),
 		// Read back from SSM: the email parameter and the rotation tag.

@@ -2,7 +2,9 @@ package provider_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -239,6 +241,75 @@ func TestAccDeployment_importLegacyRotationReplacesInstance(t *testing.T) {
 				),
 			},
 			{Config: rotated, PlanOnly: true},
+		},
+	})
+}
+
+// A CLI deployment whose instance is a one-time Spot instance (cost.is_spot)
+// imports with capacity.market = "spot": the import block plans a no-op
+// against a configuration that says so, the state reports the instance's
+// Spot lifecycle as EC2 does, and an apply keeps the instance.
+func TestAccDeployment_importLegacySpot(t *testing.T) {
+	acctest.PreCheck(t)
+	emu := acctest.Emulator(t)
+	raw, err := os.ReadFile(filepath.Join("..", "deployment", "testdata", "legacy", "v2-tier1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["cost"].(map[string]any)["is_spot"] = true
+	fixture := filepath.Join(t.TempDir(), "v2-tier1-spot.json")
+	out, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(fixture, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, path := legacycli.FromFixture(t, emu, fixture, t.TempDir())
+	if !d.Spot {
+		t.Fatal("the CLI deployment was not built on Spot")
+	}
+	config := acctest.ProviderConfig(emu, acctest.ProviderOptions{}) + deploymentConfig(d.Name, legacyConfig(d)+"  capacity = { market = \"spot\" }\n")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		CheckDestroy:             acctest.CheckInventoryEmpty(emu),
+		Steps: []resource.TestStep{
+			{
+				Config:          config,
+				ResourceName:    deploymentAddr,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithID,
+				ImportStateId:   "legacy:" + path,
+				ImportPlanChecks: resource.ImportPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(deploymentAddr, plancheck.ResourceActionNoop),
+					plancheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("capacity").AtMapKey("market"), knownvalue.StringExact("spot")),
+					plancheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("instance_lifecycle"), knownvalue.StringExact("spot")),
+				}},
+			},
+			{
+				Config: config, ResourceName: deploymentAddr, ImportState: true, ImportStateId: "legacy:" + path, ImportStatePersist: true,
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					a := states[0].Attributes
+					if a["instance_id"] != d.InstanceID || a["capacity.market"] != "spot" || a["instance_lifecycle"] != "spot" {
+						return fmt.Errorf("imported instance %s, capacity.market %q, instance_lifecycle %q", a["instance_id"], a["capacity.market"], a["instance_lifecycle"])
+					}
+					return nil
+				},
+			},
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("instance_id"), knownvalue.StringExact(d.InstanceID)),
+					statecheck.ExpectKnownValue(deploymentAddr, tfjsonpath.New("instance_lifecycle"), knownvalue.StringExact("spot")),
+				},
+			},
 		},
 	})
 }

@@ -35,6 +35,7 @@ type deploymentModel struct {
 	CDN                 types.Object   `tfsdk:"cdn"`
 	Domain              types.Object   `tfsdk:"domain"`
 	CostAssumptions     types.Object   `tfsdk:"cost_assumptions"`
+	Capacity            types.Object   `tfsdk:"capacity"`
 	WaitForReady        types.Bool     `tfsdk:"wait_for_ready"`
 	RollbackOnFailure   types.Bool     `tfsdk:"rollback_on_failure"`
 	N8NOwnerEmail       types.String   `tfsdk:"n8n_owner_email"`
@@ -62,6 +63,8 @@ type deploymentModel struct {
 	PrivateIP                types.String  `tfsdk:"private_ip"`
 	PublicIP                 types.String  `tfsdk:"public_ip"`
 	AvailabilityZone         types.String  `tfsdk:"availability_zone"`
+	InstanceLifecycle        types.String  `tfsdk:"instance_lifecycle"`
+	SpotPrice                types.Float64 `tfsdk:"spot_price"`
 	ALBARN                   types.String  `tfsdk:"alb_arn"`
 	ALBDNSName               types.String  `tfsdk:"alb_dns_name"`
 	ALBZoneID                types.String  `tfsdk:"alb_zone_id"`
@@ -170,6 +173,7 @@ func (m *deploymentModel) toSpec(ctx context.Context, region string, defaultTags
 			OriginReadTimeoutSeconds: int32(cdn.OriginReadTimeoutSeconds.ValueInt64()), WebACLID: cdn.WebACLID.ValueString(),
 			WaitForDeployment: cdn.WaitForDeployment.ValueBool(), RetainOnDelete: cdn.RetainOnDelete.ValueBool(), RestrictOrigin: cdn.RestrictOrigin.ValueBool(),
 		},
+		Capacity:            capacitySpec(ctx, m.Capacity, diags),
 		Domain:              deployment.DomainSpec{Name: domain.Name.ValueString(), ZoneID: domain.Route53ZoneID.ValueString()},
 		WaitForReady:        m.WaitForReady.ValueBool(),
 		RollbackOnFail:      m.RollbackOnFailure.ValueBool(),
@@ -252,6 +256,7 @@ func (m *deploymentModel) setObserved(spec *deployment.Spec, st *deployment.Stat
 	m.PrivateIP = stringOrNull(st.PrivateIP)
 	m.PublicIP = stringOrNull(st.PublicIP)
 	m.AvailabilityZone = stringOrNull(st.AvailabilityZone)
+	m.setCapacityObserved(st)
 	if st.AMIID != "" {
 		m.AMIID = types.StringValue(st.AMIID)
 	}

@@ -44,7 +44,7 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 		return
 	}
 	plan.TagsAll = stringMapValue(mergedTags(ctx, r.client.DefaultTags, plan.Tags, &resp.Diagnostics))
-	planCost(ctx, &plan, &config, r.client.Region, &resp.Diagnostics)
+	planCostWith(ctx, &plan, &config, state, r.client.Region, &spotQuoter{client: r.client}, r.planZones(ctx, &config, state), &resp.Diagnostics)
 	replacing := len(resp.RequiresReplace) > 0
 	r.checkWithAWS(ctx, &plan, &config, state, replacing, &resp.Diagnostics)
 	if !resp.Diagnostics.HasError() {
@@ -59,7 +59,11 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 	} else {
 		var ignored diag.Diagnostics
 		record := loadRecord(ctx, req.Private, &ignored)
-		planUpdate(ctx, &plan, &config, state, &resp.Diagnostics)
+		launched := ""
+		if record != nil {
+			launched = record.Market
+		}
+		planUpdate(ctx, &plan, &config, state, launched, &resp.Diagnostics)
 		warnCredentials(ctx, &plan, state, record, &resp.Diagnostics)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
@@ -144,8 +148,16 @@ func (r *deploymentResource) planInstance(ctx context.Context, plan, config, sta
 }
 
 // planCost fills the cost assumptions' defaults and the estimate, known at
-// plan time. An unknown price is a warning, never an error.
+// plan time, without any AWS call (a Spot market is priced on-demand, with a
+// warning). An unknown price is a warning, never an error.
 func planCost(ctx context.Context, plan, config *deploymentModel, region string, diags *diag.Diagnostics) {
+	planCostWith(ctx, plan, config, nil, region, nil, nil, diags)
+}
+
+// planCostWith is planCost with the Spot price of a Spot market: the
+// state's when its inputs did not change, else quotes' current price in the
+// zones the instance may run in.
+func planCostWith(ctx context.Context, plan, config, state *deploymentModel, region string, quotes *spotQuoter, zones func() ([]string, error), diags *diag.Diagnostics) {
 	a, obj, d := costAssumptionsFromObject(ctx, config.CostAssumptions)
 	diags.Append(d...)
 	plan.CostAssumptions = obj
@@ -154,10 +166,14 @@ func planCost(ctx context.Context, plan, config *deploymentModel, region string,
 		return
 	}
 	cdn := objectAs[cdnModel](ctx, plan.CDN, diags)
-	b, warnings, ok := cost.Estimate(cost.Input{
+	in := cost.Input{
 		Region: region, Tier: int(plan.Tier.ValueInt64()), InstanceType: plan.InstanceType.ValueString(),
 		RootVolumeGiB: int(plan.RootVolumeSize.ValueInt64()), PriceClass: cdn.PriceClass.ValueString(), Assumptions: a,
-	})
+	}
+	if w := spotCostInput(ctx, &in, plan, state, quotes, zones, diags); w != "" {
+		diags.AddAttributeWarning(fieldPath("capacity.market"), "Cost estimate at on-demand prices", upperFirst(w)+".")
+	}
+	b, warnings, ok := cost.Estimate(in)
 	paths := map[string]path.Path{"instance_type": path.Root("instance_type"), "cdn_price_class": fieldPath("cdn.price_class"), "root_volume_size": path.Root("root_volume_size")}
 	for _, w := range warnings {
 		if p, ok := costWarningPath(w, paths); ok {
@@ -210,9 +226,11 @@ func (r *deploymentResource) checkWithAWS(ctx context.Context, plan, config, sta
 				report(deployment.CheckInstanceTypeOffered(ctx, r.client.EC2(), plan.InstanceType.ValueString(), r.client.Region, nil, ""))
 			}
 		case state.InstanceType.Equal(plan.InstanceType):
-		case !state.GPU.Equal(plan.GPU) || !state.Services.Equal(plan.Services) || !state.OllamaModels.Equal(plan.OllamaModels):
+		case !state.GPU.Equal(plan.GPU) || !state.Services.Equal(plan.Services) || !state.OllamaModels.Equal(plan.OllamaModels) ||
+			state.InstanceLifecycle.ValueString() == deployment.MarketSpot:
 			// A new boot script means a new instance, placed in any of the
-			// deployment's subnets whose zone offers the type.
+			// deployment's subnets whose zone offers the type; so does a
+			// type change of a Spot instance.
 			zones, err := deployment.SubnetZones(ctx, r.client.EC2(), listOf(ctx, state.SubnetIDs, diags))
 			if err == nil {
 				err = deployment.CheckInstanceTypeOffered(ctx, r.client.EC2(), plan.InstanceType.ValueString(), r.client.Region, zones, "")
@@ -292,6 +310,7 @@ var (
 
 // planCreate fills the computed attributes a create can promise.
 func planCreate(ctx context.Context, plan, config *deploymentModel, diags *diag.Diagnostics) {
+	planCapacityObserved(ctx, plan, nil, true, diags)
 	plan.ID = plan.Name
 	plan.ServiceCredentials = types.MapUnknown(types.StringType)
 	plan.SSMParameterNames = credentialParamNames(ctx, plan, diags)
@@ -400,8 +419,9 @@ func credentialsChange(ctx context.Context, plan, state *deploymentModel, diags 
 }
 
 // updatePlan is deployment.PlanUpdate for the change from state to plan.
-func updatePlan(ctx context.Context, plan, config, state *deploymentModel, diags *diag.Diagnostics) deployment.UpdatePlan {
+func updatePlan(ctx context.Context, plan, config, state *deploymentModel, launchedMarket string, diags *diag.Diagnostics) deployment.UpdatePlan {
 	names := credentialParamNames(ctx, plan, diags)
+	market, spotInstance := capacityChanges(ctx, plan, state, launchedMarket, diags)
 	return deployment.PlanUpdate(deployment.Changes{
 		FromTier:         int(state.Tier.ValueInt64()),
 		ToTier:           int(plan.Tier.ValueInt64()),
@@ -413,6 +433,8 @@ func updatePlan(ctx context.Context, plan, config, state *deploymentModel, diags
 		CDN:              !plan.CDN.Equal(state.CDN),
 		Credentials:      credentialsChange(ctx, plan, state, diags),
 		CredentialParams: listOf(ctx, names, diags),
+		Market:           market,
+		SpotInstance:     spotInstance,
 		// An unknown domain is a change, and a possibly enabled one.
 		Domain:        !plan.Domain.Equal(state.Domain),
 		DomainEnabled: !plan.Domain.IsNull(),
@@ -422,10 +444,10 @@ func updatePlan(ctx context.Context, plan, config, state *deploymentModel, diags
 // planUpdate marks what an update will change, as deployment.PlanUpdate
 // decides it from the configuration changes and from components the last
 // refresh found missing (drift).
-func planUpdate(ctx context.Context, plan, config, state *deploymentModel, diags *diag.Diagnostics) {
+func planUpdate(ctx context.Context, plan, config, state *deploymentModel, launchedMarket string, diags *diag.Diagnostics) {
 	plan.ID = state.ID
 	owned := config.VPCID.IsNull()
-	p := updatePlan(ctx, plan, config, state, diags)
+	p := updatePlan(ctx, plan, config, state, launchedMarket, diags)
 	unknownList := types.ListUnknown(types.StringType)
 
 	plan.SSMParameterNames = credentialParamNames(ctx, plan, diags)
@@ -463,6 +485,7 @@ func planUpdate(ctx context.Context, plan, config, state *deploymentModel, diags
 		plan.PublicIP = unknownStr
 	}
 	planGPU(plan, state, p.Instance || p.Resize)
+	planCapacityObserved(ctx, plan, state, p.Instance, diags)
 
 	planUpdateLoadBalancer(plan, p)
 	planUpdateCDN(plan, state, p)

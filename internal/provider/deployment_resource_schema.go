@@ -209,6 +209,7 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 					"restrict_origin": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 						MarkdownDescription: "Lock the load balancer to CloudFront: its security group admits only CloudFront's origin-facing prefix list, and a listener rule requires a generated secret header (`X-Origin-Verify`), answering 403 otherwise."},
 				}},
+			"capacity": capacitySchema(),
 			"domain": schema.SingleNestedAttribute{Optional: true,
 				MarkdownDescription: "A custom domain in a Route 53 public hosted zone of the account, for which the deployment makes everything itself: " +
 					"**tier 1** an `A` record to the instance's public address (kept current when it changes), served over HTTP; " +
@@ -278,6 +279,9 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 			"efs_id":                    computedString("EFS file system id."),
 			"efs_mount_target_ids": schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "EFS mount target ids, one per subnet's availability zone.",
 				PlanModifiers: []planmodifier.List{listplanmodifier.UseStateForUnknown()}},
+			"instance_lifecycle": schema.StringAttribute{Computed: true, MarkdownDescription: instanceLifecycleDescription},
+			"spot_price":         schema.Float64Attribute{Computed: true, MarkdownDescription: spotPriceDescription},
+
 			"instance_id":       computedString("EC2 instance id."),
 			"private_ip":        computedString("Private IPv4 address of the instance."),
 			"public_ip":         computedString("Public IPv4 address of the instance (it changes when the instance is stopped and started)."),
@@ -314,7 +318,7 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 			"gpu_memory_mib":    schema.Int64Attribute{Computed: true, MarkdownDescription: "Total GPU memory in MiB the instance reported."},
 			"gpu_health_status": schema.StringAttribute{Computed: true, MarkdownDescription: "`healthy`, `failed` (the apply fails) or `unknown` (not reported yet)."},
 			"estimated_hourly_cost": schema.Float64Attribute{Computed: true,
-				MarkdownDescription: "Estimated USD per hour at on-demand prices (known at plan time; null when the instance type or region is not in the price table)."},
+				MarkdownDescription: "Estimated USD per hour at on-demand prices, or with `capacity.market = \"spot\"` at the current Spot price of the cheapest of the deployment's zones (read when the instance type or capacity changes, capped by `max_spot_price`; `cost_breakdown.compute` names the on-demand price and the saving). Known at plan time; null when the instance type or region is not in the price table."},
 			"estimated_monthly_cost": schema.Float64Attribute{Computed: true, MarkdownDescription: "Estimated USD per month (730 hours)."},
 			"cost_breakdown": schema.SingleNestedAttribute{Computed: true,
 				MarkdownDescription: costBreakdownDescription,

@@ -144,6 +144,7 @@ func upgradeV0(ctx context.Context, old *deploymentModelV0, region string) (*dep
 		EFS:               defaultEFS(),
 		LoadBalancer:      defaultLoadBalancer(),
 		CDN:               defaultCDN(),
+		Capacity:          defaultCapacity(), // version 0 launched on-demand only
 		WaitForReady:      types.BoolValue(true),
 		RollbackOnFailure: boolOr(old.AutoRollbackOnFailure, true),
 		// Version 0 had no service credentials: the owner email and the
@@ -233,6 +234,12 @@ func upgradeV0(ctx context.Context, old *deploymentModelV0, region string) (*dep
 		cdn := defaultCDN().Attributes()
 		cdn["restrict_origin"] = types.BoolValue(false)
 		m.CDN = mustObject(cdnAttrTypes, cdn)
+	}
+
+	// Version 0 launched on-demand instances only, as Read reports them.
+	m.InstanceLifecycle, m.SpotPrice = types.StringNull(), types.Float64Null()
+	if old.InstanceID.ValueString() != "" {
+		m.InstanceLifecycle = types.StringValue(deployment.MarketOnDemand)
 	}
 
 	// GPU attributes, as Read would set them before the instance reports.

@@ -95,6 +95,7 @@ func applyConfigDefaults(ctx context.Context, m *deploymentModel) {
 	m.LoadBalancer = fillObjectDefaults(ctx, m.LoadBalancer, defaultLoadBalancer(), &diags)
 	m.CDN = fillObjectDefaults(ctx, m.CDN, defaultCDN(), &diags)
 	m.EFS = fillObjectDefaults(ctx, m.EFS, defaultEFS(), &diags)
+	m.Capacity = fillObjectDefaults(ctx, m.Capacity, defaultCapacity(), &diags)
 }
 
 // fillObjectDefaults replaces a null object, or its null attributes, with the

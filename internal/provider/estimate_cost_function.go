@@ -3,7 +3,9 @@ package provider
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -51,6 +53,9 @@ func (f *estimateMonthlyCostFunction) Definition(_ context.Context, _ function.D
 			"**Region:** the optional third argument; when it is omitted the function prices `%s`. "+
 			"Terraform does not pass the provider configuration to functions, so the provider's `region` is not used: "+
 			"pass it explicitly, e.g. `provider::geusemaker::estimate_monthly_cost(2, \"t3.large\", var.region)`.\n\n"+
+			"**Spot:** after the region, `\"spot\"` and the hourly Spot price in USD price the instance on Spot, "+
+			"e.g. `provider::geusemaker::estimate_monthly_cost(3, \"g5.xlarge\", \"us-east-1\", \"spot\", 0.39)` "+
+			"(a function cannot read the current price from AWS: the `geusemaker_cost_estimate` data source can). `\"on-demand\"` is the default.\n\n"+
 			"The estimate uses a %d GiB gp3 root volume, CloudFront `%s` (tier 3) and the default usage assumptions "+
 			"(%d requests, %s GB to viewers and %s GB of EFS per month). For other inputs, a breakdown or a warning instead of an error "+
 			"when a price is unknown, use the `geusemaker_cost_estimate` data source.\n\n"+
@@ -70,8 +75,9 @@ func (f *estimateMonthlyCostFunction) Definition(_ context.Context, _ function.D
 			},
 		},
 		VariadicParameter: function.StringParameter{
-			Name:                "region",
-			MarkdownDescription: fmt.Sprintf("Optional, at most one: the region to price (default `%s`).", defaultFunctionRegion),
+			Name: "options",
+			MarkdownDescription: fmt.Sprintf("Optional, in this order: the region to price (default `%s`); the market, `on-demand` (default) or `spot`; "+
+				"with `spot`, the hourly Spot price in USD (a number).", defaultFunctionRegion),
 		},
 		Return: function.Float64Return{},
 	}
@@ -88,13 +94,12 @@ func (f *estimateMonthlyCostFunction) Run(ctx context.Context, req function.RunR
 		return
 	}
 	region := defaultFunctionRegion
-	switch len(regions) {
-	case 0:
-	case 1:
+	if len(regions) > 0 {
 		region = regions[0]
-	default:
-		resp.Error = function.NewArgumentFuncError(argRegion+1,
-			fmt.Sprintf("estimate_monthly_cost takes at most one region argument, got %d: %s", len(regions), strings.Join(quoteAll(regions), ", ")))
+	}
+	market, spotPrice, funcErr := functionMarket(regions)
+	if funcErr != nil {
+		resp.Error = funcErr
 		return
 	}
 
@@ -115,6 +120,9 @@ func (f *estimateMonthlyCostFunction) Run(ctx context.Context, req function.RunR
 		RootVolumeGiB: defaultRootVolumeGiB,
 		PriceClass:    cost.DefaultPriceClass,
 		Assumptions:   cost.DefaultAssumptions(),
+		Market:        market,
+		SpotPrice:     spotPrice,
+		SpotBasis:     "the given Spot price",
 	})
 	if !ok {
 		// Unreachable with validated arguments; kept so a future estimator
@@ -123,6 +131,40 @@ func (f *estimateMonthlyCostFunction) Run(ctx context.Context, req function.RunR
 		return
 	}
 	resp.Error = resp.Result.Set(ctx, b.Monthly)
+}
+
+// functionMarket reads the market and Spot price that follow the region in
+// estimate_monthly_cost's optional arguments.
+func functionMarket(opts []string) (market string, spotPrice float64, err *function.FuncError) {
+	market = cost.MarketOnDemand
+	if len(opts) > 1 {
+		market = strings.TrimSpace(opts[1])
+	}
+	switch market {
+	case cost.MarketOnDemand:
+		if len(opts) > 2 {
+			return "", 0, function.NewArgumentFuncError(argRegion+2,
+				fmt.Sprintf("estimate_monthly_cost takes a Spot price only after \"spot\", got %s", strings.Join(quoteAll(opts[1:]), ", ")))
+		}
+		return market, 0, nil
+	case cost.MarketSpot:
+	default:
+		return "", 0, function.NewArgumentFuncError(argRegion+1,
+			fmt.Sprintf("The market must be %q or %q, got %q", cost.MarketOnDemand, cost.MarketSpot, opts[1]))
+	}
+	switch {
+	case len(opts) < 3:
+		return "", 0, function.NewArgumentFuncError(argRegion+1,
+			"With \"spot\" the next argument is the hourly Spot price in USD, e.g. (3, \"g5.xlarge\", \"us-east-1\", \"spot\", 0.39): a function cannot read the current price from AWS (the geusemaker_cost_estimate data source can)")
+	case len(opts) > 3:
+		return "", 0, function.NewArgumentFuncError(argRegion+3,
+			fmt.Sprintf("estimate_monthly_cost takes at most three optional arguments (region, market, Spot price), got %d: %s", len(opts), strings.Join(quoteAll(opts), ", ")))
+	}
+	p, perr := strconv.ParseFloat(strings.TrimSpace(opts[2]), 64)
+	if perr != nil || !(p > 0) || math.IsInf(p, 0) {
+		return "", 0, function.NewArgumentFuncError(argRegion+2, fmt.Sprintf("The Spot price must be a positive number of USD per hour, got %q", opts[2]))
+	}
+	return market, p, nil
 }
 
 // unknownInstanceTypeMessage explains that instanceType has no price in

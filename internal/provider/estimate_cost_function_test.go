@@ -54,8 +54,11 @@ func TestAccEstimateMonthlyCost(t *testing.T) {
 		{"tier 3 g5.xlarge", `provider::geusemaker::estimate_monthly_cost(3, "g5.xlarge")`, 789.345},
 		{"tier 1 t3.large", `provider::geusemaker::estimate_monthly_cost(1, "t3.large")`, 92.736},
 		{"tier 2 t3.large in eu-west-1", `provider::geusemaker::estimate_monthly_cost(2, "t3.large", "eu-west-1")`, 125.112},
+		{"tier 3 g5.xlarge on Spot", `provider::geusemaker::estimate_monthly_cost(3, "g5.xlarge", "us-east-1", "spot", 0.39)`, 339.665},
+		{"tier 1 t3.large on-demand named", `provider::geusemaker::estimate_monthly_cost(1, "t3.large", "us-east-1", "on-demand")`, 92.736},
 	}
-	for i, computed := range []float64{tier3G5, tier1T3, tier2T3EU} {
+	tier3G5Spot := tier3G5 - round4(useG5Xlarge*hoursPerMonth) + round4(0.39*hoursPerMonth) // 284.7 for the instance
+	for i, computed := range []float64{tier3G5, tier1T3, tier2T3EU, tier3G5Spot, tier1T3} {
 		if round4(computed) != cases[i].want {
 			t.Fatalf("%s: hand-written %v disagrees with the computed %v", cases[i].name, cases[i].want, round4(computed))
 		}
@@ -103,9 +106,17 @@ func TestAccEstimateMonthlyCost_errors(t *testing.T) {
 			`Invalid value for "instance_type" parameter: .* "p5\.48xlarge" in eu-west-1 \(it is priced in us-east-1\)\. ` +
 				`Instance types priced in eu-west-1: c6i\.2xlarge, c6i\.large, (\S+ ){9}g5\.24xlarge and 21 more\.`},
 		{"unknown region", `1, "t3.large", "xx-moon-1"`,
-			`Invalid value for "region" parameter: The price table of 2026-01-19 has no prices for region "xx-moon-1"\. Regions priced: ap-northeast-1, .*us-east-1`},
+			`Invalid value for "options" parameter: The price table of 2026-01-19 has no prices for region "xx-moon-1"\. Regions priced: ap-northeast-1, .*us-east-1`},
 		{"two regions", `1, "t3.large", "us-east-1", "eu-west-1"`,
-			`Invalid value for "region" parameter: estimate_monthly_cost takes at most one region argument, got 2: "us-east-1", "eu-west-1"\.`},
+			`Invalid value for "options" parameter: The market must be "on-demand" or "spot", got "eu-west-1"\.`},
+		{"spot without a price", `3, "g5.xlarge", "us-east-1", "spot"`,
+			`Invalid value for "options" parameter: With "spot" the next argument is the hourly Spot price in USD`},
+		{"spot at no price", `3, "g5.xlarge", "us-east-1", "spot", 0`,
+			`Invalid value for "options" parameter: The Spot price must be a positive number of USD per hour, got "0"\.`},
+		{"spot price on-demand", `3, "g5.xlarge", "us-east-1", "on-demand", 0.4`,
+			`Invalid value for "options" parameter: estimate_monthly_cost takes a Spot price only after "spot", got "on-demand", "0\.4"\.`},
+		{"too many", `3, "g5.xlarge", "us-east-1", "spot", 0.4, "x"`,
+			`Invalid value for "options" parameter: estimate_monthly_cost takes at most three optional arguments`},
 		{"tier 4", `4, "t3.large"`, `Invalid value for "tier" parameter: Invalid Parameter Value: value must be between 1 and 3, got: 4\.`},
 		{"tier 0", `0, "t3.large"`, `Invalid value for "tier" parameter: Invalid Parameter Value: value must be between 1 and 3, got: 0\.`},
 		{"fractional tier", `2.5, "t3.large"`, `Invalid function argument.* "tier" parameter`},

@@ -58,6 +58,8 @@ type Deployment struct {
 	Tier string // dev, automation or gpu
 	// GivenVPC: the CLI was given an existing VPC (built here as the user's).
 	GivenVPC bool
+	// Spot: the CLI launched a one-time Spot instance (its cost.is_spot).
+	Spot bool
 
 	VPCID, InternetGatewayID, RouteTableID string
 	PublicSubnetIDs, PrivateSubnetIDs      []string
@@ -106,6 +108,7 @@ type fixture struct {
 	ALBARN         string `json:"alb_arn"`
 	Cost           struct {
 		InstanceType string `json:"instance_type"`
+		IsSpot       bool   `json:"is_spot"`
 	} `json:"cost"`
 	Config struct {
 		Tier          string `json:"tier"`
@@ -134,7 +137,7 @@ func FromFixture(t *testing.T, emu *awsemu.Emulator, fixturePath, dir string) (*
 	if instanceType == "" {
 		instanceType = fx.Config.InstanceType
 	}
-	d := &Deployment{Name: fx.StackName, Tier: fx.Config.Tier, GivenVPC: fx.Config.VPCID != "", c: newClients(emu)}
+	d := &Deployment{Name: fx.StackName, Tier: fx.Config.Tier, GivenVPC: fx.Config.VPCID != "", Spot: fx.Cost.IsSpot, c: newClients(emu)}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	// The CLI opens 443 when HTTPS stays on: always in tier 1 (its
@@ -443,6 +446,11 @@ func (d *Deployment) instance(ctx context.Context, instanceType string) error {
 			Ebs: &ec2types.EbsBlockDevice{VolumeSize: aws.Int32(75), VolumeType: ec2types.VolumeTypeGp3, Encrypted: aws.Bool(true), DeleteOnTermination: aws.Bool(true)}}},
 		TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeInstance, Tags: tags},
 			{ResourceType: ec2types.ResourceTypeNetworkInterface, Tags: []ec2types.Tag{{Key: aws.String("Name"), Value: aws.String(d.Name + "-eni")}, tags[1], tags[2]}}},
+	}
+	if d.Spot {
+		// The CLI's Spot launch: a one-time request, terminated on interruption.
+		in.InstanceMarketOptions = &ec2types.InstanceMarketOptionsRequest{MarketType: ec2types.MarketTypeSpot,
+			SpotOptions: &ec2types.SpotMarketOptions{SpotInstanceType: ec2types.SpotInstanceTypeOneTime, InstanceInterruptionBehavior: ec2types.InstanceInterruptionBehaviorTerminate}}
 	}
 	var out *ec2.RunInstancesOutput
 	if err := poll(ctx, func() (bool, error) {
