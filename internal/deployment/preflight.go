@@ -77,7 +77,7 @@ func PreflightChecks(c *Clients, in PreflightInput) []Check {
 	single := !in.Replacing && prior.InstanceSecurityGroupID != "" && (prior.InstanceSecurityGroupID == prior.ALBSecurityGroupID || prior.InstanceSecurityGroupID == prior.EFSSecurityGroupID)
 	lb, cf := s.HasLoadBalancer(), s.HasCDN()
 	checks := []Check{
-		{Name: "vcpu-quota", Key: checkKey(s.Region, s.InstanceType), Needs: []string{"instance_type"},
+		{Name: "vcpu-quota", Key: checkKey(s.Region, s.InstanceType, s.Capacity.Spot(), s.Capacity.OnDemandFallback), Needs: []string{"instance_type", "capacity"},
 			Run: func(ctx context.Context) []Finding { return checkVCPUQuota(ctx, c, in, prior.InstanceID) }},
 		{Name: "vpc-quota", Key: checkKey(s.Region, s.VPCID == ""), Needs: []string{"vpc_id"},
 			Run: func(ctx context.Context) []Finding { return checkVPCQuota(ctx, c, s, prior.VPCID) }},

@@ -37,6 +37,27 @@ func checkVCPUQuota(ctx context.Context, c *Clients, in PreflightInput, ownInsta
 	if err != nil {
 		return couldNotCheck("the vCPUs of "+s.InstanceType, err, "ec2:DescribeInstanceTypes")
 	}
+	if s.Capacity.Spot() {
+		// A Spot launch counts against the class's Spot quota; when it is
+		// too low the launch can still fall back to on-demand, if allowed.
+		sq, ok := SpotVCPUQuota(s.InstanceType)
+		limit, err := quotaValue(ctx, c, sq)
+		switch {
+		case !ok && !s.Capacity.OnDemandFallback:
+			return []Finding{{Path: "capacity.market", Summary: "No Spot capacity for the instance class",
+				Detail: fmt.Sprintf("%s has no Spot vCPU quota (its class is not offered on Spot). Use capacity.market = %q, or allow capacity.on_demand_fallback.", s.InstanceType, MarketOnDemand)}}
+		case !ok:
+		case err != nil:
+			return couldNotCheck("the Spot vCPU quota "+sq.String(), err, "servicequotas:GetServiceQuota and servicequotas:GetAWSDefaultServiceQuota")
+		case float64(it.VCPUs) <= limit:
+			return nil
+		case !s.Capacity.OnDemandFallback:
+			return []Finding{{Path: "capacity.market", Summary: "Spot vCPU quota too low",
+				Detail: fmt.Sprintf("%s needs %d vCPUs of the quota %s, which allows %s in %s. %s Or allow capacity.on_demand_fallback, or use capacity.market = %q.",
+					s.InstanceType, it.VCPUs, sq, num(limit), s.Region, sq.RaiseHint(s.Region, float64(it.VCPUs)), MarketOnDemand)}}
+		}
+		// The launch falls back to on-demand: that quota must hold.
+	}
 	limit, err := quotaValue(ctx, c, q)
 	if err != nil {
 		return couldNotCheck("the vCPU quota "+q.String(), err, "servicequotas:GetServiceQuota and servicequotas:GetAWSDefaultServiceQuota")

@@ -279,3 +279,32 @@ func TestCheckRuleQuotaSingleGroup(t *testing.T) {
 		t.Errorf("adopted single group: %+v", got)
 	}
 }
+
+// A Spot launch counts against the class's Spot quota; with the on-demand
+// fallback allowed, the on-demand quota decides.
+func TestCheckVCPUQuotaSpot(t *testing.T) {
+	env := newTestEnv(t, map[string]string{"quota.L-3819A6DF": "0", "quota.L-DB2E81BA": "0"})
+	check := func(fallback bool) []Finding {
+		s := testSpec("spot", TierDev)
+		s.InstanceType, s.GPU = "g5.xlarge", true
+		s.Capacity = CapacitySpec{Market: MarketSpot, OnDemandFallback: fallback}
+		return checkVCPUQuota(env.ctx, env.c, PreflightInput{Spec: s, InstanceType: func(ctx context.Context, name string) (InstanceTypeInfo, error) {
+			return LookupInstanceType(ctx, env.c.EC2, name)
+		}}, "")
+	}
+	if got := check(false); len(got) != 1 || got[0].Path != "capacity.market" || !strings.Contains(got[0].Detail, "L-3819A6DF") {
+		t.Errorf("Spot quota 0 without fallback: %+v", got)
+	}
+	if got := check(true); len(got) != 1 || got[0].Path != "instance_type" || !strings.Contains(got[0].Detail, "L-DB2E81BA") {
+		t.Errorf("Spot quota 0 with fallback, on-demand 0: %+v", got)
+	}
+	env.emu.SetKnob("quota.L-DB2E81BA", "8")
+	if got := check(true); len(got) != 0 {
+		t.Errorf("fallback to on-demand with room refused: %+v", got)
+	}
+	env.emu.SetKnob("quota.L-3819A6DF", "8")
+	env.emu.SetKnob("quota.L-DB2E81BA", "0")
+	if got := check(false); len(got) != 0 {
+		t.Errorf("Spot with room refused: %+v", got)
+	}
+}

@@ -195,6 +195,7 @@ func unknownAttrs(ctx context.Context, plan, config *deploymentModel) map[string
 		"ssh_cidr_blocks":     !known(plan.SSHCIDRBlocks),
 		"load_balancer":       !known(plan.LoadBalancer),
 		"cdn":                 !known(plan.CDN),
+		"capacity":            !known(plan.Capacity),
 	}
 }
 
