@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -219,7 +220,11 @@ func (o *op) ensureDistribution(ctx context.Context) error {
 	}
 	ref := o.rec.get().CallerReference
 	if ref == "" {
-		ref = fmt.Sprintf("geusemaker-%s-%s-%s", o.spec.Name, o.spec.Region, o.rec.get().Nonce)
+		// New for every distribution the deployment creates: CloudFront
+		// refuses a reference used before, also by a deleted distribution
+		// (tier 3 removed and added again). Recorded before the call, so
+		// retries of this create send the same one.
+		ref = fmt.Sprintf("geusemaker-%s-%s-%s-%s", o.spec.Name, o.spec.Region, o.rec.get().Nonce, newNonce())
 		o.rec.set(func(s *State) { s.CallerReference = ref })
 	}
 	start := time.Now()
@@ -286,7 +291,10 @@ func fingerprint(c *cftypes.DistributionConfig) cdnFingerprint {
 		f.Certificate = aws.ToString(c.ViewerCertificate.ACMCertificateArn)
 	}
 	if c.Aliases != nil {
+		// A set: CloudFront returns the aliases in its own order, not the
+		// request's.
 		f.Aliases = append(f.Aliases, c.Aliases.Items...)
+		sort.Strings(f.Aliases)
 	}
 	if c.Origins != nil {
 		for _, o := range c.Origins.Items {
@@ -380,6 +388,16 @@ func (d *discovery) discoverDistribution(ctx context.Context) error {
 	spec.CDN.WebACLID = aws.ToString(cfg.WebACLId)
 	if cfg.Aliases != nil {
 		spec.CDN.Aliases = append([]string{}, cfg.Aliases.Items...)
+		// CloudFront returns the aliases in its own order. The first one
+		// is the public URL, which the instance's tag recorded (and
+		// discoverInstance took for the load balancer's domain): put it
+		// first again. The load balancer's own domain, if any, is the
+		// https-only origin's, read below.
+		if i := slices.Index(spec.CDN.Aliases, spec.LoadBalancer.DomainName); i >= 0 {
+			primary := spec.CDN.Aliases[i]
+			spec.CDN.Aliases = append([]string{primary}, slices.Delete(spec.CDN.Aliases, i, i+1)...)
+			spec.LoadBalancer.DomainName = ""
+		}
 	}
 	if vc := cfg.ViewerCertificate; vc != nil {
 		spec.CDN.CertificateARN = aws.ToString(vc.ACMCertificateArn)

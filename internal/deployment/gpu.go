@@ -116,6 +116,7 @@ type image struct {
 	id, rootDevice string
 	rootSizeGiB    int32
 	arch           string
+	vcpus          int32 // of the instance type, for the quota diagnostic
 }
 
 // resolveAMI picks the AMI (the user's, or the default from SSM) and checks
@@ -142,14 +143,18 @@ func resolveImage(ctx context.Context, c *Clients, spec *Spec, it InstanceTypeIn
 		param := DefaultAMIParameter(spec.GPU, it.Arch)
 		var err error
 		if id, err = tfssm.FindParameterValue(ctx, c.SSM, param); err != nil {
-			return image{}, fmt.Errorf("resolving the default AMI from SSM parameter %s: %w", param, err)
+			err = fmt.Errorf("resolving the default AMI from SSM parameter %s: %w", param, err)
+			if retry.NotFound(err) {
+				err = &amiParameterError{param: param, region: spec.Region, gpu: spec.GPU, arch: it.Arch, err: err}
+			}
+			return image{}, err
 		}
 	}
 	img, err := tfec2.FindImageByID(ctx, c.EC2, id)
 	if err != nil {
 		return image{}, fmt.Errorf("looking up AMI %s: %w", id, err)
 	}
-	out := image{id: id, rootDevice: aws.ToString(img.RootDeviceName), arch: string(img.Architecture)}
+	out := image{id: id, rootDevice: aws.ToString(img.RootDeviceName), arch: string(img.Architecture), vcpus: it.VCPUs}
 	for _, bd := range img.BlockDeviceMappings {
 		if aws.ToString(bd.DeviceName) == out.rootDevice && bd.Ebs != nil {
 			out.rootSizeGiB = aws.ToInt32(bd.Ebs.VolumeSize)
@@ -226,4 +231,31 @@ func abs(v int64) int64 {
 		return -v
 	}
 	return v
+}
+
+// amiParameterError is a public SSM parameter of a default AMI that the
+// region does not publish: not something deleted outside Terraform, but an
+// image AWS or Canonical do not offer there.
+type amiParameterError struct {
+	param, region, arch string
+	gpu                 bool
+	err                 error
+}
+
+func (e *amiParameterError) Error() string { return e.err.Error() }
+func (e *amiParameterError) Unwrap() error { return e.err }
+
+// Remedy says the region lacks the image and how to pick one.
+func (e *amiParameterError) Remedy() string {
+	image := "Canonical's Ubuntu 22.04 image"
+	if e.gpu {
+		image = "the AWS Deep Learning Base (NVIDIA driver) image"
+	}
+	arch := e.arch
+	if arch == "" {
+		arch = "this architecture"
+	}
+	return fmt.Sprintf("Region %s does not publish the public SSM parameter %s, which names %s for %s, so the deployment cannot pick its default AMI there. "+
+		"Set ami_id to an AMI of the region (Ubuntu 22.04 or later%s, %s), or deploy in a region that publishes the parameter (`aws ssm get-parameter --name %s --region <region>` answers there).",
+		e.region, e.param, image, arch, map[bool]string{true: " with the NVIDIA driver", false: ""}[e.gpu], arch, e.param)
 }

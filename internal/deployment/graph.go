@@ -203,5 +203,5 @@ func (o *op) ensureGraph() *graph {
 		}
 		g.add(&step{name: stepReachability, deps: deps, run: o.verifyReachability})
 	}
-	return g
+	return o.regional(g)
 }

@@ -17,6 +17,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/bootmarker"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 	tfec2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ec2"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/userdata"
@@ -101,13 +102,47 @@ func (o *op) renderUserData(st *State, az string) (userdata.Result, error) {
 	if ip == "" {
 		return userdata.Result{}, fmt.Errorf("no EFS mount target recorded in %s", az)
 	}
-	return userdata.Render(userdata.Params{
-		Deployment: o.spec.Name, Region: o.spec.Region, Tier: o.spec.Tier, GPU: o.spec.GPU,
-		Services: o.spec.Services, OllamaModels: o.spec.Models, EFSID: st.EFSID, MountTargetIP: ip,
+	r, err := userdata.Render(o.spec.userDataParams(st.EFSID, ip))
+	if tl, ok := errs.As[*userdata.TooLargeError](err); ok {
+		return r, userDataTooLargeError(tl)
+	}
+	return r, err
+}
+
+// userDataParams are the boot script's inputs for a file system and the
+// address of its mount target.
+func (s *Spec) userDataParams(efsID, mountTargetIP string) userdata.Params {
+	return userdata.Params{
+		Deployment: s.Name, Region: s.Region, Tier: s.Tier, GPU: s.GPU,
+		Services: s.Services, OllamaModels: s.Models, EFSID: efsID, MountTargetIP: mountTargetIP,
 		// The path only: the values stay in SSM (anyone allowed
 		// ec2:DescribeInstanceAttribute can read user data).
-		CredentialsPath: o.spec.CredentialsPath(),
-	})
+		CredentialsPath: s.CredentialsPath(),
+	}
+}
+
+// CheckUserData renders the boot script at plan time, with the longest file
+// system id and mount target address AWS gives, and refuses a script over
+// EC2's 16 KB user data limit on the attribute that makes it large.
+func (s *Spec) CheckUserData() *FieldError {
+	_, err := userdata.Render(s.userDataParams("fs-0123456789abcdef0", "100.127.255.254"))
+	if tl, ok := errs.As[*userdata.TooLargeError](err); ok {
+		return userDataTooLargeError(tl)
+	}
+	if pe, ok := errs.As[*userdata.ParamError](err); ok {
+		// What the boot script refuses of the configuration, refused
+		// before anything is made.
+		if path, ok := map[string]string{"OllamaModels": "ollama_models", "Services": "services"}[pe.Field]; ok {
+			return &FieldError{Path: path, Summary: "Invalid " + strings.ReplaceAll(path, "_", " "), Detail: pe.Message + "."}
+		}
+	}
+	return nil
+}
+
+func userDataTooLargeError(tl *userdata.TooLargeError) *FieldError {
+	return &FieldError{Path: "ollama_models", Summary: "Boot script over EC2's user data limit",
+		Detail: fmt.Sprintf("With %d services and %d Ollama models the boot script is %d bytes compressed; EC2 takes at most %d bytes of user data. "+
+			"Remove entries from ollama_models (each model name adds to the script) or from services.", tl.Services, tl.Models, tl.Size, tl.Limit)}
 }
 
 // instanceKey identifies what the running instance was built for. A change
@@ -201,13 +236,18 @@ func (o *op) reconcileInstance(ctx context.Context, inst *ec2types.Instance, key
 	if string(inst.InstanceType) != o.spec.InstanceType {
 		info(ctx, "changing instance type", map[string]any{"instance_id": id, "from": string(inst.InstanceType), "to": o.spec.InstanceType})
 		o.restarted.Store(true)
+		if !o.rec.get().MarkersEveryBoot {
+			// What the first boot reported was about the old type; a boot
+			// script that runs once will not report the new one.
+			o.rec.set(func(s *State) { s.GPUFacts = GPUFacts{} })
+		}
 		if _, err := tfec2.ChangeInstanceType(ctx, conn, id, o.spec.InstanceType, o.remaining(ctx)); err != nil {
-			return err
+			return o.startError(ctx, err)
 		}
 	} else if s := inst.State.Name; s == ec2types.InstanceStateNameStopped || s == ec2types.InstanceStateNameStopping {
 		o.restarted.Store(true)
 		if _, err := tfec2.StartInstance(ctx, conn, id, o.remaining(ctx)); err != nil {
-			return err
+			return o.startError(ctx, err)
 		}
 	}
 	running, err := tfec2.WaitInstanceRunning(ctx, conn, id, o.remaining(ctx), nil)
@@ -224,6 +264,18 @@ func (o *op) reconcileInstance(ctx context.Context, inst *ec2types.Instance, key
 		}
 	})
 	return o.syncCapacityTag(ctx, running)
+}
+
+// startError explains a vCPU quota that refused to start the instance.
+func (o *op) startError(ctx context.Context, err error) error {
+	if !errs.IsCode(err, "VcpuLimitExceeded") {
+		return err
+	}
+	var vcpus int32
+	if it, lerr := LookupInstanceType(ctx, o.c.EC2, o.spec.InstanceType); lerr == nil {
+		vcpus = it.VCPUs
+	}
+	return vcpuQuotaError(err, o.spec.Region, o.spec.InstanceType, vcpus)
 }
 
 func (o *op) recordInstance(inst *ec2types.Instance) {
@@ -312,7 +364,9 @@ func (o *op) watchConsole(ctx context.Context, done func(bootmarker.Report) bool
 // marker (tier 1 with wait_for_ready) or, for GPU workloads, the GPU report.
 func (o *op) waitBoot(ctx context.Context) error {
 	needComplete := !o.spec.HasLoadBalancer() && o.spec.WaitForReady // else the target health check waits
-	needGPU := o.spec.GPU
+	// wait_for_ready = false returns once the instance runs: the GPU report
+	// is read by the next refresh instead.
+	needGPU := o.spec.GPU && o.spec.WaitForReady
 	st := o.rec.get()
 	if (!needComplete && !needGPU) || st.AdoptedInstance {
 		return nil

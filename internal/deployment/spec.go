@@ -148,6 +148,9 @@ func ValidateName(name string) error {
 		return fmt.Errorf("%q must not contain consecutive hyphens", name)
 	case strings.HasPrefix(name, "internal-"):
 		return fmt.Errorf("%q must not start with \"internal-\" (reserved by Elastic Load Balancing)", name)
+	case strings.HasPrefix(name, "sg-"):
+		// The security groups are named "<name>-instance" etc.
+		return fmt.Errorf("%q must not start with \"sg-\" (EC2 reserves it for security group ids and refuses group names that start with it)", name)
 	}
 	return nil
 }

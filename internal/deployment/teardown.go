@@ -132,7 +132,7 @@ func (o *op) teardown(ctx context.Context, parts part) error {
 	if len(g.order) == 0 {
 		return nil
 	}
-	_, err := g.execute(ctx, &progressLogger{ctx: ctx, g: g, start: time.Now()})
+	_, err := o.regional(g).execute(ctx, &progressLogger{ctx: ctx, g: g, start: time.Now()})
 	return err
 }
 

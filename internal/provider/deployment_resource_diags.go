@@ -50,8 +50,9 @@ func addDeploymentError(diags *diag.Diagnostics, action, name string, err error)
 			diags.AddAttributeError(fieldPath(fe.Path), fe.Summary, fe.Detail)
 			return
 		}
-		diags.AddError(summary, err.Error())
-		return
+		// Not a step's error: still the AWS code, message and remedy
+		// when it came from AWS.
+		de = deployment.Explain(err)
 	}
 	if errors.As(de.Err, &fe) {
 		// An input AWS refused at apply: on its attribute, with the step

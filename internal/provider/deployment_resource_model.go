@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"maps"
+	"slices"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -190,7 +191,7 @@ func (m *deploymentModel) toSpec(ctx context.Context, region string, defaultTags
 	if s.Services == nil {
 		s.Services = userdata.DefaultServices()
 	}
-	if s.Models == nil && m.OllamaModels.IsNull() {
+	if s.Models == nil && m.OllamaModels.IsNull() && slices.Contains(s.Services, userdata.ServiceOllama) {
 		s.Models = userdata.DefaultModels(s.GPU)
 	}
 	return s

@@ -15,6 +15,7 @@ import (
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/cost"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/tier"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/userdata"
 )
@@ -43,6 +44,7 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	checkUserData(ctx, &plan, r.client.Region, &resp.Diagnostics)
 	plan.TagsAll = stringMapValue(mergedTags(ctx, r.client.DefaultTags, plan.Tags, &resp.Diagnostics))
 	planCostWith(ctx, &plan, &config, state, r.client.Region, &spotQuoter{client: r.client}, r.planZones(ctx, &config, state), &resp.Diagnostics)
 	replacing := len(resp.RequiresReplace) > 0
@@ -114,12 +116,12 @@ func (r *deploymentResource) planInstance(ctx context.Context, plan, config, sta
 	name := plan.InstanceType.ValueString()
 	info, err := types.get(ctx, name)
 	if err != nil {
-		if retry.NotFound(err) || strings.Contains(err.Error(), "InvalidInstanceType") {
+		if retry.NotFound(err) || errs.IsCode(err, "InvalidInstanceType") {
 			resp.Diagnostics.AddAttributeError(path.Root("instance_type"), "Unknown instance type",
-				fmt.Sprintf("EC2 does not offer %q in %s: %v", name, r.client.Region, err))
+				fmt.Sprintf("EC2 does not offer %q in %s. Pick an instance type the region offers (aws ec2 describe-instance-type-offerings --region %s).", name, r.client.Region, r.client.Region))
 			return
 		}
-		resp.Diagnostics.AddError("Looking up the instance type", err.Error())
+		resp.Diagnostics.AddAttributeError(path.Root("instance_type"), "Looking up the instance type", awsErrorDetail(r.client.Region, err))
 		return
 	}
 	if info.Hypervisor == "xen" && (state == nil || state.InstanceType.ValueString() != name) {
@@ -137,7 +139,16 @@ func (r *deploymentResource) planInstance(ctx context.Context, plan, config, sta
 		return
 	}
 	if config.OllamaModels.IsNull() {
-		plan.OllamaModels = stringListValue(userdata.DefaultModels(plan.GPU.ValueBool()))
+		// Models only come with the service that pulls them: the boot
+		// script refuses models without ollama.
+		switch services := listOf(ctx, plan.Services, &resp.Diagnostics); {
+		case plan.Services.IsUnknown():
+			plan.OllamaModels = unknownStringList()
+		case slices.Contains(services, userdata.ServiceOllama):
+			plan.OllamaModels = stringListValue(userdata.DefaultModels(plan.GPU.ValueBool()))
+		default:
+			plan.OllamaModels = stringListValue([]string{})
+		}
 	}
 	if state != nil && state.InstanceType.ValueString() != "" && state.InstanceType.ValueString() != name {
 		old, err := types.get(ctx, state.InstanceType.ValueString())
@@ -201,7 +212,7 @@ func (r *deploymentResource) checkWithAWS(ctx context.Context, plan, config, sta
 		if errors.As(err, &fe) {
 			diags.AddAttributeError(fieldPath(fe.Path), fe.Summary, fe.Detail)
 		} else if err != nil {
-			diags.AddError("Checking the deployment's AWS resources", err.Error())
+			diags.AddError("Checking the deployment's AWS resources", awsErrorDetail(r.client.Region, err))
 		}
 	}
 	to, from := tier.Tier(plan.Tier.ValueInt64()), tier.Tier(0)

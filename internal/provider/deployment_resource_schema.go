@@ -108,7 +108,7 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 		Attributes: map[string]schema.Attribute{
 			"id": computedString("The deployment name."),
 			"name": schema.StringAttribute{Required: true,
-				MarkdownDescription: "Deployment name: 2-28 lowercase letters, digits and hyphens, starting with a letter. Every AWS object is named and tagged after it (`geusemaker:deployment`). Changing it creates a new deployment.",
+				MarkdownDescription: "Deployment name: 2-28 lowercase letters, digits and hyphens, starting with a letter, not starting with `sg-` or `internal-` (AWS reserves them for security group ids and internal load balancers). Every AWS object is named and tagged after it (`geusemaker:deployment`). Changing it creates a new deployment.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 				Validators:          []validator.String{nameValidator{}}},
 			"tier": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(1),
@@ -150,8 +150,8 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 				MarkdownDescription: "Services to run: any of `n8n`, `ollama`, `qdrant`, `crawl4ai`, `postgres` (`n8n` needs `postgres`). Changing them replaces the instance; the data on EFS stays.",
 				Validators:          []validator.List{listvalidator.SizeAtLeast(1), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(stringvalidator.OneOf(userdata.AllServices()...))}},
 			"ollama_models": schema.ListAttribute{Optional: true, Computed: true, ElementType: types.StringType,
-				MarkdownDescription: "Ollama models pulled in the background after boot (a failed pull is only logged). Defaults to a small instruct model and an embedding model, plus a larger model with `gpu`. Changing them replaces the instance.",
-				Validators:          []validator.List{listvalidator.SizeAtMost(20), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(stringvalidator.RegexMatches(regexp.MustCompile(`^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?$`), "must be an Ollama model name such as qwen3.5:2b"))}},
+				MarkdownDescription: "Ollama models pulled in the background after boot (a failed pull is only logged); at most 20 names of at most 200 characters, and only with the `ollama` service. Defaults to a small instruct model and an embedding model, plus a larger model with `gpu` (none without `ollama`). Changing them replaces the instance.",
+				Validators:          []validator.List{listvalidator.SizeAtMost(20), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(stringvalidator.LengthAtMost(200), stringvalidator.RegexMatches(regexp.MustCompile(`^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?$`), "must be an Ollama model name such as qwen3.5:2b"))}},
 			"efs": schema.SingleNestedAttribute{Optional: true, Computed: true, Default: objectdefault.StaticValue(defaultEFS()),
 				MarkdownDescription: "The encrypted EFS file system holding the services' data (reachable only from the instance).",
 				Attributes: map[string]schema.Attribute{
@@ -259,7 +259,7 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 					"up to 5 minutes (DNS, rollouts). A stack that does not answer fails the apply (a create is rolled back) with what failed: DNS, the connection, TLS, " +
 					"a redirect loop or the status. Runs only with `wait_for_ready` (and, in tier 3, `cdn.wait_for_deployment`). Set it to `false` on runners without internet egress."},
 			"tags": schema.MapAttribute{Optional: true, ElementType: types.StringType,
-				MarkdownDescription: "Tags for every AWS object of the deployment, over the provider's `default_tags`.",
+				MarkdownDescription: "Tags for every AWS object of the deployment, over the provider's `default_tags`: at most 40, keys and values of letters, digits, spaces and `_.:/=+-@` only (IAM, EFS, Elastic Load Balancing, CloudFront and SSM refuse other characters), keys not starting with `aws:` or `geusemaker:`.",
 				Validators:          tagMapValidators()},
 			"tags_all": schema.MapAttribute{Computed: true, ElementType: types.StringType,
 				MarkdownDescription: "The provider's `default_tags` merged with `tags`."},

@@ -38,9 +38,9 @@ func TestAccDeployment_tier1StepFailuresRollBack(t *testing.T) {
 		{"mount-targets", "efs", "CreateMountTarget", "NoFreeAddressesInSubnet", "", 0, 0},
 		{"iam", "iam", "CreateRole", "LimitExceeded", "", 409, 0},
 		// The first PutRolePolicy is the instance policy (step iam).
-		{"iam-efs-policy", "iam", "PutRolePolicy", "AccessDenied", "lack the permission", 403, 1},
-		{"credentials", "ssm", "PutParameter", "AccessDeniedException", "lack the permission", 400, 0},
-		{"ami", "ssm", "GetParameter", "AccessDeniedException", "lack the permission", 400, 0},
+		{"iam-efs-policy", "iam", "PutRolePolicy", "AccessDenied", `may\s+not\s+call\s+iam:PutRolePolicy`, 403, 1},
+		{"credentials", "ssm", "PutParameter", "AccessDeniedException", `may\s+not\s+call\s+ssm:PutParameter`, 400, 0},
+		{"ami", "ssm", "GetParameter", "AccessDeniedException", `may\s+not\s+call\s+ssm:GetParameter`, 400, 0},
 		{"instance", "ec2", "RunInstances", "InsufficientInstanceCapacity", "no capacity", 500, 0},
 	}
 	var cases []failureCase

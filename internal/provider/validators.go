@@ -60,7 +60,8 @@ func (v durationValidator) ValidateString(ctx context.Context, req validator.Str
 }
 
 // tagMapValidators enforce AWS's tag rules: keys of 1-128 characters not
-// starting with "aws:", values of at most 256 characters, and at most 40 tags
+// starting with "aws:", values of at most 256 characters, both of the
+// characters every tagged service accepts, and at most 40 tags
 // (AWS allows 50; the provider adds its own geusemaker:* tags). Keys must
 // also suit the instance, whose tags are in its metadata (instanceTagKey):
 // resource tags and provider default_tags both reach it.
@@ -69,11 +70,14 @@ func tagMapValidators() []validator.Map {
 		mapvalidator.SizeAtMost(40),
 		mapvalidator.KeysAre(
 			stringvalidator.LengthBetween(1, 128),
+			stringvalidator.RegexMatches(regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`), "may contain only letters, digits, spaces and _.:/=+-@"),
 			instanceTagKey{},
 			notPrefix("aws:"),
 			notPrefix("geusemaker:"),
 		),
-		mapvalidator.ValueStringsAre(stringvalidator.LengthAtMost(256)),
+		// EC2 takes any value; IAM, EFS, ELB, CloudFront and SSM only these.
+		mapvalidator.ValueStringsAre(stringvalidator.LengthAtMost(256),
+			stringvalidator.RegexMatches(regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`), "may contain only letters, digits, spaces and _.:/=+-@ (IAM, EFS, Elastic Load Balancing, CloudFront and SSM refuse other characters)")),
 	}
 }
 
@@ -117,7 +121,8 @@ func suggestTagKey(k string) string {
 	var b strings.Builder
 	for _, r := range k {
 		switch {
-		case r < 128 && metadataTagKey.MatchString(string(r)):
+		case r < 128 && r != ',' && metadataTagKey.MatchString(string(r)):
+			// (a comma suits the instance, not IAM, EFS or ELB)
 			b.WriteRune(r)
 		case r == '/':
 			b.WriteRune(':')
