@@ -24,7 +24,7 @@ import (
 )
 
 // Services whose endpoints can be overridden in the provider's endpoints block.
-var Services = []string{"acm", "cloudfront", "ec2", "efs", "elbv2", "iam", "route53", "ssm", "sts"}
+var Services = []string{"acm", "cloudfront", "ec2", "efs", "elbv2", "iam", "route53", "servicequotas", "ssm", "sts", "wafv2"}
 
 // Config is the provider configuration, free of Terraform types.
 type Config struct {

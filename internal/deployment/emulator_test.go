@@ -14,7 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
+	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/wafv2"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/emutest"
@@ -56,6 +58,10 @@ func newTestEnvIn(t testing.TB, region string, knobs map[string]string, speed fl
 		ACM: func(region string) *acm.Client {
 			return acm.NewFromConfig(cfg, func(o *acm.Options) { o.Region = region })
 		},
+		ServiceQuotas: func(region string) *servicequotas.Client {
+			return servicequotas.NewFromConfig(cfg, func(o *servicequotas.Options) { o.Region = region })
+		},
+		WAFV2:  wafv2.NewFromConfig(cfg, func(o *wafv2.Options) { o.Region = "us-east-1" }),
 		Region: region, AccountID: awsemu.AccountID, Partition: "aws",
 	}
 	return &testEnv{emu: started.Emu, c: c, ctx: started.Ctx}

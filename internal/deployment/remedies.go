@@ -167,6 +167,10 @@ var remedies = map[string]string{
 	"LimitExceededException": "ACM refused the certificate request: the account reached an ACM quota in the region (certificates, certificates requested in the last year, or names per certificate; the message says which). Delete unused certificates, or request an increase in Service Quotas (service acm, e.g. \"ACM certificates\", L-F141DD1D).",
 	"InvalidArgsException":   remedyProviderBug,
 
+	// Service Quotas (plan-time checks only; a failed read becomes a warning).
+	"NoSuchResourceException":  "Service Quotas does not know this quota in the region (some are not listed where the service is not offered); the plan could not check it, and the apply finds out.",
+	"IllegalArgumentException": remedyProviderBug,
+
 	// Tags.
 	"TagLimitExceeded":          remedyTags,
 	"TooManyTags":               remedyTags,

@@ -109,6 +109,53 @@ func (s *Spec) originPort() int32 {
 	return 80
 }
 
+// restrictsOrigin says the load balancer admits only CloudFront (tier 3 with
+// origin protection), through the origin-facing prefix list.
+func (s *Spec) restrictsOrigin() bool { return s.HasCDN() && s.CDN.RestrictOrigin }
+
+// ingressRules are the TCP ingress rules of each group, in the order the
+// groups are converged. Each group gets the rules of every role it plays:
+// one role each in the provider's layout; all of them for the one group of
+// an adopted CLI deployment (the same id passed for several roles).
+func (s *Spec) ingressRules(instanceSG, efsSG, albSG, prefixList string) (map[string][]ingressRule, []string) {
+	rules := map[string][]ingressRule{}
+	var order []string
+	grant := func(group string, r ...ingressRule) {
+		if _, ok := rules[group]; !ok {
+			order = append(order, group)
+		}
+		rules[group] = append(rules[group], r...)
+	}
+	if s.HasLoadBalancer() {
+		grant(albSG)
+		if s.restrictsOrigin() {
+			// One port only: the prefix list weighs 55 entries against the
+			// group's rule quota of 60.
+			grant(albSG, ingressRule{port: s.originPort(), prefixList: prefixList, desc: "CloudFront origin-facing"})
+		} else {
+			for _, c := range s.AllowedCIDRs {
+				grant(albSG, ingressRule{port: 80, cidr: c, desc: "allowed network"})
+				if s.lbHTTPS() {
+					grant(albSG, ingressRule{port: 443, cidr: c, desc: "allowed network"})
+				}
+			}
+		}
+	}
+	grant(instanceSG)
+	if s.HasLoadBalancer() {
+		grant(instanceSG, ingressRule{port: 80, group: albSG, desc: "load balancer"})
+	} else {
+		for _, c := range s.AllowedCIDRs {
+			grant(instanceSG, ingressRule{port: 80, cidr: c, desc: "allowed network"})
+		}
+	}
+	for _, c := range s.SSHCIDRs {
+		grant(instanceSG, ingressRule{port: 22, cidr: c, desc: "SSH"})
+	}
+	grant(efsSG, ingressRule{port: 2049, group: instanceSG, desc: "NFS from the instance"})
+	return rules, order
+}
+
 // ensureSecurityGroups creates the groups the tier needs and converges their
 // ingress rules. Only NGINX on port 80 is ever opened on the instance; EFS
 // admits only the instance.
@@ -132,7 +179,7 @@ func (o *op) ensureSecurityGroups(ctx context.Context) error {
 			return err
 		}
 		o.rec.set(func(s *State) { s.ALBSecurityGroupID = albSG })
-		if o.spec.HasCDN() && o.spec.CDN.RestrictOrigin {
+		if o.spec.restrictsOrigin() {
 			pl, err := tfec2.FindManagedPrefixListByName(ctx, o.c.EC2, CloudFrontPrefixList)
 			if err != nil {
 				return fmt.Errorf("finding the CloudFront origin-facing prefix list: %w", err)
@@ -149,50 +196,13 @@ func (o *op) ensureSecurityGroups(ctx context.Context) error {
 	return nil
 }
 
-// wantedIngress is the ingress rules each of the deployment's groups should
-// have, and the groups in the order to converge them. Each group gets the
-// rules of every role it plays: one role each in the provider's layout; all
-// of them for the one group of an adopted CLI deployment.
+// wantedIngress is the ingress rules each of the deployment's recorded
+// groups should have (Spec.ingressRules), and the groups in the order to
+// converge them; a group not made yet has none.
 func (o *op) wantedIngress(st *State) (map[string][]ingressRule, []string) {
-	rules := map[string][]ingressRule{}
-	var order []string
-	grant := func(group string, r ...ingressRule) {
-		if group == "" {
-			return
-		}
-		if _, ok := rules[group]; !ok {
-			order = append(order, group)
-		}
-		rules[group] = append(rules[group], r...)
-	}
-	instanceSG, efsSG, albSG := st.InstanceSecurityGroupID, st.EFSSecurityGroupID, st.ALBSecurityGroupID
-	if o.spec.HasLoadBalancer() {
-		grant(albSG)
-		if o.spec.HasCDN() && o.spec.CDN.RestrictOrigin {
-			// One port only: the prefix list weighs 55 entries against the
-			// group's rule quota of 60.
-			grant(albSG, ingressRule{port: o.spec.originPort(), prefixList: st.CloudFrontPrefixListID, desc: "CloudFront origin-facing"})
-		} else {
-			for _, c := range o.spec.AllowedCIDRs {
-				grant(albSG, ingressRule{port: 80, cidr: c, desc: "allowed network"})
-				if o.spec.lbHTTPS() {
-					grant(albSG, ingressRule{port: 443, cidr: c, desc: "allowed network"})
-				}
-			}
-		}
-	}
-	grant(instanceSG)
-	if o.spec.HasLoadBalancer() {
-		grant(instanceSG, ingressRule{port: 80, group: albSG, desc: "load balancer"})
-	} else {
-		for _, c := range o.spec.AllowedCIDRs {
-			grant(instanceSG, ingressRule{port: 80, cidr: c, desc: "allowed network"})
-		}
-	}
-	for _, c := range o.spec.SSHCIDRs {
-		grant(instanceSG, ingressRule{port: 22, cidr: c, desc: "SSH"})
-	}
-	grant(efsSG, ingressRule{port: 2049, group: instanceSG, desc: "NFS from the instance"})
+	rules, order := o.spec.ingressRules(st.InstanceSecurityGroupID, st.EFSSecurityGroupID, st.ALBSecurityGroupID, st.CloudFrontPrefixListID)
+	delete(rules, "")
+	order = slices.DeleteFunc(order, func(g string) bool { return g == "" })
 	return rules, order
 }
 
@@ -495,4 +505,56 @@ func observedCIDRs(spec *Spec, instanceSG, albSG *ec2types.SecurityGroup) (allow
 		allowed = cidrs(albSG, 80)
 	}
 	return allowed, cidrs(instanceSG, 22)
+}
+
+// groupWeight is how much of the rules-per-group quota one group's inbound
+// rules use, and of what.
+type groupWeight struct {
+	roles                                []string
+	weight                               int
+	prefixLists, allowed, ssh, groupRefs int
+}
+
+// ruleWeights weighs the inbound rules each group of the layout would hold:
+// single is an adopted CLI deployment whose one group plays every role;
+// prefixWeight is the maximum entries of CloudFront's prefix list, which a
+// rule referencing it counts as.
+func (s *Spec) ruleWeights(single bool, prefixWeight int) []groupWeight {
+	ids := map[string]string{"instance": "instance", "file system": "efs", "load balancer": "alb"}
+	if single {
+		ids = map[string]string{"instance": "cli", "file system": "cli", "load balancer": "cli"}
+	}
+	rules, order := s.ingressRules(ids["instance"], ids["file system"], ids["load balancer"], "pl")
+	var out []groupWeight
+	for _, g := range order {
+		w := groupWeight{}
+		for _, role := range []string{"load balancer", "instance", "file system"} {
+			if ids[role] == g && (role != "load balancer" || s.HasLoadBalancer()) {
+				w.roles = append(w.roles, role)
+			}
+		}
+		seen := map[string]bool{}
+		for _, r := range rules[g] {
+			if seen[r.key()] {
+				continue
+			}
+			seen[r.key()] = true
+			switch {
+			case r.prefixList != "":
+				w.prefixLists++
+				w.weight += prefixWeight
+			case r.group != "":
+				w.groupRefs++
+				w.weight++
+			case r.port == 22:
+				w.ssh++
+				w.weight++
+			default:
+				w.allowed++
+				w.weight++
+			}
+		}
+		out = append(out, w)
+	}
+	return out
 }

@@ -120,6 +120,7 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 	plan.setObserved(spec, st)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	saveRecord(ctx, resp.Private, st, &resp.Diagnostics)
+	r.recordPreflight(ctx, resp.Private, &plan, &config, &resp.Diagnostics)
 }
 
 // record returns the deployment's record from private state, or rebuilds it
@@ -211,6 +212,7 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	plan.setObserved(spec, st)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	saveRecord(ctx, resp.Private, st, &resp.Diagnostics)
+	r.recordPreflight(ctx, resp.Private, &plan, &config, &resp.Diagnostics)
 }
 
 func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

@@ -40,7 +40,11 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	types := &typeCache{r: r}
+	var known map[string]deployment.InstanceTypeInfo
+	if state != nil {
+		known = loadPreflight(ctx, req.Private).Types
+	}
+	types := newTypeCache(r, known)
 	r.planInstance(ctx, &plan, &config, state, types, resp)
 	if resp.Diagnostics.HasError() {
 		return
@@ -53,6 +57,7 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 	if !resp.Diagnostics.HasError() {
 		r.checkDomain(ctx, &plan, state, req.Private, &resp.Diagnostics)
 	}
+	r.preflight(ctx, req, resp, &plan, &config, state, types, replacing)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -179,26 +184,6 @@ func addDeletionProtectionError(diags *diag.Diagnostics, verb string) {
 			"First set load_balancer.deletion_protection = false (keeping everything else) and run `terraform apply`, which only turns the protection off; then run this again.", verb))
 }
 
-// typeCache looks each instance type up once per plan.
-type typeCache struct {
-	r    *deploymentResource
-	seen map[string]deployment.InstanceTypeInfo
-}
-
-func (c *typeCache) get(ctx context.Context, name string) (deployment.InstanceTypeInfo, error) {
-	if i, ok := c.seen[name]; ok {
-		return i, nil
-	}
-	i, err := deployment.LookupInstanceType(ctx, c.r.client.EC2(), name)
-	if err == nil {
-		if c.seen == nil {
-			c.seen = map[string]deployment.InstanceTypeInfo{}
-		}
-		c.seen[name] = i
-	}
-	return i, err
-}
-
 // planInstance settles instance_type, gpu and ollama_models, which default
 // from each other, and decides whether an instance type change must replace
 // the deployment (a different CPU architecture needs another AMI).
@@ -223,6 +208,11 @@ func (r *deploymentResource) planInstance(ctx context.Context, plan, config, sta
 			return
 		}
 		resp.Diagnostics.AddAttributeError(path.Root("instance_type"), "Looking up the instance type", awsErrorDetail(r.client.Region, err))
+		return
+	}
+	if info.Hypervisor == "xen" && (state == nil || state.InstanceType.ValueString() != name) {
+		fe := deployment.XenTypeError(info, deployment.SuggestNitroTypes(ctx, r.client.EC2(), info))
+		resp.Diagnostics.AddAttributeError(path.Root(fe.Path), fe.Summary, fe.Detail)
 		return
 	}
 	switch {

@@ -64,13 +64,16 @@ func (v durationValidator) ValidateString(ctx context.Context, req validator.Str
 // tagMapValidators enforce AWS's tag rules: keys of 1-128 characters not
 // starting with "aws:", values of at most 256 characters, both of the
 // characters every tagged service accepts, and at most 40 tags
-// (AWS allows 50; the provider adds its own geusemaker:* tags).
+// (AWS allows 50; the provider adds its own geusemaker:* tags). Keys must
+// also suit the instance, whose tags are in its metadata (instanceTagKey):
+// resource tags and provider default_tags both reach it.
 func tagMapValidators() []validator.Map {
 	return []validator.Map{
 		mapvalidator.SizeAtMost(40),
 		mapvalidator.KeysAre(
 			stringvalidator.LengthBetween(1, 128),
 			stringvalidator.RegexMatches(regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`), "may contain only letters, digits, spaces and _.:/=+-@"),
+			instanceTagKey{},
 			notPrefix("aws:"),
 			notPrefix("geusemaker:"),
 		),
@@ -78,6 +81,62 @@ func tagMapValidators() []validator.Map {
 		mapvalidator.ValueStringsAre(stringvalidator.LengthAtMost(256),
 			stringvalidator.RegexMatches(regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`), "may contain only letters, digits, spaces and _.:/=+-@ (IAM, EFS, Elastic Load Balancing, CloudFront and SSM refuse other characters)")),
 	}
+}
+
+// metadataTagKey is what EC2 allows as an instance tag key while the
+// instance's tags are visible in instance metadata.
+var metadataTagKey = regexp.MustCompile(`^[0-9a-zA-Z\-_+=,.@:]+$`)
+
+// instanceTagKey refuses tag keys EC2 rejects on an instance whose tags are
+// in its metadata (RunInstances and CreateTags fail with
+// InvalidParameterValue): only letters, digits and -_+=,.@: and not ".",
+// ".." or "_index". The deployment keeps metadata tags on because the
+// instance reads its public URL from a tag; and every tag is applied to the
+// instance too, so cost allocation by tag covers its largest cost. So the
+// key is refused at plan time rather than left off the instance.
+type instanceTagKey struct{}
+
+func (instanceTagKey) Description(context.Context) string {
+	return "may contain only letters, digits and -_+=,.@: (instance tags are visible in instance metadata)"
+}
+
+func (v instanceTagKey) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (instanceTagKey) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	k := req.ConfigValue.ValueString()
+	if metadataTagKey.MatchString(k) && k != "." && k != ".." && k != "_index" {
+		return
+	}
+	detail := fmt.Sprintf("Tag key %q cannot be used: the deployment's tags also go on its EC2 instance, whose tags are visible in instance metadata (the instance reads its public URL from a tag), and EC2 then accepts only letters, digits and - _ + = , . @ : in tag keys, and not \".\", \"..\" or \"_index\".", k)
+	if s := suggestTagKey(k); s != "" && s != k {
+		detail += fmt.Sprintf(" Use %q instead.", s)
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "Tag key not allowed on the instance", detail)
+}
+
+// suggestTagKey rewrites a key into one EC2 accepts on the instance:
+// slashes become colons, other characters hyphens.
+func suggestTagKey(k string) string {
+	var b strings.Builder
+	for _, r := range k {
+		switch {
+		case r < 128 && r != ',' && metadataTagKey.MatchString(string(r)):
+			// (a comma suits the instance, not IAM, EFS or ELB)
+			b.WriteRune(r)
+		case r == '/':
+			b.WriteRune(':')
+		default:
+			b.WriteRune('-')
+		}
+	}
+	s := b.String()
+	if s == "." || s == ".." || s == "_index" {
+		return ""
+	}
+	return s
 }
 
 type prefixValidator struct{ prefix string }
