@@ -66,6 +66,7 @@ const (
 	resParameter    resKind = "parameter"
 	resCertificate  resKind = "certificate"
 	resCredentials  resKind = "credentials"
+	resLease        resKind = "lease"
 	resAnyCert      resKind = "any-certificate"
 	resHostedZone   resKind = "hostedzone"
 	resChange       resKind = "change"
@@ -121,9 +122,11 @@ var permissionTable = slices.Concat(
 	// Service credentials under /geusemaker/NAME/ in Parameter Store.
 	perms(svcCredentials, on(resCredentials), "ssm:PutParameter", "ssm:GetParameters", "ssm:GetParametersByPath",
 		"ssm:DeleteParameters", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource", "ssm:ListTagsForResource"),
+	// The create lease on the deployment's name (lease.go).
+	perms(always, on(resLease), "ssm:PutParameter", "ssm:GetParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource"),
 	// IAM: the instance role and its profile.
 	perms(always, on(resRole), "iam:CreateRole", "iam:GetRole", "iam:DeleteRole", "iam:TagRole", "iam:UntagRole",
-		"iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies", "iam:AttachRolePolicy", "iam:DetachRolePolicy",
+		"iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies", "iam:AttachRolePolicy", "iam:DetachRolePolicy",
 		"iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole"),
 	perms(always, on(resProfile), "iam:CreateInstanceProfile", "iam:GetInstanceProfile", "iam:DeleteInstanceProfile",
 		"iam:TagInstanceProfile", "iam:UntagInstanceProfile", "iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile"),
@@ -259,6 +262,8 @@ func (s *Spec) arns(k resKind, partition, account string) []string {
 		return []string{fmt.Sprintf("arn:%s:route53:::hostedzone/%s", partition, zone)}
 	case resChange:
 		return []string{fmt.Sprintf("arn:%s:route53:::change/*", partition)}
+	case resLease:
+		return []string{fmt.Sprintf("arn:%s:ssm:%s:%s:parameter%s", partition, s.Region, account, leaseParameter(s.Name))}
 	case resCredentials:
 		// The path itself (GetParametersByPath) and the parameters under it.
 		path := strings.TrimSuffix(userdata.CredentialsPathFor(s.Name), "/")
