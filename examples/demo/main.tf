@@ -29,15 +29,17 @@ provider "geusemaker" {
   secret_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
   endpoints {
-    acm        = var.emulator_endpoint
-    cloudfront = var.emulator_endpoint
-    ec2        = var.emulator_endpoint
-    efs        = var.emulator_endpoint
-    elbv2      = var.emulator_endpoint
-    iam        = var.emulator_endpoint
-    route53    = var.emulator_endpoint
-    ssm        = var.emulator_endpoint
-    sts        = var.emulator_endpoint
+    acm           = var.emulator_endpoint
+    cloudfront    = var.emulator_endpoint
+    ec2           = var.emulator_endpoint
+    efs           = var.emulator_endpoint
+    elbv2         = var.emulator_endpoint
+    iam           = var.emulator_endpoint
+    route53       = var.emulator_endpoint
+    servicequotas = var.emulator_endpoint
+    ssm           = var.emulator_endpoint
+    sts           = var.emulator_endpoint
+    wafv2         = var.emulator_endpoint
   }
 }
 

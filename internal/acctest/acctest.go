@@ -65,6 +65,8 @@ func ProviderFactories() map[string]func() (tfprotov6.ProviderServer, error) {
 		provider.TypeName: providerserver.NewProtocol6WithError(provider.NewTestProvider(provider.TestOptions{
 			PollCap:         20 * time.Millisecond,
 			RetryMaxBackoff: 20 * time.Millisecond,
+			// A configured "1m" waits 7.5s: tests of waits that never end.
+			TimeoutDivisor: 8,
 		})()),
 	}
 }

@@ -229,6 +229,13 @@ func (e *Emulator) authorizeLocked(c *Call, def *serviceDef, op string, in refle
 	if len(checks) == 0 {
 		return nil
 	}
+	// The call log names the actions each call needed, so a test can
+	// compare a least-privilege policy with what a workflow really does.
+	var names []string
+	for _, chk := range checks {
+		names = appendIfMissing(names, chk.Action)
+	}
+	c.Note("iam_actions", strings.Join(names, ","))
 	ps := e.principalPolicies(c.Caller, c.AccessKey)
 	base := e.baseContext(c, ps)
 	for _, chk := range checks {
@@ -572,4 +579,13 @@ func decodedAuthorizationMessage(c *Call, action, resource string, out authzOutc
 	}
 	b, _ := json.Marshal(doc)
 	return string(b)
+}
+
+func appendIfMissing(list []string, v string) []string {
+	for _, x := range list {
+		if x == v {
+			return list
+		}
+	}
+	return append(list, v)
 }

@@ -240,6 +240,9 @@ func (f *efsFileSystem) applyTags(tags []efstypes.Tag) *APIError {
 		if strings.HasPrefix(strings.ToLower(k), "aws:") {
 			return efsBadRequest("Tag keys starting with 'aws:' are reserved for internal use.")
 		}
+		if !taggingPattern.MatchString(k) || !taggingPattern.MatchString(v) {
+			return efsBadRequest("Tag key or value contains invalid characters: %s (allowed: letters, digits, spaces and _ . : / = + - @)", k)
+		}
 		if _, ok := next[k]; !ok {
 			order = append(order, k)
 		}

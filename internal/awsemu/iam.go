@@ -182,6 +182,12 @@ func iamConflict(code, format string, args ...any) *APIError {
 	return ErrorfStatus(http.StatusConflict, code, format, args...)
 }
 
+// taggingPattern is the characters IAM, EFS, SSM, ELB and CloudFront allow
+// in tag keys and values (EC2 alone allows any).
+var taggingPattern = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+
+const taggingPatternText = `[\p{L}\p{Z}\p{N}_.:/=+\-@]*`
+
 func iamValidation(field, value, constraint string) *APIError {
 	return Errorf("ValidationError", "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", value, field, constraint)
 }
@@ -415,6 +421,12 @@ func iamApplyTags(t *iamTags, tags []iamtypes.Tag, quota string) *APIError {
 		}
 		if len(v) > 256 {
 			return iamValidation("tags.member.value", v, "Member must have length less than or equal to 256")
+		}
+		if !taggingPattern.MatchString(k) {
+			return iamValidation("tags.member.key", k, "Member must satisfy regular expression pattern: "+taggingPatternText)
+		}
+		if !taggingPattern.MatchString(v) {
+			return iamValidation("tags.member.value", v, "Member must satisfy regular expression pattern: "+taggingPatternText)
 		}
 		if strings.HasPrefix(strings.ToLower(k), "aws:") {
 			return Errorf("InvalidInput", "User-defined tags can't start with 'aws:'.")

@@ -283,6 +283,12 @@ func ssmCheckTags(tags []ssmtypes.Tag, existing int) *APIError {
 		if strings.HasPrefix(strings.ToLower(k), "aws:") {
 			return Errorf("InvalidTag", "The tag key %s is not valid: the aws: prefix is reserved for AWS use.", k)
 		}
+		if !taggingPattern.MatchString(k) {
+			return Errorf("ValidationException", "1 validation error detected: Value '%s' at 'tags.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: ^%s$", k, taggingPatternText)
+		}
+		if !taggingPattern.MatchString(v) {
+			return Errorf("ValidationException", "1 validation error detected: Value '%s' at 'tags.member.value' failed to satisfy constraint: Member must satisfy regular expression pattern: ^%s$", v, taggingPatternText)
+		}
 	}
 	return nil
 }

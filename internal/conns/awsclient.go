@@ -14,8 +14,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
+	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/aws-sdk-go-v2/service/wafv2"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 )
@@ -35,6 +37,10 @@ type AWSClient struct {
 	waitClock func() time.Time
 	waitSleep func(ctx context.Context, d time.Duration) error
 	waitSpeed float64
+	// LeaseTTL is the test seam of Config.LeaseTTL (zero: the default).
+	LeaseTTL time.Duration
+	// TimeoutDivisor is the test seam of Config.TimeoutDivisor.
+	TimeoutDivisor int
 
 	once       sync.Mutex
 	ec2        *ec2.Client
@@ -45,7 +51,9 @@ type AWSClient struct {
 	route53    *route53.Client
 	ssm        *ssm.Client
 	sts        *sts.Client
+	wafv2      *wafv2.Client
 	acm        map[string]*acm.Client
+	quotas     map[string]*servicequotas.Client
 }
 
 func newAWSClient(cfg aws.Config, c *Config) *AWSClient {
@@ -54,15 +62,18 @@ func newAWSClient(cfg aws.Config, c *Config) *AWSClient {
 		tags[k] = v
 	}
 	return &AWSClient{
-		Region:      cfg.Region,
-		DefaultTags: tags,
-		cfg:         cfg,
-		endpoints:   c.Endpoints,
-		pollCap:     c.PollCap,
-		waitClock:   c.WaitClock,
-		waitSleep:   c.WaitSleep,
-		waitSpeed:   c.WaitSpeed,
-		acm:         map[string]*acm.Client{},
+		Region:         cfg.Region,
+		DefaultTags:    tags,
+		cfg:            cfg,
+		endpoints:      c.Endpoints,
+		pollCap:        c.PollCap,
+		waitClock:      c.WaitClock,
+		waitSleep:      c.WaitSleep,
+		waitSpeed:      c.WaitSpeed,
+		LeaseTTL:       c.LeaseTTL,
+		TimeoutDivisor: c.TimeoutDivisor,
+		acm:            map[string]*acm.Client{},
+		quotas:         map[string]*servicequotas.Client{},
 	}
 }
 
@@ -205,4 +216,35 @@ func (c *AWSClient) ACM(region string) *acm.Client {
 		})
 	}
 	return c.acm[region]
+}
+
+// ServiceQuotas returns the Service Quotas client for a region ("" for the
+// provider's region): CloudFront's global quotas are read in us-east-1.
+func (c *AWSClient) ServiceQuotas(region string) *servicequotas.Client {
+	if region == "" {
+		region = c.Region
+	}
+	c.once.Lock()
+	defer c.once.Unlock()
+	if c.quotas[region] == nil {
+		c.quotas[region] = servicequotas.NewFromConfig(c.cfg, func(o *servicequotas.Options) {
+			o.Region = region
+			o.BaseEndpoint = c.endpoint("servicequotas")
+		})
+	}
+	return c.quotas[region]
+}
+
+// WAFV2 returns the WAFv2 client for web ACLs of scope CLOUDFRONT, which
+// are managed through us-east-1 whatever the provider's region.
+func (c *AWSClient) WAFV2() *wafv2.Client {
+	c.once.Lock()
+	defer c.once.Unlock()
+	if c.wafv2 == nil {
+		c.wafv2 = wafv2.NewFromConfig(c.cfg, func(o *wafv2.Options) {
+			o.Region = "us-east-1"
+			o.BaseEndpoint = c.endpoint("wafv2")
+		})
+	}
+	return c.wafv2
 }

@@ -24,7 +24,7 @@ import (
 )
 
 // Services whose endpoints can be overridden in the provider's endpoints block.
-var Services = []string{"acm", "cloudfront", "ec2", "efs", "elbv2", "iam", "route53", "ssm", "sts"}
+var Services = []string{"acm", "cloudfront", "ec2", "efs", "elbv2", "iam", "route53", "servicequotas", "ssm", "sts", "wafv2"}
 
 // Config is the provider configuration, free of Terraform types.
 type Config struct {
@@ -55,6 +55,12 @@ type Config struct {
 	WaitClock func() time.Time
 	WaitSleep func(ctx context.Context, d time.Duration) error
 	WaitSpeed float64
+	// LeaseTTL shortens a create's lease on its deployment name (tests that
+	// kill a create must not wait minutes for it to expire).
+	LeaseTTL time.Duration
+	// TimeoutDivisor divides the operation timeouts (tests of a wait that
+	// never ends run for seconds, not minutes; zero: as configured).
+	TimeoutDivisor int
 }
 
 // AssumeRole is the assume_role block.

@@ -391,7 +391,7 @@ func (o *op) launchInstance(ctx context.Context, img image, key func(zone string
 		}
 		info(ctx, "launch attempt", fields)
 		if !movesOn(a, code) {
-			return fmt.Errorf("launching instance in %s (%s): %w", a.zone, a.market(), err)
+			return fmt.Errorf("launching instance in %s (%s): %w", a.zone, a.market(), vcpuQuotaError(err, o.spec.Region, o.spec.InstanceType, img.vcpus))
 		}
 		failed = append(failed, AttemptFailure{Zone: a.zone, Market: a.market(), Price: a.price, Code: code, Message: errs.Message(err), err: err})
 		if a.spot && spotClosed(code) {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -219,7 +220,11 @@ func (o *op) ensureDistribution(ctx context.Context) error {
 	}
 	ref := o.rec.get().CallerReference
 	if ref == "" {
-		ref = fmt.Sprintf("geusemaker-%s-%s-%s", o.spec.Name, o.spec.Region, o.rec.get().Nonce)
+		// New for every distribution the deployment creates: CloudFront
+		// refuses a reference used before, also by a deleted distribution
+		// (tier 3 removed and added again). Recorded before the call, so
+		// retries of this create send the same one.
+		ref = fmt.Sprintf("geusemaker-%s-%s-%s-%s", o.spec.Name, o.spec.Region, o.rec.get().Nonce, newNonce())
 		o.rec.set(func(s *State) { s.CallerReference = ref })
 	}
 	start := time.Now()
@@ -286,7 +291,10 @@ func fingerprint(c *cftypes.DistributionConfig) cdnFingerprint {
 		f.Certificate = aws.ToString(c.ViewerCertificate.ACMCertificateArn)
 	}
 	if c.Aliases != nil {
+		// A set: CloudFront returns the aliases in its own order, not the
+		// request's.
 		f.Aliases = append(f.Aliases, c.Aliases.Items...)
+		sort.Strings(f.Aliases)
 	}
 	if c.Origins != nil {
 		for _, o := range c.Origins.Items {
@@ -338,8 +346,9 @@ func (o *op) deleteDistribution(ctx context.Context) error {
 	return nil
 }
 
-// refreshDistribution forgets a distribution deleted outside Terraform and
-// reads the facts of one that exists.
+// refreshDistribution forgets a distribution deleted outside Terraform,
+// reads the facts of one that exists and compares its configuration with
+// the one the deployment wants.
 func (o *op) refreshDistribution(ctx context.Context) error {
 	out, err := tfcloudfront.FindDistributionByID(ctx, o.c.CloudFront, o.rec.get().DistributionID)
 	if gone(err) {
@@ -352,7 +361,41 @@ func (o *op) refreshDistribution(ctx context.Context) error {
 		o.seen.distribution = out.Distribution
 	}
 	o.rec.set(func(s *State) { s.CDNState.record(out.Distribution) })
+	st := o.rec.get()
+	if !o.spec.HasCDN() || out.Distribution.DistributionConfig == nil {
+		return nil
+	}
+	have := fingerprint(out.Distribution.DistributionConfig)
+	want := fingerprint(o.distributionConfig(st, st.CallerReference))
+	if have.Enabled != want.Enabled {
+		o.drifted(DriftCloudFront, "distribution %s was disabled outside Terraform", st.DistributionID)
+	}
+	if diff := fingerprintDiff(have, want); len(diff) > 0 {
+		o.drifted(DriftCloudFront, "distribution %s settings changed outside Terraform: %s", st.DistributionID, strings.Join(diff, ", "))
+	}
 	return nil
+}
+
+// fingerprintDiff names the managed settings (other than Enabled) in which
+// two configurations differ.
+func fingerprintDiff(a, b cdnFingerprint) []string {
+	var out []string
+	check := func(name string, same bool) {
+		if !same {
+			out = append(out, name)
+		}
+	}
+	check("comment", a.Comment == b.Comment)
+	check("price class", a.PriceClass == b.PriceClass)
+	check("HTTP version", a.HTTPVersion == b.HTTPVersion)
+	check("web ACL", a.WebACL == b.WebACL)
+	check("certificate", a.Certificate == b.Certificate)
+	check("IPv6", a.IPv6 == b.IPv6)
+	check("aliases", slices.Equal(a.Aliases, b.Aliases))
+	check("origin", slices.Equal(a.Origins, b.Origins))
+	check("default cache behavior", a.Default == b.Default)
+	check("cache behaviors", slices.Equal(a.Behaviors, b.Behaviors))
+	return out
 }
 
 // discoverDistribution finds the distribution by its tag (a distribution
@@ -386,6 +429,16 @@ func (d *discovery) discoverDistribution(ctx context.Context) error {
 	spec.CDN.WebACLID = aws.ToString(cfg.WebACLId)
 	if cfg.Aliases != nil {
 		spec.CDN.Aliases = append([]string{}, cfg.Aliases.Items...)
+		// CloudFront returns the aliases in its own order. The first one
+		// is the public URL, which the instance's tag recorded (and
+		// discoverInstance took for the load balancer's domain): put it
+		// first again. The load balancer's own domain, if any, is the
+		// https-only origin's, read below.
+		if i := slices.Index(spec.CDN.Aliases, spec.LoadBalancer.DomainName); i >= 0 {
+			primary := spec.CDN.Aliases[i]
+			spec.CDN.Aliases = append([]string{primary}, slices.Delete(spec.CDN.Aliases, i, i+1)...)
+			spec.LoadBalancer.DomainName = ""
+		}
 	}
 	if vc := cfg.ViewerCertificate; vc != nil {
 		spec.CDN.CertificateARN = aws.ToString(vc.ACMCertificateArn)

@@ -2,6 +2,7 @@ package deployment
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
@@ -10,7 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
+	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/wafv2"
 )
 
 // Clients are the AWS clients a deployment uses, all for one region except
@@ -26,6 +29,11 @@ type Clients struct {
 	// Route53 is global (its requests are signed for us-east-1).
 	Route53 *route53.Client
 	ACM     func(region string) *acm.Client
+	// ServiceQuotas is looked up per region like ACM (CloudFront's quotas
+	// are read in us-east-1); WAFV2 reads web ACLs of scope CLOUDFRONT, in
+	// us-east-1. Only the plan-time checks use them.
+	ServiceQuotas func(region string) *servicequotas.Client
+	WAFV2         *wafv2.Client
 	// HTTP makes the reachability check's requests; nil is Go's default
 	// client (proxy from the environment, system CA certificates).
 	HTTP *http.Client
@@ -33,4 +41,7 @@ type Clients struct {
 	Region    string
 	AccountID string
 	Partition string
+	// LeaseTTL is how long a create's lease on its name lasts unless
+	// renewed (DefaultLeaseTTL when zero; tests shorten it).
+	LeaseTTL time.Duration
 }

@@ -14,7 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
+	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/wafv2"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/emutest"
@@ -68,6 +70,10 @@ func newTestEnvWith(t testing.TB, o emutest.Options) *testEnv {
 		ACM: func(region string) *acm.Client {
 			return acm.NewFromConfig(cfg, func(o *acm.Options) { o.Region = region })
 		},
+		ServiceQuotas: func(region string) *servicequotas.Client {
+			return servicequotas.NewFromConfig(cfg, func(o *servicequotas.Options) { o.Region = region })
+		},
+		WAFV2:  wafv2.NewFromConfig(cfg, func(o *wafv2.Options) { o.Region = "us-east-1" }),
 		Region: o.Region, AccountID: awsemu.AccountID, Partition: "aws",
 	}
 	return &testEnv{emu: started.Emu, c: c, ctx: started.Ctx}

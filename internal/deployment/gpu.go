@@ -1,6 +1,7 @@
 package deployment
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -24,6 +25,9 @@ type InstanceTypeInfo struct {
 	GPUs         int32
 	GPUModel     string
 	GPUMemoryMiB int32 // total across GPUs
+	// Hypervisor is "nitro" or "xen" (previous-generation types); only
+	// Nitro types serve the latest console output the boot waits read.
+	Hypervisor string
 }
 
 // HasGPU reports whether EC2 lists NVIDIA GPUs for the type.
@@ -44,7 +48,7 @@ func LookupInstanceType(ctx context.Context, conn *ec2.Client, name string) (Ins
 }
 
 func typeInfo(t ec2types.InstanceTypeInfo) InstanceTypeInfo {
-	i := InstanceTypeInfo{Name: string(t.InstanceType)}
+	i := InstanceTypeInfo{Name: string(t.InstanceType), Hypervisor: string(t.Hypervisor)}
 	if t.ProcessorInfo != nil && len(t.ProcessorInfo.SupportedArchitectures) > 0 {
 		i.Arch = string(t.ProcessorInfo.SupportedArchitectures[0])
 		if slices.Contains(t.ProcessorInfo.SupportedArchitectures, ec2types.ArchitectureTypeX8664) {
@@ -112,6 +116,7 @@ type image struct {
 	id, rootDevice string
 	rootSizeGiB    int32
 	arch           string
+	vcpus          int32 // of the instance type, for the quota diagnostic
 }
 
 // resolveAMI picks the AMI (the user's, or the default from SSM) and checks
@@ -121,18 +126,35 @@ func (o *op) resolveAMI(ctx context.Context) (image, error) {
 	if err != nil {
 		return image{}, fmt.Errorf("looking up instance type %s: %w", o.spec.InstanceType, err)
 	}
-	id := o.spec.AMIID
+	img, err := resolveImage(ctx, o.c, o.spec, it)
+	if err != nil {
+		return image{}, err
+	}
+	o.rec.set(func(s *State) { s.AMIID = img.id })
+	return img, nil
+}
+
+// resolveImage finds the AMI a launch uses (the user's, or the default from
+// SSM) and checks it against the instance type's architecture and the root
+// volume; the plan-time check and the launch share it.
+func resolveImage(ctx context.Context, c *Clients, spec *Spec, it InstanceTypeInfo) (image, error) {
+	id := spec.AMIID
 	if id == "" {
-		param := DefaultAMIParameter(o.spec.GPU, it.Arch)
-		if id, err = tfssm.FindParameterValue(ctx, o.c.SSM, param); err != nil {
-			return image{}, fmt.Errorf("resolving the default AMI from SSM parameter %s: %w", param, err)
+		param := DefaultAMIParameter(spec.GPU, it.Arch)
+		var err error
+		if id, err = tfssm.FindParameterValue(ctx, c.SSM, param); err != nil {
+			err = fmt.Errorf("resolving the default AMI from SSM parameter %s: %w", param, err)
+			if retry.NotFound(err) {
+				err = &amiParameterError{param: param, region: spec.Region, gpu: spec.GPU, arch: it.Arch, err: err}
+			}
+			return image{}, err
 		}
 	}
-	img, err := tfec2.FindImageByID(ctx, o.c.EC2, id)
+	img, err := tfec2.FindImageByID(ctx, c.EC2, id)
 	if err != nil {
 		return image{}, fmt.Errorf("looking up AMI %s: %w", id, err)
 	}
-	out := image{id: id, rootDevice: aws.ToString(img.RootDeviceName), arch: string(img.Architecture)}
+	out := image{id: id, rootDevice: aws.ToString(img.RootDeviceName), arch: string(img.Architecture), vcpus: it.VCPUs}
 	for _, bd := range img.BlockDeviceMappings {
 		if aws.ToString(bd.DeviceName) == out.rootDevice && bd.Ebs != nil {
 			out.rootSizeGiB = aws.ToInt32(bd.Ebs.VolumeSize)
@@ -143,12 +165,97 @@ func (o *op) resolveAMI(ctx context.Context) (image, error) {
 	}
 	if out.arch != "" && it.Arch != "" && out.arch != it.Arch {
 		return image{}, &FieldError{Path: "ami_id", Summary: "AMI architecture mismatch",
-			Detail: fmt.Sprintf("AMI %s is %s but instance type %s is %s.", id, out.arch, it.Name, it.Arch)}
+			Detail: fmt.Sprintf("AMI %s is %s but instance type %s is %s. Choose an %s AMI, or an instance type of the AMI's architecture.", id, out.arch, it.Name, it.Arch, it.Arch)}
 	}
-	if out.rootSizeGiB > o.spec.RootVolumeGiB {
+	if out.rootSizeGiB > spec.RootVolumeGiB {
 		return image{}, &FieldError{Path: "root_volume_size", Summary: "Root volume smaller than the AMI",
-			Detail: fmt.Sprintf("AMI %s has a %d GiB root snapshot; root_volume_size is %d GiB. Set at least %d.", id, out.rootSizeGiB, o.spec.RootVolumeGiB, out.rootSizeGiB)}
+			Detail: fmt.Sprintf("AMI %s has a %d GiB root snapshot; root_volume_size is %d GiB. Set root_volume_size to at least %d.", id, out.rootSizeGiB, spec.RootVolumeGiB, out.rootSizeGiB)}
 	}
-	o.rec.set(func(s *State) { s.AMIID = id })
 	return out, nil
+}
+
+// XenTypeError explains why a Xen instance type is refused: the boot waits
+// read the instance's latest console output, which EC2 serves only on Nitro
+// instance types (GetConsoleOutput with Latest fails on Xen), and without it
+// the console holds only what was captured at the last state change, so the
+// boot and GPU markers would never show and the waits would time out.
+func XenTypeError(it InstanceTypeInfo, alternatives []string) *FieldError {
+	detail := fmt.Sprintf("%s runs on the Xen hypervisor (a previous generation). The deployment follows the instance's boot through its latest console output, which EC2 serves only on Nitro instance types, so it cannot tell when %s is ready.", it.Name, it.Name)
+	if len(alternatives) > 0 {
+		detail += fmt.Sprintf(" Nitro types with the same %d vCPUs in this region: %s.", it.VCPUs, strings.Join(alternatives, ", "))
+	} else {
+		detail += " Choose a current-generation (Nitro) instance type."
+	}
+	return &FieldError{Path: "instance_type", Summary: "Xen instance type not supported", Detail: detail}
+}
+
+// SuggestNitroTypes lists up to four current-generation Nitro types of the
+// region with the same architecture, vCPUs and GPU presence as it, closest
+// in memory first.
+func SuggestNitroTypes(ctx context.Context, conn *ec2.Client, it InstanceTypeInfo) []string {
+	filter := func(name, value string) ec2types.Filter {
+		return ec2types.Filter{Name: aws.String(name), Values: []string{value}}
+	}
+	in := &ec2.DescribeInstanceTypesInput{Filters: []ec2types.Filter{
+		filter("hypervisor", "nitro"), filter("current-generation", "true"),
+		filter("processor-info.supported-architecture", it.Arch), filter("vcpu-info.default-vcpus", fmt.Sprint(it.VCPUs)),
+	}}
+	var found []InstanceTypeInfo
+	p := ec2.NewDescribeInstanceTypesPaginator(conn, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil
+		}
+		for _, t := range page.InstanceTypes {
+			if ti := typeInfo(t); ti.HasGPU() == it.HasGPU() {
+				found = append(found, ti)
+			}
+		}
+	}
+	slices.SortFunc(found, func(a, b InstanceTypeInfo) int {
+		if c := cmp.Compare(abs(a.MemoryMiB-it.MemoryMiB), abs(b.MemoryMiB-it.MemoryMiB)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	var out []string
+	for _, t := range found[:min(len(found), 4)] {
+		out = append(out, t.Name)
+	}
+	return out
+}
+
+func abs(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// amiParameterError is a public SSM parameter of a default AMI that the
+// region does not publish: not something deleted outside Terraform, but an
+// image AWS or Canonical do not offer there.
+type amiParameterError struct {
+	param, region, arch string
+	gpu                 bool
+	err                 error
+}
+
+func (e *amiParameterError) Error() string { return e.err.Error() }
+func (e *amiParameterError) Unwrap() error { return e.err }
+
+// Remedy says the region lacks the image and how to pick one.
+func (e *amiParameterError) Remedy() string {
+	image := "Canonical's Ubuntu 22.04 image"
+	if e.gpu {
+		image = "the AWS Deep Learning Base (NVIDIA driver) image"
+	}
+	arch := e.arch
+	if arch == "" {
+		arch = "this architecture"
+	}
+	return fmt.Sprintf("Region %s does not publish the public SSM parameter %s, which names %s for %s, so the deployment cannot pick its default AMI there. "+
+		"Set ami_id to an AMI of the region (Ubuntu 22.04 or later%s, %s), or deploy in a region that publishes the parameter (`aws ssm get-parameter --name %s --region <region>` answers there).",
+		e.region, e.param, image, arch, map[bool]string{true: " with the NVIDIA driver", false: ""}[e.gpu], arch, e.param)
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 )
 
 // step is one node of a deployment graph: it runs once every step it depends
@@ -24,7 +26,16 @@ type step struct {
 type graph struct {
 	steps map[string]*step
 	order []string
+	// keepGoing lets every step whose dependencies succeeded run after
+	// another step failed: a teardown deletes what it can on every
+	// independent branch. Otherwise the first failure stops the graph.
+	keepGoing bool
 }
+
+// stepGrace is how long a step's AWS request in flight may still take once
+// the graph was asked to stop (a failure, or Ctrl-C): its result is recorded
+// so that nothing it made goes unnoticed. Waits end at once.
+const stepGrace = 5 * time.Second
 
 func newGraph() *graph { return &graph{steps: map[string]*step{}} }
 
@@ -94,15 +105,17 @@ type StepError struct {
 func (e *StepError) Error() string { return fmt.Sprintf("step %s: %v", e.Step, e.Err) }
 func (e *StepError) Unwrap() error { return e.Err }
 
-// execute runs the graph. Steps start as soon as their dependencies succeed;
-// the first failure cancels the steps still running and no new step starts.
+// execute runs the graph. Steps start as soon as their dependencies succeed.
+// The first failure stops the steps still running (their waits end at once,
+// a request in flight gets stepGrace to return) and no new step starts;
+// with keepGoing, the steps that do not depend on a failed one carry on.
 // It returns the first failure (as *StepError) joined with any others that
 // were not mere cancellations, and the names of the steps that completed.
 func (g *graph) execute(ctx context.Context, obs observer) (completed []string, err error) {
 	if err := g.validate(); err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, stop, cancel := retry.WithGrace(ctx, stepGrace, false)
 	defer cancel()
 
 	type result struct {
@@ -145,16 +158,19 @@ func (g *graph) execute(ctx context.Context, obs observer) (completed []string, 
 			obs.finished(r.name, r.elapsed, r.err)
 		}
 		if r.err != nil {
-			if first == nil {
+			switch {
+			case first == nil:
 				first = &StepError{Step: r.name, Err: r.err}
-				cancel()
-			} else if !errors.Is(r.err, context.Canceled) {
+				if !g.keepGoing {
+					stop()
+				}
+			case !errors.Is(r.err, context.Canceled):
 				others = append(others, &StepError{Step: r.name, Err: r.err})
 			}
 			continue
 		}
 		completed = append(completed, r.name)
-		if first != nil || ctx.Err() != nil {
+		if (first != nil && !g.keepGoing) || ctx.Err() != nil || stopped(ctx) {
 			continue
 		}
 		next := dependents[r.name]
@@ -172,7 +188,20 @@ func (g *graph) execute(ctx context.Context, obs observer) (completed []string, 
 	if err := ctx.Err(); err != nil {
 		return completed, err
 	}
+	if stopped(ctx) && len(completed) < len(g.order) {
+		return completed, retry.ErrStopped
+	}
 	return completed, nil
+}
+
+// stopped reports whether the operation under ctx was asked to stop.
+func stopped(ctx context.Context) bool {
+	select {
+	case <-retry.Stopped(ctx):
+		return true
+	default:
+		return false
+	}
 }
 
 // ensureGraph is the whole deployment for the spec's tier: every step
@@ -203,5 +232,5 @@ func (o *op) ensureGraph() *graph {
 		}
 		g.add(&step{name: stepReachability, deps: deps, run: o.verifyReachability})
 	}
-	return g
+	return o.regional(g)
 }

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 )
 
 type recordingObserver struct {
@@ -87,10 +90,11 @@ func TestGraphFirstFailureCancelsAndSkips(t *testing.T) {
 	var slowCancelled bool
 	g.add(&step{name: "a", run: func(context.Context) error { return errors.New("boom") }})
 	g.add(&step{name: "slow", run: func(ctx context.Context) error {
+		// A wait: it ends as soon as the graph stops.
 		select {
-		case <-ctx.Done():
+		case <-retry.Stopped(ctx):
 			slowCancelled = true
-			return ctx.Err()
+			return retry.ErrStopped
 		case <-time.After(5 * time.Second):
 			return nil
 		}
@@ -138,6 +142,85 @@ func TestGraphParentCancellation(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	g := newGraph()
 	g.add(&step{name: "wait", run: func(ctx context.Context) error { cancel(); <-ctx.Done(); return ctx.Err() }})
+	_, err := g.execute(ctx, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// A request in flight when a sibling fails is not cut off: it returns within
+// the grace and its step completes (so what it made is recorded).
+func TestGraphFailureLetsRequestsInFlightFinish(t *testing.T) {
+	g := newGraph()
+	release := make(chan struct{})
+	g.add(&step{name: "a", run: func(context.Context) error { defer close(release); return errors.New("boom") }})
+	g.add(&step{name: "request", run: func(ctx context.Context) error {
+		<-release
+		select {
+		case <-ctx.Done(): // the request's context
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond): // the answer arrives
+			return nil
+		}
+	}})
+	done, err := g.execute(context.Background(), nil)
+	if err == nil || !slices.Equal(done, []string{"request"}) {
+		t.Fatalf("done=%v err=%v", done, err)
+	}
+}
+
+// keepGoing runs every branch that does not depend on the failed step, and
+// reports every failure.
+func TestGraphKeepGoing(t *testing.T) {
+	g := newGraph()
+	g.keepGoing = true
+	var mu sync.Mutex
+	var ran []string
+	mark := func(n string, err error) func(context.Context) error {
+		return func(context.Context) error {
+			mu.Lock()
+			ran = append(ran, n)
+			mu.Unlock()
+			return err
+		}
+	}
+	g.add(&step{name: "lb", run: mark("lb", errors.New("AccessDenied"))})
+	g.add(&step{name: "tg", deps: []string{"lb"}, run: mark("tg", nil)})
+	g.add(&step{name: "instance", run: mark("instance", nil)})
+	g.add(&step{name: "iam", deps: []string{"instance"}, run: mark("iam", nil)})
+	g.add(&step{name: "mounts", run: mark("mounts", errors.New("throttled"))})
+	g.add(&step{name: "network", deps: []string{"lb", "instance", "mounts"}, run: mark("network", nil)})
+	done, err := g.execute(context.Background(), nil)
+	sort.Strings(done)
+	if !slices.Equal(done, []string{"iam", "instance"}) {
+		t.Fatalf("done = %v (ran %v)", done, ran)
+	}
+	if err == nil || !strings.Contains(err.Error(), "AccessDenied") || !strings.Contains(err.Error(), "throttled") {
+		t.Fatalf("err = %v", err)
+	}
+	for _, n := range ran {
+		if n == "tg" || n == "network" {
+			t.Fatalf("%s ran although a step it depends on failed", n)
+		}
+	}
+}
+
+// A stop from the operation (Ctrl-C) ends the graph's waits at once and is
+// reported as an interruption.
+func TestGraphStopsOnOperationStop(t *testing.T) {
+	ctx, stop, cancel := retry.WithGrace(context.Background(), time.Minute, true)
+	defer cancel()
+	g := newGraph()
+	g.add(&step{name: "wait", run: func(ctx context.Context) error {
+		stop()
+		select {
+		case <-retry.Stopped(ctx):
+			return retry.ErrStopped
+		case <-time.After(5 * time.Second):
+			return nil
+		}
+	}})
+	g.add(&step{name: "next", deps: []string{"wait"}, run: func(context.Context) error { return nil }})
 	_, err := g.execute(ctx, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)

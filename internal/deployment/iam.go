@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -164,10 +166,9 @@ func (o *op) ensureIAM(ctx context.Context) error {
 // replaces it on an adopted role.
 const legacyEFSPolicy = "EFSMountPolicy"
 
-// ensureEFSPolicy lets the instance mount exactly this deployment's file
-// system with IAM authorization, nothing else.
-func (o *op) ensureEFSPolicy(ctx context.Context) error {
-	st := o.rec.get()
+// efsPolicy is the inline policy that lets the instance mount exactly this
+// deployment's file system with IAM authorization, nothing else.
+func (o *op) efsPolicy(st *State) string {
 	account := o.c.AccountID
 	if account == "" {
 		account = "*"
@@ -182,7 +183,14 @@ func (o *op) ensureEFSPolicy(ctx context.Context) error {
 			"Resource": fsARN,
 		}},
 	})
-	if err := tfiam.PutRolePolicy(ctx, o.c.IAM, st.RoleName, efsPolicyName, string(doc)); err != nil {
+	return string(doc)
+}
+
+// ensureEFSPolicy lets the instance mount exactly this deployment's file
+// system with IAM authorization, nothing else.
+func (o *op) ensureEFSPolicy(ctx context.Context) error {
+	st := o.rec.get()
+	if err := tfiam.PutRolePolicy(ctx, o.c.IAM, st.RoleName, efsPolicyName, o.efsPolicy(st)); err != nil {
 		return err
 	}
 	if st.RoleName == o.spec.roleName() {
@@ -217,7 +225,9 @@ func (o *op) deleteIAM(ctx context.Context) error {
 
 // refreshIAM reads the instance profile, which lists its role: a role in a
 // profile exists (IAM refuses to delete it), so the role is read on its own
-// only when the profile is gone or no longer holds it.
+// only when the profile is gone or no longer holds it. The drift checks read
+// the role's inline policies and whether the broad managed policy is
+// attached.
 func (o *op) refreshIAM(ctx context.Context) error {
 	st := o.rec.get()
 	roleSeen := false
@@ -239,14 +249,54 @@ func (o *op) refreshIAM(ctx context.Context) error {
 			}
 		}
 	}
-	if st.RoleName != "" && !roleSeen {
+	if st.RoleName == "" {
+		return nil
+	}
+	if !roleSeen {
 		if _, err := tfiam.FindRoleByName(ctx, o.c.IAM, st.RoleName); gone(err) {
 			o.rec.set(func(s *State) { s.forgetRole() })
+			return nil
 		} else if err != nil {
 			return err
 		}
+		if o.rec.get().ProfileName != "" {
+			o.drifted(DriftIAM, "role %s was removed from instance profile %s", st.RoleName, st.ProfileName)
+		}
+	}
+	if st.EFSID != "" {
+		doc, err := tfiam.FindRolePolicyDocument(ctx, o.c.IAM, st.RoleName, efsPolicyName)
+		switch {
+		case gone(err):
+			o.drifted(DriftIAM, "role %s lost its inline policy %s (the instance cannot mount the file system)", st.RoleName, efsPolicyName)
+		case err != nil:
+			return err
+		case !samePolicy(doc, o.efsPolicy(st)):
+			o.drifted(DriftIAM, "the inline policy %s of role %s was changed outside Terraform", efsPolicyName, st.RoleName)
+		}
+	}
+	doc, err := tfiam.FindRolePolicyDocument(ctx, o.c.IAM, st.RoleName, instancePolicyName)
+	switch {
+	case gone(err):
+		o.drifted(DriftIAM, "role %s lost its inline policy %s (Session Manager and the deployment's credentials)", st.RoleName, instancePolicyName)
+	case err != nil:
+		return err
+	case !samePolicy(doc, o.instancePolicy()):
+		o.drifted(DriftIAM, "the inline policy %s of role %s was changed outside Terraform", instancePolicyName, st.RoleName)
+	}
+	attached, err := tfiam.FindAttachedRolePolicyARNs(ctx, o.c.IAM, st.RoleName)
+	if err != nil && !gone(err) {
+		return err
+	}
+	if slices.Contains(attached, o.ssmManagedPolicy()) {
+		o.drifted(DriftIAM, "role %s has the managed policy %s attached (it reads every SSM parameter of the account)", st.RoleName, o.ssmManagedPolicy())
 	}
 	return nil
+}
+
+// samePolicy compares two policy documents as JSON values.
+func samePolicy(a, b string) bool {
+	var x, y any
+	return json.Unmarshal([]byte(a), &x) == nil && json.Unmarshal([]byte(b), &y) == nil && reflect.DeepEqual(x, y)
 }
 
 // discoverIAM finds the role and profile by their derived name, else (an
@@ -334,6 +384,31 @@ func (o *op) retagIAM(ctx context.Context, old *Spec, st *State) error {
 	}
 	if st.ProfileName != "" {
 		return tfiam.UpdateInstanceProfileTags(ctx, o.c.IAM, st.ProfileName, old.tagsFor(CompProfile), o.spec.tagsFor(CompProfile))
+	}
+	return nil
+}
+
+// adoptIAM records the role and profile named after the deployment that a
+// create made but did not record; only those carrying the deployment's tag.
+func (o *op) adoptIAM(ctx context.Context) error {
+	st, name := o.rec.get(), o.spec.roleName()
+	if st.RoleName == "" {
+		r, err := tfiam.FindRoleByName(ctx, o.c.IAM, name)
+		switch {
+		case err == nil && tfiam.TagsMap(r.Tags)[TagDeployment] == o.spec.Name:
+			o.rec.set(func(s *State) { s.RoleName, s.RoleARN = name, aws.ToString(r.Arn) })
+		case err != nil && !retry.NotFound(err):
+			return err
+		}
+	}
+	if st.ProfileName == "" {
+		p, err := tfiam.FindInstanceProfileByName(ctx, o.c.IAM, name)
+		switch {
+		case err == nil && tfiam.TagsMap(p.Tags)[TagDeployment] == o.spec.Name:
+			o.rec.set(func(s *State) { s.ProfileName, s.ProfileARN = name, aws.ToString(p.Arn) })
+		case err != nil && !retry.NotFound(err):
+			return err
+		}
 	}
 	return nil
 }

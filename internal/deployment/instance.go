@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/bootmarker"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 	tfec2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ec2"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/userdata"
@@ -163,13 +165,47 @@ func (o *op) renderUserData(st *State, az string) (userdata.Result, error) {
 	if ip == "" {
 		return userdata.Result{}, fmt.Errorf("no EFS mount target recorded in %s", az)
 	}
-	return userdata.Render(userdata.Params{
-		Deployment: o.spec.Name, Region: o.spec.Region, Tier: o.spec.Tier, GPU: o.spec.GPU,
-		Services: o.spec.Services, OllamaModels: o.spec.Models, EFSID: st.EFSID, MountTargetIP: ip,
+	r, err := userdata.Render(o.spec.userDataParams(st.EFSID, ip))
+	if tl, ok := errs.As[*userdata.TooLargeError](err); ok {
+		return r, userDataTooLargeError(tl)
+	}
+	return r, err
+}
+
+// userDataParams are the boot script's inputs for a file system and the
+// address of its mount target.
+func (s *Spec) userDataParams(efsID, mountTargetIP string) userdata.Params {
+	return userdata.Params{
+		Deployment: s.Name, Region: s.Region, Tier: s.Tier, GPU: s.GPU,
+		Services: s.Services, OllamaModels: s.Models, EFSID: efsID, MountTargetIP: mountTargetIP,
 		// The path only: the values stay in SSM (anyone allowed
 		// ec2:DescribeInstanceAttribute can read user data).
-		CredentialsPath: o.spec.CredentialsPath(),
-	})
+		CredentialsPath: s.CredentialsPath(),
+	}
+}
+
+// CheckUserData renders the boot script at plan time, with the longest file
+// system id and mount target address AWS gives, and refuses a script over
+// EC2's 16 KB user data limit on the attribute that makes it large.
+func (s *Spec) CheckUserData() *FieldError {
+	_, err := userdata.Render(s.userDataParams("fs-0123456789abcdef0", "100.127.255.254"))
+	if tl, ok := errs.As[*userdata.TooLargeError](err); ok {
+		return userDataTooLargeError(tl)
+	}
+	if pe, ok := errs.As[*userdata.ParamError](err); ok {
+		// What the boot script refuses of the configuration, refused
+		// before anything is made.
+		if path, ok := map[string]string{"OllamaModels": "ollama_models", "Services": "services"}[pe.Field]; ok {
+			return &FieldError{Path: path, Summary: "Invalid " + strings.ReplaceAll(path, "_", " "), Detail: pe.Message + "."}
+		}
+	}
+	return nil
+}
+
+func userDataTooLargeError(tl *userdata.TooLargeError) *FieldError {
+	return &FieldError{Path: "ollama_models", Summary: "Boot script over EC2's user data limit",
+		Detail: fmt.Sprintf("With %d services and %d Ollama models the boot script is %d bytes compressed; EC2 takes at most %d bytes of user data. "+
+			"Remove entries from ollama_models (each model name adds to the script) or from services.", tl.Services, tl.Models, tl.Size, tl.Limit)}
 }
 
 // instanceKey identifies what the running instance was built for. A change
@@ -255,24 +291,80 @@ func (o *op) ensureInstance(ctx context.Context, img image) error {
 	return o.launchInstance(ctx, img, func(zone string) string { return o.instanceKey(o.rec.get(), zone) })
 }
 
+// wantMetadata is the instance metadata service as the deployment sets it:
+// IMDSv2 only, one hop (containers cannot reach it), tags readable (the
+// public URL).
+var wantMetadata = ec2types.InstanceMetadataOptionsResponse{
+	HttpTokens:              ec2types.HttpTokensStateRequired,
+	HttpPutResponseHopLimit: aws.Int32(1),
+	HttpEndpoint:            ec2types.InstanceMetadataEndpointStateEnabled,
+	InstanceMetadataTags:    ec2types.InstanceMetadataTagsStateEnabled,
+}
+
+// metadataDrift describes how an instance's metadata options differ from
+// wantMetadata ("" when they do not).
+func metadataDrift(m *ec2types.InstanceMetadataOptionsResponse) string {
+	if m == nil {
+		return ""
+	}
+	var out []string
+	if m.HttpTokens != wantMetadata.HttpTokens {
+		out = append(out, fmt.Sprintf("http_tokens %s (want %s)", m.HttpTokens, wantMetadata.HttpTokens))
+	}
+	if aws.ToInt32(m.HttpPutResponseHopLimit) != aws.ToInt32(wantMetadata.HttpPutResponseHopLimit) {
+		out = append(out, fmt.Sprintf("hop limit %d (want %d)", aws.ToInt32(m.HttpPutResponseHopLimit), aws.ToInt32(wantMetadata.HttpPutResponseHopLimit)))
+	}
+	if m.HttpEndpoint != wantMetadata.HttpEndpoint {
+		out = append(out, fmt.Sprintf("endpoint %s (want %s)", m.HttpEndpoint, wantMetadata.HttpEndpoint))
+	}
+	if m.InstanceMetadataTags != wantMetadata.InstanceMetadataTags {
+		out = append(out, fmt.Sprintf("tags in metadata %s (want %s)", m.InstanceMetadataTags, wantMetadata.InstanceMetadataTags))
+	}
+	return strings.Join(out, ", ")
+}
+
+// groupsDrift describes how an instance's security groups differ from the
+// deployment's instance group ("" when they do not).
+func groupsDrift(inst *ec2types.Instance, want string) string {
+	var have []string
+	for _, g := range inst.SecurityGroups {
+		have = append(have, aws.ToString(g.GroupId))
+	}
+	if want == "" || slices.Equal(have, []string{want}) {
+		return ""
+	}
+	return fmt.Sprintf("security groups %s (want %s)", strings.Join(have, ", "), want)
+}
+
 // reconcileInstance converges a live instance: started if stopped, resized
-// if its type changed, tags kept.
+// if its type changed, its metadata options and security group put back,
+// tags kept.
 func (o *op) reconcileInstance(ctx context.Context, inst *ec2types.Instance, key string) error {
 	conn := o.c.EC2
 	id := aws.ToString(inst.InstanceId)
+	if !o.rec.get().AdoptedInstance {
+		if err := o.reconcileInstanceSettings(ctx, inst); err != nil {
+			return err
+		}
+	}
 	running := inst
 	var err error
 	switch {
 	case string(inst.InstanceType) != o.spec.InstanceType:
 		info(ctx, "changing instance type", map[string]any{"instance_id": id, "from": string(inst.InstanceType), "to": o.spec.InstanceType})
 		o.restarted.Store(true)
+		if !o.rec.get().MarkersEveryBoot {
+			// What the first boot reported was about the old type; a boot
+			// script that runs once will not report the new one.
+			o.rec.set(func(s *State) { s.GPUFacts = GPUFacts{} })
+		}
 		if running, err = tfec2.ChangeInstanceType(ctx, conn, id, o.spec.InstanceType, o.remaining(ctx)); err != nil {
-			return err
+			return o.startError(ctx, err)
 		}
 	case inst.State.Name == ec2types.InstanceStateNameStopped || inst.State.Name == ec2types.InstanceStateNameStopping:
 		o.restarted.Store(true)
 		if running, err = tfec2.StartInstance(ctx, conn, id, o.remaining(ctx)); err != nil {
-			return err
+			return o.startError(ctx, err)
 		}
 	case inst.State.Name != ec2types.InstanceStateNameRunning:
 		if running, err = tfec2.WaitInstanceRunningOn(ctx, conn, id, o.remaining(ctx), o.runningSchedule(), nil); err != nil {
@@ -293,6 +385,39 @@ func (o *op) reconcileInstance(ctx context.Context, inst *ec2types.Instance, key
 		}
 	})
 	return o.syncCapacityTag(ctx, running)
+}
+
+// startError explains a vCPU quota that refused to start the instance.
+func (o *op) startError(ctx context.Context, err error) error {
+	if !errs.IsCode(err, "VcpuLimitExceeded") {
+		return err
+	}
+	var vcpus int32
+	if it, lerr := LookupInstanceType(ctx, o.c.EC2, o.spec.InstanceType); lerr == nil {
+		vcpus = it.VCPUs
+	}
+	return vcpuQuotaError(err, o.spec.Region, o.spec.InstanceType, vcpus)
+}
+
+// reconcileInstanceSettings puts back the metadata options and the security
+// group of an instance changed outside Terraform.
+func (o *op) reconcileInstanceSettings(ctx context.Context, inst *ec2types.Instance) error {
+	id := aws.ToString(inst.InstanceId)
+	if metadataDrift(inst.MetadataOptions) != "" {
+		_, err := o.c.EC2.ModifyInstanceMetadataOptions(ctx, &ec2.ModifyInstanceMetadataOptionsInput{InstanceId: aws.String(id),
+			HttpTokens: wantMetadata.HttpTokens, HttpPutResponseHopLimit: wantMetadata.HttpPutResponseHopLimit,
+			HttpEndpoint: wantMetadata.HttpEndpoint, InstanceMetadataTags: wantMetadata.InstanceMetadataTags})
+		if err != nil {
+			return fmt.Errorf("restoring the metadata options of instance (%s): %w", id, err)
+		}
+	}
+	if sg := o.rec.get().InstanceSecurityGroupID; groupsDrift(inst, sg) != "" {
+		_, err := o.c.EC2.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: aws.String(id), Groups: []string{sg}})
+		if err != nil {
+			return fmt.Errorf("restoring the security group of instance (%s): %w", id, err)
+		}
+	}
+	return nil
 }
 
 func (o *op) recordInstance(inst *ec2types.Instance) {
@@ -390,7 +515,9 @@ func (o *op) waitBoot(ctx context.Context) error {
 		return nil
 	}
 	needComplete := !o.spec.HasLoadBalancer() && o.spec.WaitForReady
-	needGPU := o.spec.GPU
+	// wait_for_ready = false returns once the instance runs: the GPU report
+	// is read by the next refresh instead.
+	needGPU := o.spec.GPU && o.spec.WaitForReady
 	st := o.rec.get()
 	if (!needComplete && !needGPU) || st.AdoptedInstance {
 		return nil
@@ -427,23 +554,26 @@ func (o *op) tagPublicURL(ctx context.Context) error {
 	return nil
 }
 
+// terminateInstance terminates the recorded instance and any other live
+// instance carrying the deployment's tags (one launched but not recorded).
 func (o *op) terminateInstance(ctx context.Context) error {
-	id := o.rec.get().InstanceID
-	if id == "" {
-		// An instance launched but not recorded still carries the tags.
-		found, err := tfec2.FindInstancesByTag(ctx, o.c.EC2, TagDeployment, o.spec.Name)
-		if err != nil && !retry.NotFound(err) {
+	ids := []string{}
+	if id := o.rec.get().InstanceID; id != "" {
+		ids = append(ids, id)
+	}
+	found, err := tfec2.FindInstancesByTag(ctx, o.c.EC2, TagDeployment, o.spec.Name)
+	if err != nil && !retry.NotFound(err) {
+		return err
+	}
+	for _, inst := range found {
+		if tagMap(inst.Tags)[TagComponent] == CompInstance {
+			ids = appendUnique(ids, aws.ToString(inst.InstanceId))
+		}
+	}
+	for _, id := range ids {
+		if err := tfec2.TerminateInstance(ctx, o.c.EC2, id, o.remaining(ctx)); err != nil {
 			return err
 		}
-		for _, inst := range found {
-			if err := tfec2.TerminateInstance(ctx, o.c.EC2, *inst.InstanceId, o.remaining(ctx)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if err := tfec2.TerminateInstance(ctx, o.c.EC2, id, o.remaining(ctx)); err != nil {
-		return err
 	}
 	o.rec.set(func(s *State) { s.InstanceState.forget() })
 	return nil
@@ -464,6 +594,18 @@ func (o *op) refreshInstance(ctx context.Context) error {
 		o.seen.instance = inst
 	}
 	o.recordInstance(inst)
+	if st := o.rec.get(); !st.AdoptedInstance {
+		id := st.InstanceID
+		if d := metadataDrift(inst.MetadataOptions); d != "" {
+			o.drifted(DriftInstance, "%s metadata options changed outside Terraform: %s", id, d)
+		}
+		if d := groupsDrift(inst, st.InstanceSecurityGroupID); d != "" {
+			o.drifted(DriftInstance, "%s %s", id, d)
+		}
+		if t := string(inst.InstanceType); o.spec.InstanceType != "" && t != o.spec.InstanceType {
+			o.drifted(DriftInstanceType, "%s is a %s, configured %s (the apply resizes it: stop, modify, start)", id, t, o.spec.InstanceType)
+		}
+	}
 	if s := inst.State.Name; s == ec2types.InstanceStateNameStopped || s == ec2types.InstanceStateNameStopping {
 		o.rec.set(func(st *State) { st.Status = StatusStopped })
 	} else {
@@ -668,4 +810,23 @@ func InstanceManifest(ctx context.Context, c *Clients, instanceID string) (m boo
 // to the spec's.
 func (o *op) retagInstance(ctx context.Context, old *Spec, st *State) error {
 	return o.retagEC2(ctx, old, CompInstance, st.InstanceID, st.RootVolumeID)
+}
+
+// adoptInstance records the instance a create launched but did not record
+// (its answer lost, or the process killed), by its tags.
+func (o *op) adoptInstance(ctx context.Context) error {
+	if o.rec.get().InstanceID != "" {
+		return nil
+	}
+	found, err := tfec2.FindInstancesByTag(ctx, o.c.EC2, TagDeployment, o.spec.Name)
+	if err != nil && !retry.NotFound(err) {
+		return err
+	}
+	for _, inst := range found {
+		if tagMap(inst.Tags)[TagComponent] == CompInstance {
+			o.recordInstance(&inst)
+			return nil
+		}
+	}
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/bootmarker"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 	tfelbv2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/elbv2"
 )
@@ -208,14 +209,20 @@ var newLoadBalancerAttributes = map[string]string{
 	"routing.http.drop_invalid_header_fields.enabled": "false",
 }
 
-// reconcileLoadBalancerAttributes sets the attributes the deployment
-// manages; one just created has AWS's defaults, which need no reading.
-func (o *op) reconcileLoadBalancerAttributes(ctx context.Context, arn string, created bool) error {
-	want := map[string]string{
+// wantedLoadBalancerAttributes are the load balancer attributes the
+// deployment sets.
+func (o *op) wantedLoadBalancerAttributes() map[string]string {
+	return map[string]string{
 		"idle_timeout.timeout_seconds":                    strconv.Itoa(int(o.spec.LoadBalancer.IdleTimeoutSeconds)),
 		"deletion_protection.enabled":                     strconv.FormatBool(o.spec.LoadBalancer.DeletionProtection),
 		"routing.http.drop_invalid_header_fields.enabled": "true",
 	}
+}
+
+// reconcileLoadBalancerAttributes sets the attributes the deployment
+// manages; one just created has AWS's defaults, which need no reading.
+func (o *op) reconcileLoadBalancerAttributes(ctx context.Context, arn string, created bool) error {
+	want := o.wantedLoadBalancerAttributes()
 	have := newLoadBalancerAttributes
 	if !created {
 		var err error
@@ -398,7 +405,7 @@ func (o *op) reconcileOriginRule(ctx context.Context, listenerARN string, want b
 			continue
 		}
 		arn := aws.ToString(r.RuleArn)
-		matches := want && aws.ToString(r.Priority) == strconv.Itoa(originRulePriority) && ruleHasSecret(r, st.OriginSecret) && len(r.Actions) == 1 && sameAction(r.Actions[0], forward)
+		matches := want && o.isOriginRule(r, st)
 		switch {
 		case matches && len(keep) == 0:
 			keep = append(keep, arn)
@@ -414,14 +421,34 @@ func (o *op) reconcileOriginRule(ctx context.Context, listenerARN string, want b
 		}
 	}
 	if want && len(keep) == 0 {
-		out, err := conn.CreateRule(ctx, &elbv2.CreateRuleInput{ListenerArn: aws.String(listenerARN), Priority: aws.Int32(originRulePriority),
-			Conditions: []elbtypes.RuleCondition{cond}, Actions: []elbtypes.Action{forward}})
+		arn, err := o.createOriginRule(ctx, listenerARN, cond, forward, st)
 		if err != nil {
-			return nil, fmt.Errorf("creating the origin rule: %w", err)
+			return nil, err
 		}
-		keep = append(keep, aws.ToString(out.Rules[0].RuleArn))
+		keep = append(keep, arn)
 	}
 	return keep, nil
+}
+
+// createOriginRule creates the origin-secret rule. A rule at its priority
+// that a retry finds (the first answer lost) is the one it made when it is
+// exactly the origin rule.
+func (o *op) createOriginRule(ctx context.Context, listenerARN string, cond elbtypes.RuleCondition, forward elbtypes.Action, st *State) (string, error) {
+	out, err := o.c.ELBV2.CreateRule(ctx, &elbv2.CreateRuleInput{ListenerArn: aws.String(listenerARN), Priority: aws.Int32(originRulePriority),
+		Conditions: []elbtypes.RuleCondition{cond}, Actions: []elbtypes.Action{forward}})
+	if err == nil {
+		return aws.ToString(out.Rules[0].RuleArn), nil
+	}
+	if errs.IsCode(err, "PriorityInUse") {
+		if rules, ferr := tfelbv2.FindRulesByListener(ctx, o.c.ELBV2, listenerARN); ferr == nil {
+			for _, r := range rules {
+				if o.isOriginRule(r, st) {
+					return aws.ToString(r.RuleArn), nil
+				}
+			}
+		}
+	}
+	return "", fmt.Errorf("creating the origin rule: %w", err)
 }
 
 func ruleHasSecret(r elbtypes.Rule, secret string) bool {
@@ -552,42 +579,17 @@ func (o *op) deleteTargetGroup(ctx context.Context) error {
 	return nil
 }
 
-// refreshLoadBalancer reads the load balancer's listeners, which fails
-// with LoadBalancerNotFound once the load balancer is gone (its name,
-// address and zone never change while it exists), and the target group.
+// refreshLoadBalancer reads the target group, the load balancer's
+// listeners (which fail with LoadBalancerNotFound once the load balancer is
+// gone) and, for the drift checks of a converged deployment, the load
+// balancer itself (its security groups), its attributes and the rules of
+// each listener, and compares their settings with what the deployment
+// wants. Without the drift checks the load balancer is read only for a
+// record that lacks its address (its name, address and zone never change
+// while it exists).
 func (o *op) refreshLoadBalancer(ctx context.Context) error {
 	st := o.rec.get()
 	conn := o.c.ELBV2
-	if st.ALBARN != "" {
-		ls, err := tfelbv2.FindListenersByLoadBalancer(ctx, conn, st.ALBARN)
-		switch {
-		case gone(err):
-			o.rec.set(func(s *State) { s.forgetLoadBalancer() })
-		case err != nil:
-			return err
-		default:
-			if o.seen != nil {
-				o.seen.listeners = ls
-			}
-			var arns []string
-			for _, l := range ls {
-				arns = append(arns, aws.ToString(l.ListenerArn))
-			}
-			o.rec.set(func(s *State) { s.ListenerARNs = sortedByRecorded(st.ListenerARNs, arns) })
-			if st.ALBDNSName == "" || st.ALBZoneID == "" {
-				// A record that never had them.
-				lb, err := tfelbv2.FindLoadBalancerByARN(ctx, conn, st.ALBARN)
-				if err != nil && !gone(err) {
-					return err
-				}
-				if err == nil {
-					o.rec.set(func(s *State) {
-						s.ALBDNSName, s.ALBZoneID = aws.ToString(lb.DNSName), aws.ToString(lb.CanonicalHostedZoneId)
-					})
-				}
-			}
-		}
-	}
 	if st.TargetGroupARN != "" {
 		tg, err := tfelbv2.FindTargetGroupByARN(ctx, conn, st.TargetGroupARN)
 		switch {
@@ -595,11 +597,119 @@ func (o *op) refreshLoadBalancer(ctx context.Context) error {
 			o.rec.set(func(s *State) { s.TargetGroupARN = "" })
 		case err != nil:
 			return err
-		case o.seen != nil:
-			o.seen.targetGroup = tg
+		default:
+			if o.seen != nil {
+				o.seen.targetGroup = tg
+			}
+			if o.spec.HasLoadBalancer() && aws.ToString(tg.HealthCheckPath) != o.spec.LoadBalancer.HealthCheckPath {
+				o.drifted(DriftLoadBalancer, "target group %s checks health at %s, configured %s", aws.ToString(tg.TargetGroupName), aws.ToString(tg.HealthCheckPath), o.spec.LoadBalancer.HealthCheckPath)
+			}
+		}
+	}
+	if st.ALBARN == "" {
+		return nil
+	}
+	ls, err := tfelbv2.FindListenersByLoadBalancer(ctx, conn, st.ALBARN)
+	if gone(err) {
+		o.rec.set(func(s *State) { s.forgetLoadBalancer() })
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if o.seen != nil {
+		o.seen.listeners = ls
+	}
+	var arns []string
+	for _, l := range ls {
+		arns = append(arns, aws.ToString(l.ListenerArn))
+	}
+	o.rec.set(func(s *State) { s.ListenerARNs = sortedByRecorded(st.ListenerARNs, arns) })
+	checks := o.spec.HasLoadBalancer() && st.Converged
+	if !checks && st.ALBDNSName != "" && st.ALBZoneID != "" {
+		return nil
+	}
+	lb, err := tfelbv2.FindLoadBalancerByARN(ctx, conn, st.ALBARN)
+	if gone(err) {
+		o.rec.set(func(s *State) { s.forgetLoadBalancer() })
+		return nil
+	} else if err != nil {
+		return err
+	}
+	o.rec.set(func(s *State) {
+		s.ALBDNSName, s.ALBZoneID = aws.ToString(lb.DNSName), aws.ToString(lb.CanonicalHostedZoneId)
+	})
+	if !checks {
+		return nil
+	}
+	name := aws.ToString(lb.LoadBalancerName)
+	if want := st.ALBSecurityGroupID; want != "" && !slices.Equal(lb.SecurityGroups, []string{want}) {
+		o.drifted(DriftLoadBalancer, "%s has security groups %v, want %s", name, lb.SecurityGroups, want)
+	}
+	attrs, err := tfelbv2.FindLoadBalancerAttributes(ctx, conn, st.ALBARN)
+	if err != nil && !gone(err) {
+		return err
+	}
+	for k, want := range o.wantedLoadBalancerAttributes() {
+		if attrs != nil && attrs[k] != want {
+			o.drifted(DriftLoadBalancer, "%s has %s = %s, want %s", name, k, attrs[k], want)
+		}
+	}
+	return o.listenerDrift(ctx, name, ls)
+}
+
+// listenerDrift compares the listeners and their rules with what the
+// deployment wants: one listener per wanted port with its default action
+// and certificate, and on the serving listener of a restricted origin
+// exactly the origin-secret rule.
+func (o *op) listenerDrift(ctx context.Context, lbName string, ls []elbtypes.Listener) error {
+	st := o.rec.get()
+	byPort := map[int32]elbtypes.Listener{}
+	for _, l := range ls {
+		byPort[aws.ToInt32(l.Port)] = l
+	}
+	wanted := map[int32]bool{}
+	for _, w := range o.wantedListeners(st.TargetGroupARN) {
+		wanted[w.port] = true
+		l, ok := byPort[w.port]
+		if !ok {
+			o.drifted(DriftLoadBalancer, "%s has no %s listener on port %d", lbName, w.protocol, w.port)
+			continue
+		}
+		if !listenerMatches(l, w) {
+			o.drifted(DriftLoadBalancer, "the port %d listener of %s was changed outside Terraform (protocol, default action or certificate)", w.port, lbName)
+		}
+		rules, err := tfelbv2.FindRulesByListener(ctx, o.c.ELBV2, aws.ToString(l.ListenerArn))
+		if err != nil && !gone(err) {
+			return err
+		}
+		origin := 0
+		for _, r := range rules {
+			switch {
+			case aws.ToBool(r.IsDefault):
+			case w.originRule && o.isOriginRule(r, st):
+				origin++
+			default:
+				o.drifted(DriftLoadBalancer, "the port %d listener of %s has a rule added outside Terraform (priority %s)", w.port, lbName, aws.ToString(r.Priority))
+			}
+		}
+		if w.originRule && origin == 0 {
+			o.drifted(DriftLoadBalancer, "the port %d listener of %s lost the rule that admits only requests with the CloudFront origin secret", w.port, lbName)
+		}
+	}
+	for port := range byPort {
+		if !wanted[port] {
+			o.drifted(DriftLoadBalancer, "%s has a listener on port %d added outside Terraform", lbName, port)
 		}
 	}
 	return nil
+}
+
+// isOriginRule reports whether a rule is the deployment's origin-secret
+// rule as reconcileOriginRule makes it.
+func (o *op) isOriginRule(r elbtypes.Rule, st *State) bool {
+	forward := elbtypes.Action{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(st.TargetGroupARN)}
+	return aws.ToString(r.Priority) == strconv.Itoa(originRulePriority) && ruleHasSecret(r, st.OriginSecret) && len(r.Conditions) == 1 &&
+		len(r.Actions) == 1 && sameAction(r.Actions[0], forward)
 }
 
 // discoverLoadBalancer finds the load balancer and its parts by name; it
@@ -741,4 +851,62 @@ func (o *op) retagLoadBalancer(ctx context.Context, old *Spec, st *State) error 
 		}
 	}
 	return nil
+}
+
+// adoptLoadBalancer records the load balancer and target group named after
+// the deployment that a create made but did not record.
+func (o *op) adoptLoadBalancer(ctx context.Context) error {
+	st := o.rec.get()
+	if st.ALBARN == "" {
+		lb, err := tfelbv2.FindLoadBalancerByName(ctx, o.c.ELBV2, o.spec.loadBalancerName())
+		switch {
+		case err == nil:
+			o.rec.set(func(s *State) {
+				s.ALBARN, s.ALBDNSName, s.ALBZoneID = aws.ToString(lb.LoadBalancerArn), aws.ToString(lb.DNSName), aws.ToString(lb.CanonicalHostedZoneId)
+			})
+		case !retry.NotFound(err):
+			return err
+		}
+	}
+	if st.TargetGroupARN == "" {
+		tg, err := tfelbv2.FindTargetGroupByName(ctx, o.c.ELBV2, o.spec.targetGroupName())
+		switch {
+		case err == nil:
+			o.rec.set(func(s *State) { s.TargetGroupARN = aws.ToString(tg.TargetGroupArn) })
+		case !retry.NotFound(err):
+			return err
+		}
+	}
+	return nil
+}
+
+// checkDeletionProtection refuses a destroy, before anything is touched,
+// when the load balancer has deletion protection on in AWS: AWS would
+// refuse its delete only after the instance and the storage were gone.
+func (o *op) checkDeletionProtection(ctx context.Context) error {
+	arn := o.rec.get().ALBARN
+	if arn == "" {
+		return nil
+	}
+	attrs, err := tfelbv2.FindLoadBalancerAttributes(ctx, o.c.ELBV2, arn)
+	if retry.NotFound(err) {
+		return nil
+	} else if err != nil {
+		return describe("deletion protection check", err)
+	}
+	if attrs["deletion_protection.enabled"] != "true" {
+		return nil
+	}
+	return &Error{Step: "deletion protection check", Message: fmt.Sprintf("load balancer %s has deletion protection on; nothing was deleted.", arn),
+		Hint: "Set load_balancer.deletion_protection = false and run `terraform apply` (it only turns the protection off), then run `terraform destroy` again."}
+}
+
+// disableDeletionProtection turns off the protection of a load balancer the
+// rollback deletes; should that fail, the delete reports why.
+func (o *op) disableDeletionProtection(ctx context.Context, arn string) {
+	_, err := o.c.ELBV2.ModifyLoadBalancerAttributes(context.WithoutCancel(ctx), &elbv2.ModifyLoadBalancerAttributesInput{LoadBalancerArn: aws.String(arn),
+		Attributes: []elbtypes.LoadBalancerAttribute{{Key: aws.String("deletion_protection.enabled"), Value: aws.String("false")}}})
+	if err != nil {
+		info(ctx, "could not turn off the load balancer's deletion protection", map[string]any{"error": err.Error()})
+	}
 }

@@ -16,6 +16,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/tier"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 	tfec2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ec2"
 )
@@ -183,14 +184,26 @@ func (o *op) ensureOwnedNetwork(ctx context.Context) error {
 		}
 	}
 	if vpcID == "" {
-		out, err := conn.CreateVpc(ctx, &ec2.CreateVpcInput{
-			CidrBlock:         aws.String(o.spec.VPCCIDR),
-			TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompVPC), ec2types.ResourceTypeVpc),
+		vpc, err := tfec2.CreateOnce(ctx, "VPC", func(ctx context.Context, opts ...func(*ec2.Options)) (*ec2types.Vpc, error) {
+			out, err := conn.CreateVpc(ctx, &ec2.CreateVpcInput{
+				CidrBlock:         aws.String(o.spec.VPCCIDR),
+				TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompVPC), ec2types.ResourceTypeVpc),
+			}, opts...)
+			if err != nil {
+				return nil, err
+			}
+			return out.Vpc, nil
+		}, func(ctx context.Context) (*ec2types.Vpc, error) {
+			vpcs, err := tfec2.FindVPCs(ctx, conn, o.componentFilters(CompVPC)...)
+			if err != nil {
+				return nil, err
+			}
+			return retry.SingleResult(vpcs, "the deployment's VPC")
 		})
 		if err != nil {
 			return fmt.Errorf("creating VPC: %w", err)
 		}
-		vpcID = aws.ToString(out.Vpc.VpcId)
+		vpcID = aws.ToString(vpc.VpcId)
 		o.rec.set(func(s *State) { s.OwnedNetwork, s.VPCID = true, vpcID })
 		if err := waitVPCAvailable(ctx, conn, vpcID); err != nil {
 			return err
@@ -259,19 +272,44 @@ func (o *op) ensureInternetGateway(ctx context.Context, vpcID string) (string, e
 		}
 	}
 	if id == "" {
-		out, err := conn.CreateInternetGateway(ctx, &ec2.CreateInternetGatewayInput{
-			TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompInternetGateway), ec2types.ResourceTypeInternetGateway),
+		igw, err := tfec2.CreateOnce(ctx, "internet gateway", func(ctx context.Context, opts ...func(*ec2.Options)) (*ec2types.InternetGateway, error) {
+			out, err := conn.CreateInternetGateway(ctx, &ec2.CreateInternetGatewayInput{
+				TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompInternetGateway), ec2types.ResourceTypeInternetGateway),
+			}, opts...)
+			if err != nil {
+				return nil, err
+			}
+			return out.InternetGateway, nil
+		}, func(ctx context.Context) (*ec2types.InternetGateway, error) {
+			igws, err := tfec2.FindInternetGateways(ctx, conn, o.componentFilters(CompInternetGateway)...)
+			if err != nil {
+				return nil, err
+			}
+			return retry.SingleResult(igws, "the deployment's internet gateway")
 		})
 		if err != nil {
 			return "", fmt.Errorf("creating internet gateway: %w", err)
 		}
-		id = aws.ToString(out.InternetGateway.InternetGatewayId)
+		id = aws.ToString(igw.InternetGatewayId)
 		o.rec.set(func(s *State) { s.InternetGatewayID = id })
 	}
-	if _, err := conn.AttachInternetGateway(ctx, &ec2.AttachInternetGatewayInput{InternetGatewayId: aws.String(id), VpcId: aws.String(vpcID)}); err != nil {
+	_, err := conn.AttachInternetGateway(ctx, &ec2.AttachInternetGatewayInput{InternetGatewayId: aws.String(id), VpcId: aws.String(vpcID)})
+	if errs.IsCode(err, "Resource.AlreadyAssociated") {
+		// Attached by an earlier try whose answer was lost?
+		if igw, ferr := tfec2.FindInternetGatewayByID(ctx, conn, id); ferr == nil && igwAttached(igw, vpcID) {
+			err = nil
+		}
+	}
+	if err != nil {
 		return "", fmt.Errorf("attaching internet gateway (%s) to %s: %w", id, vpcID, err)
 	}
 	return id, nil
+}
+
+// componentFilters select the EC2 objects of one of the deployment's
+// components by their tags.
+func (o *op) componentFilters(component string) []ec2types.Filter {
+	return []ec2types.Filter{tfec2.TagFilter(TagDeployment, o.spec.Name), tfec2.TagFilter(TagComponent, component)}
 }
 
 // ensureSubnets keeps two public subnets in two availability zones, the
@@ -306,6 +344,11 @@ func (o *op) ensureSubnets(ctx context.Context, vpcID string) ([]string, error) 
 	for _, az := range zones {
 		if sn, ok := existing[az]; ok {
 			ids = append(ids, aws.ToString(sn.SubnetId))
+			if !aws.ToBool(sn.MapPublicIpOnLaunch) {
+				if err := o.mapPublicIPs(ctx, aws.ToString(sn.SubnetId)); err != nil {
+					return nil, err
+				}
+			}
 			continue
 		}
 		var cidr string
@@ -365,26 +408,44 @@ func (o *op) subnetZones(ctx context.Context, existing map[string]ec2types.Subne
 
 // createSubnet creates a public subnet and records it.
 func (o *op) createSubnet(ctx context.Context, vpcID, cidr, az string) (string, error) {
-	out, err := o.c.EC2.CreateSubnet(ctx, &ec2.CreateSubnetInput{
-		VpcId:             aws.String(vpcID),
-		CidrBlock:         aws.String(cidr),
-		AvailabilityZone:  aws.String(az),
-		TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompSubnet), ec2types.ResourceTypeSubnet),
+	sn, err := tfec2.CreateOnce(ctx, "subnet", func(ctx context.Context, opts ...func(*ec2.Options)) (*ec2types.Subnet, error) {
+		out, err := o.c.EC2.CreateSubnet(ctx, &ec2.CreateSubnetInput{
+			VpcId:             aws.String(vpcID),
+			CidrBlock:         aws.String(cidr),
+			AvailabilityZone:  aws.String(az),
+			TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompSubnet), ec2types.ResourceTypeSubnet),
+		}, opts...)
+		if err != nil {
+			return nil, err
+		}
+		return out.Subnet, nil
+	}, func(ctx context.Context) (*ec2types.Subnet, error) {
+		subs, err := tfec2.FindSubnets(ctx, o.c.EC2, ec2types.Filter{Name: aws.String("vpc-id"), Values: []string{vpcID}},
+			ec2types.Filter{Name: aws.String("cidr-block"), Values: []string{cidr}})
+		if err != nil {
+			return nil, err
+		}
+		return retry.SingleResult(subs, "subnet "+cidr)
 	})
 	if err != nil {
 		return "", fmt.Errorf("creating subnet %s in %s: %w", cidr, az, err)
 	}
-	id := aws.ToString(out.Subnet.SubnetId)
+	id := aws.ToString(sn.SubnetId)
 	o.rec.set(func(s *State) { s.SubnetIDs = appendUnique(s.SubnetIDs, id) })
 	o.known.setSubnetZone(id, az)
-	_, err = o.c.EC2.ModifySubnetAttribute(ctx, &ec2.ModifySubnetAttributeInput{
+	return id, o.mapPublicIPs(ctx, id)
+}
+
+// mapPublicIPs makes a subnet give its instances public addresses.
+func (o *op) mapPublicIPs(ctx context.Context, id string) error {
+	_, err := o.c.EC2.ModifySubnetAttribute(ctx, &ec2.ModifySubnetAttributeInput{
 		SubnetId:            aws.String(id),
 		MapPublicIpOnLaunch: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)},
 	})
 	if err != nil {
-		return "", fmt.Errorf("enabling public IPs on subnet (%s): %w", id, err)
+		return fmt.Errorf("enabling public IPs on subnet (%s): %w", id, err)
 	}
-	return id, nil
+	return nil
 }
 
 // subnetCIDR carves the i-th public subnet out of the VPC range: /24s for a
@@ -419,26 +480,50 @@ func (o *op) ensureRouteTable(ctx context.Context, vpcID, igwID string, subnets 
 		}
 	}
 	if id == "" {
-		out, err := conn.CreateRouteTable(ctx, &ec2.CreateRouteTableInput{
-			VpcId:             aws.String(vpcID),
-			TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompRouteTable), ec2types.ResourceTypeRouteTable),
+		created, err := tfec2.CreateOnce(ctx, "route table", func(ctx context.Context, opts ...func(*ec2.Options)) (*ec2types.RouteTable, error) {
+			out, err := conn.CreateRouteTable(ctx, &ec2.CreateRouteTableInput{
+				VpcId:             aws.String(vpcID),
+				TagSpecifications: tfec2.TagSpecifications(o.spec.tagsFor(CompRouteTable), ec2types.ResourceTypeRouteTable),
+			}, opts...)
+			if err != nil {
+				return nil, err
+			}
+			return out.RouteTable, nil
+		}, func(ctx context.Context) (*ec2types.RouteTable, error) {
+			rts, err := tfec2.FindRouteTables(ctx, conn, append(o.componentFilters(CompRouteTable), ec2types.Filter{Name: aws.String("vpc-id"), Values: []string{vpcID}})...)
+			if err != nil {
+				return nil, err
+			}
+			return retry.SingleResult(rts, "the deployment's route table")
 		})
 		if err != nil {
 			return fmt.Errorf("creating route table: %w", err)
 		}
-		id = aws.ToString(out.RouteTable.RouteTableId)
-		rt = out.RouteTable
+		id = aws.ToString(created.RouteTableId)
+		rt = created
 		o.rec.set(func(s *State) { s.RouteTableID, s.RouteTableAssociationIDs = id, nil })
 	}
-	hasDefault := false
-	for _, r := range rt.Routes {
-		if aws.ToString(r.DestinationCidrBlock) == "0.0.0.0/0" && aws.ToString(r.GatewayId) == igwID && r.State != ec2types.RouteStateBlackhole {
-			hasDefault = true
+	switch route := internetRoute(rt); {
+	case route == nil:
+		_, err := conn.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: aws.String(id), DestinationCidrBlock: aws.String("0.0.0.0/0"), GatewayId: aws.String(igwID)})
+		if errs.IsCode(err, "RouteAlreadyExists") {
+			// Added by an earlier try whose answer was lost?
+			if now, ferr := tfec2.FindRouteTableByID(ctx, conn, id); ferr == nil {
+				if r := internetRoute(now); r != nil && aws.ToString(r.GatewayId) == igwID {
+					err = nil
+				}
+			}
 		}
-	}
-	if !hasDefault {
-		if _, err := conn.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: aws.String(id), DestinationCidrBlock: aws.String("0.0.0.0/0"), GatewayId: aws.String(igwID)}); err != nil {
+		if err != nil {
 			return fmt.Errorf("adding the internet route to route table (%s): %w", id, err)
+		}
+	case aws.ToString(route.GatewayId) != igwID || route.State == ec2types.RouteStateBlackhole:
+		// A route elsewhere (or to a gateway that is gone) replaced ours.
+		if _, err := conn.DeleteRoute(ctx, &ec2.DeleteRouteInput{RouteTableId: aws.String(id), DestinationCidrBlock: aws.String("0.0.0.0/0")}); err != nil && !errs.IsCode(err, "InvalidRoute.NotFound") {
+			return fmt.Errorf("removing the stale internet route of route table (%s): %w", id, err)
+		}
+		if _, err := conn.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: aws.String(id), DestinationCidrBlock: aws.String("0.0.0.0/0"), GatewayId: aws.String(igwID)}); err != nil {
+			return fmt.Errorf("restoring the internet route of route table (%s): %w", id, err)
 		}
 	}
 	associated := map[string]string{}
@@ -451,17 +536,34 @@ func (o *op) ensureRouteTable(ctx context.Context, vpcID, igwID string, subnets 
 			assocs = append(assocs, a)
 			continue
 		}
-		out, err := conn.AssociateRouteTable(ctx, &ec2.AssociateRouteTableInput{RouteTableId: aws.String(id), SubnetId: aws.String(sn)})
+		assoc, err := o.associate(ctx, id, sn)
 		if err != nil {
-			return fmt.Errorf("associating route table (%s) with subnet %s: %w", id, sn, err)
+			return err
 		}
-		assocs = append(assocs, aws.ToString(out.AssociationId))
-		o.rec.set(func(s *State) {
-			s.RouteTableAssociationIDs = appendUnique(s.RouteTableAssociationIDs, aws.ToString(out.AssociationId))
-		})
+		assocs = append(assocs, assoc)
+		o.rec.set(func(s *State) { s.RouteTableAssociationIDs = appendUnique(s.RouteTableAssociationIDs, assoc) })
 	}
 	o.rec.set(func(s *State) { s.RouteTableAssociationIDs = assocs })
 	return nil
+}
+
+// associate associates a subnet with the route table; an association an
+// earlier try made (its answer lost) is found and kept.
+func (o *op) associate(ctx context.Context, rtID, subnetID string) (string, error) {
+	out, err := o.c.EC2.AssociateRouteTable(ctx, &ec2.AssociateRouteTableInput{RouteTableId: aws.String(rtID), SubnetId: aws.String(subnetID)})
+	if err == nil {
+		return aws.ToString(out.AssociationId), nil
+	}
+	if errs.IsCode(err, "Resource.AlreadyAssociated") {
+		if rt, ferr := tfec2.FindRouteTableByID(ctx, o.c.EC2, rtID); ferr == nil {
+			for _, a := range rt.Associations {
+				if aws.ToString(a.SubnetId) == subnetID {
+					return aws.ToString(a.RouteTableAssociationId), nil
+				}
+			}
+		}
+	}
+	return "", fmt.Errorf("associating route table (%s) with subnet %s: %w", rtID, subnetID, err)
 }
 
 // zonesForSubnets orders a region's zones for a dedicated VPC's two subnets:
@@ -482,32 +584,37 @@ func zonesForSubnets(zones, offering []string) []string {
 func (o *op) deleteNetwork(ctx context.Context) error {
 	st := o.rec.get()
 	conn := o.c.EC2
+	// Something the deployment did not create in its VPC (an instance
+	// launched into a subnet) blocks these deletes for good: name it.
+	blocked := func(object string) tfec2.DependencyCheck {
+		return o.blockerCheck(object, o.networkBlockers(st.VPCID))
+	}
 	if st.RouteTableID != "" {
-		if err := tfec2.DeleteRouteTable(ctx, conn, st.RouteTableID, o.remaining(ctx)); err != nil {
+		if err := tfec2.DeleteRouteTable(ctx, conn, st.RouteTableID, o.remaining(ctx), blocked("route table "+st.RouteTableID)); err != nil {
 			return err
 		}
 		o.rec.set(func(s *State) { s.RouteTableID, s.RouteTableAssociationIDs = "", nil })
 	}
 	if st.InternetGatewayID != "" {
-		if err := tfec2.DeleteInternetGateway(ctx, conn, st.InternetGatewayID, st.VPCID, o.remaining(ctx)); err != nil {
+		if err := tfec2.DeleteInternetGateway(ctx, conn, st.InternetGatewayID, st.VPCID, o.remaining(ctx), blocked("internet gateway "+st.InternetGatewayID)); err != nil {
 			return err
 		}
 		o.rec.set(func(s *State) { s.InternetGatewayID = "" })
 	}
 	for _, sn := range st.SubnetIDs {
-		if err := tfec2.DeleteSubnet(ctx, conn, sn, o.remaining(ctx)); err != nil {
+		if err := tfec2.DeleteSubnet(ctx, conn, sn, o.remaining(ctx), blocked("subnet "+sn)); err != nil {
 			return err
 		}
 		o.rec.set(func(s *State) { s.SubnetIDs = remove(s.SubnetIDs, sn) })
 	}
 	for _, sn := range st.ExtraSubnetIDs {
-		if err := tfec2.DeleteSubnet(ctx, conn, sn, o.remaining(ctx)); err != nil {
+		if err := tfec2.DeleteSubnet(ctx, conn, sn, o.remaining(ctx), blocked("subnet "+sn)); err != nil {
 			return err
 		}
 		o.rec.set(func(s *State) { s.ExtraSubnetIDs = remove(s.ExtraSubnetIDs, sn) })
 	}
 	if st.VPCID != "" {
-		if err := tfec2.DeleteVPC(ctx, conn, st.VPCID, o.remaining(ctx)); err != nil {
+		if err := tfec2.DeleteVPC(ctx, conn, st.VPCID, o.remaining(ctx), blocked("vpc "+st.VPCID)); err != nil {
 			return err
 		}
 	}
@@ -519,7 +626,9 @@ func (o *op) deleteNetwork(ctx context.Context) error {
 // VPC always has its main one, so none means the VPC is gone; the
 // deployment's table, its routes and associations; an active default route
 // to the internet gateway shows the gateway attached) and its subnets. The
-// gateway is read on its own only when its route is not active.
+// gateway is read on its own only when its route is not active. The drift
+// checks (public addresses of the subnets, the internet route, the
+// associations, the gateway's attachment) use these answers.
 func (o *op) refreshNetwork(ctx context.Context) error {
 	st := o.rec.get()
 	if !st.OwnedNetwork {
@@ -541,21 +650,51 @@ func (o *op) refreshNetwork(ctx context.Context) error {
 	if o.seen != nil {
 		o.seen.routeTables, o.seen.subnets = tables, subs
 	}
-	o.rec.set(func(s *State) { s.SubnetIDs = existingSubnets(st.SubnetIDs, subs) })
+	keep := existingSubnets(st.SubnetIDs, subs)
+	o.rec.set(func(s *State) { s.SubnetIDs = keep })
+	for _, sn := range subs {
+		if slices.Contains(keep, aws.ToString(sn.SubnetId)) && !aws.ToBool(sn.MapPublicIpOnLaunch) {
+			o.drifted(DriftNetwork, "subnet %s no longer gives instances a public address", aws.ToString(sn.SubnetId))
+		}
+	}
 	var table *ec2types.RouteTable
 	for i := range tables {
 		if aws.ToString(tables[i].RouteTableId) == st.RouteTableID {
 			table = &tables[i]
 		}
 	}
-	if st.RouteTableID != "" && table == nil {
+	switch {
+	case st.RouteTableID == "":
+	case table == nil:
 		o.rec.set(func(s *State) { s.RouteTableID, s.RouteTableAssociationIDs = "", nil })
+	default:
+		switch route := internetRoute(table); {
+		case route != nil && aws.ToString(route.GatewayId) == st.InternetGatewayID && route.State != ec2types.RouteStateBlackhole:
+		case route == nil && st.InternetGatewayID != "":
+			o.drifted(DriftNetwork, "route table %s has no route to the internet (0.0.0.0/0 via %s)", st.RouteTableID, st.InternetGatewayID)
+		case route != nil && aws.ToString(route.GatewayId) != st.InternetGatewayID:
+			o.drifted(DriftNetwork, "route table %s sends 0.0.0.0/0 to %s instead of %s", st.RouteTableID, routeTarget(route), st.InternetGatewayID)
+		}
+		associated := map[string]bool{}
+		for _, a := range table.Associations {
+			associated[aws.ToString(a.SubnetId)] = true
+		}
+		for _, id := range keep {
+			if !associated[id] {
+				o.drifted(DriftNetwork, "subnet %s is no longer associated with route table %s", id, st.RouteTableID)
+			}
+		}
 	}
+	// An active route through the gateway proves it there and attached.
 	if igw := st.InternetGatewayID; igw != "" && !routesThrough(tables, igw) {
-		if _, err := tfec2.FindInternetGatewayByID(ctx, conn, igw); gone(err) {
+		gw, err := tfec2.FindInternetGatewayByID(ctx, conn, igw)
+		switch {
+		case gone(err):
 			o.rec.set(func(s *State) { s.InternetGatewayID = "" })
-		} else if err != nil {
+		case err != nil:
 			return err
+		case !igwAttached(gw, st.VPCID):
+			o.drifted(DriftNetwork, "internet gateway %s is detached from %s", igw, st.VPCID)
 		}
 	}
 	return nil
@@ -588,24 +727,28 @@ func routesThrough(tables []ec2types.RouteTable, gateway string) bool {
 	return false
 }
 
-// refreshUserNetwork checks that the user's VPC and subnets still exist.
+// refreshUserNetwork checks that the user's VPC and subnets still exist:
+// the subnets of the VPC (a VPC holding them exists; only when none are
+// left is the VPC itself looked up).
 func (o *op) refreshUserNetwork(ctx context.Context) error {
 	st := o.rec.get()
 	conn := o.c.EC2
-	if _, err := tfec2.FindVPCByID(ctx, conn, st.VPCID); gone(err) {
-		o.rec.set(func(s *State) { s.NetworkState.forget() })
-		return nil
-	} else if err != nil {
+	subs, err := tfec2.FindSubnetsByVPCID(ctx, conn, st.VPCID)
+	if err != nil && !gone(err) {
 		return err
 	}
-	if len(st.SubnetIDs) > 0 {
-		subs, err := tfec2.FindSubnetsByVPCID(ctx, conn, st.VPCID)
-		if err != nil && !gone(err) {
+	if len(subs) == 0 {
+		if _, err := tfec2.FindVPCByID(ctx, conn, st.VPCID); gone(err) {
+			o.rec.set(func(s *State) { s.NetworkState.forget() })
+			return nil
+		} else if err != nil {
 			return err
 		}
-		if o.seen != nil {
-			o.seen.subnets = subs
-		}
+	}
+	if o.seen != nil {
+		o.seen.subnets = subs
+	}
+	if len(st.SubnetIDs) > 0 {
 		o.rec.set(func(s *State) { s.SubnetIDs = existingSubnets(st.SubnetIDs, subs) })
 	}
 	if st.InternetGatewayID != "" {
@@ -623,6 +766,34 @@ func (o *op) refreshUserNetwork(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// internetRoute is a route table's 0.0.0.0/0 route, or nil.
+func internetRoute(rt *ec2types.RouteTable) *ec2types.Route {
+	for i, r := range rt.Routes {
+		if aws.ToString(r.DestinationCidrBlock) == "0.0.0.0/0" {
+			return &rt.Routes[i]
+		}
+	}
+	return nil
+}
+
+func routeTarget(r *ec2types.Route) string {
+	for _, t := range []*string{r.GatewayId, r.NatGatewayId, r.NetworkInterfaceId, r.TransitGatewayId, r.VpcPeeringConnectionId, r.InstanceId} {
+		if aws.ToString(t) != "" {
+			return aws.ToString(t)
+		}
+	}
+	return "another target"
+}
+
+func igwAttached(igw *ec2types.InternetGateway, vpcID string) bool {
+	for _, a := range igw.Attachments {
+		if aws.ToString(a.VpcId) == vpcID {
+			return true
+		}
+	}
+	return false
 }
 
 // discoverNetwork finds the VPC: one the deployment owns carries its

@@ -2,6 +2,9 @@ package deployment
 
 import (
 	"context"
+	"fmt"
+	"sort"
+	"strings"
 
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -36,10 +39,61 @@ type observed struct {
 // Refresh reads every recorded component at once and returns what exists
 // now: ids of components deleted outside Terraform are cleared (so the next
 // plan shows them as drift and apply recreates them), mutable facts such as
-// addresses and the CloudFront status are updated, and Status summarises.
+// addresses and the CloudFront status are updated, managed settings changed
+// outside Terraform are listed in Drift (the apply puts them back), and
+// Status summarises. It reads each kind of object once, for every component
+// of that kind (one DescribeSecurityGroups for all groups, ...), and takes
+// the settings from the answers that prove existence.
 func Refresh(ctx context.Context, c *Clients, spec *Spec, st *State) (*State, error) {
 	ctx = logContext(ctx, spec.Name)
 	o := &op{c: c, spec: spec, rec: newRecorder(st.Clone()), seen: &observed{}}
+	o.rec.set(func(s *State) { s.Drift = nil })
+	if err := o.refresh(ctx); err != nil {
+		return st, err
+	}
+	out := o.rec.get()
+	out.Status = summarize(spec, out)
+	sort.Strings(out.Drift)
+	return out, nil
+}
+
+// Components as drift reports name them.
+const (
+	DriftNetwork        = "network"
+	DriftSecurityGroups = "security groups"
+	DriftFileSystem     = "file system"
+	DriftIAM            = "iam"
+	DriftInstance       = "instance"
+	DriftInstanceType   = "instance type"
+	DriftLoadBalancer   = "load balancer"
+	DriftCloudFront     = "cloudfront"
+)
+
+// drifted notes a managed setting that differs in AWS from what the
+// deployment set, once an apply of this provider has set them all.
+func (o *op) drifted(component, format string, args ...any) {
+	line := component + ": " + fmt.Sprintf(format, args...)
+	o.rec.set(func(s *State) {
+		if s.Converged {
+			s.Drift = appendUnique(s.Drift, line)
+		}
+	})
+}
+
+// Drifted reports whether a refresh found drift in a component.
+func Drifted(drift []string, component string) bool {
+	for _, d := range drift {
+		if strings.HasPrefix(d, component+": ") {
+			return true
+		}
+	}
+	return false
+}
+
+// refresh reads every recorded component at once and clears the ids of
+// those that no longer exist.
+func (o *op) refresh(ctx context.Context) error {
+	st := o.rec.get()
 	g := newGraph()
 	check := func(name string, present bool, f func(context.Context) error) {
 		if present {
@@ -55,12 +109,8 @@ func Refresh(ctx context.Context, c *Clients, spec *Spec, st *State) (*State, er
 	check("load-balancer", st.ALBARN != "" || st.TargetGroupARN != "", o.refreshLoadBalancer)
 	check("cloudfront", st.DistributionID != "", o.refreshDistribution)
 	check("domain", len(st.DomainCertificates) > 0 || len(st.DomainRecords) > 0, o.refreshDomain)
-	if _, err := g.execute(ctx, nil); err != nil {
-		return st, err
-	}
-	out := o.rec.get()
-	out.Status = summarize(spec, out)
-	return out, nil
+	_, err := g.execute(ctx, nil)
+	return err
 }
 
 // summarize says whether everything the tier needs is there and running.

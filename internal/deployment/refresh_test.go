@@ -24,12 +24,15 @@ func callsDuring(env *testEnv, f func()) (map[string]int, int) {
 	return out, total
 }
 
-// A refresh reads each component once, batched where the API allows: eleven
-// calls for a tier-3 deployment (the VPC's route tables and subnets, the
-// three security groups at once, the file system and its mount targets, the
-// instance profile with its role, the service credentials' SSM parameters
-// at once, the instance, the listeners, the target group, the
-// distribution).
+// A refresh reads each component once, batched where the API allows, and
+// its drift checks use those answers: seventeen calls for a tier-3
+// deployment (the VPC's route tables and subnets, the three security groups
+// at once, the file system and its mount targets, the instance profile with
+// its role, the service credentials' SSM parameters at once, the instance,
+// the listeners, the target group, the distribution; and for the settings
+// no other answer shows, the role's two inline policies and its attached
+// managed policies, the load balancer (its security groups), its attributes
+// and the listener's rules).
 func TestRefreshReadsEachComponentOnce(t *testing.T) {
 	env := newTestEnv(t, nil)
 	spec := testSpec("refresh", TierGPU)
@@ -44,12 +47,19 @@ func TestRefreshReadsEachComponentOnce(t *testing.T) {
 		}
 	})
 	for op, n := range calls {
-		if n != 1 {
-			t.Errorf("%s called %d times", op, n)
+		want := 1
+		if op == "iam.GetRolePolicy" {
+			want = 2 // two policies
+		}
+		if n != want {
+			t.Errorf("%s called %d times, want %d", op, n, want)
 		}
 	}
-	if total != 11 {
-		t.Errorf("%d calls, want 11: %v", total, calls)
+	if total != 17 {
+		t.Errorf("%d calls, want 17: %v", total, calls)
+	}
+	if len(again.Drift) != 0 {
+		t.Errorf("drift in an unchanged deployment: %v", again.Drift)
 	}
 	if len(Missing(spec, again)) != 0 || again.RouteTableID != st.RouteTableID || again.InternetGatewayID != st.InternetGatewayID ||
 		len(again.SubnetIDs) != 2 || len(again.ListenerARNs) != len(st.ListenerARNs) || again.RoleName != st.RoleName || again.ALBDNSName != st.ALBDNSName {

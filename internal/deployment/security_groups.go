@@ -3,6 +3,7 @@ package deployment
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 
@@ -21,6 +22,10 @@ type SecurityGroupState struct {
 	InstanceSecurityGroupID string
 	EFSSecurityGroupID      string
 	ALBSecurityGroupID      string
+	// CloudFrontPrefixListID is the id of CloudFront's origin-facing prefix
+	// list in the region, as the load balancer's rule names it ("" until a
+	// tier-3 apply recorded it).
+	CloudFrontPrefixListID string `json:",omitempty"`
 }
 
 func (g *SecurityGroupState) ids(add func(kind, id string)) {
@@ -52,10 +57,32 @@ type ingressRule struct {
 	group      string
 	prefixList string
 	desc       string
+	// other describes a rule the deployment never writes (port -1): its
+	// protocol and port range.
+	other string
 }
 
 func (r ingressRule) key() string {
-	return fmt.Sprintf("%d|%s|%s|%s", r.port, r.cidr, r.group, r.prefixList)
+	return fmt.Sprintf("%d|%s|%s|%s|%s", r.port, r.cidr, r.group, r.prefixList, r.other)
+}
+
+// describe says what a rule allows, for drift reports.
+func (r ingressRule) describe() string {
+	what := fmt.Sprintf("tcp/%d", r.port)
+	if r.other != "" {
+		what = r.other
+	}
+	switch {
+	case r.cidr != "":
+		return what + " from " + r.cidr
+	case r.group != "":
+		return what + " from " + r.group
+	case r.prefixList == "*":
+		return what + " from CloudFront's origin-facing prefix list"
+	case r.prefixList != "":
+		return what + " from prefix list " + r.prefixList
+	}
+	return what
 }
 
 func (r ingressRule) permission() ec2types.IpPermission {
@@ -82,6 +109,53 @@ func (s *Spec) originPort() int32 {
 	return 80
 }
 
+// restrictsOrigin says the load balancer admits only CloudFront (tier 3 with
+// origin protection), through the origin-facing prefix list.
+func (s *Spec) restrictsOrigin() bool { return s.HasCDN() && s.CDN.RestrictOrigin }
+
+// ingressRules are the TCP ingress rules of each group, in the order the
+// groups are converged. Each group gets the rules of every role it plays:
+// one role each in the provider's layout; all of them for the one group of
+// an adopted CLI deployment (the same id passed for several roles).
+func (s *Spec) ingressRules(instanceSG, efsSG, albSG, prefixList string) (map[string][]ingressRule, []string) {
+	rules := map[string][]ingressRule{}
+	var order []string
+	grant := func(group string, r ...ingressRule) {
+		if _, ok := rules[group]; !ok {
+			order = append(order, group)
+		}
+		rules[group] = append(rules[group], r...)
+	}
+	if s.HasLoadBalancer() {
+		grant(albSG)
+		if s.restrictsOrigin() {
+			// One port only: the prefix list weighs 55 entries against the
+			// group's rule quota of 60.
+			grant(albSG, ingressRule{port: s.originPort(), prefixList: prefixList, desc: "CloudFront origin-facing"})
+		} else {
+			for _, c := range s.AllowedCIDRs {
+				grant(albSG, ingressRule{port: 80, cidr: c, desc: "allowed network"})
+				if s.lbHTTPS() {
+					grant(albSG, ingressRule{port: 443, cidr: c, desc: "allowed network"})
+				}
+			}
+		}
+	}
+	grant(instanceSG)
+	if s.HasLoadBalancer() {
+		grant(instanceSG, ingressRule{port: 80, group: albSG, desc: "load balancer"})
+	} else {
+		for _, c := range s.AllowedCIDRs {
+			grant(instanceSG, ingressRule{port: 80, cidr: c, desc: "allowed network"})
+		}
+	}
+	for _, c := range s.SSHCIDRs {
+		grant(instanceSG, ingressRule{port: 22, cidr: c, desc: "SSH"})
+	}
+	grant(efsSG, ingressRule{port: 2049, group: instanceSG, desc: "NFS from the instance"})
+	return rules, order
+}
+
 // ensureSecurityGroups creates the groups the tier needs and converges their
 // ingress rules. Only NGINX on port 80 is ever opened on the instance; EFS
 // admits only the instance.
@@ -100,61 +174,37 @@ func (o *op) ensureSecurityGroups(ctx context.Context) error {
 	}
 	o.rec.set(func(s *State) { s.EFSSecurityGroupID = efsSG })
 
-	// Each group gets the rules of every role it plays: one role each in
-	// the provider's layout; all of them for the one group of an adopted
-	// CLI deployment.
-	rules := map[string][]ingressRule{}
-	var order []string
-	grant := func(group string, r ...ingressRule) {
-		if _, ok := rules[group]; !ok {
-			order = append(order, group)
-		}
-		rules[group] = append(rules[group], r...)
-	}
-
 	var albSG string
 	if o.spec.HasLoadBalancer() {
 		if albSG, err = o.ensureSecurityGroup(ctx, vpcID, CompALBSG, st.ALBSecurityGroupID, "GeuseMaker load balancer: HTTP(S) from allowed networks or CloudFront", created); err != nil {
 			return err
 		}
 		o.rec.set(func(s *State) { s.ALBSecurityGroupID = albSG })
-		grant(albSG)
-		if o.spec.HasCDN() && o.spec.CDN.RestrictOrigin {
+		if o.spec.restrictsOrigin() {
 			pl, err := tfec2.FindManagedPrefixListByName(ctx, o.c.EC2, CloudFrontPrefixList)
 			if err != nil {
 				return fmt.Errorf("finding the CloudFront origin-facing prefix list: %w", err)
 			}
-			// One port only: the prefix list weighs 55 entries against the
-			// group's rule quota of 60.
-			grant(albSG, ingressRule{port: o.spec.originPort(), prefixList: aws.ToString(pl.PrefixListId), desc: "CloudFront origin-facing"})
-		} else {
-			for _, c := range o.spec.AllowedCIDRs {
-				grant(albSG, ingressRule{port: 80, cidr: c, desc: "allowed network"})
-				if o.spec.lbHTTPS() {
-					grant(albSG, ingressRule{port: 443, cidr: c, desc: "allowed network"})
-				}
-			}
+			o.rec.set(func(s *State) { s.CloudFrontPrefixListID = aws.ToString(pl.PrefixListId) })
 		}
 	}
-
-	grant(instanceSG)
-	if o.spec.HasLoadBalancer() {
-		grant(instanceSG, ingressRule{port: 80, group: albSG, desc: "load balancer"})
-	} else {
-		for _, c := range o.spec.AllowedCIDRs {
-			grant(instanceSG, ingressRule{port: 80, cidr: c, desc: "allowed network"})
-		}
-	}
-	for _, c := range o.spec.SSHCIDRs {
-		grant(instanceSG, ingressRule{port: 22, cidr: c, desc: "SSH"})
-	}
-	grant(efsSG, ingressRule{port: 2049, group: instanceSG, desc: "NFS from the instance"})
+	rules, order := o.wantedIngress(o.rec.get())
 	for _, g := range order {
 		if err := o.reconcileIngress(ctx, g, rules[g], created[g]); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// wantedIngress is the ingress rules each of the deployment's recorded
+// groups should have (Spec.ingressRules), and the groups in the order to
+// converge them; a group not made yet has none.
+func (o *op) wantedIngress(st *State) (map[string][]ingressRule, []string) {
+	rules, order := o.spec.ingressRules(st.InstanceSecurityGroupID, st.EFSSecurityGroupID, st.ALBSecurityGroupID, st.CloudFrontPrefixListID)
+	delete(rules, "")
+	order = slices.DeleteFunc(order, func(g string) bool { return g == "" })
+	return rules, order
 }
 
 // ensureSecurityGroup returns the recorded group if it exists, else one an
@@ -260,7 +310,8 @@ func (o *op) deleteALBSecurityGroup(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := tfec2.DeleteSecurityGroup(ctx, o.c.EC2, st.ALBSecurityGroupID, o.remaining(ctx)); err != nil {
+	if err := tfec2.DeleteSecurityGroup(ctx, o.c.EC2, st.ALBSecurityGroupID, o.remaining(ctx),
+		o.blockerCheck("security group "+st.ALBSecurityGroupID, o.groupBlockers(st.ALBSecurityGroupID))); err != nil {
 		return err
 	}
 	o.rec.set(func(s *State) { s.ALBSecurityGroupID = "" })
@@ -279,7 +330,7 @@ func (o *op) deleteSecurityGroups(ctx context.Context) error {
 			continue
 		}
 		seen[id] = true
-		if err := tfec2.DeleteSecurityGroup(ctx, o.c.EC2, id, o.remaining(ctx)); err != nil {
+		if err := tfec2.DeleteSecurityGroup(ctx, o.c.EC2, id, o.remaining(ctx), o.blockerCheck("security group "+id, o.groupBlockers(id))); err != nil {
 			return err
 		}
 		o.rec.set(func(s *State) {
@@ -293,29 +344,102 @@ func (o *op) deleteSecurityGroups(ctx context.Context) error {
 	return nil
 }
 
-// refreshSecurityGroups reads every group with one call, keeps them (rules
-// included) for the drift checks, and forgets the ones deleted.
+// refreshSecurityGroups reads every group of the deployment in one call,
+// keeps them (rules included) for the other drift checks, forgets the ones
+// deleted and compares the ingress rules of the others with those the
+// deployment wants.
 func (o *op) refreshSecurityGroups(ctx context.Context) error {
 	st := o.rec.get()
 	groups, err := tfec2.FindSecurityGroupsByIDs(ctx, o.c.EC2, st.SecurityGroupIDs())
-	if err != nil {
+	if err != nil && !gone(err) {
 		return err
 	}
-	byID := map[string]ec2types.SecurityGroup{}
+	live := map[string]ec2types.SecurityGroup{}
 	for _, g := range groups {
-		byID[aws.ToString(g.GroupId)] = g
+		live[aws.ToString(g.GroupId)] = g
 	}
 	if o.seen != nil {
-		o.seen.securityGroups = byID
+		o.seen.securityGroups = live
 	}
 	o.rec.set(func(s *State) {
-		for _, id := range []*string{&s.InstanceSecurityGroupID, &s.EFSSecurityGroupID, &s.ALBSecurityGroupID} {
-			if _, ok := byID[*id]; !ok {
-				*id = ""
+		for _, slot := range []*string{&s.InstanceSecurityGroupID, &s.EFSSecurityGroupID, &s.ALBSecurityGroupID} {
+			if _, ok := live[*slot]; !ok {
+				*slot = ""
 			}
 		}
 	})
+	want, order := o.wantedIngress(o.rec.get())
+	for _, id := range order {
+		if g, ok := live[id]; ok {
+			o.ingressDrift(id, want[id], g)
+		}
+	}
 	return nil
+}
+
+// ingressDrift notes the ingress rules of a group that differ from want.
+func (o *op) ingressDrift(id string, want []ingressRule, g ec2types.SecurityGroup) {
+	anyPrefixList := o.rec.get().CloudFrontPrefixListID == "" // not recorded yet: any list will do
+	norm := func(r ingressRule) ingressRule {
+		if anyPrefixList && r.prefixList != "" {
+			r.prefixList = "*"
+		}
+		return r
+	}
+	wanted := map[string]ingressRule{}
+	for _, r := range want {
+		if anyPrefixList && r.group == "" && r.cidr == "" {
+			r.prefixList = "*" // the CloudFront rule, its list's id not recorded
+		}
+		wanted[r.key()] = norm(r)
+	}
+	have := map[string]ingressRule{}
+	for _, r := range permissionRules(g.IpPermissions) {
+		r = norm(r)
+		have[r.key()] = r
+	}
+	role := tagMap(g.Tags)[TagComponent]
+	for _, k := range slices.Sorted(maps.Keys(wanted)) {
+		if _, ok := have[k]; !ok {
+			o.drifted(DriftSecurityGroups, "%s (%s): ingress %s is missing", id, role, wanted[k].describe())
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(have)) {
+		if _, ok := wanted[k]; !ok {
+			o.drifted(DriftSecurityGroups, "%s (%s): ingress %s was added outside Terraform", id, role, have[k].describe())
+		}
+	}
+}
+
+// permissionRules flattens a group's permissions into one rule per port and
+// source; what the deployment never writes (other protocols, port ranges,
+// IPv6) keeps a key of its own so it shows as added.
+func permissionRules(perms []ec2types.IpPermission) []ingressRule {
+	var out []ingressRule
+	for _, p := range perms {
+		port := aws.ToInt32(p.FromPort)
+		proto := aws.ToString(p.IpProtocol)
+		if proto != "tcp" || aws.ToInt32(p.FromPort) != aws.ToInt32(p.ToPort) {
+			port = -1
+		}
+		other := ""
+		if port == -1 {
+			other = fmt.Sprintf("%s %d-%d", proto, aws.ToInt32(p.FromPort), aws.ToInt32(p.ToPort))
+		}
+		for _, r := range p.IpRanges {
+			out = append(out, ingressRule{port: port, cidr: aws.ToString(r.CidrIp), other: other})
+		}
+		for _, r := range p.Ipv6Ranges {
+			out = append(out, ingressRule{port: port, cidr: aws.ToString(r.CidrIpv6), other: other})
+		}
+		for _, r := range p.UserIdGroupPairs {
+			out = append(out, ingressRule{port: port, group: aws.ToString(r.GroupId), other: other})
+		}
+		for _, r := range p.PrefixListIds {
+			out = append(out, ingressRule{port: port, prefixList: aws.ToString(r.PrefixListId), other: other})
+		}
+	}
+	return out
 }
 
 // discoverSecurityGroups finds the groups by their component tags.
@@ -400,4 +524,56 @@ func observedCIDRs(spec *Spec, instanceSG, albSG *ec2types.SecurityGroup) (allow
 		allowed = cidrs(albSG, 80)
 	}
 	return allowed, cidrs(instanceSG, 22)
+}
+
+// groupWeight is how much of the rules-per-group quota one group's inbound
+// rules use, and of what.
+type groupWeight struct {
+	roles                                []string
+	weight                               int
+	prefixLists, allowed, ssh, groupRefs int
+}
+
+// ruleWeights weighs the inbound rules each group of the layout would hold:
+// single is an adopted CLI deployment whose one group plays every role;
+// prefixWeight is the maximum entries of CloudFront's prefix list, which a
+// rule referencing it counts as.
+func (s *Spec) ruleWeights(single bool, prefixWeight int) []groupWeight {
+	ids := map[string]string{"instance": "instance", "file system": "efs", "load balancer": "alb"}
+	if single {
+		ids = map[string]string{"instance": "cli", "file system": "cli", "load balancer": "cli"}
+	}
+	rules, order := s.ingressRules(ids["instance"], ids["file system"], ids["load balancer"], "pl")
+	var out []groupWeight
+	for _, g := range order {
+		w := groupWeight{}
+		for _, role := range []string{"load balancer", "instance", "file system"} {
+			if ids[role] == g && (role != "load balancer" || s.HasLoadBalancer()) {
+				w.roles = append(w.roles, role)
+			}
+		}
+		seen := map[string]bool{}
+		for _, r := range rules[g] {
+			if seen[r.key()] {
+				continue
+			}
+			seen[r.key()] = true
+			switch {
+			case r.prefixList != "":
+				w.prefixLists++
+				w.weight += prefixWeight
+			case r.group != "":
+				w.groupRefs++
+				w.weight++
+			case r.port == 22:
+				w.ssh++
+				w.weight++
+			default:
+				w.allowed++
+				w.weight++
+			}
+		}
+		out = append(out, w)
+	}
+	return out
 }

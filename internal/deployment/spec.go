@@ -148,6 +148,9 @@ func ValidateName(name string) error {
 		return fmt.Errorf("%q must not contain consecutive hyphens", name)
 	case strings.HasPrefix(name, "internal-"):
 		return fmt.Errorf("%q must not start with \"internal-\" (reserved by Elastic Load Balancing)", name)
+	case strings.HasPrefix(name, "sg-"):
+		// The security groups are named "<name>-instance" etc.
+		return fmt.Errorf("%q must not start with \"sg-\" (EC2 reserves it for security group ids and refuses group names that start with it)", name)
 	}
 	return nil
 }
@@ -168,11 +171,15 @@ func (s *Spec) Validate() []*FieldError {
 	for i, c := range s.AllowedCIDRs {
 		if _, _, err := net.ParseCIDR(c); err != nil || strings.Contains(c, ":") {
 			add(fmt.Sprintf("allowed_cidr_blocks[%d]", i), "Invalid CIDR block", "%q is not an IPv4 CIDR block such as 203.0.113.0/24.", c)
+		} else if fe := hostBits(fmt.Sprintf("allowed_cidr_blocks[%d]", i), c); fe != nil {
+			errs = append(errs, fe)
 		}
 	}
 	for i, c := range s.SSHCIDRs {
 		if _, _, err := net.ParseCIDR(c); err != nil || strings.Contains(c, ":") {
 			add(fmt.Sprintf("ssh_cidr_blocks[%d]", i), "Invalid CIDR block", "%q is not an IPv4 CIDR block such as 203.0.113.7/32.", c)
+		} else if fe := hostBits(fmt.Sprintf("ssh_cidr_blocks[%d]", i), c); fe != nil {
+			errs = append(errs, fe)
 		}
 	}
 	if s.VPCID == "" && len(s.SubnetIDs) > 0 {
@@ -192,6 +199,8 @@ func (s *Spec) Validate() []*FieldError {
 			add("vpc_cidr", "Invalid VPC CIDR", "%q is not an IPv4 CIDR block.", s.VPCCIDR)
 		} else if ones, _ := n.Mask.Size(); ones < 16 || ones > 24 {
 			add("vpc_cidr", "Invalid VPC CIDR", "%q must be between /16 and /24 so two /26 public subnets fit.", s.VPCCIDR)
+		} else if fe := hostBits("vpc_cidr", s.VPCCIDR); fe != nil {
+			errs = append(errs, fe)
 		}
 	}
 	if s.RootVolumeGiB < 30 || s.RootVolumeGiB > 16384 {
@@ -201,7 +210,11 @@ func (s *Spec) Validate() []*FieldError {
 		add("load_balancer.certificate_arn", "Load balancer settings on tier 1", "Tier 1 has no load balancer; set tier = 2 or 3 to use certificate_arn.")
 	}
 	if s.LoadBalancer.DomainName != "" && s.LoadBalancer.CertificateARN == "" && !s.Domain.Enabled() {
-		add("load_balancer.domain_name", "Domain without certificate", "domain_name is served over HTTPS and needs load_balancer.certificate_arn (an ACM certificate in %s covering it).", s.Region)
+		where := "the deployment's region"
+		if s.Region != "" {
+			where = s.Region
+		}
+		add("load_balancer.domain_name", "Domain without certificate", "domain_name is served over HTTPS and needs load_balancer.certificate_arn (an ACM certificate in %s covering it).", where)
 	}
 	if s.LoadBalancer.IdleTimeoutSeconds < 1 || s.LoadBalancer.IdleTimeoutSeconds > 4000 {
 		add("load_balancer.idle_timeout_seconds", "Invalid idle timeout", "idle_timeout_seconds must be between 1 and 4000, got %d.", s.LoadBalancer.IdleTimeoutSeconds)
@@ -221,6 +234,21 @@ func (s *Spec) Validate() []*FieldError {
 	errs = append(errs, s.Domain.validate(s)...)
 	if s.HasCDN() && !s.CDN.RestrictOrigin && len(s.AllowedCIDRs) == 0 {
 		add("cdn.restrict_origin", "Load balancer unreachable", "With restrict_origin = false the load balancer admits only allowed_cidr_blocks, which is empty, so CloudFront could not reach it. Keep restrict_origin = true (only CloudFront may reach the load balancer) or set allowed_cidr_blocks.")
+	}
+	if s.HasCDN() && s.lbHTTPS() && s.lbDomainName() == "" {
+		// CloudFront would reach the load balancer on port 80, whose listener
+		// redirects to https://#{host}: CloudFront's own name, for ever.
+		add("load_balancer.domain_name", "Certificate without domain name in tier 3",
+			"In tier 3 CloudFront reaches the load balancer over HTTPS only at load_balancer.domain_name, a name the certificate covers (the load balancer's own *.elb.amazonaws.com name cannot be validated). Without it CloudFront would connect on port 80, whose listener redirects every request to HTTPS on the host it was asked for — the CloudFront domain — in an endless loop. Set load_balancer.domain_name to a name the certificate covers and point it at the load balancer, or remove load_balancer.certificate_arn: viewers still get HTTPS from CloudFront, which then reaches the load balancer over HTTP with the origin secret.")
+	}
+	if id := s.CDN.WebACLID; id != "" && !WebACLARNPattern.MatchString(id) {
+		why := "It must be the ARN of a WAFv2 web ACL of scope CLOUDFRONT, such as arn:aws:wafv2:us-east-1:123456789012:global/webacl/my-acl/a1b2c3d4-5678-90ab-cdef-111122223333 (WAF Classic ids are not supported)."
+		if strings.Contains(id, ":regional/webacl/") {
+			why = "It is a REGIONAL web ACL, which cannot protect CloudFront: create the web ACL with scope CLOUDFRONT (in us-east-1) and use its ARN (…:global/webacl/…)."
+		} else if strings.Contains(id, ":global/webacl/") && !strings.Contains(id, ":us-east-1:") {
+			why = "Web ACLs of scope CLOUDFRONT live in us-east-1: their ARN is arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>."
+		}
+		add("cdn.web_acl_id", "Invalid web ACL", "%q is not a CloudFront web ACL ARN. %s", id, why)
 	}
 	if t := s.CDN.OriginReadTimeoutSeconds; t < 1 || t > 180 {
 		add("cdn.origin_read_timeout_seconds", "Invalid origin read timeout", "origin_read_timeout_seconds must be between 1 and 180 (above 60 needs a CloudFront quota increase), got %d.", t)
@@ -243,6 +271,24 @@ func (s *Spec) Validate() []*FieldError {
 		add("cdn.price_class", "Invalid price class", "price_class must be PriceClass_100, PriceClass_200 or PriceClass_All, got %q.", s.CDN.PriceClass)
 	}
 	return errs
+}
+
+// hostBits refuses a CIDR block whose address has bits outside its prefix
+// (10.0.0.1/16): AWS takes only the network address.
+func hostBits(path, c string) *FieldError {
+	ip, n, err := net.ParseCIDR(c)
+	if err != nil {
+		return nil //nolint:nilerr // a malformed block is Validate's other error
+	}
+	if ip.Equal(n.IP) {
+		return nil
+	}
+	ones, _ := n.Mask.Size()
+	detail := fmt.Sprintf("%q has host bits set: AWS accepts only a network address. Use %q, the /%d network %s belongs to", c, n.String(), ones, ip)
+	if ones != 32 && !strings.HasPrefix(path, "vpc_cidr") {
+		detail += fmt.Sprintf(", or %q for that one address", ip.String()+"/32")
+	}
+	return &FieldError{Path: path, Summary: "CIDR block with host bits", Detail: detail + "."}
 }
 
 // ARNRegion returns the region field of an ARN ("" for global ARNs or

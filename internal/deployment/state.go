@@ -34,6 +34,20 @@ type State struct {
 
 	Status    string
 	CreatedAt time.Time
+	// Converged says an apply of this provider set every managed setting;
+	// until then (a deployment adopted from the GeuseMaker CLI keeps the
+	// CLI's settings until the next apply) a refresh reports no drift in
+	// settings.
+	Converged bool `json:",omitempty"`
+
+	// Drift lists the managed settings a refresh found changed in AWS,
+	// each as "<component>: <what differs>"; the next apply puts them back.
+	// It describes AWS at the last refresh and is not part of the record.
+	Drift []string `json:"-"`
+	// Recovered says the create that returned this state finished an
+	// earlier create of the same name that was killed, adopting what it had
+	// made. Not part of the record.
+	Recovered bool `json:"-"`
 }
 
 // Status values.
@@ -81,6 +95,7 @@ func (s *State) Clone() *State {
 	c.MountTargetIPs = maps.Clone(s.MountTargetIPs)
 	c.ListenerARNs = slices.Clone(s.ListenerARNs)
 	c.RuleARNs = slices.Clone(s.RuleARNs)
+	c.Drift = slices.Clone(s.Drift)
 	c.DomainState = s.DomainState.clone()
 	c.Credentials = maps.Clone(s.Credentials)
 	c.CredentialParams = slices.Clone(s.CredentialParams)

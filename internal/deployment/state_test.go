@@ -97,11 +97,15 @@ func fixtureState() *State {
 // zero, and the zero value must be safe (DESIGN.md "The record in private
 // state").
 var addedSinceFixture = []string{
-	"InstanceState.MarkersEveryBoot", // zero: an older instance prints markers at its first boot only
-	"InstanceState.Lifecycle",        // zero: not known until the next refresh reads it from EC2
-	"InstanceState.Market",           // zero: the instance's lifecycle (MarketReplaces)
-	"InstanceState.SpotPrice",        // zero: not known (on-demand instances have none)
-	"InstanceState.SpotFallback",     // zero: no fallback recorded
+	"InstanceState.MarkersEveryBoot",            // zero: an older instance prints markers at its first boot only
+	"SecurityGroupState.CloudFrontPrefixListID", // zero: any prefix-list rule on the origin port counts
+	"Converged",                  // zero: no drift in settings is reported until the next apply
+	"Drift",                      // not part of the record (json:"-")
+	"Recovered",                  // not part of the record (json:"-")
+	"InstanceState.Lifecycle",    // zero: not known until the next refresh reads it from EC2
+	"InstanceState.Market",       // zero: the instance's lifecycle (MarketReplaces)
+	"InstanceState.SpotPrice",    // zero: not known (on-demand instances have none)
+	"InstanceState.SpotFallback", // zero: no fallback recorded
 	// zero: no credentials yet; the next apply generates them and replaces
 	// the instance, which read none.
 	"CredentialsState.Credentials",

@@ -233,6 +233,9 @@ func (o *op) refreshFileSystem(ctx context.Context) error {
 	} else if err != nil {
 		return err
 	}
+	if want := o.spec.EFS.ThroughputMode; want != "" && string(fs.ThroughputMode) != want {
+		o.drifted(DriftFileSystem, "%s has throughput mode %s, configured %s", st.EFSID, fs.ThroughputMode, want)
+	}
 	mts, err := tfefs.FindMountTargetsByFileSystemID(ctx, o.c.EFS, st.EFSID)
 	if err != nil && !gone(err) {
 		return err

@@ -56,16 +56,23 @@ const (
 // teardown deletes the selected components of the recorded state: CloudFront
 // on its own path (it is the slow one), the load balancer, the instance and
 // the storage concurrently, then IAM and the security groups once nothing
-// uses them, and the network last. Every step treats "not found" as done and
-// clears the ids it deleted, so an interrupted teardown resumes.
+// uses them, and the network last. Every step treats "not found" as done,
+// clears the ids it deleted and rides out transient errors (persistent); a
+// step that fails stops only what depends on it, so everything else is
+// still deleted, and a teardown run again resumes.
 func (o *op) teardown(ctx context.Context, parts part) error {
 	if err := o.adoptUntracked(ctx, parts); err != nil {
 		return err
 	}
 	st := o.rec.get()
 	g := newGraph()
+	g.keepGoing = true
 	var after []string // steps the network waits for
-	add := func(s *step) { g.add(s); after = append(after, s.name) }
+	add := func(s *step) {
+		s.run = persistent(s.name, s.run)
+		g.add(s)
+		after = append(after, s.name)
+	}
 
 	if parts&partCDN != 0 && st.DistributionID != "" {
 		add(&step{name: stepDeleteCDN, typical: typicalCloudFront, run: o.deleteDistribution})
@@ -127,21 +134,21 @@ func (o *op) teardown(ctx context.Context, parts part) error {
 				deps = append(deps, n)
 			}
 		}
-		g.add(&step{name: stepDeleteNetwork, deps: deps, run: o.deleteNetwork})
+		g.add(&step{name: stepDeleteNetwork, deps: deps, run: persistent(stepDeleteNetwork, o.deleteNetwork)})
 	}
 	if len(g.order) == 0 {
 		return nil
 	}
-	_, err := g.execute(ctx, &progressLogger{ctx: ctx, g: g, start: time.Now()})
+	_, err := o.regional(g).execute(ctx, &progressLogger{ctx: ctx, g: g, start: time.Now()})
 	return err
 }
 
 // adoptUntracked fills in the ids of objects that exist but are missing from
 // the record: a create call cancelled after AWS acted but before the id was
-// recorded (a sibling step failed, or the process died) leaves such objects.
-// Everything carrying the deployment's tag, creation token or caller
-// reference is the deployment's own, since Create refuses to start when such
-// objects already exist.
+// recorded (a sibling step failed, the answer was lost, or the process
+// died) leaves such objects. Everything carrying the deployment's tag,
+// creation token, caller reference or derived name is the deployment's own,
+// since Create refuses to start when such objects already exist.
 func (o *op) adoptUntracked(ctx context.Context, parts part) error {
 	for _, a := range []struct {
 		parts part
@@ -150,6 +157,9 @@ func (o *op) adoptUntracked(ctx context.Context, parts part) error {
 		{partNetwork, o.adoptNetwork},
 		{partSecurityGroups | partLoadBalancer, o.adoptSecurityGroups},
 		{partStorage, o.adoptFileSystem},
+		{partCompute, o.adoptInstance},
+		{partIAM, o.adoptIAM},
+		{partLoadBalancer, o.adoptLoadBalancer},
 		{partCDN, o.adoptDistribution},
 	} {
 		if parts&a.parts == 0 {

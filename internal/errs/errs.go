@@ -2,9 +2,12 @@
 package errs
 
 import (
+	"context"
 	"errors"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go"
 )
 
@@ -60,4 +63,20 @@ func IsCode(err error, codes ...string) bool {
 // IsCodeWithMessage reports whether err has code and its message contains part.
 func IsCodeWithMessage(err error, code, part string) bool {
 	return IsCode(err, code) && strings.Contains(Message(err), part)
+}
+
+// Transient reports whether err is one the AWS SDK itself treats as worth
+// retrying: throttling, a 5xx, a request timeout or a broken connection. A
+// cancelled context is not transient.
+func Transient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	return awsretry.IsErrorRetryables(awsretry.DefaultRetryables).IsErrorRetryable(err) == aws.TrueTernary
+}
+
+// AccessDenied reports whether err is an authorization failure of any AWS
+// service.
+func AccessDenied(err error) bool {
+	return IsCode(err, "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess", "AuthFailure")
 }

@@ -1,6 +1,7 @@
 package errs
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -29,5 +30,29 @@ func TestMatching(t *testing.T) {
 	}
 	if Message(wrapped) != "resource sg-1 has a dependent object" || Message(errors.New("plain")) != "plain" {
 		t.Fatal("message")
+	}
+}
+
+func TestTransient(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{&smithy.GenericAPIError{Code: "Throttling"}, true},
+		{&smithy.GenericAPIError{Code: "RequestLimitExceeded"}, true},
+		{&smithy.GenericAPIError{Code: "RequestTimeout"}, true},
+		{fmt.Errorf("deleting: %w", &smithy.GenericAPIError{Code: "ThrottlingException"}), true},
+		{&smithy.GenericAPIError{Code: "DependencyViolation"}, false},
+		{&smithy.GenericAPIError{Code: "AccessDenied"}, false},
+		{context.Canceled, false},
+		{errors.New("plain"), false},
+		{nil, false},
+	} {
+		if got := Transient(tc.err); got != tc.want {
+			t.Errorf("Transient(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+	if !AccessDenied(&smithy.GenericAPIError{Code: "UnauthorizedOperation"}) || AccessDenied(&smithy.GenericAPIError{Code: "Throttling"}) {
+		t.Error("AccessDenied")
 	}
 }

@@ -10,6 +10,7 @@ import (
 func deploymentClients(c *conns.AWSClient) *deployment.Clients {
 	return &deployment.Clients{
 		EC2: c.EC2(), EFS: c.EFS(), ELBV2: c.ELBV2(), CloudFront: c.CloudFront(), IAM: c.IAM(), SSM: c.SSM(), Route53: c.Route53(),
-		ACM: c.ACM, Region: c.Region, AccountID: c.AccountID, Partition: c.Partition(),
+		ACM: c.ACM, ServiceQuotas: c.ServiceQuotas, WAFV2: c.WAFV2(),
+		Region: c.Region, AccountID: c.AccountID, Partition: c.Partition(), LeaseTTL: c.LeaseTTL,
 	}
 }

@@ -317,10 +317,12 @@ func TestAccDeployment_reachabilityAcrossTiers(t *testing.T) {
 	})
 }
 
-// Tier 3 with a load balancer certificate but no domain applies cleanly and
-// never serves: CloudFront reaches the load balancer over HTTP, whose
+// Tier 3 with a load balancer certificate but no domain would apply and
+// never serve: CloudFront reaches the load balancer over HTTP, whose
 // listener redirects to HTTPS at the viewer's host, CloudFront again. The
-// check after apply catches the loop, and the create is rolled back.
+// plan now refuses the configuration (issue 11 item 6), so nothing is made;
+// the check after apply still catches such a loop
+// (TestVerifyReachabilityThroughDataPlane drives it through Create).
 func TestAccDeployment_reachabilityRedirectLoop(t *testing.T) {
 	acctest.PreCheck(t)
 	emu := acctest.Emulator(t)
@@ -330,12 +332,17 @@ func TestAccDeployment_reachabilityRedirectLoop(t *testing.T) {
 		CheckDestroy:             acctest.CheckDestroyWithCertificates(t, emu, "us-east-1"),
 		Steps: []resource.TestStep{{
 			Config:      acctest.ProviderConfig(emu, acctest.ProviderOptions{}) + deploymentConfig("loop", fmt.Sprintf("  tier = 3\n  load_balancer = { certificate_arn = %q }", cert)),
-			ExpectError: regexp.MustCompile(`(?s)Step "reachability" failed.*redirect-loop.*cloudfront\.net:443/healthz.*load_balancer\.domain_name.*Rollback`),
+			ExpectError: regexp.MustCompile(`(?s)Certificate without domain name in tier 3.*load_balancer\.domain_name.*endless\s+loop`),
 		}},
 	})
+	for _, c := range emu.Calls() {
+		if c.Operation == "CreateVpc" || c.Operation == "RunInstances" {
+			t.Fatalf("the refused plan still called %s.%s", c.Service, c.Operation)
+		}
+	}
 	acctest.DeleteCertificates(t, emu, "us-east-1")
 	if inv := emu.Inventory(); len(inv) != 0 {
-		t.Fatalf("left after the rollback: %+v", inv)
+		t.Fatalf("left behind: %+v", inv)
 	}
 }
 

@@ -358,7 +358,7 @@ func TestAccDeployment_domainResumesValidation(t *testing.T) {
 			{Config: provider + deploymentConfig("resume", domainBody(1, z, ""))},
 			{
 				PreConfig:   func() { emu.SetKnob("acm.issue_delay", "never") },
-				Config:      provider + deploymentConfig("resume", domainBody(2, z, `  timeouts = { update = "4s" }`)),
+				Config:      provider + deploymentConfig("resume", domainBody(2, z, `  timeouts = { update = "1m" }`)),
 				ExpectError: regexp.MustCompile(`(?s)Certificate not validated.*PENDING_VALIDATION.*validation records are in hosted zone`),
 			},
 			{
@@ -443,9 +443,13 @@ func TestAccDeployment_domainApplyFailures(t *testing.T) {
 		knobs map[string]string
 		want  string
 	}{
-		{"zone the caller may not change", 2, map[string]string{"iam.deny": "route53:ChangeResourceRecordSets"},
+		// The plan's permission check would refuse these (see
+		// TestAccDeployment_preflightPermissionDenied); a caller that may not
+		// simulate its policies gets past it, and the apply must still fail
+		// cleanly.
+		{"zone the caller may not change", 2, map[string]string{"iam.deny": "route53:ChangeResourceRecordSets,iam:SimulatePrincipalPolicy"},
 			`(?s)Hosted zone not writable.*\d+:\s+domain = \{.*route53:ChangeResourceRecordSets.*Rollback: every AWS object`},
-		{"zone the caller may not change, tier 1", 1, map[string]string{"iam.deny": "route53:ChangeResourceRecordSets"},
+		{"zone the caller may not change, tier 1", 1, map[string]string{"iam.deny": "route53:ChangeResourceRecordSets,iam:SimulatePrincipalPolicy"},
 			`(?s)Hosted zone not writable.*Rollback: every AWS object`},
 		{"certificate that never validates", 3, map[string]string{"acm.issue_delay": "never", "acm.validation_timeout": "30m"},
 			`(?s)Certificate not validated.*\d+:\s+domain = \{.*VALIDATION_TIMED_OUT.*delegate to this hosted\s+zone.*Rollback: every AWS object`},

@@ -3,10 +3,14 @@ package provider
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"math/big"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
@@ -87,15 +91,16 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 	}
 	spec := plan.toSpec(ctx, r.client.Region, r.client.DefaultTags, !config.VPCID.IsNull(), &resp.Diagnostics)
 	spec.VerifyReachability = plan.VerifyReachability.ValueBool()
-	timeout, d := plan.Timeouts.Create(ctx, deployment.DefaultTimeouts(spec.Tier).Create)
-	resp.Diagnostics.Append(d...)
+	timeout := operationTimeout(ctx, plan.Timeouts, "create", deployment.DefaultTimeouts(spec.Tier).Create, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if plan.Drift.IsUnknown() {
+		plan.Drift = stringListValue(nil)
+	}
 	ctx = tflog.SetField(ctx, "geusemaker.deployment", spec.Name)
-	opCtx, cancel := context.WithTimeout(r.client.WaitContext(ctx), timeout)
-	defer cancel()
-	st, err := deployment.Create(opCtx, r.clients(), spec)
+	spec.Timeout = r.scaled(timeout)
+	st, err := deployment.Create(r.client.WaitContext(ctx), r.clients(), spec)
 	if err != nil {
 		addDeploymentError(&resp.Diagnostics, "Creating", spec.Name, err)
 		if st != nil && !st.Empty() {
@@ -107,11 +112,15 @@ func (r *deploymentResource) Create(ctx context.Context, req resource.CreateRequ
 		}
 		return
 	}
+	if st.Recovered {
+		resp.Diagnostics.AddWarning(fmt.Sprintf("GeuseMaker deployment (%s) finished an interrupted create", spec.Name),
+			"An earlier create of this deployment was killed before it could save any state (its lease on the name expired). This apply adopted what it had made in AWS and finished the deployment, so nothing is duplicated.")
+	}
 	addFallbackWarning(&resp.Diagnostics, spec.Name, "", st)
 	plan.setObserved(spec, st)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	saveRecord(ctx, resp.Private, st, &resp.Diagnostics)
-	recordCreatedType(ctx, resp.Private, &plan, &config, &resp.Diagnostics)
+	r.recordPreflight(ctx, resp.Private, &plan, &config, &resp.Diagnostics)
 }
 
 // record returns the deployment's record from private state, or rebuilds it
@@ -151,6 +160,7 @@ func (r *deploymentResource) Read(ctx context.Context, req resource.ReadRequest,
 		return
 	}
 	state.setObserved(spec, st)
+	state.Drift = stringListValue(st.Drift)
 	if state.Capacity.IsNull() {
 		// A state written before the capacity block: the instance was
 		// launched on-demand, the default.
@@ -168,6 +178,13 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if onlyTimeoutsChanged(req.Plan.Raw, req.State.Raw) {
+		// Nothing in AWS changes: store the new timeouts (a destroy reads
+		// its timeout from the state).
+		state.Timeouts = plan.Timeouts
+		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+		return
+	}
 	prior := r.record(ctx, req.Private, &state, &resp.Diagnostics)
 	if prior == nil {
 		return
@@ -178,15 +195,16 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	spec.VerifyReachability = plan.VerifyReachability.ValueBool() && updatePlan(ctx, &plan, &config, &state, prior.Market, &resp.Diagnostics).PublicPath()
 	var priorTags map[string]string
 	resp.Diagnostics.Append(state.TagsAll.ElementsAs(ctx, &priorTags, false)...)
-	timeout, d := plan.Timeouts.Update(ctx, deployment.DefaultTimeouts(spec.Tier).Update)
-	resp.Diagnostics.Append(d...)
+	timeout := operationTimeout(ctx, plan.Timeouts, "update", deployment.DefaultTimeouts(spec.Tier).Update, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if plan.Drift.IsUnknown() {
+		plan.Drift = stringListValue(nil)
+	}
 	ctx = tflog.SetField(ctx, "geusemaker.deployment", spec.Name)
-	opCtx, cancel := context.WithTimeout(r.client.WaitContext(ctx), timeout)
-	defer cancel()
-	st, err := deployment.Update(opCtx, r.clients(), spec, prior, priorTags)
+	spec.Timeout = r.scaled(timeout)
+	st, err := deployment.Update(r.client.WaitContext(ctx), r.clients(), spec, prior, priorTags)
 	if err != nil {
 		addDeploymentError(&resp.Diagnostics, "Updating", spec.Name, err)
 	}
@@ -194,6 +212,7 @@ func (r *deploymentResource) Update(ctx context.Context, req resource.UpdateRequ
 	plan.setObserved(spec, st)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	saveRecord(ctx, resp.Private, st, &resp.Diagnostics)
+	r.recordPreflight(ctx, resp.Private, &plan, &config, &resp.Diagnostics)
 }
 
 func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -207,12 +226,10 @@ func (r *deploymentResource) Delete(ctx context.Context, req resource.DeleteRequ
 		return
 	}
 	spec := state.toSpec(ctx, r.client.Region, r.client.DefaultTags, !prior.OwnedNetwork, &resp.Diagnostics)
-	timeout, d := state.Timeouts.Delete(ctx, deployment.DefaultTimeouts(int(state.Tier.ValueInt64())).Delete)
-	resp.Diagnostics.Append(d...)
+	timeout := operationTimeout(ctx, state.Timeouts, "delete", deployment.DefaultTimeouts(int(state.Tier.ValueInt64())).Delete, &resp.Diagnostics)
 	ctx = tflog.SetField(ctx, "geusemaker.deployment", spec.Name)
-	opCtx, cancel := context.WithTimeout(r.client.WaitContext(ctx), timeout)
-	defer cancel()
-	left, retained, err := deployment.Delete(opCtx, r.clients(), spec, prior)
+	spec.Timeout = r.scaled(timeout)
+	left, retained, err := deployment.Delete(r.client.WaitContext(ctx), r.clients(), spec, prior)
 	if err != nil {
 		addDeploymentError(&resp.Diagnostics, "Destroying", spec.Name, err)
 		if left != nil {
@@ -235,4 +252,52 @@ func emptyIfNull(l types.List) types.List {
 		return stringListValue(nil)
 	}
 	return l
+}
+
+// float64Number rounds a known number to a float64: the plan's computed
+// costs are float64s, the state's the same numbers read back at a higher
+// precision, and tftypes compares them bit for bit.
+func float64Number(v tftypes.Value) tftypes.Value {
+	if !v.Type().Is(tftypes.Number) || !v.IsKnown() || v.IsNull() {
+		return v
+	}
+	var n big.Float
+	if err := v.As(&n); err != nil {
+		return v
+	}
+	f, _ := n.Float64()
+	return tftypes.NewValue(tftypes.Number, big.NewFloat(f))
+}
+
+// onlyTimeoutsChanged reports whether a plan differs from the state in the
+// timeouts block alone: every other value is the state's, or unknown only
+// because the framework marks computed attributes unknown in any update.
+func onlyTimeoutsChanged(plan, state tftypes.Value) bool {
+	timeoutsPath := tftypes.NewAttributePath().WithAttributeName("timeouts")
+	strip := func(v tftypes.Value, fill bool) (tftypes.Value, error) {
+		return tftypes.Transform(v, func(p *tftypes.AttributePath, v tftypes.Value) (tftypes.Value, error) {
+			if p.Equal(timeoutsPath) {
+				return tftypes.NewValue(v.Type(), nil), nil
+			}
+			if fill && !v.IsKnown() {
+				if sv, _, err := tftypes.WalkAttributePath(state, p); err == nil {
+					if sv, ok := sv.(tftypes.Value); ok {
+						v = sv
+					}
+				}
+			}
+			return float64Number(v), nil
+		})
+	}
+	p, err1 := strip(plan, true)
+	s, err2 := strip(state, false)
+	return err1 == nil && err2 == nil && p.Equal(s) && !plan.Equal(state)
+}
+
+// scaled applies the test seam that shortens operation timeouts.
+func (r *deploymentResource) scaled(d time.Duration) time.Duration {
+	if r.client.TimeoutDivisor > 1 {
+		return d / time.Duration(r.client.TimeoutDivisor)
+	}
+	return d
 }

@@ -36,6 +36,11 @@ func (r *deploymentResource) ImportState(ctx context.Context, req resource.Impor
 		addDeploymentError(&resp.Diagnostics, "Importing", name, err)
 		return
 	}
+	// The deployment belongs to this state now: a lease a killed create
+	// left on the name must not let another create adopt it.
+	if err := deployment.DropLease(ctx, r.clients(), name); err != nil {
+		resp.Diagnostics.AddWarning("Create lease not removed", err.Error())
+	}
 	r.setImported(ctx, spec, st, resp)
 }
 
@@ -64,6 +69,7 @@ func (r *deploymentResource) importLegacy(ctx context.Context, path string, resp
 func (r *deploymentResource) setImported(ctx context.Context, spec *deployment.Spec, st *deployment.State, resp *resource.ImportStateResponse) {
 	m := modelFromSpec(spec, r.client.DefaultTags)
 	m.setObserved(spec, st)
+	m.Drift = stringListValue(nil)
 	config := m
 	planCostWith(ctx, &m, &config, nil, r.client.Region, &spotQuoter{client: r.client}, r.planZones(ctx, &config, &m), &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"maps"
+	"slices"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -46,6 +47,7 @@ type deploymentModel struct {
 	Timeouts            timeouts.Value `tfsdk:"timeouts"`
 
 	Status                   types.String  `tfsdk:"status"`
+	Drift                    types.List    `tfsdk:"drift"`
 	URL                      types.String  `tfsdk:"url"`
 	ServiceURLs              types.Map     `tfsdk:"service_urls"`
 	ServiceCredentials       types.Map     `tfsdk:"service_credentials"`
@@ -190,7 +192,7 @@ func (m *deploymentModel) toSpec(ctx context.Context, region string, defaultTags
 	if s.Services == nil {
 		s.Services = userdata.DefaultServices()
 	}
-	if s.Models == nil && m.OllamaModels.IsNull() {
+	if s.Models == nil && m.OllamaModels.IsNull() && slices.Contains(s.Services, userdata.ServiceOllama) {
 		s.Models = userdata.DefaultModels(s.GPU)
 	}
 	return s

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -15,12 +16,17 @@ import (
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/cost"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/tier"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/userdata"
 )
 
 func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.client == nil {
+	if req.Plan.Raw.IsNull() {
+		planDestroy(ctx, req, resp)
+		return
+	}
+	if r.client == nil {
 		return
 	}
 	var plan, config deploymentModel
@@ -34,22 +40,30 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	types := &typeCache{r: r, checked: req.Private, record: resp.Private}
+	var known map[string]deployment.InstanceTypeInfo
+	if state != nil {
+		known = loadPreflight(ctx, req.Private).Types
+	}
+	types := newTypeCache(r, known)
 	r.planInstance(ctx, &plan, &config, state, types, resp)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	checkUserData(ctx, &plan, r.client.Region, &resp.Diagnostics)
 	plan.TagsAll = stringMapValue(mergedTags(ctx, r.client.DefaultTags, plan.Tags, &resp.Diagnostics))
 	planCostWith(ctx, &plan, &config, state, r.client.Region, &spotQuoter{client: r.client}, r.planZones(ctx, &config, state), &resp.Diagnostics)
-	r.checkWithAWS(ctx, &plan, &config, state, len(resp.RequiresReplace) > 0, &resp.Diagnostics)
+	replacing := state != nil && (len(resp.RequiresReplace) > 0 || replaces(ctx, &plan, &config, state, &resp.Diagnostics))
+	r.checkWithAWS(ctx, &plan, &config, state, replacing, &resp.Diagnostics)
 	if !resp.Diagnostics.HasError() {
 		r.checkDomain(ctx, &plan, state, req.Private, &resp.Diagnostics)
 	}
+	r.preflight(ctx, req, resp, &plan, &config, state, types, replacing)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	if state == nil {
 		planCreate(ctx, &plan, &config, &resp.Diagnostics)
+		r.planLease(ctx, plan.Name, &resp.Diagnostics)
 	} else {
 		var ignored diag.Diagnostics
 		record := loadRecord(ctx, req.Private, &ignored)
@@ -59,6 +73,16 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 		}
 		planUpdate(ctx, &plan, &config, state, launched, &resp.Diagnostics)
 		warnCredentials(ctx, &plan, state, record, &resp.Diagnostics)
+		if deletionProtected(ctx, state, &resp.Diagnostics) {
+			switch {
+			case replacing:
+				addDeletionProtectionError(&resp.Diagnostics, "replace")
+				return
+			case !tier.Tier(plan.Tier.ValueInt64()).HasLoadBalancer():
+				addDeletionProtectionError(&resp.Diagnostics, "move below tier 2 (which deletes the load balancer of)")
+				return
+			}
+		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
@@ -90,44 +114,74 @@ func warnCredentials(ctx context.Context, plan, state *deploymentModel, record *
 	}
 }
 
-// typeCache looks each instance type up once per plan.
-type typeCache struct {
-	r    *deploymentResource
-	seen map[string]deployment.InstanceTypeInfo
-	// checked is the prior private state, with what an earlier plan or
-	// apply learned of the deployment's instance type (nil on create);
-	// record is the planned private state, which keeps what this plan
-	// learns.
-	checked privateGetter
-	record  privateSetter
+// replaces reports whether a change of the attributes whose plan modifiers
+// require a replacement forces one (the resource's ModifyPlan does not see
+// the attribute modifiers' verdict).
+func replaces(ctx context.Context, plan, config, state *deploymentModel, diags *diag.Diagnostics) bool {
+	efsOf := func(m *deploymentModel) types.String { return objectAs[efsModel](ctx, m.EFS, diags).PerformanceMode }
+	switch {
+	case !plan.Name.Equal(state.Name), !plan.VPCCIDR.Equal(state.VPCCIDR):
+		return true
+	case !config.VPCID.IsNull() && !config.VPCID.Equal(state.VPCID):
+		return true
+	case !config.SubnetIDs.IsNull() && !config.SubnetIDs.Equal(state.SubnetIDs):
+		return true
+	case !efsOf(plan).IsUnknown() && !efsOf(plan).Equal(efsOf(state)):
+		return true
+	}
+	return false
 }
 
-func (c *typeCache) get(ctx context.Context, name string) (deployment.InstanceTypeInfo, error) {
-	if i, ok := c.seen[name]; ok {
-		return i, nil
+// planLease tells, when a new deployment is planned, what an earlier create
+// of the same name left: an expired lease is a killed create the apply will
+// adopt and finish; a live one is a create running elsewhere (the apply
+// waits to see it renew and is refused).
+func (r *deploymentResource) planLease(ctx context.Context, name types.String, diags *diag.Diagnostics) {
+	if name.IsUnknown() || name.IsNull() {
+		return
 	}
-	i, err := deployment.LookupInstanceType(ctx, c.r.client.EC2(), name)
-	if err == nil {
-		if c.seen == nil {
-			c.seen = map[string]deployment.InstanceTypeInfo{}
-		}
-		c.seen[name] = i
+	status, expires, err := deployment.CheckLease(ctx, r.clients(), name.ValueString())
+	if err != nil {
+		return // the apply decides; a plan need not fail on it
 	}
-	return i, err
+	switch status {
+	case deployment.LeaseExpired:
+		diags.AddAttributeWarning(path.Root("name"), "An interrupted create of this deployment will be finished",
+			fmt.Sprintf("A create of %q was killed before it saved any state (its lease on the name expired at %s). This apply adopts what it made in AWS and finishes the deployment instead of duplicating it.", name.ValueString(), expires.Format(time.RFC3339)))
+	case deployment.LeaseHeld:
+		diags.AddAttributeWarning(path.Root("name"), "Another create of this deployment may be running",
+			fmt.Sprintf("A create of %q holds the lease on the name until %s. If it is running, this apply will be refused; if it was killed moments ago, this apply waits for the lease to expire and then finishes it.", name.ValueString(), expires.Format(time.RFC3339)))
+	}
 }
 
-// gpuOf tells whether the instance type has GPUs: from the check recorded
-// in private state when the type is the one checked last, else from EC2
-// (and the answer is recorded for the next plan).
-func (c *typeCache) gpuOf(ctx context.Context, name string, diags *diag.Diagnostics) (deployment.InstanceTypeInfo, error) {
-	if info, ok := checkedType(ctx, c.checked, name); ok {
-		return info, nil
+// planDestroy refuses, at plan time and before anything is touched, to
+// destroy a deployment whose load balancer has deletion protection on:
+// AWS would refuse the load balancer's delete after the instance and the
+// file system's mount targets were already gone.
+func planDestroy(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() {
+		return
 	}
-	info, err := c.get(ctx, name)
-	if err == nil {
-		recordTypeCheck(ctx, c.record, name, info.HasGPU(), diags)
+	var state deploymentModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if !resp.Diagnostics.HasError() && deletionProtected(ctx, &state, &resp.Diagnostics) {
+		addDeletionProtectionError(&resp.Diagnostics, "destroy")
 	}
-	return info, err
+}
+
+// deletionProtected reports whether the state has a load balancer with
+// deletion protection on.
+func deletionProtected(ctx context.Context, state *deploymentModel, diags *diag.Diagnostics) bool {
+	if state.ALBARN.ValueString() == "" {
+		return false
+	}
+	return objectAs[loadBalancerModel](ctx, state.LoadBalancer, diags).DeletionProtection.ValueBool()
+}
+
+func addDeletionProtectionError(diags *diag.Diagnostics, verb string) {
+	diags.AddAttributeError(fieldPath("load_balancer.deletion_protection"), "Load balancer deletion protection is on",
+		fmt.Sprintf("This plan would %s the deployment, but load_balancer.deletion_protection = true, so AWS refuses to delete its load balancer. Nothing was changed. "+
+			"First set load_balancer.deletion_protection = false (keeping everything else) and run `terraform apply`, which only turns the protection off; then run this again.", verb))
 }
 
 // planInstance settles instance_type, gpu and ollama_models, which default
@@ -146,37 +200,43 @@ func (r *deploymentResource) planInstance(ctx context.Context, plan, config, sta
 		plan.InstanceType = typesString(t)
 	}
 	name := plan.InstanceType.ValueString()
-	info, err := types.gpuOf(ctx, name, &resp.Diagnostics)
+	info, err := types.get(ctx, name)
 	if err != nil {
-		if retry.NotFound(err) || strings.Contains(err.Error(), "InvalidInstanceType") {
+		if retry.NotFound(err) || errs.IsCode(err, "InvalidInstanceType") {
 			resp.Diagnostics.AddAttributeError(path.Root("instance_type"), "Unknown instance type",
-				fmt.Sprintf("EC2 does not offer %q in %s: %v", name, r.client.Region, err))
+				fmt.Sprintf("EC2 does not offer %q in %s. Pick an instance type the region offers (aws ec2 describe-instance-type-offerings --region %s).", name, r.client.Region, r.client.Region))
 			return
 		}
-		resp.Diagnostics.AddError("Looking up the instance type", err.Error())
+		resp.Diagnostics.AddAttributeError(path.Root("instance_type"), "Looking up the instance type", awsErrorDetail(r.client.Region, err))
+		return
+	}
+	if info.Hypervisor == "xen" && (state == nil || state.InstanceType.ValueString() != name) {
+		fe := deployment.XenTypeError(info, deployment.SuggestNitroTypes(ctx, r.client.EC2(), info))
+		resp.Diagnostics.AddAttributeError(path.Root(fe.Path), fe.Summary, fe.Detail)
 		return
 	}
 	switch {
 	case !gpuSet:
 		plan.GPU = typesBool(info.HasGPU())
 	case config.GPU.ValueBool() && !info.HasGPU():
-		if full, err := types.get(ctx, name); err == nil {
-			info = full // the architecture, for the suggestions
-		}
 		suggest := deployment.SuggestGPUTypes(ctx, r.client.EC2(), info.Arch)
 		resp.Diagnostics.AddAttributeError(path.Root("gpu"), "Instance type without GPUs",
 			fmt.Sprintf("gpu = true needs an instance type with NVIDIA GPUs, and EC2 lists none for %s. Suitable types in %s: %s.", name, r.client.Region, strings.Join(suggest, ", ")))
 		return
 	}
 	if config.OllamaModels.IsNull() {
-		plan.OllamaModels = stringListValue(userdata.DefaultModels(plan.GPU.ValueBool()))
+		// Models only come with the service that pulls them: the boot
+		// script refuses models without ollama.
+		switch services := listOf(ctx, plan.Services, &resp.Diagnostics); {
+		case plan.Services.IsUnknown():
+			plan.OllamaModels = unknownStringList()
+		case slices.Contains(services, userdata.ServiceOllama):
+			plan.OllamaModels = stringListValue(userdata.DefaultModels(plan.GPU.ValueBool()))
+		default:
+			plan.OllamaModels = stringListValue([]string{})
+		}
 	}
 	if state != nil && state.InstanceType.ValueString() != "" && state.InstanceType.ValueString() != name {
-		if info.Arch == "" {
-			if full, err := types.get(ctx, name); err == nil {
-				info = full
-			}
-		}
 		old, err := types.get(ctx, state.InstanceType.ValueString())
 		if err == nil && old.Arch != info.Arch {
 			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("instance_type"))
@@ -238,7 +298,7 @@ func (r *deploymentResource) checkWithAWS(ctx context.Context, plan, config, sta
 		if errors.As(err, &fe) {
 			diags.AddAttributeError(fieldPath(fe.Path), fe.Summary, fe.Detail)
 		} else if err != nil {
-			diags.AddError("Checking the deployment's AWS resources", err.Error())
+			diags.AddError("Checking the deployment's AWS resources", awsErrorDetail(r.client.Region, err))
 		}
 	}
 	to, from := tier.Tier(plan.Tier.ValueInt64()), tier.Tier(0)
@@ -352,6 +412,7 @@ func planCreate(ctx context.Context, plan, config *deploymentModel, diags *diag.
 	plan.ServiceCredentials = types.MapUnknown(types.StringType)
 	plan.SSMParameterNames = credentialParamNames(ctx, plan, diags)
 	plan.Status = typesString(deployment.StatusRunning)
+	plan.Drift = stringListValue(nil)
 	owned := config.VPCID.IsNull()
 	if !owned {
 		plan.InternetGatewayID, plan.RouteTableID = nullString, nullString
@@ -483,6 +544,13 @@ func updatePlan(ctx context.Context, plan, config, state *deploymentModel, launc
 // refresh found missing (drift).
 func planUpdate(ctx context.Context, plan, config, state *deploymentModel, launchedMarket string, diags *diag.Diagnostics) {
 	plan.ID = state.ID
+	drift := listOf(ctx, state.Drift, diags)
+	// The apply puts back every setting changed outside Terraform.
+	plan.Drift = stringListValue(nil)
+	if len(drift) > 0 {
+		diags.AddWarning(fmt.Sprintf("GeuseMaker deployment (%s) changed outside Terraform", state.Name.ValueString()),
+			"The last refresh found these managed settings changed in AWS; this apply puts them back:\n  - "+strings.Join(drift, "\n  - "))
+	}
 	owned := config.VPCID.IsNull()
 	p := updatePlan(ctx, plan, config, state, launchedMarket, diags)
 	unknownList := types.ListUnknown(types.StringType)
@@ -539,6 +607,29 @@ func planUpdate(ctx context.Context, plan, config, state *deploymentModel, launc
 		plan.URL, plan.ServiceURLs = unknownStr, types.MapUnknown(types.StringType)
 	} else {
 		plan.URL, plan.ServiceURLs = state.URL, state.ServiceURLs
+	}
+	if deployment.Drifted(drift, deployment.DriftInstanceType) {
+		// A resize stops and starts the instance: a new public address.
+		plan.PublicIP = unknownStr
+		if !tier.Tier(plan.Tier.ValueInt64()).HasLoadBalancer() {
+			plan.URL, plan.ServiceURLs = unknownStr, types.MapUnknown(types.StringType)
+		}
+	}
+	if deployment.Drifted(drift, deployment.DriftCloudFront) && tier.Tier(plan.Tier.ValueInt64()).HasCDN() {
+		// The distribution's update rolls out again.
+		if cdnWaits(plan) {
+			plan.CloudFrontStatus = typesString("Deployed")
+		} else {
+			plan.CloudFrontStatus = unknownStr
+		}
+	}
+	if state.Status.ValueString() == deployment.StatusStopped {
+		// Stopped outside Terraform: the apply starts the instance, which
+		// gets a new public address (and with it, in tier 1, a new URL).
+		plan.PublicIP = unknownStr
+		if !tier.Tier(plan.Tier.ValueInt64()).HasLoadBalancer() {
+			plan.URL, plan.ServiceURLs = unknownStr, types.MapUnknown(types.StringType)
+		}
 	}
 	plan.Status = typesString(deployment.StatusRunning)
 }

@@ -77,9 +77,8 @@ func defaultCDN() types.Object {
 }
 
 var (
-	cidrPattern = regexp.MustCompile(`^(\d{1,3}\.){3}\d{1,3}/\d{1,2}$`)
-	acmARN      = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$`)
-	zoneIDRE    = regexp.MustCompile(`^(/hostedzone/)?Z[A-Z0-9]{1,32}$`)
+	acmARN   = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$`)
+	zoneIDRE = regexp.MustCompile(`^(/hostedzone/)?Z[A-Z0-9]{1,32}$`)
 )
 
 func stringList(elems ...string) types.List {
@@ -96,7 +95,7 @@ func computedString(desc string) schema.StringAttribute {
 	return schema.StringAttribute{Computed: true, MarkdownDescription: desc, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}}
 }
 
-func deploymentSchema(ctx context.Context) schema.Schema {
+func deploymentSchema(_ context.Context) schema.Schema {
 	return schema.Schema{
 		Version: deploymentSchemaVersion,
 		MarkdownDescription: "A GeuseMaker AI stack (n8n, Ollama, Qdrant, Crawl4AI, PostgreSQL) on AWS, in one of three tiers: " +
@@ -108,7 +107,7 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 		Attributes: map[string]schema.Attribute{
 			"id": computedString("The deployment name."),
 			"name": schema.StringAttribute{Required: true,
-				MarkdownDescription: "Deployment name: 2-28 lowercase letters, digits and hyphens, starting with a letter. Every AWS object is named and tagged after it (`geusemaker:deployment`). Changing it creates a new deployment.",
+				MarkdownDescription: "Deployment name: 2-28 lowercase letters, digits and hyphens, starting with a letter, not starting with `sg-` or `internal-` (AWS reserves them for security group ids and internal load balancers). Every AWS object is named and tagged after it (`geusemaker:deployment`). Changing it creates a new deployment.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 				Validators:          []validator.String{nameValidator{}}},
 			"tier": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(1),
@@ -120,7 +119,8 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 			"gpu": schema.BoolAttribute{Optional: true, Computed: true,
 				MarkdownDescription: "Run the NVIDIA GPU workload (Deep Learning AMI, NVIDIA container runtime, Ollama on the GPU). Defaults to whether EC2 reports GPUs for `instance_type`; `true` on a type without GPUs is an error at plan time."},
 			"ami_id": schema.StringAttribute{Optional: true, Computed: true,
-				MarkdownDescription: "AMI to launch. By default the latest Canonical Ubuntu 22.04 (CPU) or Deep Learning Base OSS NVIDIA driver GPU AMI (Ubuntu 22.04), resolved from SSM public parameters when the instance is launched."},
+				MarkdownDescription: "AMI to launch. By default the latest Canonical Ubuntu 22.04 (CPU) or Deep Learning Base OSS NVIDIA driver GPU AMI (Ubuntu 22.04), resolved from SSM public parameters when the instance is launched. The plan checks that the AMI exists in the region, matches the instance type's architecture and fits in `root_volume_size`.",
+				Validators:          []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^ami-[0-9a-f]{8,17}$`), "must be an AMI id such as ami-0abcdef1234567890")}},
 			"key_name": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "EC2 key pair for SSH. Without it, use SSM Session Manager (the instance role allows it); SSH is only opened when `ssh_cidr_blocks` is set."},
 			"root_volume_size": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(deployment.DefaultRootVolumeGiB),
@@ -138,19 +138,19 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 			"vpc_cidr": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(deployment.DefaultVPCCIDR),
 				MarkdownDescription: "CIDR block of the dedicated VPC (a /16 to /24); ignored with `vpc_id`. Changing it replaces the deployment.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-				Validators:          []validator.String{stringvalidator.RegexMatches(cidrPattern, "must be an IPv4 CIDR block such as 10.0.0.0/16")}},
+				Validators:          []validator.String{cidrValidator{example: "10.0.0.0/16", minPrefix: 16, maxPrefix: 24}}},
 			"allowed_cidr_blocks": schema.ListAttribute{Optional: true, Computed: true, ElementType: types.StringType, Default: listdefault.StaticValue(stringList("0.0.0.0/0")),
 				MarkdownDescription: "IPv4 networks allowed to reach the stack over HTTP(S): the instance in tier 1, the load balancer in tier 2 (and in tier 3 with `cdn.restrict_origin = false`). In tier 3 with origin protection only CloudFront reaches the load balancer.",
-				Validators:          []validator.List{listvalidator.SizeAtMost(20), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(stringvalidator.RegexMatches(cidrPattern, "must be an IPv4 CIDR block such as 203.0.113.0/24"))}},
+				Validators:          []validator.List{listvalidator.SizeAtMost(20), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(ipv4CIDR("203.0.113.0/24"))}},
 			"ssh_cidr_blocks": schema.ListAttribute{Optional: true, Computed: true, ElementType: types.StringType, Default: listdefault.StaticValue(stringList()),
 				MarkdownDescription: "IPv4 networks allowed to SSH to the instance (port 22). Empty by default: use SSM Session Manager.",
-				Validators:          []validator.List{listvalidator.SizeAtMost(20), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(stringvalidator.RegexMatches(cidrPattern, "must be an IPv4 CIDR block such as 203.0.113.7/32"))}},
+				Validators:          []validator.List{listvalidator.SizeAtMost(20), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(ipv4CIDR("203.0.113.7/32"))}},
 			"services": schema.ListAttribute{Optional: true, Computed: true, ElementType: types.StringType, Default: listdefault.StaticValue(stringList(userdata.DefaultServices()...)),
 				MarkdownDescription: "Services to run: any of `n8n`, `ollama`, `qdrant`, `crawl4ai`, `postgres` (`n8n` needs `postgres`). Changing them replaces the instance; the data on EFS stays.",
 				Validators:          []validator.List{listvalidator.SizeAtLeast(1), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(stringvalidator.OneOf(userdata.AllServices()...))}},
 			"ollama_models": schema.ListAttribute{Optional: true, Computed: true, ElementType: types.StringType,
-				MarkdownDescription: "Ollama models pulled in the background after boot (a failed pull is only logged). Defaults to a small instruct model and an embedding model, plus a larger model with `gpu`. Changing them replaces the instance.",
-				Validators:          []validator.List{listvalidator.SizeAtMost(20), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(stringvalidator.RegexMatches(regexp.MustCompile(`^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?$`), "must be an Ollama model name such as qwen3.5:2b"))}},
+				MarkdownDescription: "Ollama models pulled in the background after boot (a failed pull is only logged); at most 20 names of at most 200 characters, and only with the `ollama` service. Defaults to a small instruct model and an embedding model, plus a larger model with `gpu` (none without `ollama`). Changing them replaces the instance.",
+				Validators:          []validator.List{listvalidator.SizeAtMost(20), listvalidator.UniqueValues(), listvalidator.ValueStringsAre(stringvalidator.LengthAtMost(200), stringvalidator.RegexMatches(regexp.MustCompile(`^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?$`), "must be an Ollama model name such as qwen3.5:2b"))}},
 			"efs": schema.SingleNestedAttribute{Optional: true, Computed: true, Default: objectdefault.StaticValue(defaultEFS()),
 				MarkdownDescription: "The encrypted EFS file system holding the services' data (reachable only from the instance).",
 				Attributes: map[string]schema.Attribute{
@@ -192,7 +192,7 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 						Validators:          []validator.String{stringvalidator.OneOf("PriceClass_100", "PriceClass_200", "PriceClass_All")}},
 					"aliases": schema.ListAttribute{Optional: true, Computed: true, ElementType: types.StringType, Default: listdefault.StaticValue(stringList()),
 						MarkdownDescription: "Alternate domain names (CNAMEs) for the distribution; they need `certificate_arn`. The first becomes the deployment's `url`.",
-						Validators:          []validator.List{listvalidator.SizeAtMost(10), listvalidator.UniqueValues()}},
+						Validators:          []validator.List{listvalidator.SizeAtMost(10), uniqueStrings{}}},
 					"certificate_arn": schema.StringAttribute{Optional: true,
 						MarkdownDescription: "Issued ACM certificate in **us-east-1** covering every alias.",
 						Validators:          []validator.String{stringvalidator.RegexMatches(acmARN, "must be an ACM certificate ARN")}},
@@ -258,14 +258,16 @@ func deploymentSchema(ctx context.Context) schema.Schema {
 					"up to 5 minutes (DNS, rollouts). A stack that does not answer fails the apply (a create is rolled back) with what failed: DNS, the connection, TLS, " +
 					"a redirect loop or the status. Runs only with `wait_for_ready` (and, in tier 3, `cdn.wait_for_deployment`). Set it to `false` on runners without internet egress."},
 			"tags": schema.MapAttribute{Optional: true, ElementType: types.StringType,
-				MarkdownDescription: "Tags for every AWS object of the deployment, over the provider's `default_tags`.",
+				MarkdownDescription: "Tags for every AWS object of the deployment, over the provider's `default_tags`: at most 40, keys and values of letters, digits, spaces and `_.:/=+-@` only (IAM, EFS, Elastic Load Balancing, CloudFront and SSM refuse other characters), keys not starting with `aws:` or `geusemaker:`.",
 				Validators:          tagMapValidators()},
 			"tags_all": schema.MapAttribute{Computed: true, ElementType: types.StringType,
 				MarkdownDescription: "The provider's `default_tags` merged with `tags`."},
-			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true, CreateDescription: "Default 90m for tier 3, 45m otherwise.", UpdateDescription: "Default 90m for tier 3, 45m otherwise.", DeleteDescription: "Default 90m."}),
+			"timeouts": timeoutsAttribute(),
 
 			"status": schema.StringAttribute{Computed: true, MarkdownDescription: "`running`, `stopped` (the instance is stopped), or `degraded` (a component is missing; the next apply recreates it)."},
-			"url":    schema.StringAttribute{Computed: true, MarkdownDescription: "Public URL of the stack: CloudFront (tier 3), the load balancer (tier 2) or the instance (tier 1)."},
+			"drift": schema.ListAttribute{Computed: true, ElementType: types.StringType,
+				MarkdownDescription: "Managed settings found changed outside Terraform by the last refresh, one line each (`<component>: <what differs>`: a security-group rule added or revoked, a disabled CloudFront distribution, a listener rule, a load balancer attribute, the instance's metadata options, ...). A plan shows them going to an empty list: the apply puts every one back. Empty when nothing drifted."},
+			"url": schema.StringAttribute{Computed: true, MarkdownDescription: "Public URL of the stack: CloudFront (tier 3), the load balancer (tier 2) or the instance (tier 1)."},
 			"service_urls": schema.MapAttribute{Computed: true, ElementType: types.StringType,
 				MarkdownDescription: "URL of each service through the public endpoint: `n8n`, `ollama`, `qdrant`, `qdrant_dashboard`, `crawl4ai`."},
 			"security_group_id":         computedString("Security group of the instance."),
@@ -337,4 +339,22 @@ func costBreakdownAttributes() map[string]schema.Attribute {
 			}}
 	}
 	return out
+}
+
+// timeoutsAttribute is the timeouts block of terraform-plugin-framework-
+// timeouts with durations checked at plan time (1m to 24h), one error per
+// bad value.
+func timeoutsAttribute() schema.Attribute {
+	timeout := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{Optional: true, Validators: []validator.String{timeoutValidator{}},
+			MarkdownDescription: desc + " A duration between 1m and 24h such as `\"90m\"` or `\"2h\"`."}
+	}
+	return schema.SingleNestedAttribute{Optional: true,
+		MarkdownDescription: "How long each operation may take. `terraform destroy` uses the delete timeout stored in the state: to change it, edit it and run `terraform apply` first (that only stores it, without touching AWS).",
+		CustomType:          timeouts.Type{ObjectType: types.ObjectType{AttrTypes: map[string]attr.Type{"create": types.StringType, "update": types.StringType, "delete": types.StringType}}},
+		Attributes: map[string]schema.Attribute{
+			"create": timeout("Create timeout: default 90m for tier 3, 45m otherwise."),
+			"update": timeout("Update timeout: default 90m for tier 3, 45m otherwise."),
+			"delete": timeout("Delete timeout: default 90m."),
+		}}
 }

@@ -160,6 +160,7 @@ func upgradeV0(ctx context.Context, old *deploymentModelV0, region string) (*dep
 		Timeouts:            timeouts.Value{Object: old.Timeouts},
 
 		Status:                 old.Status,
+		Drift:                  stringListValue(nil),
 		URL:                    old.N8NURL,
 		SecurityGroupID:        old.SecurityGroupID,
 		EFSSecurityGroupID:     old.EFSSecurityGroupID,

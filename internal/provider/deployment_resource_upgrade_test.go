@@ -134,6 +134,7 @@ var v1Derived = map[string]string{
 	"estimated_hourly_cost":      "the embedded price table",
 	"estimated_monthly_cost":     "the embedded price table",
 	"cost_breakdown":             "the embedded price table",
+	"drift":                      "empty: nothing known changed; the refresh reads AWS",
 	"domain":                     "null: version 0 had no custom domain",
 	"domain_certificate_arns":    "null: version 0 had no custom domain",
 	"n8n_owner_email":            "the default (version 0 had no credentials)",

@@ -3,10 +3,14 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
@@ -25,8 +29,11 @@ func (r *deploymentResource) ValidateConfig(ctx context.Context, req resource.Va
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if !m.Services.IsUnknown() && !m.Services.IsNull() {
-		if err := userdata.ValidateServices(listOf(ctx, m.Services, &resp.Diagnostics)); err != nil {
+	if services := listOf(ctx, m.Services, &resp.Diagnostics); len(services) > 0 && schemaAccepts(services) {
+		// Unknown, repeated or missing services are the attribute
+		// validators' to report; what is left is how services depend on
+		// each other.
+		if err := userdata.ValidateServices(services); err != nil {
 			resp.Diagnostics.AddAttributeError(fieldPath("services"), "Invalid services", err.Error())
 		}
 	}
@@ -47,14 +54,53 @@ func (r *deploymentResource) ValidateConfig(ctx context.Context, req resource.Va
 	applyConfigDefaults(ctx, &withDefaults)
 	spec := withDefaults.toSpec(ctx, region, nil, !m.VPCID.IsNull(), &resp.Diagnostics)
 	for _, fe := range spec.Validate() {
-		if !knownAt(ctx, req, fe.Path) {
+		if !knownAt(ctx, req, fe.Path) || checkedBySchema[indexedPath.ReplaceAllString(fe.Path, "$1")] {
 			continue
 		}
-		if region == "" && (fe.Path == "load_balancer.certificate_arn") {
-			continue
+		switch fe.Path {
+		case "load_balancer.certificate_arn", "cdn.certificate_arn":
+			// A malformed ARN is the attribute validator's; the region of
+			// the load balancer's is only known once the provider is.
+			if !acmARN.MatchString(certificateARNOf(fe.Path, spec)) || (region == "" && fe.Summary == "Certificate in another region") {
+				continue
+			}
+		case "subnet_ids":
+			if len(spec.SubnetIDs) == 0 {
+				continue // the attribute validator requires at least one
+			}
 		}
 		resp.Diagnostics.AddAttributeError(fieldPath(fe.Path), fe.Summary, fe.Detail)
 	}
+}
+
+// checkedBySchema are the attributes whose own validators enforce all that
+// Spec.Validate says about their value alone: reporting both would give two
+// errors for one mistake.
+var checkedBySchema = map[string]bool{
+	"name": true, "tier": true, "allowed_cidr_blocks": true, "ssh_cidr_blocks": true, "vpc_cidr": true, "root_volume_size": true,
+	"load_balancer.idle_timeout_seconds": true, "load_balancer.health_check_path": true,
+	"cdn.origin_read_timeout_seconds": true, "cdn.price_class": true,
+}
+
+// certificateARNOf is the spec's value of a certificate attribute.
+func certificateARNOf(p string, spec *deployment.Spec) string {
+	if p == "cdn.certificate_arn" {
+		return spec.CDN.CertificateARN
+	}
+	return spec.LoadBalancer.CertificateARN
+}
+
+// schemaAccepts reports whether the services attribute's own validators
+// accept the list: known names, each once.
+func schemaAccepts(services []string) bool {
+	seen := map[string]bool{}
+	for _, s := range services {
+		if seen[s] || !slices.Contains(userdata.AllServices(), s) {
+			return false
+		}
+		seen[s] = true
+	}
+	return true
 }
 
 // knownAt reports whether the configuration value at an attribute path (and
@@ -149,6 +195,35 @@ func (nonNegativeFloat) Description(context.Context) string               { retu
 func (v nonNegativeFloat) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
 func (nonNegativeFloat) ValidateFloat64(_ context.Context, req validator.Float64Request, resp *validator.Float64Response) {
 	if !req.ConfigValue.IsNull() && !req.ConfigValue.IsUnknown() && req.ConfigValue.ValueFloat64() < 0 {
-		resp.Diagnostics.AddAttributeError(req.Path, "Negative value", fmt.Sprintf("The value must be zero or more, got %g.", req.ConfigValue.ValueFloat64()))
+		resp.Diagnostics.AddAttributeError(req.Path, "Negative value", fmt.Sprintf("%s must be zero or more, got %g.", req.Path, req.ConfigValue.ValueFloat64()))
 	}
+}
+
+// Bounds of an operation timeout: below a minute nothing finishes (AWS's
+// own waits take longer), and a day is beyond any rollout.
+const (
+	minOperationTimeout = time.Minute
+	maxOperationTimeout = 24 * time.Hour
+)
+
+// operationTimeout is a timeout from the state or the plan: the configured
+// one when it is valid, else the default with a warning (a state written
+// before timeouts were validated may hold "-5m").
+func operationTimeout(ctx context.Context, t timeouts.Value, name string, def time.Duration, diags *diag.Diagnostics) time.Duration {
+	var got time.Duration
+	var d diag.Diagnostics
+	switch name {
+	case "create":
+		got, d = t.Create(ctx, def)
+	case "update":
+		got, d = t.Update(ctx, def)
+	default:
+		got, d = t.Delete(ctx, def)
+	}
+	if d.HasError() || got < minOperationTimeout || got > maxOperationTimeout {
+		diags.AddAttributeWarning(path.Root("timeouts").AtName(name), "Invalid timeout ignored",
+			fmt.Sprintf("The stored timeouts.%s is not a duration between 1m and 24h; the default %s is used instead. Set a valid value and run `terraform apply` to store it.", name, def))
+		return def
+	}
+	return got
 }

@@ -38,9 +38,10 @@ func TestAccDeployment_tier1StepFailuresRollBack(t *testing.T) {
 		{"mount-targets", "efs", "CreateMountTarget", "NoFreeAddressesInSubnet", "", 0, 0},
 		{"iam", "iam", "CreateRole", "LimitExceeded", "", 409, 0},
 		// The first PutRolePolicy is the instance policy (step iam).
-		{"iam-efs-policy", "iam", "PutRolePolicy", "AccessDenied", "lack the permission", 403, 1},
-		{"credentials", "ssm", "PutParameter", "AccessDeniedException", "lack the permission", 400, 0},
-		{"ami", "ssm", "GetParameter", "AccessDeniedException", "lack the permission", 400, 0},
+		{"iam-efs-policy", "iam", "PutRolePolicy", "AccessDenied", `may\s+not\s+call\s+iam:PutRolePolicy`, 403, 1},
+		// The first PutParameter is the create lease.
+		{"credentials", "ssm", "PutParameter", "AccessDeniedException", `may\s+not\s+call\s+ssm:PutParameter`, 400, 1},
+		{"ami", "ssm", "GetParameter", "AccessDeniedException", `may\s+not\s+call\s+ssm:GetParameter`, 400, 0},
 		{"instance", "ec2", "RunInstances", "InsufficientInstanceCapacity", "no capacity", 500, 0},
 	}
 	var cases []failureCase
@@ -118,7 +119,8 @@ func TestAccDeployment_tier1InterruptedDestroyResumes(t *testing.T) {
 			{Config: config},
 			{
 				PreConfig: func() {
-					emu.InjectFault(awsemu.Fault{Service: "ec2", Operation: "DeleteVpc", Code: "UnauthorizedOperation", Status: 403, Times: 1})
+					// Refused until the next step (a single refusal is retried).
+					emu.InjectFault(awsemu.Fault{Service: "ec2", Operation: "DeleteVpc", Code: "UnauthorizedOperation", Status: 403})
 				},
 				Config:      config,
 				Destroy:     true,
@@ -129,6 +131,7 @@ func TestAccDeployment_tier1InterruptedDestroyResumes(t *testing.T) {
 					if len(emu.Inventory()) == 0 {
 						t.Fatal("the interrupted destroy left nothing to resume")
 					}
+					emu.ClearFaults()
 				},
 				Config:  config,
 				Destroy: true,
@@ -240,7 +243,9 @@ func TestAccDeployment_badInputs(t *testing.T) {
 		{"ssh cidr", "bad", `  ssh_cidr_blocks = ["everyone"]`, `(?s)ssh_cidr_blocks.*IPv4 CIDR block`},
 		{"domain without certificate", "bad", "  tier = 2\n  load_balancer = { domain_name = \"ai.example.com\" }", `(?s)Domain without certificate`},
 		{"reserved tag", "bad", `  tags = { "geusemaker:deployment" = "x" }`, `(?s)Reserved tag key`},
-		{"negative assumption", "bad", `  cost_assumptions = { efs_storage_gb = -1 }`, `(?s)Negative value`},
+		{"negative assumption", "bad", `  cost_assumptions = { efs_storage_gb = -1 }`, `(?s)Negative value.*cost_assumptions\.efs_storage_gb must be zero or more`},
+		{"negative delete timeout", "bad", `  timeouts = { delete = "-5m" }`, `(?s)Invalid timeout.*timeouts\.delete must be a duration between 1m and 24h`},
+		{"zero create timeout", "bad", `  timeouts = { create = "0s" }`, `(?s)Invalid timeout.*timeouts\.create must be a duration between 1m and 24h`},
 	}
 	for _, tc := range table {
 		t.Run(tc.name, func(t *testing.T) {

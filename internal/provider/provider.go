@@ -42,6 +42,10 @@ type TestOptions struct {
 	Clock func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
 	Speed float64
+	// LeaseTTL shortens a create's lease on its deployment name.
+	LeaseTTL time.Duration
+	// TimeoutDivisor divides the operation timeouts.
+	TimeoutDivisor int
 }
 
 type geusemakerProvider struct {
@@ -87,6 +91,8 @@ func (p *geusemakerProvider) Configure(ctx context.Context, req provider.Configu
 	cfg.PollCap = p.test.PollCap
 	cfg.RetryMaxBackoff = p.test.RetryMaxBackoff
 	cfg.WaitClock, cfg.WaitSleep, cfg.WaitSpeed = p.test.Clock, p.test.Sleep, p.test.Speed
+	cfg.LeaseTTL = p.test.LeaseTTL
+	cfg.TimeoutDivisor = p.test.TimeoutDivisor
 
 	client, err := cfg.Build(ctx)
 	if err != nil {

@@ -41,21 +41,24 @@ type defaultTagsModel struct {
 }
 
 type endpointsModel struct {
-	ACM        types.String `tfsdk:"acm"`
-	CloudFront types.String `tfsdk:"cloudfront"`
-	EC2        types.String `tfsdk:"ec2"`
-	EFS        types.String `tfsdk:"efs"`
-	ELBV2      types.String `tfsdk:"elbv2"`
-	IAM        types.String `tfsdk:"iam"`
-	Route53    types.String `tfsdk:"route53"`
-	SSM        types.String `tfsdk:"ssm"`
-	STS        types.String `tfsdk:"sts"`
+	ACM           types.String `tfsdk:"acm"`
+	CloudFront    types.String `tfsdk:"cloudfront"`
+	EC2           types.String `tfsdk:"ec2"`
+	EFS           types.String `tfsdk:"efs"`
+	ELBV2         types.String `tfsdk:"elbv2"`
+	IAM           types.String `tfsdk:"iam"`
+	Route53       types.String `tfsdk:"route53"`
+	ServiceQuotas types.String `tfsdk:"servicequotas"`
+	SSM           types.String `tfsdk:"ssm"`
+	STS           types.String `tfsdk:"sts"`
+	WAFV2         types.String `tfsdk:"wafv2"`
 }
 
 func (e endpointsModel) asMap() map[string]string {
 	return map[string]string{
 		"acm": e.ACM.ValueString(), "cloudfront": e.CloudFront.ValueString(), "ec2": e.EC2.ValueString(),
 		"efs": e.EFS.ValueString(), "elbv2": e.ELBV2.ValueString(), "iam": e.IAM.ValueString(), "route53": e.Route53.ValueString(),
-		"ssm": e.SSM.ValueString(), "sts": e.STS.ValueString(),
+		"servicequotas": e.ServiceQuotas.ValueString(), "ssm": e.SSM.ValueString(), "sts": e.STS.ValueString(),
+		"wafv2": e.WAFV2.ValueString(),
 	}
 }

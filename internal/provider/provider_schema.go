@@ -93,7 +93,8 @@ func providerSchema(context.Context) schema.Schema {
 				Validators:          []validator.List{listvalidator.SizeAtMost(1)},
 				NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
 					"acm": endpoint("ACM"), "cloudfront": endpoint("CloudFront"), "ec2": endpoint("EC2"), "efs": endpoint("EFS"),
-					"elbv2": endpoint("Elastic Load Balancing v2"), "iam": endpoint("IAM"), "route53": endpoint("Route 53"), "ssm": endpoint("SSM"), "sts": endpoint("STS"),
+					"elbv2": endpoint("Elastic Load Balancing v2"), "iam": endpoint("IAM"), "route53": endpoint("Route 53"),
+					"servicequotas": endpoint("Service Quotas"), "ssm": endpoint("SSM"), "sts": endpoint("STS"), "wafv2": endpoint("WAFv2"),
 				}},
 			},
 		},

@@ -22,6 +22,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	acctest.ServeProviderIfAsked() // when Terraform started this binary as its provider
 	acctest.SetupEnv()
 	os.Exit(m.Run())
 }

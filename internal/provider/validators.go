@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net"
 	"regexp"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/userdata"
 )
@@ -60,19 +62,81 @@ func (v durationValidator) ValidateString(ctx context.Context, req validator.Str
 }
 
 // tagMapValidators enforce AWS's tag rules: keys of 1-128 characters not
-// starting with "aws:", values of at most 256 characters, and at most 40 tags
-// (AWS allows 50; the provider adds its own geusemaker:* tags).
+// starting with "aws:", values of at most 256 characters, both of the
+// characters every tagged service accepts, and at most 40 tags
+// (AWS allows 50; the provider adds its own geusemaker:* tags). Keys must
+// also suit the instance, whose tags are in its metadata (instanceTagKey):
+// resource tags and provider default_tags both reach it.
 func tagMapValidators() []validator.Map {
 	return []validator.Map{
 		mapvalidator.SizeAtMost(40),
 		mapvalidator.KeysAre(
 			stringvalidator.LengthBetween(1, 128),
 			stringvalidator.RegexMatches(regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`), "may contain only letters, digits, spaces and _.:/=+-@"),
+			instanceTagKey{},
 			notPrefix("aws:"),
 			notPrefix("geusemaker:"),
 		),
-		mapvalidator.ValueStringsAre(stringvalidator.LengthAtMost(256)),
+		// EC2 takes any value; IAM, EFS, ELB, CloudFront and SSM only these.
+		mapvalidator.ValueStringsAre(stringvalidator.LengthAtMost(256),
+			stringvalidator.RegexMatches(regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`), "may contain only letters, digits, spaces and _.:/=+-@ (IAM, EFS, Elastic Load Balancing, CloudFront and SSM refuse other characters)")),
 	}
+}
+
+// metadataTagKey is what EC2 allows as an instance tag key while the
+// instance's tags are visible in instance metadata.
+var metadataTagKey = regexp.MustCompile(`^[0-9a-zA-Z\-_+=,.@:]+$`)
+
+// instanceTagKey refuses tag keys EC2 rejects on an instance whose tags are
+// in its metadata (RunInstances and CreateTags fail with
+// InvalidParameterValue): only letters, digits and -_+=,.@: and not ".",
+// ".." or "_index". The deployment keeps metadata tags on because the
+// instance reads its public URL from a tag; and every tag is applied to the
+// instance too, so cost allocation by tag covers its largest cost. So the
+// key is refused at plan time rather than left off the instance.
+type instanceTagKey struct{}
+
+func (instanceTagKey) Description(context.Context) string {
+	return "may contain only letters, digits and -_+=,.@: (instance tags are visible in instance metadata)"
+}
+
+func (v instanceTagKey) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (instanceTagKey) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	k := req.ConfigValue.ValueString()
+	if metadataTagKey.MatchString(k) && k != "." && k != ".." && k != "_index" {
+		return
+	}
+	detail := fmt.Sprintf("Tag key %q cannot be used: the deployment's tags also go on its EC2 instance, whose tags are visible in instance metadata (the instance reads its public URL from a tag), and EC2 then accepts only letters, digits and - _ + = , . @ : in tag keys, and not \".\", \"..\" or \"_index\".", k)
+	if s := suggestTagKey(k); s != "" && s != k {
+		detail += fmt.Sprintf(" Use %q instead.", s)
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "Tag key not allowed on the instance", detail)
+}
+
+// suggestTagKey rewrites a key into one EC2 accepts on the instance:
+// slashes become colons, other characters hyphens.
+func suggestTagKey(k string) string {
+	var b strings.Builder
+	for _, r := range k {
+		switch {
+		case r < 128 && r != ',' && metadataTagKey.MatchString(string(r)):
+			// (a comma suits the instance, not IAM, EFS or ELB)
+			b.WriteRune(r)
+		case r == '/':
+			b.WriteRune(':')
+		default:
+			b.WriteRune('-')
+		}
+	}
+	s := b.String()
+	if s == "." || s == ".." || s == "_index" {
+		return ""
+	}
+	return s
 }
 
 type prefixValidator struct{ prefix string }
@@ -91,6 +155,85 @@ func (v prefixValidator) ValidateString(ctx context.Context, req validator.Strin
 	}
 	if strings.HasPrefix(strings.ToLower(req.ConfigValue.ValueString()), v.prefix) {
 		resp.Diagnostics.AddAttributeError(req.Path, "Reserved tag key", fmt.Sprintf("Tag key %q %s.", req.ConfigValue.ValueString(), v.Description(ctx)))
+	}
+}
+
+// cidrValidator accepts IPv4 CIDR blocks, with a prefix length between
+// minPrefix and maxPrefix when those are set.
+type cidrValidator struct {
+	example              string
+	minPrefix, maxPrefix int
+}
+
+func ipv4CIDR(example string) validator.String { return cidrValidator{example: example} }
+
+func (v cidrValidator) Description(context.Context) string {
+	if v.minPrefix > 0 {
+		return fmt.Sprintf("must be an IPv4 CIDR block from /%d to /%d such as %s", v.minPrefix, v.maxPrefix, v.example)
+	}
+	return "must be an IPv4 CIDR block such as " + v.example
+}
+
+func (v cidrValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v cidrValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	s := req.ConfigValue.ValueString()
+	ip, n, err := net.ParseCIDR(s)
+	ok := err == nil && ip.To4() != nil && !strings.Contains(s, ":")
+	if ok && v.minPrefix > 0 {
+		ones, _ := n.Mask.Size()
+		ok = ones >= v.minPrefix && ones <= v.maxPrefix
+	}
+	if !ok {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid CIDR block", fmt.Sprintf("%s %s; got %q.", req.Path, v.Description(ctx), s))
+	}
+}
+
+// timeoutValidator accepts operation timeouts: durations between
+// minOperationTimeout and maxOperationTimeout.
+type timeoutValidator struct{}
+
+func (timeoutValidator) Description(context.Context) string {
+	return `a duration between 1m and 24h, such as "90m" or "2h"`
+}
+
+func (v timeoutValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v timeoutValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	d, err := time.ParseDuration(req.ConfigValue.ValueString())
+	if err != nil || d < minOperationTimeout || d > maxOperationTimeout {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid timeout", fmt.Sprintf("%s must be %s; got %q.", req.Path, v.Description(ctx), req.ConfigValue.ValueString()))
+	}
+}
+
+// uniqueStrings rejects a list that names a value twice, saying which
+// attribute (Terraform shows only the enclosing block of a nested one).
+type uniqueStrings struct{}
+
+func (uniqueStrings) Description(context.Context) string               { return "must not repeat a value" }
+func (v uniqueStrings) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (uniqueStrings) ValidateList(_ context.Context, req validator.ListRequest, resp *validator.ListResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	seen := map[string]bool{}
+	for _, e := range req.ConfigValue.Elements() {
+		s, ok := e.(types.String)
+		if !ok || s.IsNull() || s.IsUnknown() {
+			continue
+		}
+		if seen[s.ValueString()] {
+			resp.Diagnostics.AddAttributeError(req.Path, "Duplicate value", fmt.Sprintf("%s lists %q more than once.", req.Path, s.ValueString()))
+			return
+		}
+		seen[s.ValueString()] = true
 	}
 }
 

@@ -2,6 +2,7 @@ package retry
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -224,5 +225,35 @@ func TestDilatedSleepFollowsTheClock(t *testing.T) {
 	defer cancel()
 	if left, ok := TimeLeft(dl); !ok || left < 500*time.Second || left > 1000*time.Second {
 		t.Fatalf("a real second at speed 1000 leaves %v virtual", left)
+	}
+}
+
+// A stop of the operation ends a sleep on a custom sleeper (a benchmark's
+// clock that stands still) as it ends one on the real timer.
+func TestStopEndsDilatedSleep(t *testing.T) {
+	still := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	asleep := make(chan struct{})
+	var once sync.Once
+	clock := func() time.Time {
+		once.Do(func() { close(asleep) }) // the sleeper reads the clock once it sleeps
+		return still
+	}
+	ctx := WithDilatedTime(context.Background(), clock, 1000)
+	ctx, stop, cancel := WithGrace(ctx, time.Minute, false)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- sleep(ctx, 10*time.Second) }()
+	<-asleep
+	stop()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrStopped) {
+			t.Fatalf("a stopped sleep returned %v, want ErrStopped", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the stop did not end a sleep on a clock that stands still")
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("the stop cancelled the operation's context before its grace: %v", ctx.Err())
 	}
 }

@@ -2,6 +2,9 @@ package retry
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"sync"
 	"time"
 )
 
@@ -29,8 +32,14 @@ func WithPollCap(ctx context.Context, d time.Duration) context.Context {
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
+	stopped := Stopped(ctx)
+	select {
+	case <-stopped:
+		return ErrStopped
+	default:
+	}
 	if s, ok := ctx.Value(keySleeper).(Sleeper); ok {
-		return s(ctx, d)
+		return sleepOn(ctx, stopped, s, d)
 	}
 	if d <= 0 {
 		return ctx.Err()
@@ -40,9 +49,39 @@ func sleep(ctx context.Context, d time.Duration) error {
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-stopped:
+		return ErrStopped
 	case <-t.C:
 		return nil
 	}
+}
+
+// sleepOn sleeps through a custom sleeper (a test's fake, a benchmark's
+// virtual clock), which only knows about ctx: a stop of the operation
+// cancels the context it sleeps on, so that the wait ends as the real timer's
+// would.
+func sleepOn(ctx context.Context, stopped <-chan struct{}, s Sleeper, d time.Duration) error {
+	if stopped == nil {
+		return s(ctx, d)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-stopped:
+			cancel()
+		case <-sctx.Done():
+		}
+	}()
+	err := s(sctx, d)
+	if ctx.Err() == nil {
+		select {
+		case <-stopped:
+			return ErrStopped
+		default:
+		}
+	}
+	return err
 }
 
 func capPoll(ctx context.Context, d time.Duration) time.Duration {
@@ -130,4 +169,96 @@ func TimeLeft(ctx context.Context) (left time.Duration, ok bool) {
 		left = time.Duration(float64(left) * speed)
 	}
 	return left, true
+}
+
+const keyStop ctxKey = 101
+
+// stopper is a stop signal that reaches every context derived from the one
+// that carries it: waits end as soon as it fires, while requests already in
+// flight keep their context until the grace period ends.
+type stopper struct {
+	once sync.Once
+	ch   chan struct{}
+}
+
+func (s *stopper) stop() { s.once.Do(func() { close(s.ch) }) }
+
+// ErrStopped is what a wait returns when the operation was asked to stop
+// (Ctrl-C, or a sibling step's failure); it is a context.Canceled.
+var ErrStopped = fmt.Errorf("%w: the operation was interrupted", context.Canceled)
+
+// Stopped returns a channel that is closed once the operation under ctx was
+// asked to stop; nil (never closed) when nothing can stop it.
+func Stopped(ctx context.Context) <-chan struct{} {
+	if s, ok := ctx.Value(keyStop).(*stopper); ok {
+		return s.ch
+	}
+	return nil
+}
+
+// WithGrace returns a context for an operation that is asked to stop
+// gently: the stop function, the cancellation of parent, or a stop of an
+// operation it belongs to, ends every wait under ctx at once, and grace
+// later cancels ctx itself, so that an AWS request in flight can still
+// return and its result be recorded. parent's deadline carries over and
+// ends ctx at once: a timeout is not an interruption. With detach false,
+// ctx stays a child of parent, so parent's cancellation cancels it at once
+// (a step graph inside an operation that has its own grace). cancel
+// releases the resources; call it when the operation ends.
+func WithGrace(parent context.Context, grace time.Duration, detach bool) (ctx context.Context, stop func(), cancel context.CancelFunc) {
+	base := parent
+	cancelDL := context.CancelFunc(func() {})
+	if detach {
+		base = context.WithoutCancel(parent)
+		if dl, ok := parent.Deadline(); ok {
+			base, cancelDL = context.WithDeadline(base, dl)
+		}
+	}
+	inner, cancelInner := context.WithCancel(base)
+	s := &stopper{ch: make(chan struct{})}
+	var mu sync.Mutex
+	var timer *time.Timer
+	stop = func() {
+		s.stop()
+		mu.Lock()
+		defer mu.Unlock()
+		if timer == nil {
+			timer = time.AfterFunc(grace, cancelInner)
+		}
+	}
+	done := make(chan struct{})
+	parentStop := Stopped(parent)
+	go func() {
+		select {
+		case <-parent.Done():
+			if detach && !errors.Is(parent.Err(), context.DeadlineExceeded) {
+				stop()
+			} else {
+				cancelInner()
+			}
+		case <-parentStop:
+			stop()
+		case <-done:
+		}
+	}()
+	var once sync.Once
+	cancel = func() {
+		once.Do(func() {
+			close(done)
+			mu.Lock()
+			if timer != nil {
+				timer.Stop()
+			}
+			mu.Unlock()
+			cancelInner()
+			cancelDL()
+		})
+	}
+	return context.WithValue(inner, keyStop, s), stop, cancel
+}
+
+// Sleep waits d (capped by the context's poll cap), or less if ctx ends or
+// the operation is stopped.
+func Sleep(ctx context.Context, d time.Duration) error {
+	return sleep(ctx, capPoll(ctx, d))
 }

@@ -22,6 +22,7 @@ const (
 	ErrCodeInvalidGroupNotFound              = "InvalidGroup.NotFound"
 	ErrCodeInvalidInstanceIDNotFound         = "InvalidInstanceID.NotFound"
 	ErrCodeInvalidInternetGatewayIDNotFound  = "InvalidInternetGatewayID.NotFound"
+	ErrCodeInvalidKeyPairNotFound            = "InvalidKeyPair.NotFound"
 	ErrCodeInvalidNetworkInterfaceIDNotFound = "InvalidNetworkInterfaceID.NotFound"
 	ErrCodeInvalidParameterValue             = "InvalidParameterValue"
 	ErrCodeInvalidPermissionDuplicate        = "InvalidPermission.Duplicate"

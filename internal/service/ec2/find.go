@@ -427,3 +427,37 @@ func FindAvailabilityZones(ctx context.Context, conn *ec2.Client) ([]types.Avail
 	}
 	return out.AvailabilityZones, nil
 }
+
+// FindKeyPairByName reads a key pair by name, or returns a
+// retry.NotFoundError for InvalidKeyPair.NotFound.
+func FindKeyPairByName(ctx context.Context, conn *ec2.Client, name string) (*types.KeyPairInfo, error) {
+	out, err := conn.DescribeKeyPairs(ctx, &ec2.DescribeKeyPairsInput{KeyNames: []string{name}})
+	if errs.IsCode(err, ErrCodeInvalidKeyPairNotFound) {
+		return nil, notFound(err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading EC2 key pair (%s): %w", name, err)
+	}
+	return retry.SingleResult(out.KeyPairs, "EC2 key pair ("+name+")")
+}
+
+// FindOnDemandInstances lists the region's on-demand (not Spot) instances
+// that hold capacity: pending, running or stopping (all pages).
+func FindOnDemandInstances(ctx context.Context, conn *ec2.Client) ([]types.Instance, error) {
+	var out []types.Instance
+	p := ec2.NewDescribeInstancesPaginator(conn, &ec2.DescribeInstancesInput{Filters: []types.Filter{filter("instance-state-name", "pending", "running", "stopping")}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range page.Reservations {
+			for _, i := range r.Instances {
+				if i.InstanceLifecycle != types.InstanceLifecycleTypeSpot {
+					out = append(out, i)
+				}
+			}
+		}
+	}
+	return out, nil
+}

@@ -12,10 +12,33 @@ import (
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 )
 
+// DependencyCheck is called with the attempt number each time a delete is
+// refused with DependencyViolation (or InvalidGroup.InUse); an error ends
+// the retries with that error (a blocker the caller will not wait for).
+type DependencyCheck func(ctx context.Context, attempt int) error
+
+// whileInUse retries call while it fails with one of codes, until timeout
+// or until a check gives up.
+func whileInUse[T any](ctx context.Context, timeout time.Duration, checks []DependencyCheck, call func(context.Context) (T, error), codes ...string) (T, error) {
+	attempt := 0
+	return retry.WhenCode(ctx, timeout, func(ctx context.Context) (T, error) {
+		out, err := call(ctx)
+		if errs.IsCode(err, codes...) {
+			attempt++
+			for _, check := range checks {
+				if cerr := check(ctx, attempt); cerr != nil {
+					return out, cerr
+				}
+			}
+		}
+		return out, err
+	}, codes...)
+}
+
 // deleteRetrying runs a delete, retrying DependencyViolation until timeout
-// and treating the not-found codes as success.
-func deleteRetrying(ctx context.Context, timeout time.Duration, what, id string, del func(context.Context) error) error {
-	_, err := retry.WhenCode(ctx, timeout, func(ctx context.Context) (struct{}, error) {
+// (or until a check gives up) and treating the not-found codes as success.
+func deleteRetrying(ctx context.Context, timeout time.Duration, what, id string, checks []DependencyCheck, del func(context.Context) error) error {
+	_, err := whileInUse(ctx, timeout, checks, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, del(ctx)
 	}, ErrCodeDependencyViolation)
 	if err == nil || isNotFound(err) {
@@ -27,8 +50,8 @@ func deleteRetrying(ctx context.Context, timeout time.Duration, what, id string,
 // DeleteSubnet deletes a subnet, retrying while interfaces (of terminating
 // instances, released load balancers or mount targets) remain in it. A
 // subnet that does not exist counts as deleted.
-func DeleteSubnet(ctx context.Context, conn *ec2.Client, id string, timeout time.Duration) error {
-	return deleteRetrying(ctx, timeout, "subnet", id, func(ctx context.Context) error {
+func DeleteSubnet(ctx context.Context, conn *ec2.Client, id string, timeout time.Duration, checks ...DependencyCheck) error {
+	return deleteRetrying(ctx, timeout, "subnet", id, checks, func(ctx context.Context) error {
 		_, err := conn.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: aws.String(id)})
 		return err
 	})
@@ -36,8 +59,8 @@ func DeleteSubnet(ctx context.Context, conn *ec2.Client, id string, timeout time
 
 // DeleteVPC deletes a VPC (its main route table and default group go with
 // it), retrying DependencyViolation until timeout. NotFound is success.
-func DeleteVPC(ctx context.Context, conn *ec2.Client, id string, timeout time.Duration) error {
-	return deleteRetrying(ctx, timeout, "VPC", id, func(ctx context.Context) error {
+func DeleteVPC(ctx context.Context, conn *ec2.Client, id string, timeout time.Duration, checks ...DependencyCheck) error {
+	return deleteRetrying(ctx, timeout, "VPC", id, checks, func(ctx context.Context) error {
 		_, err := conn.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: aws.String(id)})
 		return err
 	})
@@ -45,7 +68,7 @@ func DeleteVPC(ctx context.Context, conn *ec2.Client, id string, timeout time.Du
 
 // DeleteRouteTable removes a route table's subnet associations, then the
 // table, retrying DependencyViolation until timeout. NotFound is success.
-func DeleteRouteTable(ctx context.Context, conn *ec2.Client, id string, timeout time.Duration) error {
+func DeleteRouteTable(ctx context.Context, conn *ec2.Client, id string, timeout time.Duration, checks ...DependencyCheck) error {
 	rt, err := FindRouteTableByID(ctx, conn, id)
 	if retry.NotFound(err) {
 		return nil
@@ -62,7 +85,7 @@ func DeleteRouteTable(ctx context.Context, conn *ec2.Client, id string, timeout 
 			return fmt.Errorf("disassociating route table (%s) from %s: %w", id, aws.ToString(a.SubnetId), err)
 		}
 	}
-	return deleteRetrying(ctx, timeout, "route table", id, func(ctx context.Context) error {
+	return deleteRetrying(ctx, timeout, "route table", id, checks, func(ctx context.Context) error {
 		_, err := conn.DeleteRouteTable(ctx, &ec2.DeleteRouteTableInput{RouteTableId: aws.String(id)})
 		return err
 	})
@@ -71,9 +94,9 @@ func DeleteRouteTable(ctx context.Context, conn *ec2.Client, id string, timeout 
 // DeleteInternetGateway detaches a gateway from vpcID (retrying while the
 // VPC still has mapped public addresses, i.e. instances being terminated)
 // and deletes it. A gateway that is gone or already detached is fine.
-func DeleteInternetGateway(ctx context.Context, conn *ec2.Client, igwID, vpcID string, timeout time.Duration) error {
+func DeleteInternetGateway(ctx context.Context, conn *ec2.Client, igwID, vpcID string, timeout time.Duration, checks ...DependencyCheck) error {
 	if vpcID != "" {
-		_, err := retry.WhenCode(ctx, timeout, func(ctx context.Context) (*ec2.DetachInternetGatewayOutput, error) {
+		_, err := whileInUse(ctx, timeout, checks, func(ctx context.Context) (*ec2.DetachInternetGatewayOutput, error) {
 			return conn.DetachInternetGateway(ctx, &ec2.DetachInternetGatewayInput{InternetGatewayId: aws.String(igwID), VpcId: aws.String(vpcID)})
 		}, ErrCodeDependencyViolation)
 		switch {
@@ -83,7 +106,7 @@ func DeleteInternetGateway(ctx context.Context, conn *ec2.Client, igwID, vpcID s
 			return fmt.Errorf("detaching internet gateway (%s) from VPC (%s): %w", igwID, vpcID, err)
 		}
 	}
-	return deleteRetrying(ctx, timeout, "internet gateway", igwID, func(ctx context.Context) error {
+	return deleteRetrying(ctx, timeout, "internet gateway", igwID, checks, func(ctx context.Context) error {
 		_, err := conn.DeleteInternetGateway(ctx, &ec2.DeleteInternetGatewayInput{InternetGatewayId: aws.String(igwID)})
 		return err
 	})

@@ -14,24 +14,33 @@ import (
 )
 
 // CreateSecurityGroup creates a group in a VPC, tagged on create, and returns
-// its id. EC2 gives it an allow-all egress rule.
+// its id. EC2 gives it an allow-all egress rule. A group whose create
+// answer was lost is found by its name (CreateOnce).
 func CreateSecurityGroup(ctx context.Context, conn *ec2.Client, vpcID, name, description string, tags map[string]string) (string, error) {
-	out, err := conn.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
-		VpcId: aws.String(vpcID), GroupName: aws.String(name), Description: aws.String(description),
-		TagSpecifications: TagSpecifications(tags, types.ResourceTypeSecurityGroup),
+	g, err := CreateOnce(ctx, "security group", func(ctx context.Context, opts ...func(*ec2.Options)) (*types.SecurityGroup, error) {
+		out, err := conn.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
+			VpcId: aws.String(vpcID), GroupName: aws.String(name), Description: aws.String(description),
+			TagSpecifications: TagSpecifications(tags, types.ResourceTypeSecurityGroup),
+		}, opts...)
+		if err != nil {
+			return nil, err
+		}
+		return &types.SecurityGroup{GroupId: out.GroupId}, nil
+	}, func(ctx context.Context) (*types.SecurityGroup, error) {
+		return FindSecurityGroupByNameAndVPC(ctx, conn, name, vpcID)
 	})
 	if err != nil {
 		return "", fmt.Errorf("creating security group (%s): %w", name, err)
 	}
-	return aws.ToString(out.GroupId), nil
+	return aws.ToString(g.GroupId), nil
 }
 
 // DeleteSecurityGroup deletes a group, retrying DependencyViolation and
-// InvalidGroup.InUse until timeout (network interfaces of terminated
-// instances and deleted load balancers are released asynchronously). A
-// group that does not exist counts as deleted.
-func DeleteSecurityGroup(ctx context.Context, conn *ec2.Client, id string, timeout time.Duration) error {
-	_, err := retry.WhenCode(ctx, timeout, func(ctx context.Context) (*ec2.DeleteSecurityGroupOutput, error) {
+// InvalidGroup.InUse until timeout or until a check gives up (network
+// interfaces of terminated instances and deleted load balancers are
+// released asynchronously). A group that does not exist counts as deleted.
+func DeleteSecurityGroup(ctx context.Context, conn *ec2.Client, id string, timeout time.Duration, checks ...DependencyCheck) error {
+	_, err := whileInUse(ctx, timeout, checks, func(ctx context.Context) (*ec2.DeleteSecurityGroupOutput, error) {
 		return conn.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(id)})
 	}, ErrCodeDependencyViolation, ErrCodeInvalidGroupInUse)
 	if errs.IsCode(err, ErrCodeInvalidGroupNotFound) {

@@ -3,6 +3,7 @@ package iam
 import (
 	"context"
 	"fmt"
+	"net/url"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -70,6 +71,34 @@ func findInstanceProfilesForRole(ctx context.Context, conn *iam.Client, roleName
 		out = append(out, page.InstanceProfiles...)
 	}
 	return out, nil
+}
+
+// FindAttachedRolePolicyARNs lists the managed policies attached to a role;
+// a role that does not exist is a retry.NotFoundError.
+func FindAttachedRolePolicyARNs(ctx context.Context, conn *iam.Client, roleName string) ([]string, error) {
+	out, err := findAttachedRolePolicyARNs(ctx, conn, roleName)
+	if errs.IsA[*awstypes.NoSuchEntityException](err) {
+		return nil, &retry.NotFoundError{LastError: err}
+	}
+	return out, err
+}
+
+// FindRolePolicyDocument returns the document of a role's inline policy,
+// decoded (IAM returns it URL-encoded); a role or policy that does not
+// exist is a retry.NotFoundError.
+func FindRolePolicyDocument(ctx context.Context, conn *iam.Client, roleName, policyName string) (string, error) {
+	out, err := conn.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(roleName), PolicyName: aws.String(policyName)})
+	if errs.IsA[*awstypes.NoSuchEntityException](err) {
+		return "", &retry.NotFoundError{LastError: err}
+	}
+	if err != nil {
+		return "", err
+	}
+	doc, err := url.QueryUnescape(aws.ToString(out.PolicyDocument))
+	if err != nil {
+		return "", fmt.Errorf("decoding IAM role (%s) policy (%s): %w", roleName, policyName, err)
+	}
+	return doc, nil
 }
 
 func findAttachedRolePolicyARNs(ctx context.Context, conn *iam.Client, roleName string) ([]string, error) {

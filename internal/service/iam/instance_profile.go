@@ -20,6 +20,12 @@ func CreateInstanceProfile(ctx context.Context, conn *iam.Client, name, path str
 		in.Path = aws.String(path)
 	}
 	out, err := conn.CreateInstanceProfile(ctx, in)
+	if errs.IsA[*awstypes.EntityAlreadyExistsException](err) {
+		// The SDK's retry of a create whose answer was lost (see CreateRole).
+		if p, ferr := FindInstanceProfileByName(ctx, conn, name); ferr == nil && hasTags(TagsMap(p.Tags), tags) {
+			return p, nil
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("creating IAM instance profile (%s): %w", name, err)
 	}

@@ -28,10 +28,31 @@ func CreateRole(ctx context.Context, conn *iam.Client, name, path, trustPolicy, 
 		in.Description = aws.String(description)
 	}
 	out, err := conn.CreateRole(ctx, in)
+	if errs.IsA[*awstypes.EntityAlreadyExistsException](err) {
+		// The SDK's retry of a create whose answer was lost: the role
+		// carrying the tags asked for is the one this call made.
+		if r, ferr := FindRoleByName(ctx, conn, name); ferr == nil && hasTags(TagsMap(r.Tags), tags) {
+			return r, nil
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("creating IAM role (%s): %w", name, err)
 	}
 	return out.Role, nil
+}
+
+// hasTags reports whether have holds every tag of want; an untagged create
+// cannot tell its object from another's, so no tags never match.
+func hasTags(have, want map[string]string) bool {
+	if len(want) == 0 {
+		return false
+	}
+	for k, v := range want {
+		if have[k] != v {
+			return false
+		}
+	}
+	return true
 }
 
 // PutRolePolicy creates or replaces an inline policy of a role.

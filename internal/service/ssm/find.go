@@ -31,3 +31,28 @@ func FindParameterValue(ctx context.Context, conn *ssm.Client, name string) (str
 	}
 	return aws.ToString(out.Parameter.Value), nil
 }
+
+// FindParameter returns a parameter with its version, or a
+// retry.NotFoundError for ParameterNotFound.
+func FindParameter(ctx context.Context, conn *ssm.Client, name string) (*awstypes.Parameter, error) {
+	out, err := conn.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
+	if errs.IsA[*awstypes.ParameterNotFound](err) {
+		return nil, &retry.NotFoundError{LastError: err, Message: fmt.Sprintf("SSM parameter %s not found", name)}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading SSM parameter (%s): %w", name, err)
+	}
+	if out == nil || out.Parameter == nil {
+		return nil, &retry.NotFoundError{Message: fmt.Sprintf("SSM parameter %s not found (empty result)", name)}
+	}
+	return out.Parameter, nil
+}
+
+// DeleteParameter deletes a parameter; one that does not exist is success.
+func DeleteParameter(ctx context.Context, conn *ssm.Client, name string) error {
+	_, err := conn.DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String(name)})
+	if err != nil && !errs.IsA[*awstypes.ParameterNotFound](err) {
+		return fmt.Errorf("deleting SSM parameter (%s): %w", name, err)
+	}
+	return nil
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	awstypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/tags"
 )
 
@@ -65,7 +66,17 @@ func PutParameter(ctx context.Context, conn *ssm.Client, name, value string, typ
 	} else {
 		in.Tags = Tags(tagMap)
 	}
-	if _, err := conn.PutParameter(ctx, in); err != nil {
+	_, err := conn.PutParameter(ctx, in)
+	if !overwrite && errs.IsA[*awstypes.ParameterAlreadyExists](err) {
+		// The SDK's retry of a put whose answer was lost finds the
+		// parameter it made: the same value and type is that put, done.
+		if got, ferr := FindParametersByNames(ctx, conn, []string{name}); ferr == nil {
+			if p, ok := got[name]; ok && p.Type == typ && aws.ToString(p.Value) == value {
+				return nil
+			}
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("writing SSM parameter (%s): %w", name, err)
 	}
 	return nil
