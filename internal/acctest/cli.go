@@ -235,6 +235,19 @@ func Alive(pid int) bool {
 	return true
 }
 
+// Exits reports whether the process pid ends within a while: a SIGKILL is
+// delivered asynchronously, and on a busy machine the process may still be
+// scheduled for a moment after kill(2) returned.
+func Exits(pid int) bool {
+	for i := 0; i < 200; i++ {
+		if !Alive(pid) {
+			return true
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return !Alive(pid)
+}
+
 // killProviders ends provider processes of this directory that outlived
 // their Terraform (by pid: only those this test started).
 func (c *CLI) killProviders() {

@@ -17,6 +17,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/quota"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 	tfec2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ec2"
@@ -278,7 +279,7 @@ func movesOn(a attempt, code string) bool {
 // spotCodeHints are the remedies for the Spot errors a launch can end with.
 var spotCodeHints = map[string]string{
 	"SpotMaxPriceTooLow":                                "The Spot price is above capacity.max_spot_price. Raise or remove it, or set capacity.on_demand_fallback = true.",
-	"MaxSpotInstanceCountExceeded":                      "The account's Spot vCPU quota for this instance family is too low. Request an increase in Service Quotas (for example 'All G and VT Spot Instance Requests'), or set capacity.on_demand_fallback = true.",
+	"MaxSpotInstanceCountExceeded":                      "The account's Spot vCPU quota for this instance family is too low. Request an increase in Service Quotas (for example " + quota.SpotGVT.Label() + "), or set capacity.on_demand_fallback = true.",
 	"AuthFailure.ServiceLinkedRoleCreationNotPermitted": "The account has no Spot service-linked role and the credentials may not create it. Create it once (aws iam create-service-linked-role --aws-service-name spot.amazonaws.com) or allow iam:CreateServiceLinkedRole for spot.amazonaws.com.",
 }
 
@@ -345,7 +346,11 @@ func (e *CapacityError) Hint() string {
 			b.WriteString(", raise or remove capacity.max_spot_price (the Spot price is above it)")
 		}
 		if codes["MaxSpotInstanceCountExceeded"] {
-			b.WriteString(", request a higher Spot vCPU quota in Service Quotas (for example 'All G and VT Spot Instance Requests')")
+			if q, ok := quota.SpotVCPU(e.InstanceType); ok {
+				fmt.Fprintf(&b, ", request a higher Spot vCPU quota %s in Service Quotas", q.Label())
+			} else {
+				b.WriteString(", request a higher Spot vCPU quota in Service Quotas")
+			}
 		}
 		if codes["AuthFailure.ServiceLinkedRoleCreationNotPermitted"] {
 			b.WriteString(", create the Spot service-linked role once (aws iam create-service-linked-role --aws-service-name spot.amazonaws.com) or allow iam:CreateServiceLinkedRole for spot.amazonaws.com")

@@ -234,3 +234,15 @@ func TestOnDemandLaunchTriesTheOtherZone(t *testing.T) {
 		env.requireEmpty(t)
 	})
 }
+
+// A Spot launch refused for the Spot vCPU quota names the quota of the
+// instance's own class, from the one quota table.
+func TestCapacityErrorNamesTheSpotQuota(t *testing.T) {
+	for typ, want := range map[string]string{"g5.xlarge": "L-3819A6DF", "t3.large": "L-34B43A08", "p5.48xlarge": "L-C4BD4855"} {
+		e := &CapacityError{InstanceType: typ, Capacity: CapacitySpec{Market: MarketSpot},
+			Attempts: []AttemptFailure{{Zone: "us-east-1a", Market: MarketSpot, Code: "MaxSpotInstanceCountExceeded"}}}
+		if h := e.Hint(); !strings.Contains(h, "("+want+")") || !strings.Contains(h, "Spot vCPU quota") {
+			t.Errorf("%s: hint lacks the Spot quota %s: %s", typ, want, h)
+		}
+	}
+}

@@ -105,6 +105,20 @@ type StepError struct {
 func (e *StepError) Error() string { return fmt.Sprintf("step %s: %v", e.Step, e.Err) }
 func (e *StepError) Unwrap() error { return e.Err }
 
+// dependencies counts each step's unfinished dependencies (pending) and
+// lists the steps waiting on each step (dependents), for execute.
+func (g *graph) dependencies() (pending map[string]int, dependents map[string][]string) {
+	pending = map[string]int{}
+	dependents = map[string][]string{}
+	for _, n := range g.order {
+		pending[n] = len(g.steps[n].deps)
+		for _, d := range g.steps[n].deps {
+			dependents[d] = append(dependents[d], n)
+		}
+	}
+	return pending, dependents
+}
+
 // execute runs the graph. Steps start as soon as their dependencies succeed.
 // The first failure stops the steps still running (their waits end at once,
 // a request in flight gets stepGrace to return) and no new step starts;
@@ -124,14 +138,7 @@ func (g *graph) execute(ctx context.Context, obs observer) (completed []string, 
 		err     error
 	}
 	results := make(chan result)
-	pending := map[string]int{}
-	dependents := map[string][]string{}
-	for _, n := range g.order {
-		pending[n] = len(g.steps[n].deps)
-		for _, d := range g.steps[n].deps {
-			dependents[d] = append(dependents[d], n)
-		}
-	}
+	pending, dependents := g.dependencies()
 	running := 0
 	start := func(n string) {
 		running++

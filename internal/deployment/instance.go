@@ -655,23 +655,7 @@ func (d *discovery) discoverInstance(ctx context.Context) error {
 	}
 	tags := tagMap(inst.Tags)
 	spec.Tags = UserTags(tags)
-	// The capacity: a Spot deployment's tag, else what the instance is.
-	spec.Capacity = DefaultCapacity()
-	if c, ok := parseCapacityTag(tags[TagCapacity]); ok {
-		spec.Capacity = c
-	} else if st.Lifecycle == MarketSpot {
-		spec.Capacity.Market = MarketSpot
-	}
-	st.Market = spec.Capacity.market()
-	if st.Lifecycle == MarketSpot {
-		if p, err := spotPriceAt(ctx, c.EC2, inst); err == nil {
-			st.SpotPrice = p
-		} else {
-			warn(ctx, "the Spot price the instance launched at is unknown", map[string]any{"instance_id": st.InstanceID, "error": err.Error()})
-		}
-	} else if spec.Capacity.Spot() {
-		st.SpotFallback = "runs on-demand although capacity.market is spot (the fallback)"
-	}
+	d.discoverCapacity(ctx, tags)
 	spec.InstanceType = string(inst.InstanceType)
 	spec.KeyName = aws.ToString(inst.KeyName)
 	st.KeyName = spec.KeyName
@@ -725,6 +709,29 @@ func (d *discovery) discoverInstance(ctx context.Context) error {
 		spec.LoadBalancer.DomainName = u.Host
 	}
 	return nil
+}
+
+// discoverCapacity reads back the instance's capacity (market) and, for
+// Spot, the price it launched at or the on-demand fallback it runs as.
+func (d *discovery) discoverCapacity(ctx context.Context, tags map[string]string) {
+	c, inst, spec, st := d.c, d.inst, d.spec, d.st
+	// The capacity: a Spot deployment's tag, else what the instance is.
+	spec.Capacity = DefaultCapacity()
+	if c, ok := parseCapacityTag(tags[TagCapacity]); ok {
+		spec.Capacity = c
+	} else if st.Lifecycle == MarketSpot {
+		spec.Capacity.Market = MarketSpot
+	}
+	st.Market = spec.Capacity.market()
+	if st.Lifecycle == MarketSpot {
+		if p, err := spotPriceAt(ctx, c.EC2, inst); err == nil {
+			st.SpotPrice = p
+		} else {
+			warn(ctx, "the Spot price the instance launched at is unknown", map[string]any{"instance_id": st.InstanceID, "error": err.Error()})
+		}
+	} else if spec.Capacity.Spot() {
+		st.SpotFallback = "runs on-demand although capacity.market is spot (the fallback)"
+	}
 }
 
 // collectInstances lists the deployments' instances, for List.

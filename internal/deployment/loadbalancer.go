@@ -18,6 +18,13 @@ import (
 	tfelbv2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/elbv2"
 )
 
+// findSSLPolicy looks up the ELB security (TLS) policy name: nil when it
+// exists, a NotFound error when it does not (the preflight's input check).
+func findSSLPolicy(ctx context.Context, c *Clients, name string) error {
+	_, err := tfelbv2.FindSSLPolicy(ctx, c.ELBV2, name)
+	return err
+}
+
 // LoadBalancerState is the load balancer's part of the record.
 type LoadBalancerState struct {
 	ALBARN         string

@@ -526,6 +526,12 @@ func (o *op) ensureRouteTable(ctx context.Context, vpcID, igwID string, subnets 
 			return fmt.Errorf("restoring the internet route of route table (%s): %w", id, err)
 		}
 	}
+	return o.associateSubnets(ctx, rt, id, subnets)
+}
+
+// associateSubnets associates each subnet with the route table id (rt as
+// read or created), keeping the associations that exist, and records them.
+func (o *op) associateSubnets(ctx context.Context, rt *ec2types.RouteTable, id string, subnets []string) error {
 	associated := map[string]string{}
 	for _, a := range rt.Associations {
 		associated[aws.ToString(a.SubnetId)] = aws.ToString(a.RouteTableAssociationId)

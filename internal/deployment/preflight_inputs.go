@@ -8,7 +8,6 @@ import (
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 	tfec2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ec2"
-	tfelbv2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/elbv2"
 	tfssm "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ssm"
 	tfwafv2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/wafv2"
 )
@@ -72,7 +71,7 @@ func checkSSLPolicy(ctx context.Context, c *Clients, s *Spec) []Finding {
 	if !s.HasLoadBalancer() || p == "" || p == DefaultSSLPolicy {
 		return nil
 	}
-	_, err := tfelbv2.FindSSLPolicy(ctx, c.ELBV2, p)
+	err := findSSLPolicy(ctx, c, p)
 	switch {
 	case retry.NotFound(err):
 		return []Finding{{Path: "load_balancer.ssl_policy", Summary: "Unknown TLS policy",

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/quota"
 	tfcloudfront "github.com/geusemaker/terraform-provider-geusemaker/internal/service/cloudfront"
 	tfec2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ec2"
 	tfefs "github.com/geusemaker/terraform-provider-geusemaker/internal/service/efs"
@@ -16,12 +17,12 @@ import (
 )
 
 // quotaValue is the value in force for a quota (the applied value, or AWS's
-// default for one never changed).
-func quotaValue(ctx context.Context, c *Clients, q Quota) (float64, error) {
+// default for one never changed), read where the quota lives.
+func quotaValue(ctx context.Context, c *Clients, q quota.Quota) (float64, error) {
 	if c.ServiceQuotas == nil {
 		return 0, fmt.Errorf("no Service Quotas client")
 	}
-	v, _, err := tfsq.FindQuotaValue(ctx, c.ServiceQuotas(q.quotaRegion(c.Region)), q.ServiceCode, q.Code)
+	v, _, err := tfsq.FindQuotaValue(ctx, c.ServiceQuotas(q.Region(c.Region)), q.ServiceCode, q.Code)
 	return v, err
 }
 
@@ -32,7 +33,7 @@ func num(v float64) string { return fmt.Sprintf("%g", v) }
 // the class's quota (a new account has 0 for G and VT, and P instances).
 func checkVCPUQuota(ctx context.Context, c *Clients, in PreflightInput, ownInstance string) []Finding {
 	s := in.Spec
-	q := OnDemandVCPUQuota(s.InstanceType)
+	q := quota.OnDemandVCPU(s.InstanceType)
 	it, err := in.InstanceType(ctx, s.InstanceType)
 	if err != nil {
 		return couldNotCheck("the vCPUs of "+s.InstanceType, err, "ec2:DescribeInstanceTypes")
@@ -40,7 +41,7 @@ func checkVCPUQuota(ctx context.Context, c *Clients, in PreflightInput, ownInsta
 	if s.Capacity.Spot() {
 		// A Spot launch counts against the class's Spot quota; when it is
 		// too low the launch can still fall back to on-demand, if allowed.
-		sq, ok := SpotVCPUQuota(s.InstanceType)
+		sq, ok := quota.SpotVCPU(s.InstanceType)
 		limit, err := quotaValue(ctx, c, sq)
 		switch {
 		case !ok && !s.Capacity.OnDemandFallback:
@@ -48,19 +49,19 @@ func checkVCPUQuota(ctx context.Context, c *Clients, in PreflightInput, ownInsta
 				Detail: fmt.Sprintf("%s has no Spot vCPU quota (its class is not offered on Spot). Use capacity.market = %q, or allow capacity.on_demand_fallback.", s.InstanceType, MarketOnDemand)}}
 		case !ok:
 		case err != nil:
-			return couldNotCheck("the Spot vCPU quota "+sq.String(), err, "servicequotas:GetServiceQuota and servicequotas:GetAWSDefaultServiceQuota")
+			return couldNotCheck("the Spot vCPU quota "+sq.Label(), err, "servicequotas:GetServiceQuota and servicequotas:GetAWSDefaultServiceQuota")
 		case float64(it.VCPUs) <= limit:
 			return nil
 		case !s.Capacity.OnDemandFallback:
 			return []Finding{{Path: "capacity.market", Summary: "Spot vCPU quota too low",
 				Detail: fmt.Sprintf("%s needs %d vCPUs of the quota %s, which allows %s in %s. %s Or allow capacity.on_demand_fallback, or use capacity.market = %q.",
-					s.InstanceType, it.VCPUs, sq, num(limit), s.Region, sq.RaiseHint(s.Region, float64(it.VCPUs)), MarketOnDemand)}}
+					s.InstanceType, it.VCPUs, sq.Label(), num(limit), s.Region, sq.HowToRaise(s.Region, int(it.VCPUs)), MarketOnDemand)}}
 		}
 		// The launch falls back to on-demand: that quota must hold.
 	}
 	limit, err := quotaValue(ctx, c, q)
 	if err != nil {
-		return couldNotCheck("the vCPU quota "+q.String(), err, "servicequotas:GetServiceQuota and servicequotas:GetAWSDefaultServiceQuota")
+		return couldNotCheck("the vCPU quota "+q.Label(), err, "servicequotas:GetServiceQuota and servicequotas:GetAWSDefaultServiceQuota")
 	}
 	need, inUse := float64(it.VCPUs), 0
 	if need <= limit {
@@ -70,7 +71,7 @@ func checkVCPUQuota(ctx context.Context, c *Clients, in PreflightInput, ownInsta
 		}
 		for _, i := range instances {
 			typ := string(i.InstanceType)
-			if aws.ToString(i.InstanceId) == ownInstance || OnDemandVCPUQuota(typ) != q {
+			if aws.ToString(i.InstanceId) == ownInstance || quota.OnDemandVCPU(typ) != q {
 				continue
 			}
 			if o := i.CpuOptions; o != nil && aws.ToInt32(o.CoreCount) > 0 {
@@ -83,33 +84,30 @@ func checkVCPUQuota(ctx context.Context, c *Clients, in PreflightInput, ownInsta
 			return nil
 		}
 	}
-	detail := fmt.Sprintf("%s needs %s vCPUs of the quota %s, which allows %s in %s", s.InstanceType, num(need), q, num(limit), s.Region)
+	detail := fmt.Sprintf("%s needs %s vCPUs of the quota %s, which allows %s in %s", s.InstanceType, num(need), q.Label(), num(limit), s.Region)
 	if inUse > 0 {
 		detail += fmt.Sprintf(", and other on-demand instances of the class already use %d", inUse)
 	}
 	detail += "."
-	if q != QuotaStandardVCPUs && limit == 0 {
+	if limit == 0 && q.Default == 0 {
 		detail += " New AWS accounts start with 0 vCPUs for every class but Standard."
 	}
-	detail += " " + q.RaiseHint(s.Region, need+float64(inUse)) + fmt.Sprintf(" Or choose an instance type of another class (the Standard quota %s covers the A, C, D, H, I, M, R, T and Z families).", QuotaStandardVCPUs.Code)
+	detail += " " + q.HowToRaise(s.Region, int(need)+inUse) + fmt.Sprintf(" Or choose an instance type of another class (the Standard quota %s covers the A, C, D, H, I, M, R, T and Z families).", quota.OnDemandStandard.Code)
 	return []Finding{{Path: "instance_type", Summary: "vCPU quota too low", Detail: detail}}
 }
 
 // quotaReached reports a quota that one more object would exceed.
-func quotaReached(path, what string, q Quota, region string, limit float64, have int, remedy string) []Finding {
+func quotaReached(path, what string, q quota.Quota, region string, limit float64, have int, remedy string) []Finding {
 	if float64(have+1) <= limit {
 		return nil
 	}
-	return []Finding{{Path: path, Summary: "Quota reached: " + q.Name,
-		Detail: fmt.Sprintf("The deployment needs one more %s, and %s in %s already holds %d of the %s the quota %s allows. %s%s",
-			what, regionOrAccount(q, region), region, have, num(limit), q, remedy, q.RaiseHint(region, float64(have+1)))}}
-}
-
-func regionOrAccount(q Quota, _ string) string {
+	where := "the region " + region
 	if q.Global {
-		return "the account"
+		where = "the account" // a global quota counts every region's objects
 	}
-	return "the region"
+	return []Finding{{Path: path, Summary: "Quota reached: " + q.Name,
+		Detail: fmt.Sprintf("The deployment needs one more %s, and %s already holds %d of the %s the quota %s allows. %s%s",
+			what, where, have, num(limit), q.Label(), remedy, q.HowToRaise(region, have+1))}}
 }
 
 // checkVPCQuota: a dedicated VPC counts against VPCs per Region (the
@@ -118,9 +116,9 @@ func checkVPCQuota(ctx context.Context, c *Clients, s *Spec, ownVPC string) []Fi
 	if s.VPCID != "" {
 		return nil
 	}
-	limit, err := quotaValue(ctx, c, QuotaVPCs)
+	limit, err := quotaValue(ctx, c, quota.VPCs)
 	if err != nil {
-		return couldNotCheck("the VPC quota "+QuotaVPCs.String(), err, "servicequotas:GetServiceQuota and servicequotas:GetAWSDefaultServiceQuota")
+		return couldNotCheck("the VPC quota "+quota.VPCs.Label(), err, "servicequotas:GetServiceQuota and servicequotas:GetAWSDefaultServiceQuota")
 	}
 	vpcs, err := tfec2.FindVPCs(ctx, c.EC2)
 	if err != nil {
@@ -132,14 +130,14 @@ func checkVPCQuota(ctx context.Context, c *Clients, s *Spec, ownVPC string) []Fi
 			have++
 		}
 	}
-	return quotaReached("vpc_id", "VPC", QuotaVPCs, s.Region, limit, have,
+	return quotaReached("vpc_id", "VPC", quota.VPCs, s.Region, limit, have,
 		"Deploy into an existing VPC with vpc_id and subnet_ids, delete a VPC you no longer use, or raise the quota. ")
 }
 
 func checkFileSystemQuota(ctx context.Context, c *Clients, s *Spec, ownFS string) []Finding {
-	limit, err := quotaValue(ctx, c, QuotaFileSystems)
+	limit, err := quotaValue(ctx, c, quota.FileSystems)
 	if err != nil {
-		return couldNotCheck("the file system quota "+QuotaFileSystems.String(), err, "servicequotas:GetServiceQuota")
+		return couldNotCheck("the file system quota "+quota.FileSystems.Label(), err, "servicequotas:GetServiceQuota")
 	}
 	fss, err := tfefs.FindFileSystems(ctx, c.EFS)
 	if err != nil {
@@ -151,7 +149,7 @@ func checkFileSystemQuota(ctx context.Context, c *Clients, s *Spec, ownFS string
 			have++
 		}
 	}
-	return quotaReached("efs", "EFS file system", QuotaFileSystems, s.Region, limit, have, "Delete a file system you no longer use, or raise the quota. ")
+	return quotaReached("efs", "EFS file system", quota.FileSystems, s.Region, limit, have, "Delete a file system you no longer use, or raise the quota. ")
 }
 
 // checkLoadBalancerQuotas: tier 2 and 3 make an Application Load Balancer
@@ -161,9 +159,9 @@ func checkLoadBalancerQuotas(ctx context.Context, c *Clients, s *Spec, prior Sta
 		return nil
 	}
 	var out []Finding
-	limit, err := quotaValue(ctx, c, QuotaLoadBalancers)
+	limit, err := quotaValue(ctx, c, quota.LoadBalancers)
 	if err != nil {
-		return couldNotCheck("the load balancer quota "+QuotaLoadBalancers.String(), err, "servicequotas:GetServiceQuota")
+		return couldNotCheck("the load balancer quota "+quota.LoadBalancers.Label(), err, "servicequotas:GetServiceQuota")
 	}
 	lbs, err := tfelbv2.FindLoadBalancers(ctx, c.ELBV2)
 	if err != nil {
@@ -175,12 +173,12 @@ func checkLoadBalancerQuotas(ctx context.Context, c *Clients, s *Spec, prior Sta
 			have++
 		}
 	}
-	out = append(out, quotaReached("tier", "Application Load Balancer", QuotaLoadBalancers, s.Region, limit, have,
+	out = append(out, quotaReached("tier", "Application Load Balancer", quota.LoadBalancers, s.Region, limit, have,
 		"Delete a load balancer you no longer use, use tier 1 (no load balancer), or raise the quota. ")...)
 
-	limit, err = quotaValue(ctx, c, QuotaTargetGroups)
+	limit, err = quotaValue(ctx, c, quota.TargetGroups)
 	if err != nil {
-		return append(out, couldNotCheck("the target group quota "+QuotaTargetGroups.String(), err, "servicequotas:GetServiceQuota")...)
+		return append(out, couldNotCheck("the target group quota "+quota.TargetGroups.Label(), err, "servicequotas:GetServiceQuota")...)
 	}
 	tgs, err := tfelbv2.FindTargetGroups(ctx, c.ELBV2)
 	if err != nil {
@@ -192,7 +190,7 @@ func checkLoadBalancerQuotas(ctx context.Context, c *Clients, s *Spec, prior Sta
 			have++
 		}
 	}
-	return append(out, quotaReached("tier", "target group", QuotaTargetGroups, s.Region, limit, have,
+	return append(out, quotaReached("tier", "target group", quota.TargetGroups, s.Region, limit, have,
 		"Delete target groups you no longer use, or raise the quota. ")...)
 }
 
@@ -202,9 +200,9 @@ func checkDistributionQuota(ctx context.Context, c *Clients, s *Spec, ownDistrib
 	if !s.HasCDN() {
 		return nil
 	}
-	limit, err := quotaValue(ctx, c, QuotaDistributions)
+	limit, err := quotaValue(ctx, c, quota.Distributions)
 	if err != nil {
-		return couldNotCheck("the CloudFront distribution quota "+QuotaDistributions.String(), err, "servicequotas:GetServiceQuota")
+		return couldNotCheck("the CloudFront distribution quota "+quota.Distributions.Label(), err, "servicequotas:GetServiceQuota")
 	}
 	ds, err := tfcloudfront.FindDistributions(ctx, c.CloudFront)
 	if err != nil {
@@ -216,7 +214,7 @@ func checkDistributionQuota(ctx context.Context, c *Clients, s *Spec, ownDistrib
 			have++
 		}
 	}
-	return quotaReached("tier", "CloudFront distribution", QuotaDistributions, s.Region, limit, have,
+	return quotaReached("tier", "CloudFront distribution", quota.Distributions, s.Region, limit, have,
 		"Delete a distribution you no longer use (disable it first), use tier 2, or raise the quota. ")
 }
 
@@ -227,19 +225,19 @@ func checkOriginTimeout(ctx context.Context, c *Clients, s *Spec) []Finding {
 	if !s.HasCDN() || t <= DefaultOriginReadTimeout {
 		return nil
 	}
-	q := QuotaOriginResponseTimeout
+	q := quota.OriginReadTimeout
 	limit, err := quotaValue(ctx, c, q)
 	if err != nil {
 		return []Finding{{Path: "cdn.origin_read_timeout_seconds", Warning: true, Summary: "Origin read timeout above 60 seconds",
-			Detail: fmt.Sprintf("CloudFront accepts origin_read_timeout_seconds = %d only if the quota %s was raised above its default of 60 seconds, and the provider could not read it (%s). If it was not raised, the apply fails with InvalidOriginReadTimeout. %s",
-				t, q, codeAndMessage(err), q.RaiseHint(s.Region, float64(t)))}}
+			Detail: fmt.Sprintf("CloudFront accepts origin_read_timeout_seconds = %d only if the quota %s was raised above its default of %s seconds, and the provider could not read it (%s). If it was not raised, the apply fails with InvalidOriginReadTimeout. %s",
+				t, q.Label(), num(q.Default), codeAndMessage(err), q.HowToRaise(s.Region, int(t)))}}
 	}
 	if float64(t) <= limit {
 		return nil
 	}
 	return []Finding{{Path: "cdn.origin_read_timeout_seconds", Summary: "Origin read timeout above the quota",
 		Detail: fmt.Sprintf("origin_read_timeout_seconds is %d, but the quota %s allows %s seconds. Lower it to %s, or raise the quota: %s",
-			t, q, num(limit), num(limit), q.RaiseHint(s.Region, float64(t)))}}
+			t, q.Label(), num(limit), num(limit), q.HowToRaise(s.Region, int(t)))}}
 }
 
 // checkRuleQuota weighs each security group's inbound rules against the
@@ -255,9 +253,9 @@ func checkRuleQuota(ctx context.Context, c *Clients, s *Spec, single bool) []Fin
 		plWeight = int(aws.ToInt32(pl.MaxEntries))
 	}
 	groups := s.ruleWeights(single, plWeight)
-	limit, err := quotaValue(ctx, c, QuotaRulesPerGroup)
+	limit, err := quotaValue(ctx, c, quota.RulesPerSecurityGroup)
 	if err != nil {
-		return couldNotCheck("the security group rule quota "+QuotaRulesPerGroup.String(), err, "servicequotas:GetServiceQuota and servicequotas:GetAWSDefaultServiceQuota")
+		return couldNotCheck("the security group rule quota "+quota.RulesPerSecurityGroup.Label(), err, "servicequotas:GetServiceQuota and servicequotas:GetAWSDefaultServiceQuota")
 	}
 	var out []Finding
 	for _, g := range groups {
@@ -293,7 +291,7 @@ func checkRuleQuota(ctx context.Context, c *Clients, s *Spec, single bool) []Fin
 		}
 		out = append(out, Finding{Path: path, Summary: "Too many security group rules",
 			Detail: fmt.Sprintf("%s would hold inbound rules weighing %d: %s; the quota %s allows %s per group in %s, and EC2 would refuse the rules with RulesPerSecurityGroupLimitExceeded. %s %s",
-				who, g.weight, strings.Join(parts, ", "), QuotaRulesPerGroup, num(limit), s.Region, remedy, QuotaRulesPerGroup.RaiseHint(s.Region, float64(g.weight)))})
+				who, g.weight, strings.Join(parts, ", "), quota.RulesPerSecurityGroup.Label(), num(limit), s.Region, remedy, quota.RulesPerSecurityGroup.HowToRaise(s.Region, g.weight))})
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/quota"
 )
 
 func TestHostBits(t *testing.T) {
@@ -306,5 +307,28 @@ func TestCheckVCPUQuotaSpot(t *testing.T) {
 	env.emu.SetKnob("quota.L-DB2E81BA", "0")
 	if got := check(false); len(got) != 0 {
 		t.Errorf("Spot with room refused: %+v", got)
+	}
+}
+
+// A reached quota is described from the one quota table: a global quota
+// counts the account's objects and is raised in us-east-1, a regional one
+// counts the region's and is raised there.
+func TestQuotaReachedWording(t *testing.T) {
+	if got := quotaReached("tier", "CloudFront distribution", quota.Distributions, "eu-west-1", 1, 0, ""); got != nil {
+		t.Errorf("room for one more: %+v", got)
+	}
+	got := quotaReached("tier", "CloudFront distribution", quota.Distributions, "eu-west-1", 1, 1, "Delete one. ")
+	if len(got) != 1 {
+		t.Fatalf("global quota full: %+v", got)
+	}
+	for _, want := range []string{"the account already holds 1 of the 1", `"Web distributions per AWS account" (L-24B04930)`, "Delete one. Request an increase of",
+		"?region=us-east-1", "--desired-value 2 --region us-east-1"} {
+		if !strings.Contains(got[0].Detail, want) {
+			t.Errorf("global: %q lacks %q", got[0].Detail, want)
+		}
+	}
+	got = quotaReached("vpc_id", "VPC", quota.VPCs, "eu-west-1", 5, 5, "")
+	if len(got) != 1 || !strings.Contains(got[0].Detail, "the region eu-west-1 already holds 5") || !strings.Contains(got[0].Detail, "--desired-value 6 --region eu-west-1") {
+		t.Errorf("regional: %+v", got)
 	}
 }

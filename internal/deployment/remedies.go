@@ -164,7 +164,7 @@ var remedies = map[string]string{
 	"InvalidChangeBatch":     "Route 53 refused the record change; the message says why (often a record of the same name and type made outside Terraform, which the deployment never overwrites). Remove or rename that record, then run the command again.",
 	"NoSuchChange":           remedyRetry,
 	"ResourceInUseException": "The ACM certificate is still in use (by a listener or a distribution, which release it a few minutes after they change). Run the command again shortly; it resumes where it stopped.",
-	"LimitExceededException": "ACM refused the certificate request: the account reached an ACM quota in the region (certificates, certificates requested in the last year, or names per certificate; the message says which). Delete unused certificates, or request an increase in Service Quotas (service acm, e.g. \"ACM certificates\", L-F141DD1D).",
+	"LimitExceededException": "ACM refused the certificate request: the account reached an ACM quota in the region (certificates, certificates requested in the last year, or names per certificate; the message says which). Delete unused certificates, or request an increase in Service Quotas (service acm, e.g. " + quota.Certificates.Label() + ").",
 	"InvalidArgsException":   remedyProviderBug,
 
 	// Service Quotas (plan-time checks only; a failed read becomes a warning).
@@ -328,7 +328,7 @@ func remedy(err error) string {
 		// Without the instance type (a QuotaError says it) only the
 		// family's quota can be named in general terms.
 		return "The account's On-Demand vCPU quota for this instance family is too low (new accounts start at 0 for G, VT and P instances). " +
-			"Request an increase in Service Quotas (for example \"Running On-Demand G and VT instances\", L-DB2E81BA, for g4dn, g5 and g6)."
+			"Request an increase in Service Quotas (for example " + quota.OnDemandGVT.Label() + " for g4dn, g5 and g6)."
 	case code == "LimitExceeded":
 		if q, ok := quota.IAMLimit(msg); ok {
 			return "The account reached the IAM quota " + q.Label() + ". Delete unused IAM roles, instance profiles or policy attachments. " + q.HowToRaise(region, 0)

@@ -273,8 +273,10 @@ func (s *Spec) Validate() []*FieldError {
 	return errs
 }
 
-// hostBits refuses a CIDR block whose address has bits outside its prefix
+// HostBits refuses a CIDR block whose address has bits outside its prefix
 // (10.0.0.1/16): AWS takes only the network address.
+func HostBits(path, c string) *FieldError { return hostBits(path, c) }
+
 func hostBits(path, c string) *FieldError {
 	ip, n, err := net.ParseCIDR(c)
 	if err != nil {

@@ -116,16 +116,7 @@ func (o *op) teardown(ctx context.Context, parts part) error {
 		add(&step{name: stepDeleteSGs, deps: deps, run: o.deleteSecurityGroups})
 	}
 	if parts&partDomain != 0 && (len(st.DomainRecords) > 0 || len(st.DomainCertificates) > 0) {
-		// The records go first (nothing points at what is being deleted),
-		// the certificates once the listeners and CloudFront released them.
-		g.add(&step{name: stepDeleteDomainRecords, run: func(ctx context.Context) error { return o.pruneDomainRecords(ctx, nil) }})
-		deps := []string{stepDeleteDomainRecords}
-		for _, d := range []string{stepDeleteCDN, stepDeleteListeners, stepDeleteLB} {
-			if g.has(d) {
-				deps = append(deps, d)
-			}
-		}
-		g.add(&step{name: stepDeleteDomainCertificates, deps: deps, run: func(ctx context.Context) error { return o.pruneDomainCertificates(ctx, nil) }})
+		o.addDomainTeardown(g)
 	}
 	if parts&partNetwork != 0 && st.OwnedNetwork {
 		deps := []string{}
@@ -141,6 +132,21 @@ func (o *op) teardown(ctx context.Context, parts part) error {
 	}
 	_, err := o.regional(g).execute(ctx, &progressLogger{ctx: ctx, g: g, start: time.Now()})
 	return err
+}
+
+// addDomainTeardown adds the steps deleting the domain's DNS records and
+// certificates to g, after the steps already in g that use them.
+func (o *op) addDomainTeardown(g *graph) {
+	// The records go first (nothing points at what is being deleted),
+	// the certificates once the listeners and CloudFront released them.
+	g.add(&step{name: stepDeleteDomainRecords, run: func(ctx context.Context) error { return o.pruneDomainRecords(ctx, nil) }})
+	deps := []string{stepDeleteDomainRecords}
+	for _, d := range []string{stepDeleteCDN, stepDeleteListeners, stepDeleteLB} {
+		if g.has(d) {
+			deps = append(deps, d)
+		}
+	}
+	g.add(&step{name: stepDeleteDomainCertificates, deps: deps, run: func(ctx context.Context) error { return o.pruneDomainCertificates(ctx, nil) }})
 }
 
 // adoptUntracked fills in the ids of objects that exist but are missing from

@@ -75,6 +75,12 @@ func Transient(err error) bool {
 	return awsretry.IsErrorRetryables(awsretry.DefaultRetryables).IsErrorRetryable(err) == aws.TrueTernary
 }
 
+// Throttled reports whether err is AWS refusing the request for its rate
+// (Throttling, RequestLimitExceeded, ...): the request was not carried out.
+func Throttled(err error) bool {
+	return err != nil && awsretry.IsErrorThrottles(awsretry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary
+}
+
 // AccessDenied reports whether err is an authorization failure of any AWS
 // service.
 func AccessDenied(err error) bool {

@@ -56,3 +56,19 @@ func TestTransient(t *testing.T) {
 		t.Error("AccessDenied")
 	}
 }
+
+func TestThrottled(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{&smithy.GenericAPIError{Code: "RequestLimitExceeded"}, true},
+		{fmt.Errorf("creating: %w", &smithy.GenericAPIError{Code: "Throttling"}), true},
+		{&smithy.GenericAPIError{Code: "InternalError"}, false},
+		{nil, false},
+	} {
+		if got := Throttled(tc.err); got != tc.want {
+			t.Errorf("Throttled(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+}

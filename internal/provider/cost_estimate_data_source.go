@@ -200,6 +200,17 @@ func (d *costEstimateDataSource) Read(ctx context.Context, req datasource.ReadRe
 	m.Warnings, diags = types.ListValueFrom(ctx, types.StringType, warnings)
 	resp.Diagnostics.Append(diags...)
 
+	addCostWarnings(&resp.Diagnostics, warnings, ok)
+
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+}
+
+// addCostWarnings reports each estimate warning, on the argument it is
+// about when there is one; ok is whether the estimate is known.
+func addCostWarnings(diags *diag.Diagnostics, warnings []string, ok bool) {
 	summary := "Cost estimate incomplete"
 	if !ok {
 		summary = "Cost estimate unknown"
@@ -216,16 +227,11 @@ func (d *costEstimateDataSource) Read(ctx context.Context, req datasource.ReadRe
 			detail += " The estimated costs and the breakdown are null."
 		}
 		if p, placed := costWarningPath(w, paths); placed {
-			resp.Diagnostics.AddAttributeWarning(p, summary, detail)
+			diags.AddAttributeWarning(p, summary, detail)
 		} else {
-			resp.Diagnostics.AddWarning(summary, detail)
+			diags.AddWarning(summary, detail)
 		}
 	}
-
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
 }
 
 // spotInput sets the market of in: on-demand, or Spot at spot_price, or at

@@ -172,6 +172,7 @@ func (d *deploymentDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	// The resource's own model of the deployment, as import builds it.
 	m := modelFromSpec(spec, d.client.DefaultTags)
 	m.setObserved(spec, st)
+	m.Drift = stringListValue(st.Drift)
 	config := m
 	planCostWith(ctx, &m, &config, nil, d.client.Region, &spotQuoter{client: d.client}, subnetZones(ctx, d.client, st.SubnetIDs), &resp.Diagnostics)
 	resp.State.Raw = copyResourceState(ctx, &m, resp.State, &resp.Diagnostics)

@@ -33,13 +33,20 @@ import (
 
 // What AWS refuses, the user sees with the quota, the reason and the
 // remedy, and nothing is left behind (issue 11 items 2, 3 and 12).
+// quotaUnread sets a quota knob and denies the caller Service Quotas, so the
+// plan's quota check cannot read it (a warning) and the apply meets the
+// quota in AWS: these tests are about the apply-time diagnostic.
+func quotaUnread(knob, value string) map[string]string {
+	return map[string]string{knob: value, "iam.deny": "servicequotas:GetServiceQuota,servicequotas:GetAWSDefaultServiceQuota"}
+}
+
 func TestAccDeployment_awsRefusals(t *testing.T) {
 	acctest.PreCheck(t)
 	consoleG := regexp.QuoteMeta("https://console.aws.amazon.com/servicequotas/home/services/ec2/quotas/L-DB2E81BA?region=us-east-1")
 	testCreateFailures(t, "refused", "", []failureCase{
 		{
 			// A new account: no G and VT vCPUs at all.
-			name: "vcpu quota", knobs: map[string]string{"quota.L-DB2E81BA": "0"}, body: `  instance_type = "g5.xlarge"`,
+			name: "vcpu quota", knobs: quotaUnread("quota.L-DB2E81BA", "0"), body: `  instance_type = "g5.xlarge"`,
 			want: `(?s)Step "instance" failed with AWS error VcpuLimitExceeded.*What to do: ` +
 				phrase(`The account's quota "Running On-Demand G and VT instances" (L-DB2E81BA) allows 0 in us-east-1, and one g5.xlarge needs 4 more vCPUs.`) + `.*` +
 				consoleG + `.*` + phrase("--desired-value 4 --region us-east-1") + `.*Rollback`,
@@ -64,7 +71,8 @@ func TestAccDeployment_awsRefusals(t *testing.T) {
 		{
 			name: "default AMI not published in the region", body: `  instance_type = "t3.large"`,
 			fault: &awsemu.Fault{Service: "ssm", Operation: "GetParameter", Code: "ParameterNotFound", Status: 400},
-			want:  `(?s)Step "ami" failed with AWS error ParameterNotFound.*What to do: ` + phrase("Region us-east-1 does not publish the public SSM parameter /aws/service/canonical/") + `.*` + phrase("Set ami_id") + `.*Rollback`,
+			// The plan reads the parameter first and refuses.
+			want: `(?s)No default AMI in this region.*` + phrase("us-east-1 does not publish the SSM public parameter /aws/service/canonical/") + `.*` + phrase("Set ami_id"),
 		},
 	})
 }
@@ -73,7 +81,7 @@ func TestAccDeployment_awsRefusals(t *testing.T) {
 // quota too: the diagnostic names it, and destroy still cleans up.
 func TestAccDeployment_vcpuQuotaAtStart(t *testing.T) {
 	acctest.PreCheck(t)
-	emu := acctest.Emulator(t, func(o *awsemu.Options) { o.Knobs = map[string]string{"quota.L-DB2E81BA": "0"} })
+	emu := acctest.Emulator(t, func(o *awsemu.Options) { o.Knobs = quotaUnread("quota.L-DB2E81BA", "0") })
 	provider := acctest.ProviderConfig(emu, acctest.ProviderOptions{Extra: "  max_retries = 2"})
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
@@ -617,19 +625,19 @@ func TestAccDeployment_quotaRefusals(t *testing.T) {
 	}
 	testCreateFailures(t, "quota", "", []failureCase{
 		{
-			name: "vpcs", knobs: map[string]string{"quota.L-F678F1CE": "0"},
+			name: "vpcs", knobs: quotaUnread("quota.L-F678F1CE", "0"),
 			want: `(?s)Step "network" failed with AWS error VpcLimitExceeded.*What to do: ` + quotaHint("L-F678F1CE", "VPCs per Region", "vpc", "--region us-east-1") + `.*Rollback`,
 		},
 		{
-			name: "file systems", knobs: map[string]string{"quota.L-848C634D": "0"},
+			name: "file systems", knobs: quotaUnread("quota.L-848C634D", "0"),
 			want: `(?s)Step "file-system" failed with AWS error FileSystemLimitExceeded.*What to do: ` + quotaHint("L-848C634D", "File systems per account", "elasticfilesystem", "--region us-east-1") + `.*Rollback`,
 		},
 		{
-			name: "load balancers", knobs: map[string]string{"quota.L-53DA6B97": "0"}, body: "  tier = 2",
+			name: "load balancers", knobs: quotaUnread("quota.L-53DA6B97", "0"), body: "  tier = 2",
 			want: `(?s)Step "load-balancer" failed with AWS error TooManyLoadBalancers.*What to do: ` + quotaHint("L-53DA6B97", "Application Load Balancers per Region", "elasticloadbalancing", "--region us-east-1") + `.*Rollback`,
 		},
 		{
-			name: "distributions", knobs: map[string]string{"quota.L-24B04930": "0"}, body: "  tier = 3",
+			name: "distributions", knobs: quotaUnread("quota.L-24B04930", "0"), body: "  tier = 3",
 			want: `(?s)Step "cloudfront" failed with AWS error TooManyDistributions.*What to do: ` + quotaHint("L-24B04930", "Web distributions per AWS account", "cloudfront", "--region us-east-1") + `.*Rollback`,
 		},
 	})

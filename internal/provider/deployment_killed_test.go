@@ -93,7 +93,7 @@ func TestAccDeployment_killedCreateRecovers(t *testing.T) {
 			waitFor(t, ctx, emu, tc.killAt, tc.waitOp)
 			run.Kill()
 			for _, pid := range cli.ProviderPIDs() {
-				if acctest.Alive(pid) {
+				if !acctest.Exits(pid) {
 					t.Fatalf("provider process %d outlived the SIGKILL of its process group", pid)
 				}
 			}

@@ -608,6 +608,13 @@ func planUpdate(ctx context.Context, plan, config, state *deploymentModel, launc
 	} else {
 		plan.URL, plan.ServiceURLs = state.URL, state.ServiceURLs
 	}
+	planDriftRepair(plan, state, drift)
+	plan.Status = typesString(deployment.StatusRunning)
+}
+
+// planDriftRepair marks what repairing changes made outside Terraform
+// (drift, a stopped instance) changes in the plan.
+func planDriftRepair(plan, state *deploymentModel, drift []string) {
 	if deployment.Drifted(drift, deployment.DriftInstanceType) {
 		// A resize stops and starts the instance: a new public address.
 		plan.PublicIP = unknownStr
@@ -631,7 +638,6 @@ func planUpdate(ctx context.Context, plan, config, state *deploymentModel, launc
 			plan.URL, plan.ServiceURLs = unknownStr, types.MapUnknown(types.StringType)
 		}
 	}
-	plan.Status = typesString(deployment.StatusRunning)
 }
 
 // planUpdateLoadBalancer marks the load balancer's new parts, or clears

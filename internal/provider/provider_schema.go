@@ -65,21 +65,7 @@ func providerSchema(context.Context) schema.Schema {
 						Validators: []validator.String{durationBetween(15*60, 12*3600)}},
 				}},
 			},
-			"assume_role_with_web_identity": schema.ListNestedBlock{
-				MarkdownDescription: "Assume an IAM role with an OIDC web identity token (GitHub Actions, Kubernetes, HCP Terraform without the shared config file). Set exactly one of `web_identity_token` and `web_identity_token_file`.",
-				Validators:          []validator.List{listvalidator.SizeAtMost(1)},
-				NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
-					"role_arn": schema.StringAttribute{Required: true, MarkdownDescription: "ARN of the role to assume.",
-						Validators: []validator.String{roleARNValidator()}},
-					"session_name": schema.StringAttribute{Optional: true, MarkdownDescription: "Session name (default `terraform-provider-geusemaker`).",
-						Validators: []validator.String{sessionNameValidator()}},
-					"web_identity_token": schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: "The OIDC token itself.",
-						Validators: []validator.String{stringvalidator.ExactlyOneOf(path.MatchRelative().AtParent().AtName("web_identity_token_file"))}},
-					"web_identity_token_file": schema.StringAttribute{Optional: true, MarkdownDescription: "Path of a file holding the OIDC token; re-read whenever the credentials are refreshed."},
-					"duration": schema.StringAttribute{Optional: true, MarkdownDescription: "Session duration such as `1h` (15 minutes to 12 hours).",
-						Validators: []validator.String{durationBetween(15*60, 12*3600)}},
-				}},
-			},
+			"assume_role_with_web_identity": assumeRoleWithWebIdentityBlock(),
 			"default_tags": schema.ListNestedBlock{
 				MarkdownDescription: "Tags applied to every AWS object the provider creates, under the resource's own `tags`.",
 				Validators:          []validator.List{listvalidator.SizeAtMost(1)},
@@ -98,5 +84,25 @@ func providerSchema(context.Context) schema.Schema {
 				}},
 			},
 		},
+	}
+}
+
+// assumeRoleWithWebIdentityBlock is the provider's
+// assume_role_with_web_identity block.
+func assumeRoleWithWebIdentityBlock() schema.ListNestedBlock {
+	return schema.ListNestedBlock{
+		MarkdownDescription: "Assume an IAM role with an OIDC web identity token (GitHub Actions, Kubernetes, HCP Terraform without the shared config file). Set exactly one of `web_identity_token` and `web_identity_token_file`.",
+		Validators:          []validator.List{listvalidator.SizeAtMost(1)},
+		NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
+			"role_arn": schema.StringAttribute{Required: true, MarkdownDescription: "ARN of the role to assume.",
+				Validators: []validator.String{roleARNValidator()}},
+			"session_name": schema.StringAttribute{Optional: true, MarkdownDescription: "Session name (default `terraform-provider-geusemaker`).",
+				Validators: []validator.String{sessionNameValidator()}},
+			"web_identity_token": schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: "The OIDC token itself.",
+				Validators: []validator.String{stringvalidator.ExactlyOneOf(path.MatchRelative().AtParent().AtName("web_identity_token_file"))}},
+			"web_identity_token_file": schema.StringAttribute{Optional: true, MarkdownDescription: "Path of a file holding the OIDC token; re-read whenever the credentials are refreshed."},
+			"duration": schema.StringAttribute{Optional: true, MarkdownDescription: "Session duration such as `1h` (15 minutes to 12 hours).",
+				Validators: []validator.String{durationBetween(15*60, 12*3600)}},
+		}},
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/userdata"
 )
 
@@ -189,6 +190,8 @@ func (v cidrValidator) ValidateString(ctx context.Context, req validator.StringR
 	}
 	if !ok {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid CIDR block", fmt.Sprintf("%s %s; got %q.", req.Path, v.Description(ctx), s))
+	} else if fe := deployment.HostBits(req.Path.String(), s); fe != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, fe.Summary, fe.Detail)
 	}
 }
 

@@ -1,8 +1,10 @@
 // Package quota names the AWS service quotas a deployment can run into: the
 // quota code, the name the Service Quotas console shows, AWS's default, and
 // how to ask for more. It is the one place that maps an instance type to its
-// vCPU quota and an AWS error code to the quota behind it, for the checks at
-// plan time and the diagnostics at apply. It imports nothing.
+// vCPU quota and an AWS error code to the quota behind it: the plan-time
+// preflight (internal/deployment/preflight_quotas.go) reads the quotas it
+// names, and the apply-time remedies (remedies.go) explain them. It imports
+// nothing.
 package quota
 
 import (
@@ -38,7 +40,7 @@ func (q Quota) Label() string {
 // console).
 func (q Quota) ConsoleURL(region string) string {
 	u := "https://console.aws.amazon.com/servicequotas/home/services/" + q.ServiceCode + "/quotas/" + q.Code
-	if r := q.region(region); r != "" {
+	if r := q.Region(region); r != "" {
 		u += "?region=" + r
 	}
 	return u
@@ -52,13 +54,15 @@ func (q Quota) IncreaseCommand(region string, desired int) string {
 		value = fmt.Sprint(desired)
 	}
 	cmd := fmt.Sprintf("aws service-quotas request-service-quota-increase --service-code %s --quota-code %s --desired-value %s", q.ServiceCode, q.Code, value)
-	if r := q.region(region); r != "" {
+	if r := q.Region(region); r != "" {
 		cmd += " --region " + r
 	}
 	return cmd
 }
 
-func (q Quota) region(region string) string {
+// Region is where the quota is read and raised for a deployment in region:
+// global quotas (CloudFront, IAM, Route 53) live in us-east-1.
+func (q Quota) Region(region string) string {
 	if q.Global {
 		return "us-east-1"
 	}
@@ -187,6 +191,16 @@ func All() []Quota {
 		Roles, InstanceProfiles, ManagedPoliciesPerRole, RoleTrustPolicyLength,
 		Certificates, HostedZones,
 	}
+}
+
+// ByCode finds a quota of All by its code.
+func ByCode(code string) (Quota, bool) {
+	for _, q := range All() {
+		if q.Code == code {
+			return q, true
+		}
+	}
+	return Quota{}, false
 }
 
 // class is an instance class: the letters of the family that decide which

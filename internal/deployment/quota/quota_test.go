@@ -11,24 +11,33 @@ import (
 // letters of the EC2 quota documentation.
 func TestVCPUQuotaByFamily(t *testing.T) {
 	for typ, want := range map[string]struct{ onDemand, spot string }{
-		"t3.large":     {"L-1216C47A", "L-34B43A08"},
-		"m6i.xlarge":   {"L-1216C47A", "L-34B43A08"},
-		"c7g.large":    {"L-1216C47A", "L-34B43A08"},
-		"r6i.large":    {"L-1216C47A", "L-34B43A08"},
-		"z1d.large":    {"L-1216C47A", "L-34B43A08"},
-		"g5.xlarge":    {"L-DB2E81BA", "L-3819A6DF"},
-		"g4dn.xlarge":  {"L-DB2E81BA", "L-3819A6DF"},
-		"G6E.XLARGE":   {"L-DB2E81BA", "L-3819A6DF"},
-		"vt1.3xlarge":  {"L-DB2E81BA", "L-3819A6DF"},
-		"p3.2xlarge":   {"L-417A185B", "L-7212CCBC"},
-		"p5.48xlarge":  {"L-417A185B", "L-C4BD4855"},
-		"inf2.xlarge":  {"L-1945791B", "L-B5D1601B"},
-		"trn1.2xlarge": {"L-2C3B7624", "L-6B0D517C"},
-		"dl1.24xlarge": {"L-6E869C2A", "L-85EED4F7"},
-		"f1.2xlarge":   {"L-74FC7D96", "L-88CF9481"},
-		"x2idn.large":  {"L-7295265B", "L-E3A00192"},
-		"hpc7g.4xl":    {"L-F7808C92", ""},
-		"u-6tb1.metal": {"L-43DA4232", ""},
+		"t3.large":           {"L-1216C47A", "L-34B43A08"},
+		"m6i.xlarge":         {"L-1216C47A", "L-34B43A08"},
+		"c7g.large":          {"L-1216C47A", "L-34B43A08"},
+		"r6i.large":          {"L-1216C47A", "L-34B43A08"},
+		"z1d.large":          {"L-1216C47A", "L-34B43A08"},
+		"r5.large":           {"L-1216C47A", "L-34B43A08"},
+		"d3.xlarge":          {"L-1216C47A", "L-34B43A08"},
+		"i4i.large":          {"L-1216C47A", "L-34B43A08"},
+		"h1.2xlarge":         {"L-1216C47A", "L-34B43A08"},
+		"g5g.xlarge":         {"L-DB2E81BA", "L-3819A6DF"},
+		"g3s.xlarge":         {"L-DB2E81BA", "L-3819A6DF"},
+		"p4d.24xlarge":       {"L-417A185B", "L-7212CCBC"},
+		"u-6tb1.112xlarge":   {"L-43DA4232", ""},
+		"u7i-12tb.224xlarge": {"L-43DA4232", ""},
+		"g5.xlarge":          {"L-DB2E81BA", "L-3819A6DF"},
+		"g4dn.xlarge":        {"L-DB2E81BA", "L-3819A6DF"},
+		"G6E.XLARGE":         {"L-DB2E81BA", "L-3819A6DF"},
+		"vt1.3xlarge":        {"L-DB2E81BA", "L-3819A6DF"},
+		"p3.2xlarge":         {"L-417A185B", "L-7212CCBC"},
+		"p5.48xlarge":        {"L-417A185B", "L-C4BD4855"},
+		"inf2.xlarge":        {"L-1945791B", "L-B5D1601B"},
+		"trn1.2xlarge":       {"L-2C3B7624", "L-6B0D517C"},
+		"dl1.24xlarge":       {"L-6E869C2A", "L-85EED4F7"},
+		"f1.2xlarge":         {"L-74FC7D96", "L-88CF9481"},
+		"x2idn.large":        {"L-7295265B", "L-E3A00192"},
+		"hpc7g.4xl":          {"L-F7808C92", ""},
+		"u-6tb1.metal":       {"L-43DA4232", ""},
 	} {
 		if got := OnDemandVCPU(typ).Code; got != want.onDemand {
 			t.Errorf("OnDemandVCPU(%s) = %s, want %s", typ, got, want.onDemand)
@@ -78,6 +87,29 @@ func TestHowToRaise(t *testing.T) {
 	}
 	if got := TargetGroupsPerALB.HowToRaise("us-east-1", 0); !strings.Contains(got, "cannot be raised") {
 		t.Errorf("fixed quota: %s", got)
+	}
+	// Without a region the CLI and console choose theirs: no empty flag.
+	if got := VPCs.IncreaseCommand("", 0); strings.Contains(got, "--region") || !strings.HasSuffix(got, "--desired-value N") {
+		t.Errorf("regionless command: %s", got)
+	}
+	if got := VPCs.ConsoleURL(""); strings.Contains(got, "region=") {
+		t.Errorf("regionless console URL: %s", got)
+	}
+}
+
+func TestRegionAndByCode(t *testing.T) {
+	for q, want := range map[Quota]string{VPCs: "eu-west-1", Distributions: "us-east-1", OriginReadTimeout: "us-east-1", Roles: "us-east-1", FileSystems: "eu-west-1"} {
+		if got := q.Region("eu-west-1"); got != want {
+			t.Errorf("%s.Region(eu-west-1) = %s, want %s", q.Code, got, want)
+		}
+	}
+	for _, q := range All() {
+		if got, ok := ByCode(q.Code); !ok || got != q {
+			t.Errorf("ByCode(%s) = %+v %v", q.Code, got, ok)
+		}
+	}
+	if _, ok := ByCode("L-00000000"); ok {
+		t.Error("ByCode found an unknown code")
 	}
 }
 

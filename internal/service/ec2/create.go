@@ -17,6 +17,10 @@ func NoRetry(o *ec2.Options) { o.RetryMaxAttempts = 1 }
 // createAttempts bounds CreateOnce's own retries of a failed create.
 const createAttempts = 6
 
+// createThrottles bounds the retries of a throttled create, which AWS
+// refused before acting (so there is nothing to look for).
+const createThrottles = 10
+
 // createLooks is how often CreateOnce looks for the object a failed create
 // may have made before it tries again: EC2's reads are eventually
 // consistent, and an object made moments ago may not be listed yet.
@@ -32,6 +36,7 @@ const createLooks = 3
 // again. find returns a retry.NotFoundError when there is none.
 func CreateOnce[T any](ctx context.Context, what string, create func(context.Context, ...func(*ec2.Options)) (*T, error), find func(context.Context) (*T, error)) (*T, error) {
 	var last error
+	throttles := 0
 	for attempt := 0; attempt < createAttempts; attempt++ {
 		out, err := create(ctx, NoRetry)
 		if err == nil {
@@ -41,6 +46,15 @@ func CreateOnce[T any](ctx context.Context, what string, create func(context.Con
 			return nil, err
 		}
 		last = err
+		if errs.Throttled(err) && throttles < createThrottles {
+			// Refused for the rate, not carried out: back off and ask again.
+			throttles++
+			attempt--
+			if err := retry.Sleep(ctx, time.Duration(throttles)*time.Second); err != nil {
+				return nil, last
+			}
+			continue
+		}
 		for look := 0; look < createLooks; look++ {
 			found, ferr := find(ctx)
 			if ferr == nil {
