@@ -125,8 +125,12 @@ func (o *op) ensureIAM(ctx context.Context) error {
 	if err := tfiam.PutRolePolicy(ctx, conn, name, instancePolicyName, o.instancePolicy()); err != nil {
 		return err
 	}
-	if err := tfiam.DetachRolePolicy(ctx, conn, name, o.ssmManagedPolicy()); err != nil {
-		return err
+	// Earlier releases attached the SSM managed policy; a role this create
+	// made has none.
+	if !o.fresh {
+		if err := tfiam.DetachRolePolicy(ctx, conn, name, o.ssmManagedPolicy()); err != nil {
+			return err
+		}
 	}
 	var profile *awstypes.InstanceProfile
 	if st.ProfileName != "" && st.ProfileName != profileName {
