@@ -41,6 +41,9 @@ type AWSClient struct {
 	LeaseTTL time.Duration
 	// TimeoutDivisor is the test seam of Config.TimeoutDivisor.
 	TimeoutDivisor int
+	// Shared holds what other packages keep for the life of this client,
+	// one configuration of the provider (the deployment catalog).
+	Shared sync.Map
 
 	once       sync.Mutex
 	ec2        *ec2.Client

@@ -146,7 +146,7 @@ func (o *op) zonesOffering(ctx context.Context) ([]string, error) {
 	if cached != nil {
 		return cached, nil
 	}
-	zones, err := tfec2.FindZonesOffering(ctx, o.c.EC2, o.spec.InstanceType)
+	zones, err := o.c.Catalog.ZonesOffering(ctx, o.c.EC2, o.spec.InstanceType)
 	if err != nil {
 		return nil, fmt.Errorf("listing the zones that offer %s: %w", o.spec.InstanceType, err)
 	}
@@ -393,7 +393,7 @@ func (o *op) startError(ctx context.Context, err error) error {
 		return err
 	}
 	var vcpus int32
-	if it, lerr := LookupInstanceType(ctx, o.c.EC2, o.spec.InstanceType); lerr == nil {
+	if it, lerr := o.c.Catalog.InstanceType(ctx, o.c.EC2, o.spec.InstanceType); lerr == nil {
 		vcpus = it.VCPUs
 	}
 	return vcpuQuotaError(err, o.spec.Region, o.spec.InstanceType, vcpus)

@@ -181,7 +181,7 @@ func (o *op) ensureSecurityGroups(ctx context.Context) error {
 		}
 		o.rec.set(func(s *State) { s.ALBSecurityGroupID = albSG })
 		if o.spec.restrictsOrigin() {
-			pl, err := tfec2.FindManagedPrefixListByName(ctx, o.c.EC2, CloudFrontPrefixList)
+			pl, err := o.c.Catalog.PrefixList(ctx, o.c.EC2, CloudFrontPrefixList)
 			if err != nil {
 				return fmt.Errorf("finding the CloudFront origin-facing prefix list: %w", err)
 			}
