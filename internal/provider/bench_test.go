@@ -9,12 +9,13 @@ import (
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/acctest"
 )
 
-// The call budgets per tier-3 GPU deployment: a create, an unchanged plan
-// (every call, STS included). Issue 17's targets are 130 and 16; these are
-// the numbers measured after the merge of reliability and preflight
-// (TestAccDeployment_tier3CallBudget), held until they come down.
+// The call budgets per tier-3 GPU deployment: a create (plan and apply)
+// and an unchanged plan, every call counted, STS included. The create's is
+// issue 17's target (127 measured); the plan's is the measured 18: STS and
+// one read per kind of object the drift checks compare (BENCH.md), two over
+// the issue's 16.
 const (
-	maxBenchCreateCalls  = 195
+	maxBenchCreateCalls  = 130
 	maxBenchRefreshCalls = 18
 )
 
