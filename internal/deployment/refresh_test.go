@@ -25,12 +25,12 @@ func callsDuring(env *testEnv, f func()) (map[string]int, int) {
 }
 
 // A refresh reads each component once, batched where the API allows, and
-// its drift checks use those answers: seventeen calls for a tier-3
+// its drift checks use those answers: sixteen calls for a tier-3
 // deployment (the VPC's route tables and subnets, the three security groups
 // at once, the file system and its mount targets, the instance profile with
 // its role, the service credentials' SSM parameters at once, the instance,
 // the listeners, the target group, the distribution; and for the settings
-// no other answer shows, the role's two inline policies and its attached
+// no other answer shows, the role's inline policy and its attached
 // managed policies, the load balancer (its security groups), its attributes
 // and the listener's rules).
 func TestRefreshReadsEachComponentOnce(t *testing.T) {
@@ -47,16 +47,12 @@ func TestRefreshReadsEachComponentOnce(t *testing.T) {
 		}
 	})
 	for op, n := range calls {
-		want := 1
-		if op == "iam.GetRolePolicy" {
-			want = 2 // two policies
-		}
-		if n != want {
-			t.Errorf("%s called %d times, want %d", op, n, want)
+		if n != 1 {
+			t.Errorf("%s called %d times, want 1", op, n)
 		}
 	}
-	if total != 17 {
-		t.Errorf("%d calls, want 17: %v", total, calls)
+	if total != 16 {
+		t.Errorf("%d calls, want 16: %v", total, calls)
 	}
 	if len(again.Drift) != 0 {
 		t.Errorf("drift in an unchanged deployment: %v", again.Drift)
