@@ -319,6 +319,8 @@ func (s *acmService) Tick(now time.Time) {
 			cert.notAfter = cert.issuedAt.Add(acmValidity)
 			cert.serial = acmSerial(cert.arn)
 			cert.timeline.Then(string(acmtypes.CertificateStatusIssued), cert.issuedAt.Sub(cert.created)).Then(string(acmtypes.CertificateStatusExpired), acmValidity)
+			s.e.life.record(now, LifecycleEvent{Service: "acm", Kind: "certificate", ID: cert.arn, Event: "ISSUED", Began: cert.created, At: cert.issuedAt,
+				Observers: []string{"acm.DescribeCertificate"}})
 			continue
 		}
 		if timeout >= 0 && !now.Before(deadline) {

@@ -1,6 +1,7 @@
 package awsemu
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -9,18 +10,27 @@ import (
 // speed factor, plus explicit advances. Lifecycles (instance boot, CloudFront
 // rollout) are defined in realistic durations against it, so a speed of 600
 // turns a 15-minute CloudFront deployment into 1.5 real seconds.
+//
+// For benchmarks the clock can also stand still: while held (Hold), and at
+// the wake-up time of a client sleeping on it (Sleep) until that client has
+// woken, so that neither the emulator's processing nor a late wake-up on a
+// busy machine counts as virtual time.
 type Clock struct {
 	mu       sync.Mutex
 	base     time.Time // virtual time at realBase
 	realBase time.Time
 	speed    float64
+	holds    int // while positive the clock stands still at base
+	// wakers are the wake-up times of the clients sleeping on the clock.
+	wakers    map[int]time.Time
+	nextWaker int
 }
 
 func newClock(start time.Time, speed float64) *Clock {
 	if speed <= 0 {
 		speed = 1
 	}
-	return &Clock{base: start, realBase: time.Now(), speed: speed}
+	return &Clock{base: start, realBase: time.Now(), speed: speed, wakers: map[int]time.Time{}}
 }
 
 // Now returns the current virtual time.
@@ -31,8 +41,78 @@ func (c *Clock) Now() time.Time {
 }
 
 func (c *Clock) nowLocked() time.Time {
-	elapsed := time.Since(c.realBase)
-	return c.base.Add(time.Duration(float64(elapsed) * c.speed))
+	if c.holds > 0 {
+		return c.base
+	}
+	t := c.base.Add(time.Duration(float64(time.Since(c.realBase)) * c.speed))
+	// A sleeper due: the clock waits for it at its wake-up time.
+	capped := t
+	for _, w := range c.wakers {
+		if !w.Before(c.base) && w.Before(capped) {
+			capped = w
+		}
+	}
+	if capped.Before(t) {
+		c.base, c.realBase = capped, time.Now()
+	}
+	return capped
+}
+
+// Hold stops the clock until the returned release is called; holds nest,
+// and the clock goes on from where it stood once the last is released.
+// Benchmarks hold it while the emulator serves a request, so that the
+// emulator's own processing (and the machine's load) is not counted as
+// time.
+func (c *Clock) Hold() (release func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.holds == 0 {
+		c.base = c.nowLocked()
+	}
+	c.holds++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.holds--
+			if c.holds == 0 {
+				c.realBase = time.Now()
+			}
+		})
+	}
+}
+
+// Sleep waits until d of virtual time has passed, or ctx is done. The clock
+// does not pass the wake-up time until the sleeper has woken.
+func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	target := c.nowLocked().Add(d)
+	id := c.nextWaker
+	c.nextWaker++
+	c.wakers[id] = target
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.nowLocked() // settle at the wake-up time before going on from it
+		delete(c.wakers, id)
+	}()
+	for {
+		c.mu.Lock()
+		left, speed := target.Sub(c.nowLocked()), c.speed
+		c.mu.Unlock()
+		if left <= 0 {
+			return ctx.Err()
+		}
+		t := time.NewTimer(max(time.Duration(float64(left)/speed), 100*time.Microsecond))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 // Speed returns the speed factor.
@@ -50,7 +130,9 @@ func (c *Clock) SetSpeed(speed float64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.base = c.nowLocked()
-	c.realBase = time.Now()
+	if c.holds == 0 {
+		c.realBase = time.Now()
+	}
 	c.speed = speed
 }
 

@@ -262,6 +262,7 @@ func (s *cloudfrontService) create(c *Call, in *cftypes.DistributionConfig, tags
 		certARN:  certARN,
 	}
 	d.status.Then("Deployed", c.Emu.KnobDuration("cloudfront.create_deploy_duration", c.Emu.KnobDuration("cloudfront.deploy_duration", 15*time.Minute)))
+	c.timelineChange("distribution", id, &d.status, []string{d.arn}, "cloudfront.GetDistribution")
 	s.dists[id] = d
 	s.order = append(s.order, id)
 	s.refs[ref] = id
@@ -347,6 +348,7 @@ func (s *cloudfrontService) UpdateDistribution(c *Call, in *cloudfront.UpdateDis
 	d.etag = s.newETag(c)
 	d.modified = now
 	d.status.Reset("InProgress", now).Then("Deployed", c.Emu.KnobDuration("cloudfront.deploy_duration", 15*time.Minute))
+	c.timelineChange("distribution", d.id, &d.status, []string{d.arn}, "cloudfront.GetDistribution")
 	return &cloudfront.UpdateDistributionOutput{Distribution: s.view(d, now), ETag: aws.String(d.etag)}, nil
 }
 
@@ -371,6 +373,7 @@ func (s *cloudfrontService) DeleteDistribution(c *Call, in *cloudfront.DeleteDis
 	d.goneAt = now
 	if dur := c.Emu.KnobDuration("cloudfront.delete_duration", 0); dur > 0 {
 		d.goneAt = now.Add(dur)
+		c.change("distribution", d.id, "deleted", now, d.goneAt, []string{d.arn}, "cloudfront.GetDistribution")
 	} else if dur < 0 {
 		d.goneAt = now.Add(100 * 365 * 24 * time.Hour)
 	}

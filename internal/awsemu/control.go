@@ -13,6 +13,7 @@ import (
 //	GET    /_emu/health                 liveness
 //	GET    /_emu/calls[?since=N]        {"counts": {"svc.Op": n}, "log": [CallRecord...]}
 //	GET    /_emu/inventory              [Resource...] live user-created resources
+//	GET    /_emu/lifecycle[?since=N]    [LifecycleEvent...] lifecycle events with seq > N
 //	GET    /_emu/faults                 [Fault...]
 //	POST   /_emu/faults                 Fault → {"id": n}
 //	DELETE /_emu/faults[/ID]            remove one or all rules
@@ -38,6 +39,13 @@ func (e *Emulator) serveControl(w http.ResponseWriter, r *http.Request) {
 			log = log[since:]
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"counts": e.CallCounts(), "log": log})
+	case path == "lifecycle" && r.Method == http.MethodGet:
+		since, _ := strconv.Atoi(r.URL.Query().Get("since"))
+		evs := e.Lifecycle(since)
+		if evs == nil {
+			evs = []LifecycleEvent{}
+		}
+		writeJSON(w, http.StatusOK, evs)
 	case path == "inventory":
 		inv := e.Inventory()
 		if inv == nil {

@@ -627,6 +627,7 @@ func (s *ec2Service) RunInstances(c *Call, in *ec2.RunInstancesInput) (*ec2.RunI
 		}
 		inst.tl = NewTimeline("pending", now)
 		inst.tl.Then("running", s.pendingDuration(itype))
+		s.instanceChanges(c, inst)
 		if wantPublic {
 			inst.publicIP = s.allocPublicIP(c)
 		}
@@ -914,6 +915,7 @@ func (s *ec2Service) StopInstances(c *Call, in *ec2.StopInstancesInput) (*ec2.St
 				inst.firstBoot = &b
 			}
 			inst.tl.Reset("stopping", now).Then("stopped", s.e.KnobDuration("ec2.stop_duration", 30*time.Second))
+			s.instanceChanges(c, inst)
 			inst.transitionReason, inst.stateReason = userInitiated(now), userShutdown
 		}
 		out.StoppingInstances = append(out.StoppingInstances, stateChange(inst.id, prev, inst.tl.State(now)))
@@ -961,6 +963,7 @@ func (s *ec2Service) StartInstances(c *Call, in *ec2.StartInstancesInput) (*ec2.
 		if prev == "stopped" {
 			itype, _ := lookupInstanceType(inst.instType)
 			inst.tl.Reset("pending", now).Then("running", s.pendingDuration(itype))
+			s.instanceChanges(c, inst)
 			inst.transitionReason, inst.stateReason = "", &types.StateReason{Code: aws.String("pending"), Message: aws.String("pending")}
 			if inst.wantPublic {
 				delete(s.publicIPs, inst.publicIP)
@@ -988,6 +991,7 @@ func (s *ec2Service) TerminateInstances(c *Call, in *ec2.TerminateInstancesInput
 		prev := inst.tl.State(now)
 		if prev != "shutting-down" && prev != "terminated" {
 			inst.tl.Reset("shutting-down", now).Then("terminated", s.e.KnobDuration("ec2.terminate_duration", 45*time.Second))
+			s.instanceChanges(c, inst)
 			inst.transitionReason, inst.stateReason = userInitiated(now), userShutdown
 			s.spotInstanceTerminatedByUser(inst, now)
 		}

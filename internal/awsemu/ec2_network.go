@@ -206,6 +206,9 @@ func (s *ec2Service) CreateVpc(c *Call, in *ec2.CreateVpcInput) (*ec2.CreateVpcO
 	v.defaultSG = sg.id
 	view := s.vpcView(v, now)
 	view.State = types.VpcStatePending
+	if d := s.e.KnobDuration("ec2.vpc_pending", time.Second); d >= 0 {
+		c.change("vpc", v.id, "available", now, now.Add(d), nil, "ec2.DescribeVpcs")
+	}
 	return &ec2.CreateVpcOutput{Vpc: &view}, nil
 }
 

@@ -343,6 +343,7 @@ func (s *efsService) CreateFileSystem(c *Call, in *efs.CreateFileSystemInput) (*
 	f.seq = s.nextSeq()
 	f.tl = NewTimeline(string(efstypes.LifeCycleStateCreating), now)
 	f.tl.Then(string(efstypes.LifeCycleStateAvailable), c.Emu.KnobDuration("efs.create_duration", 10*time.Second))
+	c.timelineChange("file-system", f.id, &f.tl, []string{f.arn}, "efs.DescribeFileSystems")
 	s.fss[f.id] = f
 	return efsFSOutput[efs.CreateFileSystemOutput](s.describe(f, now)), nil
 }
@@ -442,6 +443,7 @@ func (s *efsService) DeleteFileSystem(c *Call, in *efs.DeleteFileSystemInput) (*
 	}
 	f.tl.Reset(string(efstypes.LifeCycleStateDeleting), now)
 	f.tl.Then(string(efstypes.LifeCycleStateDeleted), c.Emu.KnobDuration("efs.delete_duration", 10*time.Second))
+	c.timelineChange("file-system", f.id, &f.tl, []string{f.arn}, "efs.DescribeFileSystems")
 	return &efs.DeleteFileSystemOutput{}, nil
 }
 
@@ -600,6 +602,7 @@ func (s *efsService) CreateMountTarget(c *Call, in *efs.CreateMountTargetInput) 
 	m.ip, m.eni = view.PrivateIP, view.ID
 	m.tl = NewTimeline(string(efstypes.LifeCycleStateCreating), now)
 	m.tl.Then(string(efstypes.LifeCycleStateAvailable), c.Emu.KnobDuration("efs.mount_target_create_duration", 90*time.Second))
+	c.timelineChange("mount-target", m.id, &m.tl, []string{f.id}, "efs.DescribeMountTargets")
 	s.mts[m.id] = m
 	d := s.describeMT(m, now)
 	return &efs.CreateMountTargetOutput{
@@ -670,6 +673,7 @@ func (s *efsService) DeleteMountTarget(c *Call, in *efs.DeleteMountTargetInput) 
 	d := c.Emu.KnobDuration("efs.mount_target_delete_duration", 60*time.Second)
 	m.tl.Reset(string(efstypes.LifeCycleStateDeleting), now)
 	m.tl.Then(string(efstypes.LifeCycleStateDeleted), d)
+	c.timelineChange("mount-target", m.id, &m.tl, []string{m.fsID}, "efs.DescribeMountTargets", "efs.DescribeFileSystems")
 	if d >= 0 {
 		Peer[Network](c, "ec2").ReleaseManagedInterface(m.eni, now.Add(d))
 	}

@@ -357,6 +357,7 @@ func (s *elbv2Service) CreateLoadBalancer(c *Call, in *elbv2.CreateLoadBalancerI
 		lb.failReason = "The load balancer could not be provisioned: insufficient capacity in one of its Availability Zones."
 	} else {
 		lb.state.Then("active", dur)
+		c.timelineChange("load-balancer", lb.arn, &lb.state, []string{lb.name}, "elbv2.DescribeLoadBalancers")
 	}
 	s.lbs[lb.arn] = lb
 	s.lbOrder = append(s.lbOrder, lb.arn)
@@ -528,6 +529,9 @@ func (s *elbv2Service) DeleteLoadBalancer(c *Call, in *elbv2.DeleteLoadBalancerI
 	linger := c.Emu.KnobDuration("elbv2.eni_linger", 90*time.Second)
 	if linger < 0 {
 		linger = 100 * 365 * 24 * time.Hour
+	} else if len(lb.enis) > 0 {
+		// Clients find the interfaces by their description.
+		c.change("load-balancer", arn, "interfaces-released", now, now.Add(linger), []string{"ELB app/" + lb.name + "/" + lb.id}, "ec2.DescribeNetworkInterfaces")
 	}
 	net := s.network(c)
 	for _, eni := range lb.enis {

@@ -40,6 +40,8 @@ type elbTarget struct {
 	registered   time.Time
 	deregistered time.Time // zero while registered
 	drainUntil   time.Time
+	// life counts the health answers before healthy, for the lifecycle log.
+	life targetLife
 }
 
 func (s *elbv2Service) tg(arn string) (*elbTargetGroup, *APIError) {
@@ -724,9 +726,11 @@ func (s *elbv2Service) health(c *Call, tg *elbTargetGroup, t *elbTarget, now tim
 	if inst.State != "running" {
 		return h(elbtypes.TargetHealthStateEnumInitial, elbtypes.TargetHealthReasonEnumInitialHealthChecking, "Initial health checks in progress")
 	}
-	if now.Before(base.Add(time.Duration(tg.hc.healthyCount*tg.hc.interval) * time.Second)) {
+	healthyAt := base.Add(time.Duration(tg.hc.healthyCount*tg.hc.interval) * time.Second)
+	if now.Before(healthyAt) {
 		return h(elbtypes.TargetHealthStateEnumInitial, elbtypes.TargetHealthReasonEnumInitialHealthChecking, "Initial health checks in progress")
 	}
+	t.life.healthy(c, tg.arn, t, base, healthyAt)
 	return elbtypes.TargetHealth{State: elbtypes.TargetHealthStateEnumHealthy}
 }
 
@@ -755,6 +759,9 @@ func (s *elbv2Service) DescribeTargetHealth(c *Call, in *elbv2.DescribeTargetHea
 	}
 	var notes []string
 	add := func(id string, port int32, th elbtypes.TargetHealth) {
+		if t := tg.find(id, port); t != nil && th.State != elbtypes.TargetHealthStateEnumHealthy {
+			t.life.poll(c)
+		}
 		out.TargetHealthDescriptions = append(out.TargetHealthDescriptions, elbtypes.TargetHealthDescription{
 			Target:          &elbtypes.TargetDescription{Id: aws.String(id), Port: aws.Int32(port)},
 			HealthCheckPort: hcPort(port),

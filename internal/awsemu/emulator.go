@@ -34,6 +34,14 @@ type Options struct {
 	// ProxyListen is the address of the data plane's forward proxy
 	// ("127.0.0.1:0" when empty; see dataplane.go).
 	ProxyListen string
+	// HoldClock stops the virtual clock while a request is being served,
+	// so that the emulator's processing time, and with it the load of the
+	// machine it runs on, does not count as virtual time; CallLatency is
+	// then the virtual time each call takes instead (the answer comes that
+	// long after the call took effect). Benchmarks set both, so that what
+	// they measure does not depend on the machine.
+	HoldClock   bool
+	CallLatency time.Duration
 	// CA signs the data plane's certificates; nil gives the emulator a CA
 	// of its own. Emulators that share one CA can be trusted through one
 	// SSL_CERT_FILE (a test process runs many).
@@ -60,6 +68,8 @@ type Emulator struct {
 	listener net.Listener
 
 	dp *dataPlane // the data plane (dataplane.go)
+
+	life lifecycleLog // lifecycle events (lifecycle.go)
 }
 
 // CallRecord is one entry of the call log.
@@ -97,6 +107,7 @@ func (e *Emulator) resetLocked() {
 	e.faults = nil
 	e.calls = nil
 	e.counts = map[string]int{}
+	e.life.reset()
 	e.knobs = map[string]string{}
 	for k, v := range e.opts.Knobs {
 		e.knobs[k] = v
@@ -292,6 +303,11 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.serveControl(w, r)
 		return
 	}
+	if e.opts.HoldClock {
+		release := e.clock.Hold()
+		defer release()
+		w = &latentWriter{ResponseWriter: w, e: e, release: release, ctx: r.Context()}
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -448,6 +464,8 @@ func (e *Emulator) dispatch(w http.ResponseWriter, r *http.Request, body []byte,
 		if ev := res[1]; !ev.IsNil() {
 			err = ev.Interface().(error)
 		}
+		// An answer, even NotFound, shows the changes completed by now.
+		e.life.observe(call.now, def.info.Name+"."+op.operation, rec.Seq, input)
 	}
 	if err != nil {
 		var ae *APIError
@@ -496,4 +514,35 @@ func unknownOperation(def *serviceDef, op string) *APIError {
 
 func (req *request) String() string {
 	return fmt.Sprintf("%s/%s", req.def.info.Name, req.region)
+}
+
+// latentWriter delivers an answer CallLatency of virtual time after the call
+// took effect, with the clock running again meanwhile.
+type latentWriter struct {
+	http.ResponseWriter
+	e       *Emulator
+	release func()
+	ctx     context.Context
+	waited  bool
+}
+
+func (w *latentWriter) wait() {
+	if w.waited {
+		return
+	}
+	w.waited = true
+	w.release()
+	if d := w.e.opts.CallLatency; d > 0 {
+		_ = w.e.clock.Sleep(w.ctx, d)
+	}
+}
+
+func (w *latentWriter) WriteHeader(code int) {
+	w.wait()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *latentWriter) Write(b []byte) (int, error) {
+	w.wait()
+	return w.ResponseWriter.Write(b)
 }

@@ -941,6 +941,11 @@ func (s *iamService) AddRoleToInstanceProfile(c *Call, in *iam.AddRoleToInstance
 	}
 	p.role = strings.ToLower(r.name)
 	s.recordProfile(c.Now(), strings.ToLower(p.name))
+	if d := s.e.KnobDuration("iam.propagation", 8*time.Second); d >= 0 {
+		// EC2 sees the profile with its role once the change has propagated.
+		c.change("instance-profile", p.name, "propagated", c.Now(), c.Now().Add(d), []string{p.arn},
+			"ec2.RunInstances", "ec2.AssociateIamInstanceProfile", "ec2.ReplaceIamInstanceProfileAssociation")
+	}
 	return &iam.AddRoleToInstanceProfileOutput{}, nil
 }
 

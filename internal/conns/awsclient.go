@@ -34,10 +34,16 @@ type AWSClient struct {
 	cfg       aws.Config
 	endpoints map[string]string
 	pollCap   time.Duration
+	waitClock func() time.Time
+	waitSleep func(ctx context.Context, d time.Duration) error
+	waitSpeed float64
 	// LeaseTTL is the test seam of Config.LeaseTTL (zero: the default).
 	LeaseTTL time.Duration
 	// TimeoutDivisor is the test seam of Config.TimeoutDivisor.
 	TimeoutDivisor int
+	// Shared holds what other packages keep for the life of this client,
+	// one configuration of the provider (the deployment catalog).
+	Shared sync.Map
 
 	once       sync.Mutex
 	ec2        *ec2.Client
@@ -64,6 +70,9 @@ func newAWSClient(cfg aws.Config, c *Config) *AWSClient {
 		cfg:            cfg,
 		endpoints:      c.Endpoints,
 		pollCap:        c.PollCap,
+		waitClock:      c.WaitClock,
+		waitSleep:      c.WaitSleep,
+		waitSpeed:      c.WaitSpeed,
 		LeaseTTL:       c.LeaseTTL,
 		TimeoutDivisor: c.TimeoutDivisor,
 		acm:            map[string]*acm.Client{},
@@ -82,8 +91,15 @@ func (c *AWSClient) Partition() string {
 	return "aws"
 }
 
-// WaitContext applies the client's test-only poll cap to ctx.
+// WaitContext applies the client's test-only seams to ctx: the poll cap, or
+// the dilated clock of a benchmark.
 func (c *AWSClient) WaitContext(ctx context.Context) context.Context {
+	switch {
+	case c.waitClock != nil && c.waitSleep != nil:
+		ctx = retry.WithVirtualTime(ctx, c.waitClock, c.waitSleep, c.waitSpeed)
+	case c.waitClock != nil:
+		ctx = retry.WithDilatedTime(ctx, c.waitClock, c.waitSpeed)
+	}
 	if c.pollCap > 0 {
 		return retry.WithPollCap(ctx, c.pollCap)
 	}

@@ -48,6 +48,13 @@ type Config struct {
 	// waiter's poll interval, so tests against a fast emulator do not sleep.
 	RetryMaxBackoff time.Duration
 	PollCap         time.Duration
+	// WaitClock and WaitSpeed run every waiter on a dilated clock (an
+	// emulator's virtual clock going WaitSpeed times faster than real
+	// time), so a benchmark sees the real poll schedules; WaitSleep, when
+	// set, sleeps on that clock.
+	WaitClock func() time.Time
+	WaitSleep func(ctx context.Context, d time.Duration) error
+	WaitSpeed float64
 	// LeaseTTL shortens a create's lease on its deployment name (tests that
 	// kill a create must not wait minutes for it to expire).
 	LeaseTTL time.Duration

@@ -19,6 +19,7 @@ import (
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/quota"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 	tfec2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ec2"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/userdata"
 )
@@ -151,9 +152,9 @@ func (o *op) placements(ctx context.Context) ([]placement, error) {
 	if err != nil {
 		return nil, err
 	}
-	zones, err := tfec2.FindZonesOffering(ctx, o.c.EC2, o.spec.InstanceType)
+	zones, err := o.zonesOffering(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("listing the zones that offer %s: %w", o.spec.InstanceType, err)
+		return nil, err
 	}
 	byID := map[string]ec2types.Subnet{}
 	for _, sn := range subnets {
@@ -491,12 +492,13 @@ func (o *op) launched(ctx context.Context, inst *ec2types.Instance, ud userdata.
 		}
 	})
 	start := time.Now()
-	running, err := tfec2.WaitInstanceRunning(ctx, o.c.EC2, id, o.remaining(ctx), func(state string, elapsed time.Duration) {
+	running, err := tfec2.WaitInstanceRunningOn(ctx, o.c.EC2, id, o.remaining(ctx), o.runningSchedule(), func(state string, elapsed time.Duration) {
 		info(ctx, "waiting for instance", map[string]any{"instance_id": id, "state": state, "elapsed_s": int(elapsed.Seconds()), "estimated_percent": percent(elapsed, typicalInstanceRunning)})
 	})
 	if err != nil {
 		return err
 	}
+	o.setBootBegan(retry.Now(ctx)) // the boot's wait counts from here
 	o.recordInstance(running)
 	if a.spot {
 		// The price the instance launched at: the zone's price in force at

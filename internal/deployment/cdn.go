@@ -357,6 +357,9 @@ func (o *op) refreshDistribution(ctx context.Context) error {
 	} else if err != nil {
 		return err
 	}
+	if o.seen != nil {
+		o.seen.distribution = out.Distribution
+	}
 	o.rec.set(func(s *State) { s.CDNState.record(out.Distribution) })
 	st := o.rec.get()
 	if !o.spec.HasCDN() || out.Distribution.DistributionConfig == nil {

@@ -38,6 +38,10 @@ type Clients struct {
 	// client (proxy from the environment, system CA certificates).
 	HTTP *http.Client
 
+	// Catalog keeps instance type, offering and image answers for the
+	// provider process (nil: none kept).
+	Catalog *Catalog
+
 	Region    string
 	AccountID string
 	Partition string

@@ -206,9 +206,13 @@ func (o *op) ensureCredentials(ctx context.Context) error {
 	for _, p := range params {
 		names = append(names, path+p)
 	}
-	current, err := tfssm.FindParametersByNames(ctx, o.c.SSM, names)
-	if err != nil {
-		return err
+	// A fresh create's duplicate check found nothing under the path.
+	var current map[string]ssmtypes.Parameter
+	if !o.fresh {
+		var err error
+		if current, err = tfssm.FindParametersByNames(ctx, o.c.SSM, names); err != nil {
+			return err
+		}
 	}
 	tags := o.spec.credentialTags()
 	for _, p := range params {

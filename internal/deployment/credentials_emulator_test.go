@@ -330,7 +330,8 @@ func TestCredentialsDuplicateAndRollback(t *testing.T) {
 	env.requireEmpty(t)
 }
 
-// The instance policy names the deployment's path in its region and account.
+// The instance policy names the deployment's path in its region and account,
+// and with the file system, that file system alone.
 func TestInstancePolicyDocument(t *testing.T) {
 	o := &op{c: &Clients{AccountID: "123456789012", Partition: "aws"}, spec: &Spec{Name: "ai", Region: "eu-west-1"}}
 	var doc struct {
@@ -339,11 +340,19 @@ func TestInstancePolicyDocument(t *testing.T) {
 			Resource any
 		}
 	}
-	if err := json.Unmarshal([]byte(o.instancePolicy()), &doc); err != nil {
+	if err := json.Unmarshal([]byte(o.instancePolicy("")), &doc); err != nil {
 		t.Fatal(err)
 	}
 	if len(doc.Statement) != 2 || doc.Statement[1].Resource != "arn:aws:ssm:eu-west-1:123456789012:parameter/geusemaker/ai/*" ||
 		!slices.Equal(doc.Statement[1].Action, []string{"ssm:GetParameters"}) || slices.Contains(doc.Statement[0].Action, "ssm:GetParameters") {
-		t.Fatalf("policy %s", o.instancePolicy())
+		t.Fatalf("policy %s", o.instancePolicy(""))
+	}
+	doc.Statement = nil
+	if err := json.Unmarshal([]byte(o.instancePolicy("fs-0123")), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Statement) != 3 || doc.Statement[2].Resource != "arn:aws:elasticfilesystem:eu-west-1:123456789012:file-system/fs-0123" ||
+		!slices.Contains(doc.Statement[2].Action, "elasticfilesystem:ClientMount") {
+		t.Fatalf("policy with the file system %s", o.instancePolicy("fs-0123"))
 	}
 }

@@ -27,9 +27,9 @@ func refreshCalls(t *testing.T, env *testEnv, spec *Spec, st *State) (*State, in
 
 // maxTier3RefreshCalls is what an unchanged tier-3 refresh may cost, drift
 // checks included: the plan adds STS at configure and the instance type
-// lookup. 17 since the service credentials (one SSM GetParameters) and the
-// role's instance policy (one GetRolePolicy) are read too.
-const maxTier3RefreshCalls = 17
+// lookup. 16: the service credentials (one SSM GetParameters) and the
+// role's one inline policy (one GetRolePolicy) are read too.
+const maxTier3RefreshCalls = 16
 
 // Every managed setting changed outside Terraform shows in the refresh's
 // Drift, and an update puts it back.
@@ -68,9 +68,8 @@ func TestRefreshFindsDriftAndUpdateRepairsIt(t *testing.T) {
 		IpPermissions: []ec2types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(80), ToPort: aws.Int32(80), PrefixListIds: []ec2types.PrefixListId{{PrefixListId: aws.String(st.CloudFrontPrefixListID)}}}}}))
 	// Network: a subnet stops giving public addresses.
 	must(e.ModifySubnetAttribute(ctx, &ec2.ModifySubnetAttributeInput{SubnetId: aws.String(st.SubnetIDs[0]), MapPublicIpOnLaunch: &ec2types.AttributeBooleanValue{Value: aws.Bool(false)}}))
-	// IAM: the EFS policy and the instance policy go, the broad managed
-	// policy comes.
-	must(env.c.IAM.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(st.RoleName), PolicyName: aws.String(efsPolicyName)}))
+	// IAM: the instance policy (the one inline policy) goes, the broad
+	// managed policy comes.
 	must(env.c.IAM.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(st.RoleName), PolicyName: aws.String(instancePolicyName)}))
 	must(env.c.IAM.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(st.RoleName), PolicyArn: aws.String("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore")}))
 	// Load balancer: idle timeout, the origin rule, the health check.
@@ -100,7 +99,6 @@ func TestRefreshFindsDriftAndUpdateRepairsIt(t *testing.T) {
 		"security groups: " + st.EFSSecurityGroupID + " (efs-sg): ingress tcp/2049 from " + st.InstanceSecurityGroupID + " is missing",
 		"security groups: " + st.ALBSecurityGroupID + " (alb-sg): ingress tcp/80 from prefix list " + st.CloudFrontPrefixListID + " is missing",
 		"network: subnet " + st.SubnetIDs[0] + " no longer gives instances a public address",
-		"iam: role " + st.RoleName + " lost its inline policy " + efsPolicyName + " ",
 		"iam: role " + st.RoleName + " lost its inline policy " + instancePolicyName + " ",
 		"iam: role " + st.RoleName + " has the managed policy arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore attached",
 		"load balancer: drift-alb has idle_timeout.timeout_seconds = 30, want 300",

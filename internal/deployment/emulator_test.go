@@ -37,6 +37,13 @@ func newTestEnv(t *testing.T, knobs map[string]string) *testEnv {
 	return newTestEnvTB(t, knobs, emutest.DefaultSpeed)
 }
 
+// newTestEnvDilated runs the waits with their real poll schedules on the
+// emulator's clock, dilated speed-fold.
+func newTestEnvDilated(t testing.TB, speed float64) *testEnv {
+	t.Helper()
+	return newTestEnvWith(t, emutest.Options{Region: testRegion, Speed: speed, Timeout: 5 * time.Minute, Dilated: true})
+}
+
 func newTestEnvTB(t testing.TB, knobs map[string]string, speed float64) *testEnv {
 	t.Helper()
 	return newTestEnvIn(t, testRegion, knobs, speed)
@@ -44,7 +51,12 @@ func newTestEnvTB(t testing.TB, knobs map[string]string, speed float64) *testEnv
 
 func newTestEnvIn(t testing.TB, region string, knobs map[string]string, speed float64) *testEnv {
 	t.Helper()
-	started := emutest.Start(t, emutest.Options{Region: region, Speed: speed, Knobs: knobs, Timeout: 2 * time.Minute})
+	return newTestEnvWith(t, emutest.Options{Region: region, Speed: speed, Knobs: knobs, Timeout: 2 * time.Minute})
+}
+
+func newTestEnvWith(t testing.TB, o emutest.Options) *testEnv {
+	t.Helper()
+	started := emutest.Start(t, o)
 	cfg := started.Config
 	cfg.Retryer = func() aws.Retryer {
 		return awsretry.NewStandard(func(o *awsretry.StandardOptions) {
@@ -62,7 +74,7 @@ func newTestEnvIn(t testing.TB, region string, knobs map[string]string, speed fl
 			return servicequotas.NewFromConfig(cfg, func(o *servicequotas.Options) { o.Region = region })
 		},
 		WAFV2:  wafv2.NewFromConfig(cfg, func(o *wafv2.Options) { o.Region = "us-east-1" }),
-		Region: region, AccountID: awsemu.AccountID, Partition: "aws",
+		Region: o.Region, AccountID: awsemu.AccountID, Partition: "aws",
 	}
 	return &testEnv{emu: started.Emu, c: c, ctx: started.Ctx}
 }

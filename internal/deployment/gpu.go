@@ -13,7 +13,6 @@ import (
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 	tfec2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ec2"
-	tfssm "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ssm"
 )
 
 // InstanceTypeInfo is what the deployment needs to know about a type.
@@ -122,7 +121,7 @@ type image struct {
 // resolveAMI picks the AMI (the user's, or the default from SSM) and checks
 // it fits the instance type and the root volume.
 func (o *op) resolveAMI(ctx context.Context) (image, error) {
-	it, err := LookupInstanceType(ctx, o.c.EC2, o.spec.InstanceType)
+	it, err := o.c.Catalog.InstanceType(ctx, o.c.EC2, o.spec.InstanceType)
 	if err != nil {
 		return image{}, fmt.Errorf("looking up instance type %s: %w", o.spec.InstanceType, err)
 	}
@@ -142,7 +141,7 @@ func resolveImage(ctx context.Context, c *Clients, spec *Spec, it InstanceTypeIn
 	if id == "" {
 		param := DefaultAMIParameter(spec.GPU, it.Arch)
 		var err error
-		if id, err = tfssm.FindParameterValue(ctx, c.SSM, param); err != nil {
+		if id, err = c.Catalog.parameter(ctx, c.SSM, param); err != nil {
 			err = fmt.Errorf("resolving the default AMI from SSM parameter %s: %w", param, err)
 			if retry.NotFound(err) {
 				err = &amiParameterError{param: param, region: spec.Region, gpu: spec.GPU, arch: it.Arch, err: err}
@@ -150,7 +149,7 @@ func resolveImage(ctx context.Context, c *Clients, spec *Spec, it InstanceTypeIn
 			return image{}, err
 		}
 	}
-	img, err := tfec2.FindImageByID(ctx, c.EC2, id)
+	img, err := c.Catalog.image(ctx, c.EC2, id)
 	if err != nil {
 		return image{}, fmt.Errorf("looking up AMI %s: %w", id, err)
 	}

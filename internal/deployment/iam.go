@@ -20,6 +20,11 @@ import (
 type IAMState struct {
 	RoleName, RoleARN       string
 	ProfileName, ProfileARN string
+	// OnePolicy says the role's one inline policy, instancePolicyName,
+	// also lets the instance mount the file system. Roles made before it
+	// have that in a second policy, efsPolicyName, which the next apply
+	// folds in; one policy is one read per refresh.
+	OnePolicy bool `json:",omitempty"`
 }
 
 func (i *IAMState) ids(add func(kind, id string)) {
@@ -45,8 +50,8 @@ func (o *op) ssmManagedPolicy() string {
 	return "arn:" + o.partition() + ":iam::aws:policy/AmazonSSMManagedInstanceCore"
 }
 
-// instancePolicyName is the role's inline policy: Session Manager and the
-// deployment's own credentials, nothing else.
+// instancePolicyName is the role's inline policy: Session Manager, the
+// deployment's own credentials and its file system, nothing else.
 const instancePolicyName = "geusemaker-instance"
 
 // instancePolicy is the least the instance needs: the documented minimum
@@ -57,32 +62,43 @@ const instancePolicyName = "geusemaker-instance"
 // and ssm:GetParameters on the parameters under the deployment's path, which
 // the boot script reads with decryption. The SecureStrings use the AWS
 // managed key aws/ssm, whose key policy already lets principals of the
-// account decrypt through SSM: no kms statement is needed.
-func (o *op) instancePolicy() string {
+// account decrypt through SSM: no kms statement is needed. With efsID, the
+// statement of efsPolicy follows (the file system exists after the role).
+func (o *op) instancePolicy(efsID string) string {
 	account := o.c.AccountID
 	if account == "" {
 		account = "*"
 	}
 	params := fmt.Sprintf("arn:%s:ssm:%s:%s:parameter%s*", o.partition(), o.spec.Region, account, o.spec.CredentialsPath())
-	doc, _ := json.Marshal(map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []map[string]any{
-			{
-				"Sid":    "SessionManager",
-				"Effect": "Allow",
-				"Action": []string{"ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
-					"ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"},
-				"Resource": "*",
-			},
-			{
-				"Sid":      "ReadDeploymentCredentials",
-				"Effect":   "Allow",
-				"Action":   []string{"ssm:GetParameters"},
-				"Resource": params,
-			},
+	statements := []map[string]any{
+		{
+			"Sid":    "SessionManager",
+			"Effect": "Allow",
+			"Action": []string{"ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+				"ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"},
+			"Resource": "*",
 		},
-	})
+		{
+			"Sid":      "ReadDeploymentCredentials",
+			"Effect":   "Allow",
+			"Action":   []string{"ssm:GetParameters"},
+			"Resource": params,
+		},
+	}
+	if efsID != "" {
+		statements = append(statements, o.efsStatement(efsID))
+	}
+	doc, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": statements})
 	return string(doc)
+}
+
+// rolePolicy is the instance policy the role should hold: with the file
+// system's statement once the role has one policy.
+func (o *op) rolePolicy(st *State) string {
+	if st.OnePolicy {
+		return o.instancePolicy(st.EFSID)
+	}
+	return o.instancePolicy("")
 }
 
 func (o *op) partition() string {
@@ -110,7 +126,10 @@ func (o *op) ensureIAM(ctx context.Context) error {
 		}
 	}
 	if role == nil {
-		role, err = tfiam.FindRoleByName(ctx, conn, name)
+		err = &retry.NotFoundError{}
+		if !o.fresh {
+			role, err = tfiam.FindRoleByName(ctx, conn, name)
+		}
 		if retry.NotFound(err) {
 			role, err = tfiam.CreateRole(ctx, conn, name, IAMPath, ec2TrustPolicy, "GeuseMaker instance role for deployment "+o.spec.Name, o.spec.tagsFor(CompRole))
 		}
@@ -119,11 +138,19 @@ func (o *op) ensureIAM(ctx context.Context) error {
 		}
 	}
 	o.rec.set(func(s *State) { s.RoleName, s.RoleARN = name, aws.ToString(role.Arn) })
-	if err := tfiam.PutRolePolicy(ctx, conn, name, instancePolicyName, o.instancePolicy()); err != nil {
+	if o.fresh {
+		// A new role gets one policy; ensureEFSPolicy adds the mount.
+		o.rec.set(func(s *State) { s.OnePolicy = true })
+	}
+	if err := tfiam.PutRolePolicy(ctx, conn, name, instancePolicyName, o.rolePolicy(o.rec.get())); err != nil {
 		return err
 	}
-	if err := tfiam.DetachRolePolicy(ctx, conn, name, o.ssmManagedPolicy()); err != nil {
-		return err
+	// Earlier releases attached the SSM managed policy; a role this create
+	// made has none.
+	if !o.fresh {
+		if err := tfiam.DetachRolePolicy(ctx, conn, name, o.ssmManagedPolicy()); err != nil {
+			return err
+		}
 	}
 	var profile *awstypes.InstanceProfile
 	if st.ProfileName != "" && st.ProfileName != profileName {
@@ -134,7 +161,10 @@ func (o *op) ensureIAM(ctx context.Context) error {
 		}
 	}
 	if profile == nil {
-		profile, err = tfiam.FindInstanceProfileByName(ctx, conn, profileName)
+		err = &retry.NotFoundError{}
+		if !o.fresh {
+			profile, err = tfiam.FindInstanceProfileByName(ctx, conn, profileName)
+		}
 		if retry.NotFound(err) {
 			profile, err = tfiam.CreateInstanceProfile(ctx, conn, profileName, IAMPath, o.spec.tagsFor(CompProfile))
 		}
@@ -146,6 +176,11 @@ func (o *op) ensureIAM(ctx context.Context) error {
 	if err := tfiam.AddRoleToInstanceProfile(ctx, conn, profileName, name); err != nil {
 		return err
 	}
+	if o.fresh {
+		// Until EC2 sees the new profile, the launch retries
+		// (tfec2.RunInstance); reading it back here would add nothing.
+		return nil
+	}
 	_, err = tfiam.WaitInstanceProfileReady(ctx, conn, profileName, name, min(profilePropagation, o.remaining(ctx)))
 	return err
 }
@@ -155,32 +190,42 @@ func (o *op) ensureIAM(ctx context.Context) error {
 // replaces it on an adopted role.
 const legacyEFSPolicy = "EFSMountPolicy"
 
-// efsPolicy is the inline policy that lets the instance mount exactly this
-// deployment's file system with IAM authorization, nothing else.
-func (o *op) efsPolicy(st *State) string {
+// efsStatement lets the instance mount exactly this deployment's file
+// system with IAM authorization, nothing else.
+func (o *op) efsStatement(efsID string) map[string]any {
 	account := o.c.AccountID
 	if account == "" {
 		account = "*"
 	}
-	fsARN := fmt.Sprintf("arn:%s:elasticfilesystem:%s:%s:file-system/%s", o.partition(), o.spec.Region, account, st.EFSID)
-	doc, _ := json.Marshal(map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []map[string]any{{
-			"Sid":      "MountDeploymentFileSystem",
-			"Effect":   "Allow",
-			"Action":   []string{"elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite", "elasticfilesystem:ClientRootAccess", "elasticfilesystem:DescribeMountTargets"},
-			"Resource": fsARN,
-		}},
-	})
+	return map[string]any{
+		"Sid":      "MountDeploymentFileSystem",
+		"Effect":   "Allow",
+		"Action":   []string{"elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite", "elasticfilesystem:ClientRootAccess", "elasticfilesystem:DescribeMountTargets"},
+		"Resource": fmt.Sprintf("arn:%s:elasticfilesystem:%s:%s:file-system/%s", o.partition(), o.spec.Region, account, efsID),
+	}
+}
+
+// efsPolicy is efsPolicyName's document, the second inline policy of roles
+// made before OnePolicy.
+func (o *op) efsPolicy(st *State) string {
+	doc, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []map[string]any{o.efsStatement(st.EFSID)}})
 	return string(doc)
 }
 
-// ensureEFSPolicy lets the instance mount exactly this deployment's file
-// system with IAM authorization, nothing else.
+// ensureEFSPolicy adds the file system to the role's policy. A role with
+// the mount in its second policy (made before OnePolicy) gets one policy:
+// the instance policy holds the mount before the second one goes, so the
+// instance never loses it.
 func (o *op) ensureEFSPolicy(ctx context.Context) error {
 	st := o.rec.get()
-	if err := tfiam.PutRolePolicy(ctx, o.c.IAM, st.RoleName, efsPolicyName, o.efsPolicy(st)); err != nil {
+	if err := tfiam.PutRolePolicy(ctx, o.c.IAM, st.RoleName, instancePolicyName, o.instancePolicy(st.EFSID)); err != nil {
 		return err
+	}
+	if !st.OnePolicy {
+		if err := tfiam.DeleteRolePolicy(ctx, o.c.IAM, st.RoleName, efsPolicyName); err != nil {
+			return err
+		}
+		o.rec.set(func(s *State) { s.OnePolicy = true })
 	}
 	if st.RoleName == o.spec.roleName() {
 		return nil
@@ -212,9 +257,11 @@ func (o *op) deleteIAM(ctx context.Context) error {
 	return nil
 }
 
-// refreshIAM reads the instance profile, whose roles prove the role there
-// (the role itself is looked up only when it left the profile), the role's
-// inline policies and whether the broad managed policy is attached.
+// refreshIAM reads the instance profile, which lists its role: a role in a
+// profile exists (IAM refuses to delete it), so the role is read on its own
+// only when the profile is gone or no longer holds it. The drift checks read
+// the role's inline policies and whether the broad managed policy is
+// attached.
 func (o *op) refreshIAM(ctx context.Context) error {
 	st := o.rec.get()
 	roleSeen := false
@@ -226,8 +273,13 @@ func (o *op) refreshIAM(ctx context.Context) error {
 		case err != nil:
 			return err
 		default:
+			if o.seen != nil {
+				o.seen.profile = p
+			}
 			for _, r := range p.Roles {
-				roleSeen = roleSeen || aws.ToString(r.RoleName) == st.RoleName
+				if strings.EqualFold(aws.ToString(r.RoleName), st.RoleName) {
+					roleSeen = true
+				}
 			}
 		}
 	}
@@ -245,10 +297,32 @@ func (o *op) refreshIAM(ctx context.Context) error {
 			o.drifted(DriftIAM, "role %s was removed from instance profile %s", st.RoleName, st.ProfileName)
 		}
 	}
-	if st.EFSID != "" {
+	if err := o.refreshRolePolicies(ctx, st); err != nil {
+		return err
+	}
+	attached, err := tfiam.FindAttachedRolePolicyARNs(ctx, o.c.IAM, st.RoleName)
+	if err != nil && !gone(err) {
+		return err
+	}
+	if slices.Contains(attached, o.ssmManagedPolicy()) {
+		o.drifted(DriftIAM, "role %s has the managed policy %s attached (it reads every SSM parameter of the account)", st.RoleName, o.ssmManagedPolicy())
+	}
+	return nil
+}
+
+// refreshRolePolicies compares the role's inline policy (two for a role
+// made before OnePolicy) with what the deployment wants. A record without
+// OnePolicy whose role has the one policy (an import) learns it here.
+func (o *op) refreshRolePolicies(ctx context.Context, st *State) error {
+	if !st.OnePolicy && st.EFSID != "" {
 		doc, err := tfiam.FindRolePolicyDocument(ctx, o.c.IAM, st.RoleName, efsPolicyName)
 		switch {
 		case gone(err):
+			one := &State{IAMState: IAMState{OnePolicy: true}, StorageState: st.StorageState}
+			if cur, ierr := tfiam.FindRolePolicyDocument(ctx, o.c.IAM, st.RoleName, instancePolicyName); ierr == nil && samePolicy(cur, o.rolePolicy(one)) {
+				o.rec.set(func(s *State) { s.OnePolicy = true })
+				return nil
+			}
 			o.drifted(DriftIAM, "role %s lost its inline policy %s (the instance cannot mount the file system)", st.RoleName, efsPolicyName)
 		case err != nil:
 			return err
@@ -259,18 +333,11 @@ func (o *op) refreshIAM(ctx context.Context) error {
 	doc, err := tfiam.FindRolePolicyDocument(ctx, o.c.IAM, st.RoleName, instancePolicyName)
 	switch {
 	case gone(err):
-		o.drifted(DriftIAM, "role %s lost its inline policy %s (Session Manager and the deployment's credentials)", st.RoleName, instancePolicyName)
+		o.drifted(DriftIAM, "role %s lost its inline policy %s (Session Manager, the deployment's credentials and its file system)", st.RoleName, instancePolicyName)
 	case err != nil:
 		return err
-	case !samePolicy(doc, o.instancePolicy()):
+	case !samePolicy(doc, o.rolePolicy(st)):
 		o.drifted(DriftIAM, "the inline policy %s of role %s was changed outside Terraform", instancePolicyName, st.RoleName)
-	}
-	attached, err := tfiam.FindAttachedRolePolicyARNs(ctx, o.c.IAM, st.RoleName)
-	if err != nil && !gone(err) {
-		return err
-	}
-	if slices.Contains(attached, o.ssmManagedPolicy()) {
-		o.drifted(DriftIAM, "role %s has the managed policy %s attached (it reads every SSM parameter of the account)", st.RoleName, o.ssmManagedPolicy())
 	}
 	return nil
 }

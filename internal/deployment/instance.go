@@ -90,12 +90,74 @@ func (i *InstanceState) forget() {
 	i.Lifecycle, i.SpotPrice, i.SpotFallback = "", 0, ""
 }
 
-// Typical durations on AWS, for progress estimates.
+// Typical durations on AWS, for progress estimates and poll schedules.
 const (
 	typicalInstanceRunning = 45 * time.Second
-	typicalBoot            = 5 * time.Minute
-	typicalGPUBoot         = 7 * time.Minute
+	// The stack's boot: packages, containers and, on GPU types, the NVIDIA
+	// runtime, until the boot-complete marker.
+	typicalBoot    = 4 * time.Minute
+	typicalGPUBoot = 6 * time.Minute
 )
+
+// bootSchedule polls the console sparsely while the stack boots (a failure
+// marker ends the wait early) and densely when it should be done.
+func (o *op) bootSchedule() retry.Schedule {
+	s := retry.Schedule{Expected: typicalBoot, First: time.Minute}
+	if o.spec.GPU {
+		s.Expected = typicalGPUBoot
+	}
+	// An instance running before this operation may have booted already.
+	s.Immediate = o.bootStart().IsZero()
+	return s
+}
+
+// runningSchedule is the instance-running wait's schedule for the type.
+func (o *op) runningSchedule() retry.Schedule {
+	if o.spec.GPU {
+		return tfec2.GPURunningSchedule
+	}
+	return tfec2.RunningSchedule
+}
+
+// subnetZonesOf maps subnets to their zones, reading them unless this
+// operation made or read them already.
+func (o *op) subnetZonesOf(ctx context.Context, ids []string) (map[string]string, error) {
+	if zones, ok := o.known.zonesOf(ids); ok {
+		return zones, nil
+	}
+	subnets, err := tfec2.FindSubnetsByIDs(ctx, o.c.EC2, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, sn := range subnets {
+		out[aws.ToString(sn.SubnetId)] = aws.ToString(sn.AvailabilityZone)
+		o.known.setSubnetZone(aws.ToString(sn.SubnetId), aws.ToString(sn.AvailabilityZone))
+	}
+	return out, nil
+}
+
+// zonesOffering lists the zones that offer the instance type, once per
+// operation.
+func (o *op) zonesOffering(ctx context.Context) ([]string, error) {
+	o.known.mu.Lock()
+	cached := o.known.offering
+	o.known.mu.Unlock()
+	if cached != nil {
+		return cached, nil
+	}
+	zones, err := o.c.Catalog.ZonesOffering(ctx, o.c.EC2, o.spec.InstanceType)
+	if err != nil {
+		return nil, fmt.Errorf("listing the zones that offer %s: %w", o.spec.InstanceType, err)
+	}
+	if zones == nil {
+		zones = []string{}
+	}
+	o.known.mu.Lock()
+	o.known.offering = zones
+	o.known.mu.Unlock()
+	return zones, nil
+}
 
 // renderUserData renders the boot script for the current state.
 func (o *op) renderUserData(st *State, az string) (userdata.Result, error) {
@@ -285,7 +347,10 @@ func (o *op) reconcileInstance(ctx context.Context, inst *ec2types.Instance, key
 			return err
 		}
 	}
-	if string(inst.InstanceType) != o.spec.InstanceType {
+	running := inst
+	var err error
+	switch {
+	case string(inst.InstanceType) != o.spec.InstanceType:
 		info(ctx, "changing instance type", map[string]any{"instance_id": id, "from": string(inst.InstanceType), "to": o.spec.InstanceType})
 		o.restarted.Store(true)
 		if !o.rec.get().MarkersEveryBoot {
@@ -293,18 +358,22 @@ func (o *op) reconcileInstance(ctx context.Context, inst *ec2types.Instance, key
 			// script that runs once will not report the new one.
 			o.rec.set(func(s *State) { s.GPUFacts = GPUFacts{} })
 		}
-		if _, err := tfec2.ChangeInstanceType(ctx, conn, id, o.spec.InstanceType, o.remaining(ctx)); err != nil {
+		if running, err = tfec2.ChangeInstanceType(ctx, conn, id, o.spec.InstanceType, o.remaining(ctx)); err != nil {
 			return o.startError(ctx, err)
 		}
-	} else if s := inst.State.Name; s == ec2types.InstanceStateNameStopped || s == ec2types.InstanceStateNameStopping {
+	case inst.State.Name == ec2types.InstanceStateNameStopped || inst.State.Name == ec2types.InstanceStateNameStopping:
 		o.restarted.Store(true)
-		if _, err := tfec2.StartInstance(ctx, conn, id, o.remaining(ctx)); err != nil {
+		if running, err = tfec2.StartInstance(ctx, conn, id, o.remaining(ctx)); err != nil {
 			return o.startError(ctx, err)
+		}
+	case inst.State.Name != ec2types.InstanceStateNameRunning:
+		if running, err = tfec2.WaitInstanceRunningOn(ctx, conn, id, o.remaining(ctx), o.runningSchedule(), nil); err != nil {
+			return err
 		}
 	}
-	running, err := tfec2.WaitInstanceRunning(ctx, conn, id, o.remaining(ctx), nil)
-	if err != nil {
-		return err
+	if running != inst {
+		// A start boots the stack again.
+		o.setBootBegan(retry.Now(ctx))
 	}
 	o.recordInstance(running)
 	o.rec.set(func(s *State) {
@@ -324,7 +393,7 @@ func (o *op) startError(ctx context.Context, err error) error {
 		return err
 	}
 	var vcpus int32
-	if it, lerr := LookupInstanceType(ctx, o.c.EC2, o.spec.InstanceType); lerr == nil {
+	if it, lerr := o.c.Catalog.InstanceType(ctx, o.c.EC2, o.spec.InstanceType); lerr == nil {
 		vcpus = it.VCPUs
 	}
 	return vcpuQuotaError(err, o.spec.Region, o.spec.InstanceType, vcpus)
@@ -395,17 +464,21 @@ func (e *GPUError) Error() string {
 // watchConsole polls the instance's serial console until done says the
 // markers show what it waits for. A boot-failure marker ends the wait at
 // once with the console tail; GPU facts are recorded as soon as they appear.
-func (o *op) watchConsole(ctx context.Context, done func(bootmarker.Report) bool, typical time.Duration) error {
+// It returns when the console was last written, as EC2 tells it.
+func (o *op) watchConsole(ctx context.Context, done func(bootmarker.Report) bool, typical time.Duration) (time.Time, error) {
 	id := o.rec.get().InstanceID
 	start := time.Now()
+	sched := o.bootSchedule()
+	var written time.Time
 	conf := retry.StateChangeConf[bootmarker.Report]{
 		Pending: []string{"booting"}, Target: []string{"done"},
-		Timeout: o.remaining(ctx), MinPoll: time.Second, MaxPoll: 15 * time.Second,
+		Timeout: o.remaining(ctx), Schedule: &sched, Began: o.bootStart(),
 		Refresh: func(ctx context.Context) (*bootmarker.Report, string, error) {
-			out, err := tfec2.ConsoleOutput(ctx, o.c.EC2, id)
+			out, at, err := tfec2.ConsoleOutputAt(ctx, o.c.EC2, id)
 			if err != nil {
 				return nil, "", err
 			}
+			written = at
 			r := bootmarker.Parse(out)
 			if g := r.GPU; g != nil {
 				o.rec.set(func(s *State) { s.GPUFacts = gpuFacts(g) })
@@ -430,13 +503,18 @@ func (o *op) watchConsole(ctx context.Context, done func(bootmarker.Report) bool
 	if err == nil {
 		info(ctx, "boot markers seen", map[string]any{"instance_id": id, "wait_s": round1(time.Since(start).Seconds())})
 	}
-	return err
+	return written, err
 }
 
 // waitBoot waits for what the tier needs from the console: the complete
 // marker (tier 1 with wait_for_ready) or, for GPU workloads, the GPU report.
+// With a load balancer and wait_for_ready, waitReady watches the console
+// through the whole boot (GPU report included) before the health check.
 func (o *op) waitBoot(ctx context.Context) error {
-	needComplete := !o.spec.HasLoadBalancer() && o.spec.WaitForReady // else the target health check waits
+	if o.spec.HasLoadBalancer() && o.spec.WaitForReady {
+		return nil
+	}
+	needComplete := !o.spec.HasLoadBalancer() && o.spec.WaitForReady
 	// wait_for_ready = false returns once the instance runs: the GPU report
 	// is read by the next refresh instead.
 	needGPU := o.spec.GPU && o.spec.WaitForReady
@@ -455,9 +533,10 @@ func (o *op) waitBoot(ctx context.Context) error {
 	if o.spec.GPU {
 		typical = typicalGPUBoot
 	}
-	return o.watchConsole(ctx, func(r bootmarker.Report) bool {
+	_, err := o.watchConsole(ctx, func(r bootmarker.Report) bool {
 		return (!needComplete || r.Complete) && (!needGPU || r.GPU != nil)
 	}, typical)
+	return err
 }
 
 // tagPublicURL tells the instance its public URL through a tag it reads from
@@ -510,6 +589,9 @@ func (o *op) refreshInstance(ctx context.Context) error {
 		return nil
 	} else if err != nil {
 		return err
+	}
+	if o.seen != nil {
+		o.seen.instance = inst
 	}
 	o.recordInstance(inst)
 	if st := o.rec.get(); !st.AdoptedInstance {

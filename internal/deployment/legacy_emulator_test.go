@@ -130,7 +130,7 @@ func TestAdoptLegacy(t *testing.T) {
 				t.Errorf("the instance role of the shared group lacks HTTP from the load balancer: %v", rules)
 			}
 			policies, err := env.c.IAM.ListRolePolicies(env.ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(d.RoleName)})
-			if err != nil || !slices.Equal(policies.PolicyNames, []string{efsPolicyName, instancePolicyName}) {
+			if err != nil || !slices.Equal(policies.PolicyNames, []string{instancePolicyName}) {
 				t.Errorf("role policies: %v %v", policies, err)
 			}
 			// The CLI's AmazonSSMManagedInstanceCore (every parameter of the

@@ -2,7 +2,6 @@ package deployment
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -56,6 +55,9 @@ const (
 	// originRulePriority is the listener rule that admits requests carrying
 	// the CloudFront origin secret.
 	originRulePriority = 10
+	// The target group's health checks: every 15 s, healthy after 2.
+	healthCheckInterval = 15
+	healthyThreshold    = 2
 )
 
 // ensureTargetGroup keeps the target group: HTTP to NGINX on port 80, with a
@@ -91,6 +93,8 @@ func (o *op) findTargetGroup(ctx context.Context) (*elbtypes.TargetGroup, error)
 		if !retry.NotFound(err) {
 			return tg, err
 		}
+	} else if o.fresh {
+		return nil, &retry.NotFoundError{Message: "no target group yet"}
 	}
 	return tfelbv2.FindTargetGroupByName(ctx, o.c.ELBV2, o.spec.targetGroupName())
 }
@@ -106,9 +110,9 @@ func (o *op) createTargetGroup(ctx context.Context) error {
 		HealthCheckProtocol:        elbtypes.ProtocolEnumHttp,
 		HealthCheckPort:            aws.String("traffic-port"),
 		HealthCheckPath:            aws.String(o.spec.LoadBalancer.HealthCheckPath),
-		HealthCheckIntervalSeconds: aws.Int32(15),
+		HealthCheckIntervalSeconds: aws.Int32(healthCheckInterval),
 		HealthCheckTimeoutSeconds:  aws.Int32(5),
-		HealthyThresholdCount:      aws.Int32(2),
+		HealthyThresholdCount:      aws.Int32(healthyThreshold),
 		UnhealthyThresholdCount:    aws.Int32(3),
 		Matcher:                    &elbtypes.Matcher{HttpCode: aws.String("200-399")},
 		Tags:                       tfelbv2.Tags(o.spec.tagsFor(CompTargetGroup)),
@@ -139,8 +143,10 @@ func (o *op) ensureLoadBalancer(ctx context.Context) error {
 	conn := o.c.ELBV2
 	st := o.rec.get()
 	lb, err := o.findLoadBalancer(ctx)
+	created := false
 	if retry.NotFound(err) {
 		lb, err = o.createLoadBalancer(ctx, st)
+		created = true
 	}
 	if err != nil {
 		return err
@@ -168,7 +174,7 @@ func (o *op) ensureLoadBalancer(ctx context.Context) error {
 			return err
 		}
 	}
-	return o.reconcileLoadBalancerAttributes(ctx, arn)
+	return o.reconcileLoadBalancerAttributes(ctx, arn, created)
 }
 
 // findLoadBalancer finds the recorded load balancer, else the one named
@@ -179,6 +185,8 @@ func (o *op) findLoadBalancer(ctx context.Context) (*elbtypes.LoadBalancer, erro
 		if !retry.NotFound(err) {
 			return lb, err
 		}
+	} else if o.fresh {
+		return nil, &retry.NotFoundError{Message: "no load balancer yet"}
 	}
 	return tfelbv2.FindLoadBalancerByName(ctx, o.c.ELBV2, o.spec.loadBalancerName())
 }
@@ -200,6 +208,14 @@ func (o *op) createLoadBalancer(ctx context.Context, st *State) (*elbtypes.LoadB
 	return &out.LoadBalancers[0], nil
 }
 
+// newLoadBalancerAttributes are the attributes of a new Application Load
+// Balancer, as AWS documents their defaults.
+var newLoadBalancerAttributes = map[string]string{
+	"idle_timeout.timeout_seconds":                    "60",
+	"deletion_protection.enabled":                     "false",
+	"routing.http.drop_invalid_header_fields.enabled": "false",
+}
+
 // wantedLoadBalancerAttributes are the load balancer attributes the
 // deployment sets.
 func (o *op) wantedLoadBalancerAttributes() map[string]string {
@@ -210,11 +226,16 @@ func (o *op) wantedLoadBalancerAttributes() map[string]string {
 	}
 }
 
-func (o *op) reconcileLoadBalancerAttributes(ctx context.Context, arn string) error {
+// reconcileLoadBalancerAttributes sets the attributes the deployment
+// manages; one just created has AWS's defaults, which need no reading.
+func (o *op) reconcileLoadBalancerAttributes(ctx context.Context, arn string, created bool) error {
 	want := o.wantedLoadBalancerAttributes()
-	have, err := tfelbv2.FindLoadBalancerAttributes(ctx, o.c.ELBV2, arn)
-	if err != nil {
-		return err
+	have := newLoadBalancerAttributes
+	if !created {
+		var err error
+		if have, err = tfelbv2.FindLoadBalancerAttributes(ctx, o.c.ELBV2, arn); err != nil {
+			return err
+		}
 	}
 	var change []elbtypes.LoadBalancerAttribute
 	for _, k := range []string{"idle_timeout.timeout_seconds", "deletion_protection.enabled", "routing.http.drop_invalid_header_fields.enabled"} {
@@ -269,9 +290,12 @@ func (o *op) wantedListeners(tgARN string) []listenerWant {
 func (o *op) ensureListeners(ctx context.Context) error {
 	conn := o.c.ELBV2
 	st := o.rec.get()
-	existing, err := tfelbv2.FindListenersByLoadBalancer(ctx, conn, st.ALBARN)
-	if err != nil && !retry.NotFound(err) {
-		return err
+	var existing []elbtypes.Listener
+	if !o.fresh || len(st.ListenerARNs) > 0 {
+		var err error
+		if existing, err = tfelbv2.FindListenersByLoadBalancer(ctx, conn, st.ALBARN); err != nil && !retry.NotFound(err) {
+			return err
+		}
 	}
 	byPort := map[int32]elbtypes.Listener{}
 	for _, l := range existing {
@@ -286,6 +310,7 @@ func (o *op) ensureListeners(ctx context.Context) error {
 			certs = []elbtypes.Certificate{{CertificateArn: aws.String(w.certificate)}}
 		}
 		var arn string
+		created := false
 		if l, ok := byPort[w.port]; ok {
 			arn = aws.ToString(l.ListenerArn)
 			if !listenerMatches(l, w) {
@@ -307,11 +332,11 @@ func (o *op) ensureListeners(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("creating the port %d listener: %w", w.port, err)
 			}
-			arn = aws.ToString(out.Listeners[0].ListenerArn)
+			arn, created = aws.ToString(out.Listeners[0].ListenerArn), true
 		}
 		listenerARNs = append(listenerARNs, arn)
 		o.rec.set(func(s *State) { s.ListenerARNs = appendUnique(s.ListenerARNs, arn) })
-		rules, err := o.reconcileOriginRule(ctx, arn, w.originRule, st)
+		rules, err := o.reconcileOriginRule(ctx, arn, w.originRule, st, created)
 		if err != nil {
 			return err
 		}
@@ -367,12 +392,16 @@ func forwardTarget(a elbtypes.Action) string {
 }
 
 // reconcileOriginRule keeps (want) or removes the rule that forwards requests
-// carrying the origin secret header.
-func (o *op) reconcileOriginRule(ctx context.Context, listenerARN string, want bool, st *State) ([]string, error) {
+// carrying the origin secret header. A listener just created has only its
+// default rule.
+func (o *op) reconcileOriginRule(ctx context.Context, listenerARN string, want bool, st *State, created bool) ([]string, error) {
 	conn := o.c.ELBV2
-	rules, err := tfelbv2.FindRulesByListener(ctx, conn, listenerARN)
-	if err != nil && !retry.NotFound(err) {
-		return nil, err
+	var rules []elbtypes.Rule
+	if !created {
+		var err error
+		if rules, err = tfelbv2.FindRulesByListener(ctx, conn, listenerARN); err != nil && !retry.NotFound(err) {
+			return nil, err
+		}
 	}
 	forward := elbtypes.Action{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(st.TargetGroupARN)}
 	cond := elbtypes.RuleCondition{Field: aws.String("http-header"), HttpHeaderConfig: &elbtypes.HttpHeaderConditionConfig{
@@ -443,9 +472,12 @@ func ruleHasSecret(r elbtypes.Rule, secret string) bool {
 func (o *op) ensureRegistration(ctx context.Context) error {
 	conn := o.c.ELBV2
 	st := o.rec.get()
-	health, err := tfelbv2.FindTargetHealth(ctx, conn, st.TargetGroupARN)
-	if err != nil && !retry.NotFound(err) {
-		return err
+	var health []elbtypes.TargetHealthDescription
+	if !o.fresh {
+		var err error
+		if health, err = tfelbv2.FindTargetHealth(ctx, conn, st.TargetGroupARN); err != nil && !retry.NotFound(err) {
+			return err
+		}
 	}
 	registered := false
 	var stale []elbtypes.TargetDescription
@@ -472,54 +504,36 @@ func (o *op) ensureRegistration(ctx context.Context) error {
 	return nil
 }
 
-// waitReady waits until the target is healthy, watching the console at the
-// same time so that a failed boot fails the wait at once with its cause.
+// waitReady waits until the target is healthy: first for the boot-complete
+// marker on the console (a boot or GPU failure fails the wait at once with
+// its cause, and the GPU report is recorded on the way), then for the health
+// checks, which pass a known time after the stack serves.
 func (o *op) waitReady(ctx context.Context) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	st := o.rec.get()
 	typical := typicalTargetHealthy
 	if o.spec.GPU {
 		typical = typicalGPUBoot
 	}
-	// The console watcher never finishes on its own: it only turns a boot or
-	// GPU failure into an early, specific error. Its timeout is not news, so
-	// the health wait's outcome is what is reported otherwise.
-	health, console := make(chan error, 1), make(chan error, 1)
-	go func() {
-		_, err := tfelbv2.WaitTargetHealthy(ctx, o.c.ELBV2, st.TargetGroupARN, st.InstanceID, o.remaining(ctx), func(state string, elapsed time.Duration) {
-			info(ctx, "waiting for the target to be healthy", map[string]any{"instance_id": st.InstanceID, "state": state, "elapsed_s": int(elapsed.Seconds()), "estimated_percent": percent(elapsed, typical)})
-		})
-		health <- err
-	}()
-	go func() {
-		console <- o.watchConsole(ctx, func(bootmarker.Report) bool { return false }, typical)
-	}()
-	var healthErr, consoleErr error
-	select {
-	case healthErr = <-health:
-		cancel()
-		consoleErr = <-console
-	case consoleErr = <-console:
-		if bootFailed(consoleErr) {
-			cancel()
+	var serving time.Time
+	// An instance launched by an older release and restarted by this
+	// operation prints no markers after its first boot (waitBoot): only the
+	// health checks tell.
+	noMarkers := o.restarted.Load() && !st.MarkersEveryBoot
+	if !st.AdoptedInstance && !noMarkers {
+		var err error
+		serving, err = o.watchConsole(ctx, func(r bootmarker.Report) bool { return r.Complete && (!o.spec.GPU || r.GPU != nil) }, typical)
+		if err != nil {
+			return err
 		}
-		// Otherwise the watcher ran out of time first; the health wait is
-		// about to.
-		healthErr = <-health
 	}
-	if bootFailed(consoleErr) {
-		return consoleErr
-	}
-	return healthErr
-}
-
-// bootFailed reports whether err is a boot or GPU failure the console
-// reported.
-func bootFailed(err error) bool {
-	var be *BootError
-	var ge *GPUError
-	return errors.As(err, &be) || errors.As(err, &ge)
+	// The group checks every 15 s and wants 2 successes (createTargetGroup),
+	// counted from when the console showed the stack serving.
+	sched := tfelbv2.HealthyAfter(healthCheckInterval, healthyThreshold)
+	sched.Immediate = serving.IsZero()
+	_, err := tfelbv2.WaitTargetHealthyOn(ctx, o.c.ELBV2, st.TargetGroupARN, st.InstanceID, o.remaining(ctx), sched, serving, func(state string, elapsed time.Duration) {
+		info(ctx, "waiting for the target to be healthy", map[string]any{"instance_id": st.InstanceID, "state": state, "elapsed_s": int(elapsed.Seconds())})
+	})
+	return err
 }
 
 func (o *op) deleteListeners(ctx context.Context) error {
@@ -572,9 +586,14 @@ func (o *op) deleteTargetGroup(ctx context.Context) error {
 	return nil
 }
 
-// refreshLoadBalancer reads the load balancer, its attributes, listeners and
-// their rules, and the target group, and compares their settings with what
-// the deployment wants.
+// refreshLoadBalancer reads the target group, the load balancer's
+// listeners (which fail with LoadBalancerNotFound once the load balancer is
+// gone) and, for the drift checks of a converged deployment, the load
+// balancer itself (its security groups), its attributes and the rules of
+// each listener, and compares their settings with what the deployment
+// wants. Without the drift checks the load balancer is read only for a
+// record that lacks its address (its name, address and zone never change
+// while it exists).
 func (o *op) refreshLoadBalancer(ctx context.Context) error {
 	st := o.rec.get()
 	conn := o.c.ELBV2
@@ -585,11 +604,35 @@ func (o *op) refreshLoadBalancer(ctx context.Context) error {
 			o.rec.set(func(s *State) { s.TargetGroupARN = "" })
 		case err != nil:
 			return err
-		case o.spec.HasLoadBalancer() && aws.ToString(tg.HealthCheckPath) != o.spec.LoadBalancer.HealthCheckPath:
-			o.drifted(DriftLoadBalancer, "target group %s checks health at %s, configured %s", aws.ToString(tg.TargetGroupName), aws.ToString(tg.HealthCheckPath), o.spec.LoadBalancer.HealthCheckPath)
+		default:
+			if o.seen != nil {
+				o.seen.targetGroup = tg
+			}
+			if o.spec.HasLoadBalancer() && aws.ToString(tg.HealthCheckPath) != o.spec.LoadBalancer.HealthCheckPath {
+				o.drifted(DriftLoadBalancer, "target group %s checks health at %s, configured %s", aws.ToString(tg.TargetGroupName), aws.ToString(tg.HealthCheckPath), o.spec.LoadBalancer.HealthCheckPath)
+			}
 		}
 	}
 	if st.ALBARN == "" {
+		return nil
+	}
+	ls, err := tfelbv2.FindListenersByLoadBalancer(ctx, conn, st.ALBARN)
+	if gone(err) {
+		o.rec.set(func(s *State) { s.forgetLoadBalancer() })
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if o.seen != nil {
+		o.seen.listeners = ls
+	}
+	var arns []string
+	for _, l := range ls {
+		arns = append(arns, aws.ToString(l.ListenerArn))
+	}
+	o.rec.set(func(s *State) { s.ListenerARNs = sortedByRecorded(st.ListenerARNs, arns) })
+	checks := o.spec.HasLoadBalancer() && st.Converged
+	if !checks && st.ALBDNSName != "" && st.ALBZoneID != "" {
 		return nil
 	}
 	lb, err := tfelbv2.FindLoadBalancerByARN(ctx, conn, st.ALBARN)
@@ -602,16 +645,7 @@ func (o *op) refreshLoadBalancer(ctx context.Context) error {
 	o.rec.set(func(s *State) {
 		s.ALBDNSName, s.ALBZoneID = aws.ToString(lb.DNSName), aws.ToString(lb.CanonicalHostedZoneId)
 	})
-	ls, err := tfelbv2.FindListenersByLoadBalancer(ctx, conn, st.ALBARN)
-	if err != nil && !gone(err) {
-		return err
-	}
-	var arns []string
-	for _, l := range ls {
-		arns = append(arns, aws.ToString(l.ListenerArn))
-	}
-	o.rec.set(func(s *State) { s.ListenerARNs = sortedByRecorded(st.ListenerARNs, arns) })
-	if !o.spec.HasLoadBalancer() || !st.Converged {
+	if !checks {
 		return nil
 	}
 	name := aws.ToString(lb.LoadBalancerName)

@@ -208,13 +208,11 @@ func (o *op) ensureOwnedNetwork(ctx context.Context) error {
 		if err := waitVPCAvailable(ctx, conn, vpcID); err != nil {
 			return err
 		}
-		for _, attr := range []*ec2.ModifyVpcAttributeInput{
-			{VpcId: aws.String(vpcID), EnableDnsSupport: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)}},
-			{VpcId: aws.String(vpcID), EnableDnsHostnames: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)}},
-		} {
-			if _, err := conn.ModifyVpcAttribute(ctx, attr); err != nil {
-				return fmt.Errorf("enabling DNS on VPC (%s): %w", vpcID, err)
-			}
+		// DNS resolution is on in a new VPC; DNS host names are not.
+		if _, err := conn.ModifyVpcAttribute(ctx, &ec2.ModifyVpcAttributeInput{
+			VpcId: aws.String(vpcID), EnableDnsHostnames: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)},
+		}); err != nil {
+			return fmt.Errorf("enabling DNS host names on VPC (%s): %w", vpcID, err)
 		}
 	}
 
@@ -232,7 +230,7 @@ func (o *op) ensureOwnedNetwork(ctx context.Context) error {
 func waitVPCAvailable(ctx context.Context, conn *ec2.Client, id string) error {
 	conf := retry.StateChangeConf[ec2types.Vpc]{
 		Pending: []string{string(ec2types.VpcStatePending)}, Target: []string{string(ec2types.VpcStateAvailable)},
-		Timeout: 5 * time.Minute, MinPoll: 500 * time.Millisecond, MaxPoll: 5 * time.Second,
+		Timeout: 5 * time.Minute, Schedule: &tfec2.VPCAvailableSchedule,
 		Refresh: func(ctx context.Context) (*ec2types.Vpc, string, error) {
 			v, err := tfec2.FindVPCByID(ctx, conn, id)
 			if retry.NotFound(err) {
@@ -327,6 +325,7 @@ func (o *op) ensureSubnets(ctx context.Context, vpcID string) ([]string, error) 
 		for _, sn := range subs {
 			if slices.Contains(ids, aws.ToString(sn.SubnetId)) {
 				existing[aws.ToString(sn.AvailabilityZone)] = sn
+				o.known.setSubnetZone(aws.ToString(sn.SubnetId), aws.ToString(sn.AvailabilityZone))
 			}
 		}
 	}
@@ -388,9 +387,9 @@ func (o *op) subnetZones(ctx context.Context, existing map[string]ec2types.Subne
 	if len(names) < 2 {
 		return nil, fmt.Errorf("region %s offers fewer than two availability zones", o.spec.Region)
 	}
-	offering, err := tfec2.FindZonesOffering(ctx, o.c.EC2, o.spec.InstanceType)
+	offering, err := o.zonesOffering(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("listing the zones that offer %s: %w", o.spec.InstanceType, err)
+		return nil, err
 	}
 	if len(offering) == 0 {
 		return nil, notOfferedError(o.spec.InstanceType, o.spec.Region, "", nil, "")
@@ -433,6 +432,7 @@ func (o *op) createSubnet(ctx context.Context, vpcID, cidr, az string) (string, 
 	}
 	id := aws.ToString(sn.SubnetId)
 	o.rec.set(func(s *State) { s.SubnetIDs = appendUnique(s.SubnetIDs, id) })
+	o.known.setSubnetZone(id, az)
 	return id, o.mapPublicIPs(ctx, id)
 }
 
@@ -628,11 +628,115 @@ func (o *op) deleteNetwork(ctx context.Context) error {
 	return nil
 }
 
-// refreshNetwork reads the subnets of the VPC (a VPC holding them exists;
-// only when none are left is the VPC itself looked up) and the route table,
-// whose internet route proves the gateway attached (the gateway is looked
-// up only when that route is gone or a blackhole).
+// refreshNetwork reads a dedicated VPC with two calls: its route tables (a
+// VPC always has its main one, so none means the VPC is gone; the
+// deployment's table, its routes and associations; an active default route
+// to the internet gateway shows the gateway attached) and its subnets. The
+// gateway is read on its own only when its route is not active. The drift
+// checks (public addresses of the subnets, the internet route, the
+// associations, the gateway's attachment) use these answers.
 func (o *op) refreshNetwork(ctx context.Context) error {
+	st := o.rec.get()
+	if !st.OwnedNetwork {
+		return o.refreshUserNetwork(ctx)
+	}
+	conn := o.c.EC2
+	tables, err := tfec2.FindRouteTablesByVPCID(ctx, conn, st.VPCID)
+	if err != nil {
+		return err
+	}
+	if len(tables) == 0 {
+		o.rec.set(func(s *State) { s.NetworkState.forget() })
+		return nil
+	}
+	subs, err := tfec2.FindSubnetsByVPCID(ctx, conn, st.VPCID)
+	if err != nil && !gone(err) {
+		return err
+	}
+	if o.seen != nil {
+		o.seen.routeTables, o.seen.subnets = tables, subs
+	}
+	keep := existingSubnets(st.SubnetIDs, subs)
+	o.rec.set(func(s *State) { s.SubnetIDs = keep })
+	for _, sn := range subs {
+		if slices.Contains(keep, aws.ToString(sn.SubnetId)) && !aws.ToBool(sn.MapPublicIpOnLaunch) {
+			o.drifted(DriftNetwork, "subnet %s no longer gives instances a public address", aws.ToString(sn.SubnetId))
+		}
+	}
+	var table *ec2types.RouteTable
+	for i := range tables {
+		if aws.ToString(tables[i].RouteTableId) == st.RouteTableID {
+			table = &tables[i]
+		}
+	}
+	switch {
+	case st.RouteTableID == "":
+	case table == nil:
+		o.rec.set(func(s *State) { s.RouteTableID, s.RouteTableAssociationIDs = "", nil })
+	default:
+		switch route := internetRoute(table); {
+		case route != nil && aws.ToString(route.GatewayId) == st.InternetGatewayID && route.State != ec2types.RouteStateBlackhole:
+		case route == nil && st.InternetGatewayID != "":
+			o.drifted(DriftNetwork, "route table %s has no route to the internet (0.0.0.0/0 via %s)", st.RouteTableID, st.InternetGatewayID)
+		case route != nil && aws.ToString(route.GatewayId) != st.InternetGatewayID:
+			o.drifted(DriftNetwork, "route table %s sends 0.0.0.0/0 to %s instead of %s", st.RouteTableID, routeTarget(route), st.InternetGatewayID)
+		}
+		associated := map[string]bool{}
+		for _, a := range table.Associations {
+			associated[aws.ToString(a.SubnetId)] = true
+		}
+		for _, id := range keep {
+			if !associated[id] {
+				o.drifted(DriftNetwork, "subnet %s is no longer associated with route table %s", id, st.RouteTableID)
+			}
+		}
+	}
+	// An active route through the gateway proves it there and attached.
+	if igw := st.InternetGatewayID; igw != "" && !routesThrough(tables, igw) {
+		gw, err := tfec2.FindInternetGatewayByID(ctx, conn, igw)
+		switch {
+		case gone(err):
+			o.rec.set(func(s *State) { s.InternetGatewayID = "" })
+		case err != nil:
+			return err
+		case !igwAttached(gw, st.VPCID):
+			o.drifted(DriftNetwork, "internet gateway %s is detached from %s", igw, st.VPCID)
+		}
+	}
+	return nil
+}
+
+// existingSubnets keeps the recorded subnets that still exist, in order.
+func existingSubnets(recorded []string, subs []ec2types.Subnet) []string {
+	var keep []string
+	for _, id := range recorded {
+		for _, sn := range subs {
+			if aws.ToString(sn.SubnetId) == id {
+				keep = append(keep, id)
+			}
+		}
+	}
+	return keep
+}
+
+// routesThrough reports whether an active route goes through gateway: the
+// gateway exists and is attached to the VPC (a detached or deleted one
+// leaves its routes blackholed).
+func routesThrough(tables []ec2types.RouteTable, gateway string) bool {
+	for _, t := range tables {
+		for _, r := range t.Routes {
+			if aws.ToString(r.GatewayId) == gateway && r.State == ec2types.RouteStateActive {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// refreshUserNetwork checks that the user's VPC and subnets still exist:
+// the subnets of the VPC (a VPC holding them exists; only when none are
+// left is the VPC itself looked up).
+func (o *op) refreshUserNetwork(ctx context.Context) error {
 	st := o.rec.get()
 	conn := o.c.EC2
 	subs, err := tfec2.FindSubnetsByVPCID(ctx, conn, st.VPCID)
@@ -647,59 +751,24 @@ func (o *op) refreshNetwork(ctx context.Context) error {
 			return err
 		}
 	}
+	if o.seen != nil {
+		o.seen.subnets = subs
+	}
 	if len(st.SubnetIDs) > 0 {
-		var keep []string
-		for _, id := range st.SubnetIDs {
-			for _, sn := range subs {
-				if aws.ToString(sn.SubnetId) != id {
-					continue
-				}
-				keep = append(keep, id)
-				if st.OwnedNetwork && !aws.ToBool(sn.MapPublicIpOnLaunch) {
-					o.drifted(DriftNetwork, "subnet %s no longer gives instances a public address", id)
-				}
-			}
-		}
-		o.rec.set(func(s *State) { s.SubnetIDs = keep })
+		o.rec.set(func(s *State) { s.SubnetIDs = existingSubnets(st.SubnetIDs, subs) })
 	}
-	igwChecked := false
-	if st.RouteTableID != "" {
-		rt, err := tfec2.FindRouteTableByID(ctx, conn, st.RouteTableID)
-		switch {
-		case gone(err):
-			o.rec.set(func(s *State) { s.RouteTableID, s.RouteTableAssociationIDs = "", nil })
-		case err != nil:
-			return err
-		default:
-			route := internetRoute(rt)
-			switch {
-			case route != nil && aws.ToString(route.GatewayId) == st.InternetGatewayID && route.State != ec2types.RouteStateBlackhole:
-				igwChecked = true // an active route to it: the gateway is there and attached
-			case route == nil && st.InternetGatewayID != "":
-				o.drifted(DriftNetwork, "route table %s has no route to the internet (0.0.0.0/0 via %s)", st.RouteTableID, st.InternetGatewayID)
-			case route != nil && aws.ToString(route.GatewayId) != st.InternetGatewayID:
-				o.drifted(DriftNetwork, "route table %s sends 0.0.0.0/0 to %s instead of %s", st.RouteTableID, routeTarget(route), st.InternetGatewayID)
-			}
-			associated := map[string]bool{}
-			for _, a := range rt.Associations {
-				associated[aws.ToString(a.SubnetId)] = true
-			}
-			for _, id := range o.rec.get().SubnetIDs {
-				if st.OwnedNetwork && !associated[id] {
-					o.drifted(DriftNetwork, "subnet %s is no longer associated with route table %s", id, st.RouteTableID)
-				}
-			}
-		}
-	}
-	if st.InternetGatewayID != "" && !igwChecked {
-		igw, err := tfec2.FindInternetGatewayByID(ctx, conn, st.InternetGatewayID)
-		switch {
-		case gone(err):
+	if st.InternetGatewayID != "" {
+		if _, err := tfec2.FindInternetGatewayByID(ctx, conn, st.InternetGatewayID); gone(err) {
 			o.rec.set(func(s *State) { s.InternetGatewayID = "" })
-		case err != nil:
+		} else if err != nil {
 			return err
-		case !igwAttached(igw, st.VPCID):
-			o.drifted(DriftNetwork, "internet gateway %s is detached from %s", st.InternetGatewayID, st.VPCID)
+		}
+	}
+	if st.RouteTableID != "" {
+		if _, err := tfec2.FindRouteTableByID(ctx, conn, st.RouteTableID); gone(err) {
+			o.rec.set(func(s *State) { s.RouteTableID, s.RouteTableAssociationIDs = "", nil })
+		} else if err != nil {
+			return err
 		}
 	}
 	return nil

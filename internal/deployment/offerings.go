@@ -33,8 +33,9 @@ const (
 // be launched in any zone of the region, or in one of subnetZones (the zones
 // of the user's subnets), or in instanceZone where an existing instance
 // changes type in place.
-func CheckInstanceTypeOffered(ctx context.Context, conn *ec2.Client, instanceType, region string, subnetZones []string, instanceZone string) error {
-	offered, err := tfec2.FindZonesOffering(ctx, conn, instanceType)
+func CheckInstanceTypeOffered(ctx context.Context, c *Clients, instanceType string, subnetZones []string, instanceZone string) error {
+	region := c.Region
+	offered, err := c.Catalog.ZonesOffering(ctx, c.EC2, instanceType)
 	if err != nil {
 		return err
 	}

@@ -60,21 +60,21 @@ func TestInstancePlacedWhereTheTypeIsOffered(t *testing.T) {
 	}
 
 	// Only a and b: nothing can run there, and the plan-time check says so.
-	err = CheckInstanceTypeOffered(env.ctx, env.c.EC2, "g5.xlarge", testRegion, []string{"us-east-1a", "us-east-1b"}, "")
+	err = CheckInstanceTypeOffered(env.ctx, env.c, "g5.xlarge", []string{"us-east-1a", "us-east-1b"}, "")
 	var fe *FieldError
 	if !errors.As(err, &fe) || fe.Path != "instance_type" || !strings.Contains(fe.Detail, "it does in us-east-1c, us-east-1d, us-east-1f") {
 		t.Fatalf("check = %v", err)
 	}
-	if err := CheckInstanceTypeOffered(env.ctx, env.c.EC2, "g5.xlarge", testRegion, []string{"us-east-1a", "us-east-1d"}, ""); err != nil {
+	if err := CheckInstanceTypeOffered(env.ctx, env.c, "g5.xlarge", []string{"us-east-1a", "us-east-1d"}, ""); err != nil {
 		t.Fatalf("check with one usable subnet: %v", err)
 	}
-	err = CheckInstanceTypeOffered(env.ctx, env.c.EC2, "g5.xlarge", testRegion, nil, "us-east-1b")
+	err = CheckInstanceTypeOffered(env.ctx, env.c, "g5.xlarge", nil, "us-east-1b")
 	if !errors.As(err, &fe) || !strings.Contains(fe.Detail, "us-east-1b, the instance's zone") {
 		t.Fatalf("in-place check = %v", err)
 	}
 	// p5 is in no zone of the emulated us-east-1 once the knob removes it.
 	env.emu.SetKnob("ec2.unoffered", "p5@us-east-1")
-	err = CheckInstanceTypeOffered(env.ctx, env.c.EC2, "p5.48xlarge", testRegion, nil, "")
+	err = CheckInstanceTypeOffered(env.ctx, env.c, "p5.48xlarge", nil, "")
 	if !errors.As(err, &fe) || fe.Summary != "Instance type not offered in this region" {
 		t.Fatalf("region check = %v", err)
 	}

@@ -25,6 +25,23 @@ type op struct {
 	keptMu sync.Mutex
 	kept   []string
 
+	// bootBegan is when this operation saw the instance start running (on
+	// the waits' clock), so the boot's wait counts from there; zero when
+	// the instance was running already.
+	bootMu    sync.Mutex
+	bootBegan time.Time
+
+	// fresh says no object of the deployment existed when the operation
+	// began (Create found none): an ensure step whose component is not
+	// recorded creates it without first looking for one an earlier attempt
+	// left, and what it just created needs no reading back.
+	fresh bool
+	// known caches facts this operation learned that cannot change under
+	// it, so steps do not read them again.
+	known knownFacts
+	// seen is what a refresh read (refresh.go); nil outside Refresh.
+	seen *observed
+
 	// restarted says this operation stopped and started the instance.
 	restarted atomic.Bool
 
@@ -33,12 +50,56 @@ type op struct {
 	rotated bool
 }
 
+// knownFacts are facts an operation learned along the way.
+type knownFacts struct {
+	mu sync.Mutex
+	// subnetZones maps the deployment's subnets to their zones.
+	subnetZones map[string]string
+	// offering lists the zones that offer the instance type.
+	offering []string
+}
+
+func (k *knownFacts) setSubnetZone(subnet, zone string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.subnetZones == nil {
+		k.subnetZones = map[string]string{}
+	}
+	k.subnetZones[subnet] = zone
+}
+
+// zonesOf returns the zones of subnets, if all are known.
+func (k *knownFacts) zonesOf(subnets []string) (map[string]string, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	out := map[string]string{}
+	for _, sn := range subnets {
+		z, ok := k.subnetZones[sn]
+		if !ok {
+			return nil, false
+		}
+		out[sn] = z
+	}
+	return out, len(subnets) > 0
+}
+
+func (o *op) setBootBegan(t time.Time) {
+	o.bootMu.Lock()
+	defer o.bootMu.Unlock()
+	o.bootBegan = t
+}
+
+func (o *op) bootStart() time.Time {
+	o.bootMu.Lock()
+	defer o.bootMu.Unlock()
+	return o.bootBegan
+}
+
 // remaining is the time a wait may take: a little less than what is left
 // before ctx's deadline (the operation timeout), so that a wait that runs out
 // reports what it was waiting for instead of a bare deadline error.
 func (o *op) remaining(ctx context.Context) time.Duration {
-	if dl, ok := ctx.Deadline(); ok {
-		left := time.Until(dl)
+	if left, ok := retry.TimeLeft(ctx); ok {
 		return max(left-min(left/20, 30*time.Second), 100*time.Millisecond)
 	}
 	return 90 * time.Minute
@@ -186,7 +247,9 @@ func Create(ctx context.Context, c *Clients, spec *Spec) (*State, error) {
 		st = &State{Name: spec.Name, Region: spec.Region, Nonce: l.value.Nonce}
 	}
 	st.Tier, st.Status, st.CreatedAt = spec.Tier, StatusCreating, time.Now().UTC()
-	o := &op{c: c, spec: spec, rec: newRecorder(st)}
+	// Nothing of the deployment exists unless an abandoned create is
+	// adopted: the steps create without looking for leftovers first.
+	o := &op{c: c, spec: spec, rec: newRecorder(st), fresh: abandoned == ""}
 	info(ctx, "creating deployment", map[string]any{"tier": spec.Tier, "instance_type": spec.InstanceType, "gpu": spec.GPU, "adopted_objects": len(st.IDs())})
 	runCtx, cancel := begin(ctx, spec.timeoutOr(limits.Create))
 	err = o.run(runCtx)

@@ -273,18 +273,19 @@ func (s *Spec) arns(k resKind, partition, account string) []string {
 	return ec2(string(k))
 }
 
-// simulation is one SimulatePrincipalPolicy request: actions that act on
-// the same resources.
+// simulation is the one SimulatePrincipalPolicy request that asks about
+// every action the deployment uses: the simulator evaluates each action
+// against each resource of the request, and an action is judged only on its
+// own resources (ResourceSpecificResults), so one request stands for many.
 type simulation struct {
 	actions   []string
-	resources []string
-	passRole  bool
+	resources []string            // every resource any action acts on
+	on        map[string][]string // action -> its own resources
 }
 
-// simulations groups the spec's permissions by the resources they act on.
-func (s *Spec) simulations(partition, account string) []simulation {
-	byKey := map[string]*simulation{}
-	var order []string
+// simulation gathers the spec's permissions into one request.
+func (s *Spec) simulation(partition, account string) simulation {
+	sim := simulation{on: map[string][]string{}}
 	for _, p := range permissionTable {
 		if !s.uses(p.need) {
 			continue
@@ -296,25 +297,45 @@ func (s *Spec) simulations(partition, account string) []simulation {
 		if len(res) == 0 {
 			res = []string{"*"}
 		}
-		key := strings.Join(res, " ")
-		if p.action == "iam:PassRole" {
-			key += " passrole" // asked with the iam:PassedToService context
-		}
-		sim := byKey[key]
-		if sim == nil {
-			sim = &simulation{resources: res, passRole: p.action == "iam:PassRole"}
-			byKey[key] = sim
-			order = append(order, key)
-		}
-		if !slices.Contains(sim.actions, p.action) {
+		if _, ok := sim.on[p.action]; !ok {
 			sim.actions = append(sim.actions, p.action)
 		}
+		for _, r := range res {
+			if !slices.Contains(sim.on[p.action], r) {
+				sim.on[p.action] = append(sim.on[p.action], r)
+			}
+			if !slices.Contains(sim.resources, r) {
+				sim.resources = append(sim.resources, r)
+			}
+		}
 	}
-	out := make([]simulation, len(order))
-	for i, k := range order {
-		out[i] = *byKey[k]
+	return sim
+}
+
+// decision is an action's verdict over its own resources: the most
+// restrictive of their decisions (explicit deny, then implicit deny).
+func (sim simulation) decision(r iamtypes.EvaluationResult) iamtypes.PolicyEvaluationDecisionType {
+	own := sim.on[aws.ToString(r.EvalActionName)]
+	if len(r.ResourceSpecificResults) == 0 {
+		return r.EvalDecision
 	}
-	return out
+	worst, seen := iamtypes.PolicyEvaluationDecisionTypeAllowed, false
+	for _, rr := range r.ResourceSpecificResults {
+		if !slices.Contains(own, aws.ToString(rr.EvalResourceName)) {
+			continue
+		}
+		seen = true
+		switch d := rr.EvalResourceDecision; {
+		case d == iamtypes.PolicyEvaluationDecisionTypeExplicitDeny:
+			return d
+		case d != iamtypes.PolicyEvaluationDecisionTypeAllowed:
+			worst = d
+		}
+	}
+	if !seen {
+		return r.EvalDecision
+	}
+	return worst
 }
 
 // PolicySourceARN is the IAM principal whose policies decide for a caller:
@@ -362,31 +383,30 @@ func CheckPermissions(ctx context.Context, c *Clients, callerARN string, s *Spec
 		account = parts[4]
 	}
 	denied, conditional := map[string]string{}, map[string][]string{}
-	for _, sim := range s.simulations(c.Partition, account) {
-		results, err := simulate(ctx, c.IAM, source, sim)
-		if err != nil && roleName != "" && errs.IsA[*iamtypes.NoSuchEntityException](err) {
-			// A role under a path: the session ARN does not show it.
-			if role, rerr := tfiam.FindRoleByName(ctx, c.IAM, roleName); rerr == nil {
-				source = aws.ToString(role.Arn)
-				results, err = simulate(ctx, c.IAM, source, sim)
-			}
+	sim := s.simulation(c.Partition, account)
+	results, err := simulate(ctx, c.IAM, source, sim)
+	if err != nil && roleName != "" && errs.IsA[*iamtypes.NoSuchEntityException](err) {
+		// A role under a path: the session ARN does not show it.
+		if role, rerr := tfiam.FindRoleByName(ctx, c.IAM, roleName); rerr == nil {
+			source = aws.ToString(role.Arn)
+			results, err = simulate(ctx, c.IAM, source, sim)
 		}
-		if err != nil {
-			return warn(fmt.Sprintf("Simulating the permissions of %s failed (%s), so the deployment's permissions were not checked. The check needs iam:SimulatePrincipalPolicy on the caller (and iam:GetRole for a role under a path).", source, codeAndMessage(err)))
-		}
-		for _, r := range results {
-			action := aws.ToString(r.EvalActionName)
-			switch {
-			case r.EvalDecision == iamtypes.PolicyEvaluationDecisionTypeAllowed:
-			case r.EvalDecision == iamtypes.PolicyEvaluationDecisionTypeExplicitDeny:
-				denied[action] = "explicit deny"
-			case r.OrganizationsDecisionDetail != nil && !r.OrganizationsDecisionDetail.AllowedByOrganizations:
-				denied[action] = "denied by an Organizations policy"
-			case len(r.MissingContextValues) > 0:
-				conditional[action] = r.MissingContextValues
-			default:
-				denied[action] = ""
-			}
+	}
+	if err != nil {
+		return warn(fmt.Sprintf("Simulating the permissions of %s failed (%s), so the deployment's permissions were not checked. The check needs iam:SimulatePrincipalPolicy on the caller (and iam:GetRole for a role under a path).", source, codeAndMessage(err)))
+	}
+	for _, r := range results {
+		action := aws.ToString(r.EvalActionName)
+		switch d := sim.decision(r); {
+		case d == iamtypes.PolicyEvaluationDecisionTypeAllowed:
+		case d == iamtypes.PolicyEvaluationDecisionTypeExplicitDeny:
+			denied[action] = "explicit deny"
+		case r.OrganizationsDecisionDetail != nil && !r.OrganizationsDecisionDetail.AllowedByOrganizations:
+			denied[action] = "denied by an Organizations policy"
+		case len(r.MissingContextValues) > 0:
+			conditional[action] = r.MissingContextValues
+		default:
+			denied[action] = ""
 		}
 	}
 	var out []Finding
@@ -414,13 +434,13 @@ func CheckPermissions(ctx context.Context, c *Clients, callerARN string, s *Spec
 	return out
 }
 
-// simulate asks the simulator about one group of actions (all pages).
+// simulate asks the simulator about every action (all pages). iam:PassRole
+// is asked as the launch passes the role, to EC2; the context key matters
+// only to policies that test it, which only PassRole statements do.
 func simulate(ctx context.Context, conn *iam.Client, source string, sim simulation) ([]iamtypes.EvaluationResult, error) {
-	in := &iam.SimulatePrincipalPolicyInput{PolicySourceArn: aws.String(source), ActionNames: sim.actions}
-	if len(sim.resources) > 1 || len(sim.resources) == 1 && sim.resources[0] != "*" {
-		in.ResourceArns = sim.resources
-	}
-	if sim.passRole {
+	in := &iam.SimulatePrincipalPolicyInput{PolicySourceArn: aws.String(source), ActionNames: sim.actions,
+		ResourceArns: sim.resources, MaxItems: aws.Int32(1000)}
+	if slices.Contains(sim.actions, "iam:PassRole") {
 		in.ContextEntries = []iamtypes.ContextEntry{{ContextKeyName: aws.String("iam:PassedToService"),
 			ContextKeyType: iamtypes.ContextKeyTypeEnumString, ContextKeyValues: []string{"ec2.amazonaws.com"}}}
 	}

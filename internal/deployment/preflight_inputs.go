@@ -8,7 +8,6 @@ import (
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 	tfec2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ec2"
-	tfssm "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ssm"
 	tfwafv2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/wafv2"
 )
 
@@ -41,7 +40,7 @@ func checkImage(ctx context.Context, c *Clients, in PreflightInput) []Finding {
 	resolved := *s
 	if resolved.AMIID == "" {
 		param := DefaultAMIParameter(s.GPU, it.Arch)
-		id, err := tfssm.FindParameterValue(ctx, c.SSM, param)
+		id, err := c.Catalog.parameter(ctx, c.SSM, param)
 		switch {
 		case retry.NotFound(err):
 			return []Finding{{Path: "ami_id", Summary: "No default AMI in this region",

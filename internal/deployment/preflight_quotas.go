@@ -246,7 +246,7 @@ func checkOriginTimeout(ctx context.Context, c *Clients, s *Spec) []Finding {
 func checkRuleQuota(ctx context.Context, c *Clients, s *Spec, single bool) []Finding {
 	plWeight := 0
 	if s.restrictsOrigin() {
-		pl, err := tfec2.FindManagedPrefixListByName(ctx, c.EC2, CloudFrontPrefixList)
+		pl, err := c.Catalog.PrefixList(ctx, c.EC2, CloudFrontPrefixList)
 		if err != nil {
 			return couldNotCheck("the weight of the CloudFront origin-facing prefix list", err, "ec2:DescribeManagedPrefixLists")
 		}

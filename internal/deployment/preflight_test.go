@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/quota"
 )
@@ -330,5 +333,36 @@ func TestQuotaReachedWording(t *testing.T) {
 	got = quotaReached("vpc_id", "VPC", quota.VPCs, "eu-west-1", 5, 5, "")
 	if len(got) != 1 || !strings.Contains(got[0].Detail, "the region eu-west-1 already holds 5") || !strings.Contains(got[0].Detail, "--desired-value 6 --region eu-west-1") {
 		t.Errorf("regional: %+v", got)
+	}
+}
+
+// One simulation asks about every action against every resource; each
+// action is judged on its own resources only. A user whose policy denies
+// EC2 actions on load balancers (where EC2 never acts) is allowed; one
+// denied RunInstances on instances is refused that action alone.
+func TestCheckPermissionsJudgesEachActionOnItsOwnResources(t *testing.T) {
+	env := newTestEnv(t, nil)
+	user := func(name, deny string) string {
+		out, err := env.c.IAM.CreateUser(env.ctx, &iam.CreateUserInput{UserName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},` + deny + `]}`
+		if _, err := env.c.IAM.PutUserPolicy(env.ctx, &iam.PutUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String("p"), PolicyDocument: aws.String(doc)}); err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.User.Arn)
+	}
+	elsewhere := user("elsewhere", `{"Effect":"Deny","Action":"ec2:*","Resource":"arn:aws:elasticloadbalancing:*:*:loadbalancer/*"}`)
+	if got := CheckPermissions(env.ctx, env.c, elsewhere, testSpec("p", TierGPU)); len(got) != 0 {
+		t.Errorf("a deny on resources the actions do not touch was reported: %+v", got)
+	}
+	launch := user("nolaunch", `{"Effect":"Deny","Action":"ec2:RunInstances","Resource":"arn:aws:ec2:*:*:instance/*"}`)
+	got := CheckPermissions(env.ctx, env.c, launch, testSpec("p", TierGPU))
+	if len(got) != 1 || got[0].Warning || !strings.Contains(got[0].Detail, "ec2:RunInstances (explicit deny)") || strings.Count(got[0].Detail, "  - ") != 1 {
+		t.Errorf("findings %+v", got)
+	}
+	if n := env.emu.CallCounts()["iam.SimulatePrincipalPolicy"]; n != 2 {
+		t.Errorf("%d simulations for two checks, want one each", n)
 	}
 }

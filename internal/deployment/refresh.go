@@ -6,8 +6,35 @@ import (
 	"sort"
 	"strings"
 
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	efstypes "github.com/aws/aws-sdk-go-v2/service/efs/types"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 )
+
+// observed is what a refresh read, component by component. Each component's
+// refresh function reads its objects once, batched where the API allows
+// (one DescribeSecurityGroups for every group, one DescribeRouteTables for
+// the VPC, its route table, routes and gateway, ...), and keeps them here:
+// a check of a component's settings (drift) compares against what its
+// refresh read instead of calling AWS again. Each field is written only by
+// its component's refresh function; nil means not read (not recorded, or
+// gone).
+type observed struct {
+	routeTables    []ec2types.RouteTable // every table of an owned VPC
+	subnets        []ec2types.Subnet     // the VPC's subnets
+	securityGroups map[string]ec2types.SecurityGroup
+	fileSystem     *efstypes.FileSystemDescription
+	mountTargets   []efstypes.MountTargetDescription
+	profile        *iamtypes.InstanceProfile // with its role
+	instance       *ec2types.Instance
+	listeners      []elbtypes.Listener
+	targetGroup    *elbtypes.TargetGroup
+	distribution   *cftypes.Distribution // with its config
+}
 
 // Refresh reads every recorded component at once and returns what exists
 // now: ids of components deleted outside Terraform are cleared (so the next
@@ -19,7 +46,7 @@ import (
 // the settings from the answers that prove existence.
 func Refresh(ctx context.Context, c *Clients, spec *Spec, st *State) (*State, error) {
 	ctx = logContext(ctx, spec.Name)
-	o := &op{c: c, spec: spec, rec: newRecorder(st.Clone())}
+	o := &op{c: c, spec: spec, rec: newRecorder(st.Clone()), seen: &observed{}}
 	o.rec.set(func(s *State) { s.Drift = nil })
 	if err := o.refresh(ctx); err != nil {
 		return st, err

@@ -162,12 +162,13 @@ func (s *Spec) ingressRules(instanceSG, efsSG, albSG, prefixList string) (map[st
 func (o *op) ensureSecurityGroups(ctx context.Context) error {
 	st := o.rec.get()
 	vpcID := st.VPCID
-	instanceSG, err := o.ensureSecurityGroup(ctx, vpcID, CompInstanceSG, st.InstanceSecurityGroupID, "GeuseMaker instance: NGINX from the load balancer or allowed networks")
+	created := map[string]bool{} // groups made now: no rules to read back
+	instanceSG, err := o.ensureSecurityGroup(ctx, vpcID, CompInstanceSG, st.InstanceSecurityGroupID, "GeuseMaker instance: NGINX from the load balancer or allowed networks", created)
 	if err != nil {
 		return err
 	}
 	o.rec.set(func(s *State) { s.InstanceSecurityGroupID = instanceSG })
-	efsSG, err := o.ensureSecurityGroup(ctx, vpcID, CompEFSSG, st.EFSSecurityGroupID, "GeuseMaker EFS mount targets: NFS from the instance only")
+	efsSG, err := o.ensureSecurityGroup(ctx, vpcID, CompEFSSG, st.EFSSecurityGroupID, "GeuseMaker EFS mount targets: NFS from the instance only", created)
 	if err != nil {
 		return err
 	}
@@ -175,12 +176,12 @@ func (o *op) ensureSecurityGroups(ctx context.Context) error {
 
 	var albSG string
 	if o.spec.HasLoadBalancer() {
-		if albSG, err = o.ensureSecurityGroup(ctx, vpcID, CompALBSG, st.ALBSecurityGroupID, "GeuseMaker load balancer: HTTP(S) from allowed networks or CloudFront"); err != nil {
+		if albSG, err = o.ensureSecurityGroup(ctx, vpcID, CompALBSG, st.ALBSecurityGroupID, "GeuseMaker load balancer: HTTP(S) from allowed networks or CloudFront", created); err != nil {
 			return err
 		}
 		o.rec.set(func(s *State) { s.ALBSecurityGroupID = albSG })
 		if o.spec.restrictsOrigin() {
-			pl, err := tfec2.FindManagedPrefixListByName(ctx, o.c.EC2, CloudFrontPrefixList)
+			pl, err := o.c.Catalog.PrefixList(ctx, o.c.EC2, CloudFrontPrefixList)
 			if err != nil {
 				return fmt.Errorf("finding the CloudFront origin-facing prefix list: %w", err)
 			}
@@ -189,7 +190,7 @@ func (o *op) ensureSecurityGroups(ctx context.Context) error {
 	}
 	rules, order := o.wantedIngress(o.rec.get())
 	for _, g := range order {
-		if err := o.reconcileIngress(ctx, g, rules[g]); err != nil {
+		if err := o.reconcileIngress(ctx, g, rules[g], created[g]); err != nil {
 			return err
 		}
 	}
@@ -206,7 +207,10 @@ func (o *op) wantedIngress(st *State) (map[string][]ingressRule, []string) {
 	return rules, order
 }
 
-func (o *op) ensureSecurityGroup(ctx context.Context, vpcID, component, id, description string) (string, error) {
+// ensureSecurityGroup returns the recorded group if it exists, else one an
+// earlier attempt made and did not record, else a new one (noted in
+// created).
+func (o *op) ensureSecurityGroup(ctx context.Context, vpcID, component, id, description string, created map[string]bool) (string, error) {
 	conn := o.c.EC2
 	if id != "" {
 		if _, err := tfec2.FindSecurityGroupByID(ctx, conn, id); err == nil {
@@ -216,21 +220,32 @@ func (o *op) ensureSecurityGroup(ctx context.Context, vpcID, component, id, desc
 		}
 	}
 	name := o.spec.securityGroupName(component)
-	// A group created by an attempt that failed before recording it.
-	if sg, err := tfec2.FindSecurityGroupByNameAndVPC(ctx, conn, name, vpcID); err == nil {
-		return aws.ToString(sg.GroupId), nil
-	} else if !retry.NotFound(err) {
-		return "", err
+	// A group created by an attempt that failed before recording it (none
+	// when the deployment had no objects at all).
+	if !o.fresh {
+		if sg, err := tfec2.FindSecurityGroupByNameAndVPC(ctx, conn, name, vpcID); err == nil {
+			return aws.ToString(sg.GroupId), nil
+		} else if !retry.NotFound(err) {
+			return "", err
+		}
 	}
-	return tfec2.CreateSecurityGroup(ctx, conn, vpcID, name, description, o.spec.tagsFor(component))
+	id, err := tfec2.CreateSecurityGroup(ctx, conn, vpcID, name, description, o.spec.tagsFor(component))
+	if err == nil {
+		created[id] = true
+	}
+	return id, err
 }
 
-// reconcileIngress makes a group's TCP ingress rules exactly want.
-func (o *op) reconcileIngress(ctx context.Context, groupID string, want []ingressRule) error {
+// reconcileIngress makes a group's TCP ingress rules exactly want. A group
+// just created has no ingress rules to read.
+func (o *op) reconcileIngress(ctx context.Context, groupID string, want []ingressRule, created bool) error {
 	conn := o.c.EC2
-	rules, err := tfec2.FindSecurityGroupRulesByGroupID(ctx, conn, groupID)
-	if err != nil {
-		return err
+	var rules []ec2types.SecurityGroupRule
+	if !created {
+		var err error
+		if rules, err = tfec2.FindSecurityGroupRulesByGroupID(ctx, conn, groupID); err != nil {
+			return err
+		}
 	}
 	have := map[string][]string{} // rule key → rule ids
 	for _, r := range rules {
@@ -329,18 +344,22 @@ func (o *op) deleteSecurityGroups(ctx context.Context) error {
 	return nil
 }
 
-// refreshSecurityGroups reads every group of the deployment in one call and
-// compares their ingress rules with those the deployment wants.
+// refreshSecurityGroups reads every group of the deployment in one call,
+// keeps them (rules included) for the other drift checks, forgets the ones
+// deleted and compares the ingress rules of the others with those the
+// deployment wants.
 func (o *op) refreshSecurityGroups(ctx context.Context) error {
 	st := o.rec.get()
-	ids := st.SecurityGroupIDs()
-	groups, err := tfec2.FindSecurityGroups(ctx, o.c.EC2, ec2types.Filter{Name: aws.String("group-id"), Values: ids})
+	groups, err := tfec2.FindSecurityGroupsByIDs(ctx, o.c.EC2, st.SecurityGroupIDs())
 	if err != nil && !gone(err) {
 		return err
 	}
 	live := map[string]ec2types.SecurityGroup{}
 	for _, g := range groups {
 		live[aws.ToString(g.GroupId)] = g
+	}
+	if o.seen != nil {
+		o.seen.securityGroups = live
 	}
 	o.rec.set(func(s *State) {
 		for _, slot := range []*string{&s.InstanceSecurityGroupID, &s.EFSSecurityGroupID, &s.ALBSecurityGroupID} {

@@ -14,7 +14,6 @@ import (
 	efstypes "github.com/aws/aws-sdk-go-v2/service/efs/types"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
-	tfec2 "github.com/geusemaker/terraform-provider-geusemaker/internal/service/ec2"
 	tfefs "github.com/geusemaker/terraform-provider-geusemaker/internal/service/efs"
 )
 
@@ -94,13 +93,16 @@ func (o *op) ensureFileSystem(ctx context.Context) error {
 func (o *op) ensureMountTargets(ctx context.Context) error {
 	conn := o.c.EFS
 	st := o.rec.get()
-	subnets, err := tfec2.FindSubnetsByIDs(ctx, o.c.EC2, st.SubnetIDs)
+	zoneOf, err := o.subnetZonesOf(ctx, st.SubnetIDs)
 	if err != nil {
 		return err
 	}
-	existing, err := tfefs.FindMountTargetsByFileSystemID(ctx, conn, st.EFSID)
-	if err != nil && !retry.NotFound(err) {
-		return err
+	var existing []efstypes.MountTargetDescription
+	if !o.fresh || len(st.MountTargetIDs) > 0 {
+		existing, err = tfefs.FindMountTargetsByFileSystemID(ctx, conn, st.EFSID)
+		if err != nil && !retry.NotFound(err) {
+			return err
+		}
 	}
 	byAZ := map[string]efstypes.MountTargetDescription{}
 	for _, mt := range existing {
@@ -111,8 +113,11 @@ func (o *op) ensureMountTargets(ctx context.Context) error {
 	}
 	ids := []string{}
 	ips := map[string]string{}
-	for _, sn := range subnets {
-		az := aws.ToString(sn.AvailabilityZone)
+	for _, subnet := range st.SubnetIDs {
+		az, ok := zoneOf[subnet]
+		if !ok {
+			continue // gone: the network step recreates it
+		}
 		if _, done := ips[az]; done {
 			continue
 		}
@@ -123,7 +128,7 @@ func (o *op) ensureMountTargets(ctx context.Context) error {
 			}
 		} else {
 			created, err := tfefs.CreateMountTarget(ctx, conn, &efs.CreateMountTargetInput{
-				FileSystemId: aws.String(st.EFSID), SubnetId: sn.SubnetId, SecurityGroups: []string{st.EFSSecurityGroupID},
+				FileSystemId: aws.String(st.EFSID), SubnetId: aws.String(subnet), SecurityGroups: []string{st.EFSSecurityGroupID},
 			}, az)
 			if err != nil {
 				return fmt.Errorf("creating EFS mount target in %s: %w", az, err)
@@ -159,15 +164,15 @@ func (o *op) reconcileMountTargetGroups(ctx context.Context, mtID, group string)
 	return nil
 }
 
-// waitMountTargets waits until every mount target is available.
+// waitMountTargets waits until every mount target is available, reading
+// them all with one call per poll.
 func (o *op) waitMountTargets(ctx context.Context) error {
-	for _, id := range o.rec.get().MountTargetIDs {
-		start := time.Now()
-		if _, err := tfefs.WaitMountTargetAvailable(ctx, o.c.EFS, id, o.remaining(ctx)); err != nil {
-			return err
-		}
-		info(ctx, "EFS mount target available", map[string]any{"mount_target_id": id, "wait_s": round1(time.Since(start).Seconds())})
+	st := o.rec.get()
+	start := time.Now()
+	if err := tfefs.WaitMountTargetsAvailable(ctx, o.c.EFS, st.EFSID, st.MountTargetIDs, o.remaining(ctx)); err != nil {
+		return err
 	}
+	info(ctx, "EFS mount targets available", map[string]any{"mount_target_ids": st.MountTargetIDs, "wait_s": round1(time.Since(start).Seconds())})
 	return nil
 }
 
@@ -188,11 +193,16 @@ func (o *op) deleteMountTargets(ctx context.Context) error {
 			return err
 		}
 	}
-	for _, id := range ids {
-		if err := tfefs.WaitMountTargetDeleted(ctx, o.c.EFS, id, o.remaining(ctx)); err != nil {
+	if st.EFSID != "" {
+		if err := tfefs.WaitMountTargetsDeleted(ctx, o.c.EFS, st.EFSID, ids, o.remaining(ctx)); err != nil {
 			return err
 		}
-		o.rec.set(func(s *State) { s.MountTargetIDs = remove(s.MountTargetIDs, id) })
+	} else {
+		for _, id := range ids {
+			if err := tfefs.WaitMountTargetDeleted(ctx, o.c.EFS, id, o.remaining(ctx)); err != nil {
+				return err
+			}
+		}
 	}
 	o.rec.set(func(s *State) { s.MountTargetIDs, s.MountTargetIPs = nil, nil })
 	return nil
@@ -229,6 +239,9 @@ func (o *op) refreshFileSystem(ctx context.Context) error {
 	mts, err := tfefs.FindMountTargetsByFileSystemID(ctx, o.c.EFS, st.EFSID)
 	if err != nil && !gone(err) {
 		return err
+	}
+	if o.seen != nil {
+		o.seen.fileSystem, o.seen.mountTargets = fs, mts
 	}
 	var ids []string
 	ips := map[string]string{}

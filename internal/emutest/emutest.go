@@ -26,6 +26,23 @@ type Options struct {
 	Speed   float64
 	Knobs   map[string]string
 	Timeout time.Duration
+	// Dilated runs the waits on the emulator's clock with their real poll
+	// schedules (no 20 ms cap), the clock held while the emulator serves a
+	// call and each call taking CallLatency: benchmarks use it.
+	Dilated bool
+}
+
+// CallLatency is the virtual time a call takes in benchmarks, in place of
+// the emulator's processing time (which depends on the machine): a round
+// figure for an AWS API call, whose latency is tens to hundreds of
+// milliseconds.
+const CallLatency = 100 * time.Millisecond
+
+// BenchOptions are the emulator options of a benchmark at speed: the clock
+// held while a call is served, each call taking CallLatency, in the test
+// account (AccountKnobs).
+func BenchOptions(speed float64, seed string) awsemu.Options {
+	return awsemu.Options{Speed: speed, Seed: seed, HoldClock: true, CallLatency: CallLatency, Knobs: AccountKnobs(nil)}
 }
 
 // Env is a running emulator, an SDK configuration signed with its default
@@ -45,14 +62,24 @@ func Start(t testing.TB, o Options) *Env {
 	if o.Timeout == 0 {
 		o.Timeout = time.Minute
 	}
-	emu := awsemu.New(awsemu.Options{Speed: o.Speed, Seed: t.Name(), Knobs: AccountKnobs(o.Knobs)})
+	eo := awsemu.Options{Speed: o.Speed, Seed: t.Name()}
+	if o.Dilated {
+		eo = BenchOptions(o.Speed, t.Name())
+	}
+	eo.Knobs = AccountKnobs(o.Knobs)
+	emu := awsemu.New(eo)
 	if err := emu.Start(""); err != nil {
 		t.Fatalf("starting the AWS emulator: %v", err)
 	}
 	t.Cleanup(func() { _ = emu.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), o.Timeout)
 	t.Cleanup(cancel)
-	return &Env{Emu: emu, Config: Config(emu, o.Region), Ctx: retry.WithPollCap(ctx, 20*time.Millisecond)}
+	if o.Dilated {
+		ctx = retry.WithVirtualTime(ctx, emu.Now, emu.Clock().Sleep, o.Speed)
+	} else {
+		ctx = retry.WithPollCap(ctx, 20*time.Millisecond)
+	}
+	return &Env{Emu: emu, Config: Config(emu, o.Region), Ctx: ctx}
 }
 
 // AccountKnobs are the knobs of the account tests deploy into, with extra

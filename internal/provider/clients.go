@@ -12,5 +12,15 @@ func deploymentClients(c *conns.AWSClient) *deployment.Clients {
 		EC2: c.EC2(), EFS: c.EFS(), ELBV2: c.ELBV2(), CloudFront: c.CloudFront(), IAM: c.IAM(), SSM: c.SSM(), Route53: c.Route53(),
 		ACM: c.ACM, ServiceQuotas: c.ServiceQuotas, WAFV2: c.WAFV2(),
 		Region: c.Region, AccountID: c.AccountID, Partition: c.Partition(), LeaseTTL: c.LeaseTTL,
+		Catalog: catalogFor(c),
 	}
+}
+
+// catalogFor is the configured client's deployment.Catalog. Terraform
+// configures the provider once per walk (once per process), so the apply's
+// re-plan and its create share what EC2 said about the instance type and
+// image, and the next command asks again.
+func catalogFor(c *conns.AWSClient) *deployment.Catalog {
+	k, _ := c.Shared.LoadOrStore("catalog", deployment.NewCatalog())
+	return k.(*deployment.Catalog)
 }

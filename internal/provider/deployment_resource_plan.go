@@ -314,13 +314,13 @@ func (r *deploymentResource) checkWithAWS(ctx context.Context, plan, config, sta
 			for _, sn := range subnets {
 				zones = append(zones, sn.AZ)
 			}
-			report(deployment.CheckInstanceTypeOffered(ctx, r.client.EC2(), plan.InstanceType.ValueString(), r.client.Region, zones, ""))
+			report(deployment.CheckInstanceTypeOffered(ctx, r.clients(), plan.InstanceType.ValueString(), zones, ""))
 		}
 	} else if !plan.InstanceType.IsUnknown() {
 		switch {
 		case state == nil || replacing:
 			if config.VPCID.IsNull() {
-				report(deployment.CheckInstanceTypeOffered(ctx, r.client.EC2(), plan.InstanceType.ValueString(), r.client.Region, nil, ""))
+				report(deployment.CheckInstanceTypeOffered(ctx, r.clients(), plan.InstanceType.ValueString(), nil, ""))
 			}
 		case state.InstanceType.Equal(plan.InstanceType):
 		case !state.GPU.Equal(plan.GPU) || !state.Services.Equal(plan.Services) || !state.OllamaModels.Equal(plan.OllamaModels) ||
@@ -330,13 +330,13 @@ func (r *deploymentResource) checkWithAWS(ctx context.Context, plan, config, sta
 			// type change of a Spot instance.
 			zones, err := deployment.SubnetZones(ctx, r.client.EC2(), listOf(ctx, state.SubnetIDs, diags))
 			if err == nil {
-				err = deployment.CheckInstanceTypeOffered(ctx, r.client.EC2(), plan.InstanceType.ValueString(), r.client.Region, zones, "")
+				err = deployment.CheckInstanceTypeOffered(ctx, r.clients(), plan.InstanceType.ValueString(), zones, "")
 			}
 			report(err)
 		case state.AvailabilityZone.ValueString() != "":
 			// A type change alone is made in place: stop, modify, start, in
 			// the instance's own zone.
-			report(deployment.CheckInstanceTypeOffered(ctx, r.client.EC2(), plan.InstanceType.ValueString(), r.client.Region, nil, state.AvailabilityZone.ValueString()))
+			report(deployment.CheckInstanceTypeOffered(ctx, r.clients(), plan.InstanceType.ValueString(), nil, state.AvailabilityZone.ValueString()))
 		}
 	}
 	lb := objectAs[loadBalancerModel](ctx, plan.LoadBalancer, diags)

@@ -71,7 +71,7 @@ func (c *typeCache) get(ctx context.Context, name string) (deployment.InstanceTy
 	if ok {
 		return i, nil
 	}
-	i, err := deployment.LookupInstanceType(ctx, c.r.client.EC2(), name)
+	i, err := c.r.clients().Catalog.InstanceType(ctx, c.r.client.EC2(), name)
 	if err == nil {
 		c.mu.Lock()
 		if c.seen == nil {

@@ -35,6 +35,13 @@ type TestOptions struct {
 	PollCap time.Duration
 	// RetryMaxBackoff caps the AWS SDK's retry backoff.
 	RetryMaxBackoff time.Duration
+	// Clock and Speed run every waiter on a dilated clock: an emulator's
+	// virtual clock (Clock tells its time, Sleep sleeps on it) going Speed
+	// times faster than real time. Benchmarks use it without PollCap, to
+	// see the real poll schedules.
+	Clock func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+	Speed float64
 	// LeaseTTL shortens a create's lease on its deployment name.
 	LeaseTTL time.Duration
 	// TimeoutDivisor divides the operation timeouts.
@@ -83,6 +90,7 @@ func (p *geusemakerProvider) Configure(ctx context.Context, req provider.Configu
 	cfg.UserAgent = "terraform-provider-geusemaker/" + p.version
 	cfg.PollCap = p.test.PollCap
 	cfg.RetryMaxBackoff = p.test.RetryMaxBackoff
+	cfg.WaitClock, cfg.WaitSleep, cfg.WaitSpeed = p.test.Clock, p.test.Sleep, p.test.Speed
 	cfg.LeaseTTL = p.test.LeaseTTL
 	cfg.TimeoutDivisor = p.test.TimeoutDivisor
 

@@ -50,6 +50,12 @@ type StateChangeConf[T any] struct {
 	ContinuousTargetOccurence int
 	// OnPoll, when set, is called after each poll with the state seen.
 	OnPoll func(state string, elapsed time.Duration)
+	// Schedule, when set, spaces the polls by what is known about the
+	// change (see Schedule) instead of Delay, MinPoll and MaxPoll.
+	Schedule *Schedule
+	// Began is when the change began, when that was before the wait (a wait
+	// resumed by a later run); the Schedule counts from it.
+	Began time.Time
 }
 
 // WaitForState polls until a target state, the timeout or ctx cancellation.
@@ -57,8 +63,23 @@ func (c *StateChangeConf[T]) WaitForState(ctx context.Context) (*T, error) {
 	minPoll, maxPoll, notFoundChecks, occurrences := c.limits()
 	start := now(ctx)
 	deadline := start.Add(c.Timeout)
-	if c.Delay > 0 {
-		if err := sleep(ctx, capPoll(ctx, c.Delay)); err != nil {
+	origin := start
+	if !c.Began.IsZero() && c.Began.Before(start) {
+		origin = c.Began
+	}
+	var first time.Duration
+	if c.Schedule != nil {
+		if !c.Schedule.Immediate {
+			first = c.Schedule.Next(start.Sub(origin))
+		}
+	} else {
+		first = c.Delay
+	}
+	if first > 0 {
+		if c.Timeout > 0 {
+			first = min(first, c.Timeout)
+		}
+		if err := sleep(ctx, capPoll(ctx, first)); err != nil {
 			return nil, err
 		}
 	}
@@ -99,7 +120,11 @@ func (c *StateChangeConf[T]) WaitForState(ctx context.Context) (*T, error) {
 		if !now(ctx).Before(deadline) {
 			return res, &TimeoutError{LastState: state, ExpectedState: c.Target, Timeout: c.Timeout}
 		}
-		wait := min(capPoll(ctx, interval), deadline.Sub(now(ctx)))
+		next := interval
+		if c.Schedule != nil {
+			next = c.Schedule.Next(now(ctx).Sub(origin))
+		}
+		wait := min(capPoll(ctx, next), deadline.Sub(now(ctx)))
 		if err := sleep(ctx, wait); err != nil {
 			return res, err
 		}

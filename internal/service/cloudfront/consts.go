@@ -1,11 +1,16 @@
 // Package cloudfront wraps the aws-sdk-go-v2 CloudFront client in the
 // find/status/wait style of terraform-provider-aws: finders map
-// NoSuchDistribution to retry.NotFoundError, waiters poll with a fast first
-// poll that settles at 15 s, and mutations always carry a freshly read ETag.
+// NoSuchDistribution to retry.NotFoundError, waiters poll on a schedule that
+// knows a rollout takes a quarter of an hour, and mutations always carry a
+// freshly read ETag.
 // Callers import it as tfcloudfront.
 package cloudfront
 
-import "time"
+import (
+	"time"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
+)
 
 // Distribution statuses.
 const (
@@ -13,11 +18,15 @@ const (
 	DistributionStatusDeployed   = "Deployed"
 )
 
-// Poll intervals: CloudFront rollouts take minutes, so polls start fast and
-// settle at 15 s.
-const (
-	distributionMinPoll = 500 * time.Millisecond
-	distributionMaxPoll = 15 * time.Second
+// What CloudFront changes take, for the waiters' poll schedules (see
+// retry.Schedule).
+var (
+	// DeploymentSchedule: a rollout (creation, update, disable) takes about
+	// a quarter of an hour. A few sparse polls notice an early finish; the
+	// dense ones come around 15 minutes.
+	DeploymentSchedule = retry.Schedule{Expected: 15 * time.Minute, First: 2 * time.Minute}
+	// deletedSchedule: a deleted distribution is gone within seconds.
+	deletedSchedule = retry.Schedule{Expected: time.Second, Immediate: true}
 )
 
 // Retry budgets for CloudFront's quirks.

@@ -90,6 +90,7 @@ func DisableDistribution(ctx context.Context, conn *cloudfront.Client, id string
 	if err != nil {
 		return fmt.Errorf("disabling CloudFront Distribution (%s): %w", id, err)
 	}
+	var began time.Time
 	if aws.ToBool(out.Distribution.DistributionConfig.Enabled) {
 		// CloudFront takes updates while a rollout is in progress, so the
 		// disable need not wait for an earlier change (or a creation) to
@@ -99,8 +100,11 @@ func DisableDistribution(ctx context.Context, conn *cloudfront.Client, id string
 		}
 	} else if aws.ToString(out.Distribution.Status) == DistributionStatusDeployed {
 		return nil
+	} else {
+		// The disable is rolling out already, since its last change.
+		began = aws.ToTime(out.Distribution.LastModifiedTime)
 	}
-	if _, err := WaitDistributionDeployed(ctx, conn, id, time.Until(deadline), nil); err != nil {
+	if _, err := waitDeployed(ctx, conn, id, began, time.Until(deadline), nil); err != nil {
 		return fmt.Errorf("disabling CloudFront Distribution (%s): %w", id, err)
 	}
 	return nil

@@ -13,14 +13,19 @@ import (
 // WaitDistributionDeployed waits until a distribution's rollout is done.
 // progress, when set, is called after every poll with the status seen.
 func WaitDistributionDeployed(ctx context.Context, conn *cloudfront.Client, id string, timeout time.Duration, progress func(status string, elapsed time.Duration)) (*cloudfront.GetDistributionOutput, error) {
+	return waitDeployed(ctx, conn, id, time.Time{}, timeout, progress)
+}
+
+// waitDeployed waits for a rollout that began at began (zero: now).
+func waitDeployed(ctx context.Context, conn *cloudfront.Client, id string, began time.Time, timeout time.Duration, progress func(status string, elapsed time.Duration)) (*cloudfront.GetDistributionOutput, error) {
 	conf := retry.StateChangeConf[cloudfront.GetDistributionOutput]{
-		Pending: []string{DistributionStatusInProgress},
-		Target:  []string{DistributionStatusDeployed},
-		Refresh: StatusDistribution(conn, id),
-		Timeout: timeout,
-		MinPoll: distributionMinPoll,
-		MaxPoll: distributionMaxPoll,
-		OnPoll:  progress,
+		Pending:  []string{DistributionStatusInProgress},
+		Target:   []string{DistributionStatusDeployed},
+		Refresh:  StatusDistribution(conn, id),
+		Timeout:  timeout,
+		Schedule: &DeploymentSchedule,
+		Began:    began,
+		OnPoll:   progress,
 	}
 	out, err := conf.WaitForState(ctx)
 	if err != nil {
@@ -32,11 +37,10 @@ func WaitDistributionDeployed(ctx context.Context, conn *cloudfront.Client, id s
 // WaitDistributionDeleted waits until a deleted distribution is gone.
 func WaitDistributionDeleted(ctx context.Context, conn *cloudfront.Client, id string, timeout time.Duration) error {
 	conf := retry.StateChangeConf[cloudfront.GetDistributionOutput]{
-		Pending: []string{DistributionStatusInProgress, DistributionStatusDeployed},
-		Refresh: StatusDistribution(conn, id),
-		Timeout: timeout,
-		MinPoll: distributionMinPoll,
-		MaxPoll: distributionMaxPoll,
+		Pending:  []string{DistributionStatusInProgress, DistributionStatusDeployed},
+		Refresh:  StatusDistribution(conn, id),
+		Timeout:  timeout,
+		Schedule: &deletedSchedule,
 	}
 	if _, err := conf.WaitForState(ctx); err != nil {
 		return fmt.Errorf("waiting for CloudFront Distribution (%s) delete: %w", id, err)

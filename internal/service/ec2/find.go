@@ -111,6 +111,17 @@ func FindSecurityGroupByID(ctx context.Context, conn *ec2.Client, id string) (*t
 	return retry.SingleResult(out.SecurityGroups, "EC2 Security Group ("+id+")")
 }
 
+// FindSecurityGroupsByIDs reads several security groups with one call; the
+// ones that do not exist are simply missing from the result (a group-id
+// filter, where GroupIds would fail the whole call on the first missing
+// one).
+func FindSecurityGroupsByIDs(ctx context.Context, conn *ec2.Client, ids []string) ([]types.SecurityGroup, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return FindSecurityGroups(ctx, conn, filter("group-id", ids...))
+}
+
 // FindSecurityGroups lists the security groups matching filters (all pages).
 func FindSecurityGroups(ctx context.Context, conn *ec2.Client, filters ...types.Filter) ([]types.SecurityGroup, error) {
 	var out []types.SecurityGroup

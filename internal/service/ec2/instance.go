@@ -124,16 +124,23 @@ func ChangeInstanceType(ctx context.Context, conn *ec2.Client, id, newType strin
 // ConsoleOutput returns an instance's serial console output, decoded; "" while
 // the console has nothing yet.
 func ConsoleOutput(ctx context.Context, conn *ec2.Client, id string) (string, error) {
+	out, _, err := ConsoleOutputAt(ctx, conn, id)
+	return out, err
+}
+
+// ConsoleOutputAt is ConsoleOutput with the time the output was last
+// written (zero when EC2 does not say).
+func ConsoleOutputAt(ctx context.Context, conn *ec2.Client, id string) (string, time.Time, error) {
 	out, err := conn.GetConsoleOutput(ctx, &ec2.GetConsoleOutputInput{InstanceId: aws.String(id), Latest: aws.Bool(true)})
 	if err != nil {
-		return "", fmt.Errorf("reading console output of EC2 instance (%s): %w", id, err)
+		return "", time.Time{}, fmt.Errorf("reading console output of EC2 instance (%s): %w", id, err)
 	}
 	if out.Output == nil {
-		return "", nil
+		return "", time.Time{}, nil
 	}
 	raw, err := base64.StdEncoding.DecodeString(aws.ToString(out.Output))
 	if err != nil {
-		return "", fmt.Errorf("decoding console output of EC2 instance (%s): %w", id, err)
+		return "", time.Time{}, fmt.Errorf("decoding console output of EC2 instance (%s): %w", id, err)
 	}
-	return string(raw), nil
+	return string(raw), aws.ToTime(out.Timestamp), nil
 }

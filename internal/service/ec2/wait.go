@@ -12,10 +12,23 @@ import (
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 )
 
-// Poll schedule for EC2 waits: a fast first poll that settles at 10 s.
-const (
-	minPoll = 500 * time.Millisecond
-	maxPoll = 10 * time.Second
+// What EC2 changes typically take, for the waiters' poll schedules (see
+// retry.Schedule): each wait polls densely around its expected end.
+var (
+	// RunningSchedule: most instance types run 20 s after launch or start.
+	RunningSchedule = retry.Schedule{Expected: 20 * time.Second}
+	// GPURunningSchedule: GPU instances, with their larger images, take
+	// about 45 s.
+	GPURunningSchedule = retry.Schedule{Expected: 45 * time.Second}
+	// StoppedSchedule: a stop takes about 30 s.
+	StoppedSchedule = retry.Schedule{Expected: 30 * time.Second}
+	// TerminatedSchedule: a termination takes about 45 s.
+	TerminatedSchedule = retry.Schedule{Expected: 45 * time.Second}
+	// VPCAvailableSchedule: a new VPC is available within a second.
+	VPCAvailableSchedule = retry.Schedule{Expected: time.Second}
+	// InterfacesReleasedSchedule: the interfaces of a deleted load balancer
+	// or mount target are released about 90 s after the delete.
+	InterfacesReleasedSchedule = retry.Schedule{Expected: 90 * time.Second}
 )
 
 // ProgressFunc is told the state seen at each poll and the time waited so far.
@@ -43,10 +56,10 @@ func withStateReason(inst *types.Instance, err error) error {
 	return fmt.Errorf("%w (state reason: %s)", err, aws.ToString(inst.StateReason.Message))
 }
 
-func waitInstance(ctx context.Context, conn *ec2.Client, id string, timeout time.Duration, pending, target []string, progress []ProgressFunc) (*types.Instance, error) {
+func waitInstance(ctx context.Context, conn *ec2.Client, id string, timeout time.Duration, sched retry.Schedule, pending, target []string, progress []ProgressFunc) (*types.Instance, error) {
 	conf := retry.StateChangeConf[types.Instance]{
 		Pending: pending, Target: target, Refresh: StatusInstance(conn, id), Timeout: timeout,
-		MinPoll: minPoll, MaxPoll: maxPoll, OnPoll: onPoll(progress),
+		Schedule: &sched, OnPoll: onPoll(progress),
 	}
 	inst, err := conf.WaitForState(ctx)
 	return inst, withStateReason(inst, err)
@@ -55,12 +68,18 @@ func waitInstance(ctx context.Context, conn *ec2.Client, id string, timeout time
 // WaitInstanceRunning waits until the instance is running; stopping,
 // stopped or terminated on the way is an error carrying the state reason.
 func WaitInstanceRunning(ctx context.Context, conn *ec2.Client, id string, timeout time.Duration, progress ...ProgressFunc) (*types.Instance, error) {
-	return waitInstance(ctx, conn, id, timeout, []string{"pending"}, []string{"running"}, progress)
+	return WaitInstanceRunningOn(ctx, conn, id, timeout, RunningSchedule, progress...)
+}
+
+// WaitInstanceRunningOn is WaitInstanceRunning with the poll schedule of
+// the instance's kind (GPURunningSchedule for GPU types).
+func WaitInstanceRunningOn(ctx context.Context, conn *ec2.Client, id string, timeout time.Duration, sched retry.Schedule, progress ...ProgressFunc) (*types.Instance, error) {
+	return waitInstance(ctx, conn, id, timeout, sched, []string{"pending"}, []string{"running"}, progress)
 }
 
 // WaitInstanceStopped waits until the instance is stopped.
 func WaitInstanceStopped(ctx context.Context, conn *ec2.Client, id string, timeout time.Duration, progress ...ProgressFunc) (*types.Instance, error) {
-	return waitInstance(ctx, conn, id, timeout, []string{"pending", "running", "stopping"}, []string{"stopped"}, progress)
+	return waitInstance(ctx, conn, id, timeout, StoppedSchedule, []string{"pending", "running", "stopping"}, []string{"stopped"}, progress)
 }
 
 // WaitInstanceTerminated waits until the instance is terminated (or purged).
@@ -76,7 +95,7 @@ func WaitInstanceTerminated(ctx context.Context, conn *ec2.Client, id string, ti
 			}
 			return inst, state, err
 		},
-		Timeout: timeout, MinPoll: minPoll, MaxPoll: maxPoll, OnPoll: onPoll(progress),
+		Timeout: timeout, Schedule: &TerminatedSchedule, OnPoll: onPoll(progress),
 	}
 	inst, err := conf.WaitForState(ctx)
 	return inst, withStateReason(inst, err)
@@ -89,7 +108,7 @@ func WaitInstanceTerminated(ctx context.Context, conn *ec2.Client, id string, ti
 func WaitNetworkInterfacesGone(ctx context.Context, conn *ec2.Client, filters []types.Filter, timeout time.Duration) error {
 	conf := retry.StateChangeConf[networkInterfaces]{
 		Pending: []string{"present"}, Refresh: statusNetworkInterfaces(conn, filters),
-		Timeout: timeout, MinPoll: minPoll, MaxPoll: maxPoll,
+		Timeout: timeout, Schedule: &InterfacesReleasedSchedule,
 	}
 	_, err := conf.WaitForState(ctx)
 	if err != nil {

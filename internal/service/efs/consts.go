@@ -5,7 +5,11 @@
 // that treat NotFound as success and ride out FileSystemInUse.
 package efs
 
-import "time"
+import (
+	"time"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
+)
 
 // EFS error codes handled by this package.
 const (
@@ -23,11 +27,21 @@ const (
 	// Pseudo-states of a file system's mount target count.
 	stateInUse   = "in-use"
 	stateCleared = "cleared"
+
+	// Pseudo-states of a set of mount targets: none of them listed, some.
+	stateGone = "gone"
+	stateSome = "some"
 )
 
-// Poll schedule: EFS transitions take seconds (file systems) to a minute or
-// two (mount targets).
-const (
-	minPoll = 300 * time.Millisecond
-	maxPoll = 5 * time.Second
+// What EFS changes typically take, for the waiters' poll schedules (see
+// retry.Schedule): seconds for file systems, a minute or more for mount
+// targets.
+var (
+	FileSystemAvailableSchedule  = retry.Schedule{Expected: 10 * time.Second}
+	FileSystemDeletedSchedule    = retry.Schedule{Expected: 10 * time.Second}
+	MountTargetAvailableSchedule = retry.Schedule{Expected: 90 * time.Second}
+	MountTargetDeletedSchedule   = retry.Schedule{Expected: 60 * time.Second}
+	// mountTargetsClearedSchedule: once its mount targets are deleted, a
+	// file system reports none at once.
+	mountTargetsClearedSchedule = retry.Schedule{Expected: time.Second, Immediate: true}
 )

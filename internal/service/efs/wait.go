@@ -2,8 +2,11 @@ package efs
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/efs"
 	awstypes "github.com/aws/aws-sdk-go-v2/service/efs/types"
 
@@ -27,7 +30,7 @@ func WaitFileSystemAvailable(ctx context.Context, conn *efs.Client, id string, t
 		Pending: []string{stateCreating, stateUpdating},
 		Target:  []string{stateAvailable},
 		Refresh: StatusFileSystem(conn, id),
-		Timeout: timeout, MinPoll: minPoll, MaxPoll: maxPoll, OnPoll: onPoll(progress),
+		Timeout: timeout, Schedule: &FileSystemAvailableSchedule, OnPoll: onPoll(progress),
 	}
 	return conf.WaitForState(ctx)
 }
@@ -38,7 +41,7 @@ func WaitFileSystemDeleted(ctx context.Context, conn *efs.Client, id string, tim
 		Pending: []string{stateAvailable, stateCreating, stateUpdating, stateDeleting},
 		Target:  []string{},
 		Refresh: StatusFileSystem(conn, id),
-		Timeout: timeout, MinPoll: minPoll, MaxPoll: maxPoll, OnPoll: onPoll(progress),
+		Timeout: timeout, Schedule: &FileSystemDeletedSchedule, OnPoll: onPoll(progress),
 	}
 	_, err := conf.WaitForState(ctx)
 	return err
@@ -52,7 +55,7 @@ func waitFileSystemWithoutMountTargets(ctx context.Context, conn *efs.Client, id
 		Pending: []string{stateInUse},
 		Target:  []string{stateCleared},
 		Refresh: statusMountTargetsCleared(conn, id),
-		Timeout: timeout, MinPoll: minPoll, MaxPoll: maxPoll, NotFoundChecks: 1,
+		Timeout: timeout, Schedule: &mountTargetsClearedSchedule, NotFoundChecks: 1,
 	}
 	_, err := conf.WaitForState(ctx)
 	if retry.NotFound(err) {
@@ -67,7 +70,7 @@ func WaitMountTargetAvailable(ctx context.Context, conn *efs.Client, id string, 
 		Pending: []string{stateCreating},
 		Target:  []string{stateAvailable},
 		Refresh: StatusMountTarget(conn, id),
-		Timeout: timeout, MinPoll: minPoll, MaxPoll: maxPoll, OnPoll: onPoll(progress),
+		Timeout: timeout, Schedule: &MountTargetAvailableSchedule, OnPoll: onPoll(progress),
 	}
 	return conf.WaitForState(ctx)
 }
@@ -78,8 +81,85 @@ func WaitMountTargetDeleted(ctx context.Context, conn *efs.Client, id string, ti
 		Pending: []string{stateAvailable, stateCreating, stateDeleting},
 		Target:  []string{},
 		Refresh: StatusMountTarget(conn, id),
-		Timeout: timeout, MinPoll: minPoll, MaxPoll: maxPoll, OnPoll: onPoll(progress),
+		Timeout: timeout, Schedule: &MountTargetDeletedSchedule, OnPoll: onPoll(progress),
 	}
 	_, err := conf.WaitForState(ctx)
 	return err
+}
+
+// mountTargets is the state of a file system's mount targets as one object.
+type mountTargets struct {
+	items []awstypes.MountTargetDescription
+}
+
+// statusMountTargets reports, from one DescribeMountTargets call for the
+// whole file system, "available" once every one of ids is available,
+// "gone" once none of them is listed (a missing file system included) and
+// the state of the first one in between.
+func statusMountTargets(conn *efs.Client, fsID string, ids []string) retry.Refresh[mountTargets] {
+	return func(ctx context.Context) (*mountTargets, string, error) {
+		all, err := FindMountTargetsByFileSystemID(ctx, conn, fsID)
+		if retry.NotFound(err) {
+			return &mountTargets{}, stateGone, nil
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		var listed []awstypes.MountTargetDescription
+		for _, mt := range all {
+			if slices.Contains(ids, aws.ToString(mt.MountTargetId)) && mt.LifeCycleState != awstypes.LifeCycleStateDeleted {
+				listed = append(listed, mt)
+			}
+		}
+		switch {
+		case len(listed) == 0:
+			return &mountTargets{}, stateGone, nil
+		case len(listed) < len(ids):
+			return &mountTargets{items: listed}, stateSome, nil
+		}
+		for _, mt := range listed {
+			if mt.LifeCycleState != awstypes.LifeCycleStateAvailable {
+				return &mountTargets{items: listed}, string(mt.LifeCycleState), nil
+			}
+		}
+		return &mountTargets{items: listed}, stateAvailable, nil
+	}
+}
+
+// WaitMountTargetsAvailable waits until every one of a file system's mount
+// targets ids is available, reading them all with one call per poll.
+func WaitMountTargetsAvailable(ctx context.Context, conn *efs.Client, fsID string, ids []string, timeout time.Duration, progress ...Progress) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	conf := retry.StateChangeConf[mountTargets]{
+		Pending: []string{stateCreating},
+		Target:  []string{stateAvailable},
+		Refresh: statusMountTargets(conn, fsID, ids),
+		Timeout: timeout, Schedule: &MountTargetAvailableSchedule, OnPoll: onPoll(progress),
+	}
+	_, err := conf.WaitForState(ctx)
+	if err != nil {
+		return fmt.Errorf("waiting for the mount targets of EFS file system (%s) to become available: %w", fsID, err)
+	}
+	return nil
+}
+
+// WaitMountTargetsDeleted waits until none of a file system's mount
+// targets ids is listed any more, reading them all with one call per poll.
+func WaitMountTargetsDeleted(ctx context.Context, conn *efs.Client, fsID string, ids []string, timeout time.Duration, progress ...Progress) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	conf := retry.StateChangeConf[mountTargets]{
+		Pending: []string{stateAvailable, stateCreating, stateDeleting, stateSome},
+		Target:  []string{stateGone},
+		Refresh: statusMountTargets(conn, fsID, ids),
+		Timeout: timeout, Schedule: &MountTargetDeletedSchedule, OnPoll: onPoll(progress),
+	}
+	_, err := conf.WaitForState(ctx)
+	if err != nil {
+		return fmt.Errorf("waiting for the mount targets of EFS file system (%s) to be deleted: %w", fsID, err)
+	}
+	return nil
 }

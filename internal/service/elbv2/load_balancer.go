@@ -19,6 +19,7 @@ import (
 // success.
 func DeleteLoadBalancer(ctx context.Context, conn *elasticloadbalancingv2.Client, ec2conn *ec2.Client, arn string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
+	began := retry.Now(ctx) // the interfaces' release counts from the delete
 	_, err := conn.DeleteLoadBalancer(ctx, &elasticloadbalancingv2.DeleteLoadBalancerInput{LoadBalancerArn: aws.String(arn)})
 	if notFound(err, errCodeLoadBalancerNotFound) {
 		err = nil
@@ -29,5 +30,5 @@ func DeleteLoadBalancer(ctx context.Context, conn *elasticloadbalancingv2.Client
 	if err := WaitLoadBalancerDeleted(ctx, conn, arn, time.Until(deadline)); err != nil && !retry.NotFound(err) {
 		return err
 	}
-	return WaitLoadBalancerInterfacesDeleted(ctx, ec2conn, arn, time.Until(deadline))
+	return waitInterfacesReleased(ctx, ec2conn, arn, began, time.Until(deadline))
 }

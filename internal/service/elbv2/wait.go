@@ -21,13 +21,12 @@ import (
 // progress, when set, is called after every poll with the state seen.
 func WaitLoadBalancerActive(ctx context.Context, conn *elasticloadbalancingv2.Client, arn string, timeout time.Duration, progress func(state string, elapsed time.Duration)) (*awstypes.LoadBalancer, error) {
 	conf := retry.StateChangeConf[awstypes.LoadBalancer]{
-		Pending: []string{LoadBalancerStateProvisioning},
-		Target:  []string{LoadBalancerStateActive},
-		Refresh: StatusLoadBalancer(conn, arn),
-		Timeout: timeout,
-		MinPoll: pollMin,
-		MaxPoll: pollMax,
-		OnPoll:  progress,
+		Pending:  []string{LoadBalancerStateProvisioning},
+		Target:   []string{LoadBalancerStateActive},
+		Refresh:  StatusLoadBalancer(conn, arn),
+		Timeout:  timeout,
+		Schedule: &ActiveSchedule,
+		OnPoll:   progress,
 	}
 	lb, err := conf.WaitForState(ctx)
 	var ue *retry.UnexpectedStateError
@@ -43,11 +42,10 @@ func WaitLoadBalancerActive(ctx context.Context, conn *elasticloadbalancingv2.Cl
 // WaitLoadBalancerDeleted waits until a load balancer is gone.
 func WaitLoadBalancerDeleted(ctx context.Context, conn *elasticloadbalancingv2.Client, arn string, timeout time.Duration) error {
 	conf := retry.StateChangeConf[awstypes.LoadBalancer]{
-		Pending: []string{LoadBalancerStateProvisioning, LoadBalancerStateActive, LoadBalancerStateActiveImpaired, LoadBalancerStateFailed},
-		Refresh: StatusLoadBalancer(conn, arn),
-		Timeout: timeout,
-		MinPoll: pollMin,
-		MaxPoll: pollMax,
+		Pending:  []string{LoadBalancerStateProvisioning, LoadBalancerStateActive, LoadBalancerStateActiveImpaired, LoadBalancerStateFailed},
+		Refresh:  StatusLoadBalancer(conn, arn),
+		Timeout:  timeout,
+		Schedule: &deletedSchedule,
 	}
 	if _, err := conf.WaitForState(ctx); err != nil {
 		return fmt.Errorf("waiting for ELBv2 Load Balancer (%s) delete: %w", arn, err)
@@ -69,6 +67,12 @@ func InterfaceDescription(lbARN string) (string, error) {
 // interfaces of a deleted load balancer; until then they keep its subnets
 // and security groups from being deleted.
 func WaitLoadBalancerInterfacesDeleted(ctx context.Context, ec2conn *ec2.Client, lbARN string, timeout time.Duration) error {
+	return waitInterfacesReleased(ctx, ec2conn, lbARN, time.Time{}, timeout)
+}
+
+// waitInterfacesReleased waits for the release that began at began (zero:
+// now), when the load balancer was deleted.
+func waitInterfacesReleased(ctx context.Context, ec2conn *ec2.Client, lbARN string, began time.Time, timeout time.Duration) error {
 	desc, err := InterfaceDescription(lbARN)
 	if err != nil {
 		return err
@@ -92,9 +96,9 @@ func WaitLoadBalancerInterfacesDeleted(ctx context.Context, ec2conn *ec2.Client,
 			}
 			return &enis, "in-use", nil
 		},
-		Timeout: timeout,
-		MinPoll: pollMin,
-		MaxPoll: pollMax,
+		Timeout:  timeout,
+		Schedule: &InterfacesReleasedSchedule,
+		Began:    began,
 	}
 	if _, err := conf.WaitForState(ctx); err != nil {
 		return fmt.Errorf("waiting for the network interfaces of ELBv2 Load Balancer (%s) to be released: %w", lbARN, err)
@@ -107,14 +111,20 @@ func WaitLoadBalancerInterfacesDeleted(ctx context.Context, ec2conn *ec2.Client,
 // while its instance boots); any other state, or the timeout, is an error
 // that lists each target's state, reason and description.
 func WaitTargetHealthy(ctx context.Context, conn *elasticloadbalancingv2.Client, tgARN, instanceID string, timeout time.Duration, progress func(state string, elapsed time.Duration)) (*awstypes.TargetHealthDescription, error) {
+	return WaitTargetHealthyOn(ctx, conn, tgARN, instanceID, timeout, HealthySchedule, time.Time{}, progress)
+}
+
+// WaitTargetHealthyOn is WaitTargetHealthy on a schedule that counts from
+// serving, when the instance began to serve (see HealthyAfter; zero: now).
+func WaitTargetHealthyOn(ctx context.Context, conn *elasticloadbalancingv2.Client, tgARN, instanceID string, timeout time.Duration, sched retry.Schedule, serving time.Time, progress func(state string, elapsed time.Duration)) (*awstypes.TargetHealthDescription, error) {
 	conf := retry.StateChangeConf[awstypes.TargetHealthDescription]{
-		Pending: []string{TargetHealthStateInitial, TargetHealthStateUnhealthy},
-		Target:  []string{TargetHealthStateHealthy},
-		Refresh: StatusTargetHealth(conn, tgARN, instanceID),
-		Timeout: timeout,
-		MinPoll: pollMin,
-		MaxPoll: pollMax,
-		OnPoll:  progress,
+		Pending:  []string{TargetHealthStateInitial, TargetHealthStateUnhealthy},
+		Target:   []string{TargetHealthStateHealthy},
+		Refresh:  StatusTargetHealth(conn, tgARN, instanceID),
+		Timeout:  timeout,
+		Schedule: &sched,
+		Began:    serving,
+		OnPoll:   progress,
 	}
 	d, err := conf.WaitForState(ctx)
 	if err == nil {
