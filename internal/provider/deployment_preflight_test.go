@@ -216,3 +216,22 @@ func TestAccDeployment_preflightDomainPermission(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// An x86_64 AMI on an arm64 instance type (t4g): RunInstances would refuse
+// it after the network, IAM and EFS exist. The plan names both
+// architectures on ami_id.
+func TestAccDeployment_preflightAMIArchitecture(t *testing.T) {
+	acctest.PreCheck(t)
+	emu := acctest.Emulator(t)
+	var amd64 string
+	for _, a := range awsemu.AMIsOf("us-east-1") {
+		if a.Architecture == "x86_64" && !a.GPUDriver {
+			amd64 = a.ID
+		}
+	}
+	if amd64 == "" {
+		t.Fatal("the emulator publishes no x86_64 Ubuntu AMI")
+	}
+	preflightRefused(t, emu, fmt.Sprintf("  instance_type = \"t4g.small\"\n  ami_id        = %q", amd64),
+		attributeError("AMI architecture mismatch", `ami_id\s+=`, `AMI\s+`+amd64+`\s+is\s+x86_64\s+but\s+instance\s+type\s+t4g\.small\s+is\s+arm64`))
+}
