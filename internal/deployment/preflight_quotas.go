@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/quota"
@@ -29,8 +30,10 @@ func quotaValue(ctx context.Context, c *Clients, q quota.Quota) (float64, error)
 func num(v float64) string { return fmt.Sprintf("%g", v) }
 
 // checkVCPUQuota compares the vCPUs of the instance type, plus those the
-// region's other on-demand instances of the same class already hold, with
-// the class's quota (a new account has 0 for G and VT, and P instances).
+// region's other instances of the same class and market already hold, with
+// the class's quota (a new account has 0 for G and VT, and P instances). A
+// Spot launch counts against the Spot quota, and against the on-demand one
+// when it may fall back.
 func checkVCPUQuota(ctx context.Context, c *Clients, in PreflightInput, ownInstance string) []Finding {
 	s := in.Spec
 	q := quota.OnDemandVCPU(s.InstanceType)
@@ -38,24 +41,42 @@ func checkVCPUQuota(ctx context.Context, c *Clients, in PreflightInput, ownInsta
 	if err != nil {
 		return couldNotCheck("the vCPUs of "+s.InstanceType, err, "ec2:DescribeInstanceTypes")
 	}
+	need := int(it.VCPUs)
+	var instances []ec2types.Instance
+	inUse := func(spot bool, class quota.Quota) (int, error) {
+		if instances == nil {
+			if instances, err = tfec2.FindCapacityInstances(ctx, c.EC2); err != nil {
+				return 0, err
+			}
+		}
+		return vcpusInUse(ctx, in, instances, spot, class, ownInstance), nil
+	}
 	if s.Capacity.Spot() {
-		// A Spot launch counts against the class's Spot quota; when it is
-		// too low the launch can still fall back to on-demand, if allowed.
 		sq, ok := quota.SpotVCPU(s.InstanceType)
-		limit, err := quotaValue(ctx, c, sq)
-		switch {
-		case !ok && !s.Capacity.OnDemandFallback:
-			return []Finding{{Path: "capacity.market", Summary: "No Spot capacity for the instance class",
-				Detail: fmt.Sprintf("%s has no Spot vCPU quota (its class is not offered on Spot). Use capacity.market = %q, or allow capacity.on_demand_fallback.", s.InstanceType, MarketOnDemand)}}
-		case !ok:
-		case err != nil:
-			return couldNotCheck("the Spot vCPU quota "+sq.Label(), err, "servicequotas:GetServiceQuota and servicequotas:GetAWSDefaultServiceQuota")
-		case float64(it.VCPUs) <= limit:
-			return nil
-		case !s.Capacity.OnDemandFallback:
-			return []Finding{{Path: "capacity.market", Summary: "Spot vCPU quota too low",
-				Detail: fmt.Sprintf("%s needs %d vCPUs of the quota %s, which allows %s in %s. %s Or allow capacity.on_demand_fallback, or use capacity.market = %q.",
-					s.InstanceType, it.VCPUs, sq.Label(), num(limit), s.Region, sq.HowToRaise(s.Region, int(it.VCPUs)), MarketOnDemand)}}
+		if !ok {
+			if !s.Capacity.OnDemandFallback {
+				return []Finding{{Path: "capacity.market", Summary: "No Spot capacity for the instance class",
+					Detail: fmt.Sprintf("%s has no Spot vCPU quota (its class is not offered on Spot). Use capacity.market = %q, or allow capacity.on_demand_fallback.", s.InstanceType, MarketOnDemand)}}
+			}
+		} else {
+			limit, err := quotaValue(ctx, c, sq)
+			if err != nil {
+				return couldNotCheck("the Spot vCPU quota "+sq.Label(), err, "servicequotas:GetServiceQuota and servicequotas:GetAWSDefaultServiceQuota")
+			}
+			used := 0
+			if float64(need) <= limit {
+				if used, err = inUse(true, sq); err != nil {
+					return couldNotCheck("the vCPUs already in use", err, "ec2:DescribeInstances")
+				}
+				if float64(need+used) <= limit {
+					return nil
+				}
+			}
+			if !s.Capacity.OnDemandFallback {
+				return []Finding{{Path: "capacity.market", Summary: "Spot vCPU quota too low",
+					Detail: vcpuDetail(s, need, used, "Spot", sq, limit) + fmt.Sprintf(" %s Or allow capacity.on_demand_fallback, or use capacity.market = %q.",
+						sq.HowToRaise(s.Region, need+used), MarketOnDemand)}}
+			}
 		}
 		// The launch falls back to on-demand: that quota must hold.
 	}
@@ -63,37 +84,56 @@ func checkVCPUQuota(ctx context.Context, c *Clients, in PreflightInput, ownInsta
 	if err != nil {
 		return couldNotCheck("the vCPU quota "+q.Label(), err, "servicequotas:GetServiceQuota and servicequotas:GetAWSDefaultServiceQuota")
 	}
-	need, inUse := float64(it.VCPUs), 0
-	if need <= limit {
-		instances, err := tfec2.FindOnDemandInstances(ctx, c.EC2)
-		if err != nil {
+	used := 0
+	if float64(need) <= limit {
+		if used, err = inUse(false, q); err != nil {
 			return couldNotCheck("the vCPUs already in use", err, "ec2:DescribeInstances")
 		}
-		for _, i := range instances {
-			typ := string(i.InstanceType)
-			if aws.ToString(i.InstanceId) == ownInstance || quota.OnDemandVCPU(typ) != q {
-				continue
-			}
-			if o := i.CpuOptions; o != nil && aws.ToInt32(o.CoreCount) > 0 {
-				inUse += int(aws.ToInt32(o.CoreCount) * max(aws.ToInt32(o.ThreadsPerCore), 1))
-			} else if t, err := in.InstanceType(ctx, typ); err == nil {
-				inUse += int(t.VCPUs)
-			}
-		}
-		if need+float64(inUse) <= limit {
+		if float64(need+used) <= limit {
 			return nil
 		}
 	}
-	detail := fmt.Sprintf("%s needs %s vCPUs of the quota %s, which allows %s in %s", s.InstanceType, num(need), q.Label(), num(limit), s.Region)
-	if inUse > 0 {
-		detail += fmt.Sprintf(", and other on-demand instances of the class already use %d", inUse)
-	}
-	detail += "."
+	detail := vcpuDetail(s, need, used, "on-demand", q, limit)
 	if limit == 0 && q.Default == 0 {
 		detail += " New AWS accounts start with 0 vCPUs for every class but Standard."
 	}
-	detail += " " + q.HowToRaise(s.Region, int(need)+inUse) + fmt.Sprintf(" Or choose an instance type of another class (the Standard quota %s covers the A, C, D, H, I, M, R, T and Z families).", quota.OnDemandStandard.Code)
+	detail += " " + q.HowToRaise(s.Region, need+used) + fmt.Sprintf(" Or choose an instance type of another class (the Standard quota %s covers the A, C, D, H, I, M, R, T and Z families).", quota.OnDemandStandard.Code)
 	return []Finding{{Path: "instance_type", Summary: "vCPU quota too low", Detail: detail}}
+}
+
+// vcpuDetail says what the launch needs of a vCPU quota and what other
+// instances of the class already hold.
+func vcpuDetail(s *Spec, need, used int, market string, q quota.Quota, limit float64) string {
+	d := fmt.Sprintf("%s needs %d vCPUs of the quota %s, which allows %s in %s", s.InstanceType, need, q.Label(), num(limit), s.Region)
+	if used > 0 {
+		d += fmt.Sprintf(", and other %s instances of the class already use %d", market, used)
+	}
+	return d + "."
+}
+
+// vcpusInUse sums the vCPUs that instances of a quota's class hold in one
+// market (Spot or on-demand), but the deployment's own instance.
+func vcpusInUse(ctx context.Context, in PreflightInput, instances []ec2types.Instance, spot bool, class quota.Quota, own string) int {
+	n := 0
+	for _, i := range instances {
+		typ := string(i.InstanceType)
+		if aws.ToString(i.InstanceId) == own || (i.InstanceLifecycle == ec2types.InstanceLifecycleTypeSpot) != spot {
+			continue
+		}
+		if spot {
+			if sq, ok := quota.SpotVCPU(typ); !ok || sq != class {
+				continue
+			}
+		} else if quota.OnDemandVCPU(typ) != class {
+			continue
+		}
+		if o := i.CpuOptions; o != nil && aws.ToInt32(o.CoreCount) > 0 {
+			n += int(aws.ToInt32(o.CoreCount) * max(aws.ToInt32(o.ThreadsPerCore), 1))
+		} else if t, err := in.InstanceType(ctx, typ); err == nil {
+			n += int(t.VCPUs)
+		}
+	}
+	return n
 }
 
 // quotaReached reports a quota that one more object would exceed.

@@ -9,6 +9,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment/quota"
@@ -364,5 +366,55 @@ func TestCheckPermissionsJudgesEachActionOnItsOwnResources(t *testing.T) {
 	}
 	if n := env.emu.CallCounts()["iam.SimulatePrincipalPolicy"]; n != 2 {
 		t.Errorf("%d simulations for two checks, want one each", n)
+	}
+}
+
+// Running Spot instances of the class count against the Spot quota (and
+// not against the on-demand one); the deployment's own does not.
+func TestCheckVCPUQuotaCountsSpotInUse(t *testing.T) {
+	env := newTestEnv(t, map[string]string{"quota.L-3819A6DF": "8", "quota.L-DB2E81BA": "4"})
+	var ami string
+	for _, a := range awsemu.AMIsOf(testRegion) {
+		if a.GPUDriver && a.Architecture == "x86_64" {
+			ami = a.ID
+		}
+	}
+	vpc, err := env.c.EC2.CreateVpc(env.ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.9.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	subnet, err := env.c.EC2.CreateSubnet(env.ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: aws.String("10.9.1.0/24"), AvailabilityZone: aws.String(testRegion + "c")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := env.c.EC2.RunInstances(env.ctx, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: ec2types.InstanceTypeG5Xlarge, MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+		SubnetId: subnet.Subnet.SubnetId, InstanceMarketOptions: &ec2types.InstanceMarketOptionsRequest{MarketType: ec2types.MarketTypeSpot}})
+	if err != nil {
+		t.Fatalf("launching a Spot g5.xlarge: %v", err)
+	}
+	other := aws.ToString(out.Instances[0].InstanceId)
+	check := func(instanceType, own string, fallback bool) []Finding {
+		s := testSpec("spot", TierDev)
+		s.InstanceType, s.GPU = instanceType, true
+		s.Capacity = CapacitySpec{Market: MarketSpot, OnDemandFallback: fallback}
+		return checkVCPUQuota(env.ctx, env.c, PreflightInput{Spec: s, InstanceType: func(ctx context.Context, name string) (InstanceTypeInfo, error) {
+			return LookupInstanceType(ctx, env.c.EC2, name)
+		}}, own)
+	}
+	if got := check("g5.xlarge", "", false); len(got) != 0 {
+		t.Errorf("4 + 4 Spot vCPUs of 8 refused: %+v", got)
+	}
+	got := check("g5.2xlarge", "", false)
+	if len(got) != 1 || got[0].Path != "capacity.market" || !strings.Contains(got[0].Detail, "other Spot instances of the class already use 4") || !strings.Contains(got[0].Detail, "--desired-value 12") {
+		t.Errorf("8 + 4 Spot vCPUs of 8: %+v", got)
+	}
+	if got := check("g5.2xlarge", other, false); len(got) != 0 {
+		t.Errorf("the deployment's own Spot instance counted: %+v", got)
+	}
+	// Falling back to on-demand: the Spot instance does not count there,
+	// and 8 on-demand vCPUs exceed the on-demand quota of 4 on their own.
+	got = check("g5.2xlarge", "", true)
+	if len(got) != 1 || got[0].Path != "instance_type" || strings.Contains(got[0].Detail, "already use") {
+		t.Errorf("fallback to on-demand: %+v", got)
 	}
 }

@@ -216,3 +216,42 @@ func TestAccDeployment_preflightDomainPermission(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// An x86_64 AMI on an arm64 instance type (t4g): RunInstances would refuse
+// it after the network, IAM and EFS exist. The plan names both
+// architectures on ami_id.
+func TestAccDeployment_preflightAMIArchitecture(t *testing.T) {
+	acctest.PreCheck(t)
+	emu := acctest.Emulator(t)
+	var amd64 string
+	for _, a := range awsemu.AMIsOf("us-east-1") {
+		if a.Architecture == "x86_64" && !a.GPUDriver {
+			amd64 = a.ID
+		}
+	}
+	if amd64 == "" {
+		t.Fatal("the emulator publishes no x86_64 Ubuntu AMI")
+	}
+	preflightRefused(t, emu, fmt.Sprintf("  instance_type = \"t4g.small\"\n  ami_id        = %q", amd64),
+		attributeError("AMI architecture mismatch", `ami_id\s+=`, `AMI\s+`+amd64+`\s+is\s+x86_64\s+but\s+instance\s+type\s+t4g\.small\s+is\s+arm64`))
+}
+
+// Every per-region and per-account object quota a tier-3 deployment would
+// reach is refused in one plan, each named with its code and how to raise
+// it, before anything is made.
+func TestAccDeployment_preflightObjectQuotas(t *testing.T) {
+	acctest.PreCheck(t)
+	emu := acctest.Emulator(t, func(o *awsemu.Options) {
+		o.Knobs = map[string]string{"quota.L-F678F1CE": "0", "quota.L-53DA6B97": "0", "quota.L-B22855CB": "0", "quota.L-848C634D": "0", "quota.L-24B04930": "0"}
+	})
+	quota := func(name, code string) string {
+		return `(?s)Quota reached: ` + regexp.QuoteMeta(name) + `.*` + code + `.*--quota-code ` + code
+	}
+	preflightRefused(t, emu, "  tier = 3",
+		quota("VPCs per Region", "L-F678F1CE"),
+		quota("Application Load Balancers per Region", "L-53DA6B97"),
+		quota("Target Groups per Region", "L-B22855CB"),
+		quota("File systems per account", "L-848C634D"),
+		quota("Web distributions per AWS account", "L-24B04930"),
+	)
+}

@@ -192,7 +192,7 @@ func deploymentSchema(_ context.Context) schema.Schema {
 						Validators:          []validator.String{stringvalidator.OneOf("PriceClass_100", "PriceClass_200", "PriceClass_All")}},
 					"aliases": schema.ListAttribute{Optional: true, Computed: true, ElementType: types.StringType, Default: listdefault.StaticValue(stringList()),
 						MarkdownDescription: "Alternate domain names (CNAMEs) for the distribution; they need `certificate_arn`. The first becomes the deployment's `url`.",
-						Validators:          []validator.List{listvalidator.SizeAtMost(10), uniqueStrings{}}},
+						Validators:          []validator.List{listvalidator.SizeAtMost(10), uniqueStrings{}, cdnAliases{}}},
 					"certificate_arn": schema.StringAttribute{Optional: true,
 						MarkdownDescription: "Issued ACM certificate in **us-east-1** covering every alias.",
 						Validators:          []validator.String{stringvalidator.RegexMatches(acmARN, "must be an ACM certificate ARN")}},

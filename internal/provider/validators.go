@@ -240,6 +240,38 @@ func (uniqueStrings) ValidateList(_ context.Context, req validator.ListRequest, 
 	}
 }
 
+// cdnAliases applies CloudFront's rules for alternate domain names to each
+// alias: a lowercase domain name without a trailing dot, at most 253
+// characters, with a wildcard only as the whole leftmost label. The first
+// alias is the deployment's url, so it may not be a wildcard.
+type cdnAliases struct{}
+
+var aliasName = regexp.MustCompile(`^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+
+func (cdnAliases) Description(context.Context) string {
+	return "each must be a lowercase domain name such as ai.example.com (a wildcard only as the leftmost label, *.example.com, and not first)"
+}
+func (v cdnAliases) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v cdnAliases) ValidateList(ctx context.Context, req validator.ListRequest, resp *validator.ListResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	for i, e := range req.ConfigValue.Elements() {
+		s, ok := e.(types.String)
+		if !ok || s.IsNull() || s.IsUnknown() {
+			continue
+		}
+		name, at := s.ValueString(), req.Path.AtListIndex(i)
+		switch {
+		case len(name) > 253 || !aliasName.MatchString(name):
+			resp.Diagnostics.AddAttributeError(at, "Invalid alternate domain name", fmt.Sprintf("%s: %q is not one CloudFront accepts: %s.", at, name, v.Description(ctx)))
+		case i == 0 && strings.HasPrefix(name, "*."):
+			resp.Diagnostics.AddAttributeError(at, "Wildcard alias first", fmt.Sprintf("%s: the first alias becomes the deployment's url, which cannot be the wildcard %q. Put a concrete name such as %q first.", at, name, "ai"+strings.TrimPrefix(name, "*")))
+		}
+	}
+}
+
 // ownerEmailValidator applies the boot script's rule for the n8n owner
 // email (userdata.CheckCredential), so a bad address fails the plan rather
 // than the instance's boot.

@@ -441,9 +441,9 @@ func FindKeyPairByName(ctx context.Context, conn *ec2.Client, name string) (*typ
 	return retry.SingleResult(out.KeyPairs, "EC2 key pair ("+name+")")
 }
 
-// FindOnDemandInstances lists the region's on-demand (not Spot) instances
-// that hold capacity: pending, running or stopping (all pages).
-func FindOnDemandInstances(ctx context.Context, conn *ec2.Client) ([]types.Instance, error) {
+// FindCapacityInstances lists the region's instances that hold capacity,
+// on-demand and Spot: pending, running or stopping (all pages).
+func FindCapacityInstances(ctx context.Context, conn *ec2.Client) ([]types.Instance, error) {
 	var out []types.Instance
 	p := ec2.NewDescribeInstancesPaginator(conn, &ec2.DescribeInstancesInput{Filters: []types.Filter{filter("instance-state-name", "pending", "running", "stopping")}})
 	for p.HasMorePages() {
@@ -452,11 +452,7 @@ func FindOnDemandInstances(ctx context.Context, conn *ec2.Client) ([]types.Insta
 			return nil, err
 		}
 		for _, r := range page.Reservations {
-			for _, i := range r.Instances {
-				if i.InstanceLifecycle != types.InstanceLifecycleTypeSpot {
-					out = append(out, i)
-				}
-			}
+			out = append(out, r.Instances...)
 		}
 	}
 	return out, nil
