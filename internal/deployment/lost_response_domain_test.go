@@ -1,0 +1,133 @@
+package deployment
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/emutest"
+)
+
+// lostModes runs f once with the answer lost as a server error and once
+// with the connection dropped.
+func lostModes(t *testing.T, name string, f func(t *testing.T, drop bool)) {
+	for _, drop := range []bool{false, true} {
+		mode := "5xx"
+		if drop {
+			mode = "dropped"
+		}
+		t.Run(name+"/"+mode, func(t *testing.T) {
+			t.Parallel()
+			f(t, drop)
+		})
+	}
+}
+
+// requireFired fails unless the lost-response fault did its work.
+func requireFired(t *testing.T, env *testEnv) {
+	t.Helper()
+	for _, f := range env.emu.Faults() {
+		if f.Fired != 1 {
+			t.Fatalf("the fault on %s.%s fired %d times", f.Service, f.Operation, f.Fired)
+		}
+	}
+}
+
+// zoneAdded is what the deployment added to the user's zone: its lines
+// that were not there before.
+func zoneAdded(t *testing.T, env *testEnv, z *emutest.UserZone) []string {
+	t.Helper()
+	var out []string
+	for _, line := range z.Records(t, env.emu) {
+		if !slices.Contains(z.Before, line) {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// A tier-3 deployment with a domain in another region than us-east-1: its
+// own certificate there and CloudFront's in us-east-1, two validation
+// records, three aliases, and an HTTPS listener besides the redirect. Every
+// call that creates one of them, its answer lost, leaves exactly one.
+func TestLostResponsesDomainCreatesEachObjectOnce(t *testing.T) {
+	const region = "eu-west-1"
+	ops := []struct {
+		service, op string
+		after       int
+	}{
+		{"acm", "RequestCertificate", 0}, // the load balancer's, in the region
+		{"acm", "RequestCertificate", 1}, // CloudFront's, in us-east-1
+		// The validation CNAMEs of the name and the origin name, then the
+		// aliases A and AAAA to CloudFront and the origin's A to the load
+		// balancer.
+		{"route53", "ChangeResourceRecordSets", 0}, {"route53", "ChangeResourceRecordSets", 1},
+		{"route53", "ChangeResourceRecordSets", 2}, {"route53", "ChangeResourceRecordSets", 3}, {"route53", "ChangeResourceRecordSets", 4},
+		{"elbv2", "CreateListener", 0}, {"elbv2", "CreateListener", 1}, // HTTPS, then the HTTP redirect
+	}
+	for _, tc := range ops {
+		lostModes(t, fmt.Sprintf("%s.%s#%d", tc.service, tc.op, tc.after+1), func(t *testing.T, drop bool) {
+			env := newTestEnvIn(t, region, map[string]string{"dataplane.external_dns": "none"}, emutest.DefaultSpeed)
+			z := userZone(t, env)
+			spec := domainSpec("lostdom", TierGPU, z)
+			spec.Region = region
+			// After the zone is made: its records are the user's.
+			env.emu.InjectFault(awsemu.Fault{Service: tc.service, Operation: tc.op, Mode: awsemu.FaultLoseResponse, Drop: drop, After: tc.after, Times: 1})
+			st, err := Create(env.ctx, env.c, spec)
+			if err != nil {
+				t.Fatalf("create: %v", err)
+			}
+			requireFired(t, env)
+			got := countTypes(env)
+			for typ, n := range tier3Objects {
+				if got[typ] != n {
+					t.Errorf("%d %s, want %d", got[typ], typ, n)
+				}
+			}
+			certs := map[string]int{}
+			for _, r := range env.emu.Inventory() {
+				if r.Service == "acm" {
+					certs[r.Region]++
+				}
+			}
+			if certs[region] != 1 || certs[CDNCertificateRegion] != 1 || got["certificate"] != 2 {
+				t.Errorf("certificates by region %v, want one in %s and one in %s", certs, region, CDNCertificateRegion)
+			}
+			// The zone: the user's records, two validation CNAMEs and the
+			// three aliases, nothing else.
+			added := zoneAdded(t, env, z)
+			var cnames, aliases []string
+			for _, line := range added {
+				switch {
+				case strings.Contains(line, " CNAME ") && strings.Contains(line, "acm-validations.aws"):
+					cnames = append(cnames, line)
+				case strings.Contains(line, " alias "):
+					aliases = append(aliases, line)
+				}
+			}
+			if len(cnames) != 2 || len(aliases) != 3 || len(added) != 5 {
+				t.Errorf("added to the zone %q, want 2 validation records and 3 aliases", added)
+			}
+			// The inventory lists the record sets callers wrote: the user's
+			// two and the deployment's five.
+			if got["record"] != 2+5 {
+				t.Errorf("%d records in the inventory, want %d", got["record"], 2+5)
+			}
+			if len(st.DomainCertificates) != 2 || len(st.DomainRecords) != 5 {
+				t.Errorf("recorded %d certificates and %d records, want 2 and 5", len(st.DomainCertificates), len(st.DomainRecords))
+			}
+			if t.Failed() {
+				t.FailNow()
+			}
+			checkDomain(t, env, z, spec, st)
+			if _, _, err := Delete(env.ctx, env.c, spec, st); err != nil {
+				t.Fatalf("destroy: %v", err)
+			}
+			if err := z.CheckDestroy(env.emu)(nil); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
