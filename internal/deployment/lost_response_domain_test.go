@@ -25,12 +25,19 @@ func lostModes(t *testing.T, name string, f func(t *testing.T, drop bool)) {
 	}
 }
 
-// requireFired fails unless the lost-response fault did its work.
+// requireFired fails unless the lost-response fault did its work: it
+// fired once, on a call that succeeded (made its change) before its
+// answer was lost.
 func requireFired(t *testing.T, env *testEnv) {
 	t.Helper()
 	for _, f := range env.emu.Faults() {
 		if f.Fired != 1 {
 			t.Fatalf("the fault on %s.%s fired %d times", f.Service, f.Operation, f.Fired)
+		}
+	}
+	for _, c := range env.emu.Calls() {
+		if c.Notes["fault"] == awsemu.FaultLoseResponse && c.Error != "" {
+			t.Fatalf("the lost %s.%s answer was the error %s: nothing was made", c.Service, c.Operation, c.Error)
 		}
 	}
 }
