@@ -1,6 +1,7 @@
 package deployment
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -136,5 +137,62 @@ func TestLostResponsesDomainCreatesEachObjectOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// Tier 1 points the name at the instance with an address record (a TTL and
+// a value, no alias): its CREATE, the answer lost, leaves that one record.
+func TestLostResponsesDomainAddressRecordOnce(t *testing.T) {
+	lostModes(t, "route53.ChangeResourceRecordSets#1", func(t *testing.T, drop bool) {
+		env := newTestEnv(t, map[string]string{"dataplane.external_dns": "none"})
+		z := userZone(t, env)
+		spec := domainSpec("lostaddr", TierDev, z)
+		env.emu.InjectFault(awsemu.Fault{Service: "route53", Operation: "ChangeResourceRecordSets", Mode: awsemu.FaultLoseResponse, Drop: drop, Times: 1})
+		st, err := Create(env.ctx, env.c, spec)
+		if err != nil {
+			t.Fatalf("create: %v", err)
+		}
+		requireFired(t, env)
+		if added := zoneAdded(t, env, z); len(added) != 1 || added[0] != testDomain+". A "+st.PublicIP {
+			t.Fatalf("added to the zone %q, want the address record of %s", added, st.PublicIP)
+		}
+		if len(st.DomainRecords) != 1 {
+			t.Fatalf("recorded %d records, want 1", len(st.DomainRecords))
+		}
+		checkDomain(t, env, z, spec, st)
+		if _, _, err := Delete(env.ctx, env.c, spec, st); err != nil {
+			t.Fatalf("destroy: %v", err)
+		}
+		if err := z.CheckDestroy(env.emu)(nil); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// A CREATE refused because the record set exists is the deployment's own
+// only when the record set is exactly the one it asked for; one that
+// differs is someone else's and stays untouched.
+func TestCreatedAlreadyTakesOnlyItsOwnRecord(t *testing.T) {
+	env := newTestEnv(t, nil)
+	z := userZone(t, env) // www.example.com A 198.51.100.7, TTL 300
+	o := &op{c: env.c, spec: domainSpec("settle", TierDev, z), rec: newRecorder(&State{})}
+	rec := func(value string, ttl int64) DomainRecord {
+		return DomainRecord{ZoneID: z.ID, Name: "www.example.com", Type: "A", Values: []string{value}, TTL: ttl}
+	}
+	for name, want := range map[string]DomainRecord{"another value": rec("198.51.100.8", 300), "another TTL": rec("198.51.100.7", 60)} {
+		var fe *FieldError
+		if _, err := o.createdAlready(env.ctx, want); !errors.As(err, &fe) || fe.Summary != "DNS record exists" || !strings.Contains(fe.Detail, "198.51.100.7") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if err := z.CheckAsBefore(env.emu); err != nil {
+		t.Fatal(err)
+	}
+	id, err := o.createdAlready(env.ctx, rec("198.51.100.7", 300))
+	if err != nil || id == "" {
+		t.Fatalf("the identical record set: change %q, %v", id, err)
+	}
+	if err := z.CheckAsBefore(env.emu); err != nil {
+		t.Fatal(err)
 	}
 }
