@@ -3,6 +3,7 @@ package deployment
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -194,5 +195,56 @@ func TestCreatedAlreadyTakesOnlyItsOwnRecord(t *testing.T) {
 	}
 	if err := z.CheckAsBefore(env.emu); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Tagging is idempotent by nature (a tag set twice is one tag), but a lost
+// answer must not fail the update either: changing the deployment's tags,
+// each service's tagging call losing its answer once, leaves every object
+// carrying the new tags and nothing more.
+func TestLostResponsesRetag(t *testing.T) {
+	ops := []struct{ service, op string }{
+		{"ec2", "CreateTags"}, {"efs", "TagResource"}, {"iam", "TagRole"}, {"iam", "TagInstanceProfile"},
+		{"elbv2", "AddTags"}, {"cloudfront", "TagResource"}, {"acm", "AddTagsToCertificate"}, {"ssm", "AddTagsToResource"},
+	}
+	for _, tc := range ops {
+		lostModes(t, tc.service+"."+tc.op, func(t *testing.T, drop bool) {
+			env := newTestEnv(t, map[string]string{"dataplane.external_dns": "none"})
+			z := userZone(t, env)
+			spec := domainSpec("lostretag", TierGPU, z)
+			st, err := Create(env.ctx, env.c, spec)
+			if err != nil {
+				t.Fatalf("create: %v", err)
+			}
+			tagged := func(value string) (n int) {
+				for _, r := range env.emu.Inventory() {
+					if r.Tags["team"] == value {
+						n++
+					}
+				}
+				return n
+			}
+			before, count := tagged("ai"), countTypes(env)
+			env.emu.InjectFault(awsemu.Fault{Service: tc.service, Operation: tc.op, Mode: awsemu.FaultLoseResponse, Drop: drop, Times: 1})
+			priorTags := spec.Tags
+			spec.Tags = map[string]string{"team": "ml"}
+			st, err = Update(env.ctx, env.c, spec, st, priorTags)
+			if err != nil {
+				t.Fatalf("update: %v", err)
+			}
+			requireFired(t, env)
+			if after := tagged("ml"); before == 0 || after != before || tagged("ai") != 0 {
+				t.Fatalf("%d objects tagged team=ai before, %d team=ml and %d team=ai after", before, after, tagged("ai"))
+			}
+			if after := countTypes(env); !maps.Equal(after, count) {
+				t.Fatalf("objects before %v, after %v", count, after)
+			}
+			if _, _, err := Delete(env.ctx, env.c, spec, st); err != nil {
+				t.Fatalf("destroy: %v", err)
+			}
+			if err := z.CheckDestroy(env.emu)(nil); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
