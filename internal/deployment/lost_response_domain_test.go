@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
+
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/emutest"
 )
@@ -246,5 +249,37 @@ func TestLostResponsesRetag(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// A request whose record was lost (DomainRequests not counted) repeats its
+// idempotency token; ACM then answers with the first certificate even if
+// it was deleted since. The deployment notices and requests with the next
+// token, ending with one live certificate.
+func TestCertificateTokenOfADeletedCertificate(t *testing.T) {
+	env := newTestEnv(t, nil)
+	z := userZone(t, env)
+	spec := domainSpec("tokgone", TierGPU, z)
+	w := spec.certificateWant(CertificateUseLoadBalancer)
+	first, err := (&op{c: env.c, spec: spec, rec: newRecorder(&State{Nonce: "n1"})}).ensureCertificate(env.ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.c.ACM(w.region).DeleteCertificate(env.ctx, &acm.DeleteCertificateInput{CertificateArn: aws.String(first.ARN)}); err != nil {
+		t.Fatal(err)
+	}
+	o := &op{c: env.c, spec: spec, rec: newRecorder(&State{Nonce: "n1"})}
+	c, err := o.ensureCertificate(env.ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, err := findCert(env, c); c.ARN == first.ARN || err != nil || status != "PENDING_VALIDATION" {
+		t.Fatalf("certificate %s (%s, %v), the deleted one was %s", c.ARN, status, err, first.ARN)
+	}
+	if st := o.rec.get(); len(st.DomainCertificates) != 1 || st.DomainCertificates[0].ARN != c.ARN || st.DomainRequests != 2 {
+		t.Fatalf("recorded %+v after %d requests", st.DomainCertificates, st.DomainRequests)
+	}
+	if got := countTypes(env)["certificate"]; got != 1 {
+		t.Fatalf("%d certificates", got)
 	}
 }
