@@ -5,7 +5,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/efs"
 
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/acctest/legacycli"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
 )
 
@@ -83,4 +85,38 @@ func TestLostResponsesSpotLaunchOnce(t *testing.T) {
 			env.requireEmpty(t)
 		})
 	}
+}
+
+// Adopting a CLI deployment adds the mount target the CLI did not make;
+// its answer lost, there is still one mount target per zone.
+func TestLostResponsesAdoptLegacyMountTargetOnce(t *testing.T) {
+	lostModes(t, "efs.CreateMountTarget", func(t *testing.T, drop bool) {
+		env := newTestEnv(t, nil)
+		d, path := legacycli.FromFixture(t, env.emu, legacyFixture("v2-tier1.json"), t.TempDir())
+		env.emu.InjectFault(awsemu.Fault{Service: "efs", Operation: "CreateMountTarget", Mode: awsemu.FaultLoseResponse, Drop: drop, Times: 1})
+		l, _, err := AdoptLegacyDeployment(env.ctx, env.c, path)
+		if err != nil {
+			t.Fatalf("adopt: %v", err)
+		}
+		requireFired(t, env)
+		mts, err := env.c.EFS.DescribeMountTargets(env.ctx, &efs.DescribeMountTargetsInput{FileSystemId: aws.String(d.EFSID)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(mts.MountTargets) != 2 || len(l.State.MountTargetIDs) != 2 {
+			t.Fatalf("%d mount targets, %d recorded; want 2", len(mts.MountTargets), len(l.State.MountTargetIDs))
+		}
+		if _, _, err := Delete(env.ctx, env.c, l.Spec, l.State); err != nil {
+			t.Fatalf("delete: %v", err)
+		}
+		if d.GivenVPC {
+			if err := d.DeleteGivenNetwork(env.ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := d.DeleteCertificate(env.ctx); err != nil {
+			t.Fatal(err)
+		}
+		env.requireEmpty(t)
+	})
 }
