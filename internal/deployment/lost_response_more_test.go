@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/efs"
 
@@ -116,6 +117,38 @@ func TestLostResponsesAdoptLegacyMountTargetOnce(t *testing.T) {
 		}
 		if err := d.DeleteCertificate(env.ctx); err != nil {
 			t.Fatal(err)
+		}
+		env.requireEmpty(t)
+	})
+}
+
+// UpdateDistribution is not a create, but its IfMatch makes a retried
+// request fail (the lost answer's change moved the ETag on): an update of
+// the distribution, its answer lost, still converges with one distribution.
+func TestLostResponsesUpdateDistribution(t *testing.T) {
+	lostModes(t, "cloudfront.UpdateDistribution", func(t *testing.T, drop bool) {
+		env := newTestEnv(t, nil)
+		spec := testSpec("lostcdn", TierGPU)
+		st, err := Create(env.ctx, env.c, spec)
+		if err != nil {
+			t.Fatalf("create: %v", err)
+		}
+		env.emu.InjectFault(awsemu.Fault{Service: "cloudfront", Operation: "UpdateDistribution", Mode: awsemu.FaultLoseResponse, Drop: drop, Times: 1})
+		spec.CDN.PriceClass = "PriceClass_All"
+		st, err = Update(env.ctx, env.c, spec, st, spec.Tags)
+		if err != nil {
+			t.Fatalf("update: %v", err)
+		}
+		requireFired(t, env)
+		out, err := env.c.CloudFront.GetDistributionConfig(env.ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(st.DistributionID)})
+		if err != nil || out.DistributionConfig.PriceClass != "PriceClass_All" {
+			t.Fatalf("price class after the update: %v %v", out, err)
+		}
+		if got := countTypes(env)["distribution"]; got != 1 {
+			t.Fatalf("%d distributions", got)
+		}
+		if _, _, err := Delete(env.ctx, env.c, spec, st); err != nil {
+			t.Fatalf("delete: %v", err)
 		}
 		env.requireEmpty(t)
 	})
