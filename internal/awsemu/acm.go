@@ -219,10 +219,12 @@ func (s *acmService) RequestCertificate(c *Call, in *acm.RequestCertificateInput
 		if len(token) > 32 || !acmTokenPattern.MatchString(token) {
 			return nil, Errorf("ValidationException", "1 validation error detected: Value '%s' at 'idempotencyToken' failed to satisfy constraint: Member must satisfy regular expression pattern: \\w+ and have length less than or equal to 32", token)
 		}
+		// Within the hour the token stands for its first certificate, even
+		// one deleted since: ACM "will issue only one". (The stricter
+		// reading: a caller must notice the ARN is gone and use another
+		// token.)
 		if t, ok := s.tokens[token]; ok && now.Sub(t.at) < time.Hour {
-			if _, live := s.certs[t.arn]; live {
-				return &acm.RequestCertificateOutput{CertificateArn: aws.String(t.arn)}, nil
-			}
+			return &acm.RequestCertificateOutput{CertificateArn: aws.String(t.arn)}, nil
 		}
 	}
 	domain := aws.ToString(in.DomainName)

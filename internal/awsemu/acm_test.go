@@ -585,3 +585,42 @@ func TestACMErrorsTagsAndUseTracking(t *testing.T) {
 		}
 	})
 }
+
+// Within the hour a token answers with its first certificate, even one
+// deleted since, and never issues a second; after the hour it requests a
+// new one.
+func TestACMIdempotencyTokenOutlivesItsCertificate(t *testing.T) {
+	e := startEmu(t, Options{Speed: 1})
+	client := acmClient(e)
+	req := func() string {
+		t.Helper()
+		out, err := client.RequestCertificate(ctx(t), &acm.RequestCertificateInput{DomainName: aws.String("tok.example.com"),
+			ValidationMethod: acmtypes.ValidationMethodDns, IdempotencyToken: aws.String("tok1")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.CertificateArn)
+	}
+	first := req()
+	if _, err := client.DeleteCertificate(ctx(t), &acm.DeleteCertificateInput{CertificateArn: aws.String(first)}); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock().Advance(59 * time.Minute)
+	if again := req(); again != first {
+		t.Fatalf("within the hour the token gave %s, want the deleted %s", again, first)
+	}
+	var nf *acmtypes.ResourceNotFoundException
+	if _, err := client.DescribeCertificate(ctx(t), &acm.DescribeCertificateInput{CertificateArn: aws.String(first)}); !errors.As(err, &nf) {
+		t.Fatalf("the deleted certificate: %v", err)
+	}
+	if inv := e.Inventory(); len(inv) != 0 {
+		t.Fatalf("a second certificate was issued: %+v", inv)
+	}
+	e.Clock().Advance(2 * time.Minute)
+	if later := req(); later == first {
+		t.Fatal("after the hour the token still answered with its first certificate")
+	}
+	if inv := e.Inventory(); len(inv) != 1 {
+		t.Fatalf("inventory after the hour: %+v", inv)
+	}
+}

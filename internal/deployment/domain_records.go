@@ -137,11 +137,34 @@ func (o *op) ensureRecord(ctx context.Context, want DomainRecord) (string, error
 	}
 	info(ctx, "writing DNS record", map[string]any{"record": want.Name, "type": want.Type, "action": string(action), "zone": want.ZoneID})
 	id, err := tfroute53.ChangeRecords(ctx, conn, want.ZoneID, "geusemaker:"+o.spec.Name, r53types.Change{Action: action, ResourceRecordSet: want.rrs()})
+	if action == r53types.ChangeActionCreate && errs.IsCodeWithMessage(err, "InvalidChangeBatch", "but it already exists") {
+		// The record set was absent a moment ago: most likely the answer
+		// to this CREATE was lost and the SDK's retry met the record set
+		// it had made.
+		id, err = o.createdAlready(ctx, want)
+	}
 	if err != nil {
 		return "", o.zoneError(err)
 	}
 	o.recordOwned(want)
 	return id, nil
+}
+
+// createdAlready settles a CREATE that Route 53 refused because the record
+// set exists although it did not just before: it is the deployment's own
+// if it is exactly the record set asked for, anything else is someone
+// else's and a conflict. The identical UPSERT returns a change to wait on
+// (the lost answer took the first change's id with it); it changes nothing.
+func (o *op) createdAlready(ctx context.Context, want DomainRecord) (string, error) {
+	cur, err := tfroute53.FindResourceRecordSet(ctx, o.c.Route53, want.ZoneID, want.Name, rrType(want.Type))
+	if err != nil {
+		return "", err
+	}
+	if !sameTarget(cur, want) || (want.AliasDNSName == "" && aws.ToInt64(cur.TTL) != want.TTL) {
+		return "", recordConflict(cur, want)
+	}
+	info(ctx, "DNS record already written (the answer to its creation was lost)", map[string]any{"record": want.Name, "type": want.Type, "zone": want.ZoneID})
+	return tfroute53.ChangeRecords(ctx, o.c.Route53, want.ZoneID, "geusemaker:"+o.spec.Name, r53types.Change{Action: r53types.ChangeActionUpsert, ResourceRecordSet: want.rrs()})
 }
 
 // recordConflict is a record set that blocks one the deployment needs.

@@ -813,10 +813,24 @@ func InstanceManifest(ctx context.Context, c *Clients, instanceID string) (m boo
 	return m, found, nil
 }
 
-// retagInstance moves the instance's (and its root volume's) tags from old's
-// to the spec's.
+// retagInstance moves the tags of the instance, its root volume and its
+// network interfaces (the launch tags all three) from old's to the spec's.
 func (o *op) retagInstance(ctx context.Context, old *Spec, st *State) error {
-	return o.retagEC2(ctx, old, CompInstance, st.InstanceID, st.RootVolumeID)
+	ids := []string{st.InstanceID, st.RootVolumeID}
+	if st.InstanceID != "" {
+		// The interfaces are not recorded: the instance names them.
+		inst, err := tfec2.FindInstanceByID(ctx, o.c.EC2, st.InstanceID)
+		switch {
+		case retry.NotFound(err):
+		case err != nil:
+			return err
+		default:
+			for _, n := range inst.NetworkInterfaces {
+				ids = append(ids, aws.ToString(n.NetworkInterfaceId))
+			}
+		}
+	}
+	return o.retagEC2(ctx, old, CompInstance, ids...)
 }
 
 // adoptInstance records the instance a create launched but did not record
