@@ -106,6 +106,7 @@ var addedSinceFixture = []string{
 	"InstanceState.Market",       // zero: the instance's lifecycle (MarketReplaces)
 	"InstanceState.SpotPrice",    // zero: not known (on-demand instances have none)
 	"InstanceState.SpotFallback", // zero: no fallback recorded
+	"IAMState.OnePolicy",         // zero: the role has the earlier release's two inline policies; the next apply folds them
 	// zero: no credentials yet; the next apply generates them and replaces
 	// the instance, which read none.
 	"CredentialsState.Credentials",
