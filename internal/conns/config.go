@@ -44,10 +44,12 @@ type Config struct {
 	SkipRequestingAccountID   bool
 	UserAgent                 string
 
-	// Test seams (never set from HCL): cap the SDK's retry backoff and every
-	// waiter's poll interval, so tests against a fast emulator do not sleep.
+	// PollCap caps every waiter's poll interval: max_poll_interval, for
+	// endpoints whose operations finish faster than AWS's (and tests).
+	PollCap time.Duration
+	// Test seam (never set from HCL): cap the SDK's retry backoff, so tests
+	// against a fast emulator do not sleep.
 	RetryMaxBackoff time.Duration
-	PollCap         time.Duration
 	// WaitClock and WaitSpeed run every waiter on a dilated clock (an
 	// emulator's virtual clock going WaitSpeed times faster than real
 	// time), so a benchmark sees the real poll schedules; WaitSleep, when

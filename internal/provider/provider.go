@@ -31,7 +31,8 @@ var (
 
 // TestOptions are test seams that no configuration can reach.
 type TestOptions struct {
-	// PollCap caps every waiter's poll interval.
+	// PollCap caps every waiter's poll interval (the lower of it and
+	// max_poll_interval applies).
 	PollCap time.Duration
 	// RetryMaxBackoff caps the AWS SDK's retry backoff.
 	RetryMaxBackoff time.Duration
@@ -88,7 +89,9 @@ func (p *geusemakerProvider) Configure(ctx context.Context, req provider.Configu
 		return
 	}
 	cfg.UserAgent = "terraform-provider-geusemaker/" + p.version
-	cfg.PollCap = p.test.PollCap
+	if p.test.PollCap > 0 && (cfg.PollCap == 0 || p.test.PollCap < cfg.PollCap) {
+		cfg.PollCap = p.test.PollCap
+	}
 	cfg.RetryMaxBackoff = p.test.RetryMaxBackoff
 	cfg.WaitClock, cfg.WaitSleep, cfg.WaitSpeed = p.test.Clock, p.test.Sleep, p.test.Speed
 	cfg.LeaseTTL = p.test.LeaseTTL

@@ -28,6 +28,7 @@ func (m providerModel) toConfig(ctx context.Context) (*conns.Config, diag.Diagno
 	if m.MaxRetries.IsNull() {
 		c.MaxRetries = 25
 	}
+	c.PollCap = parseDuration(m.MaxPollInterval.ValueString())
 	diags.Append(m.SharedConfigFiles.ElementsAs(ctx, &c.SharedConfigFiles, false)...)
 	diags.Append(m.SharedCredentialsFiles.ElementsAs(ctx, &c.SharedCredentialsFiles, false)...)
 	if len(m.AssumeRole) == 1 {

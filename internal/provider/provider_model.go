@@ -14,6 +14,7 @@ type providerModel struct {
 	RetryMode                 types.String `tfsdk:"retry_mode"`
 	SkipCredentialsValidation types.Bool   `tfsdk:"skip_credentials_validation"`
 	SkipRequestingAccountID   types.Bool   `tfsdk:"skip_requesting_account_id"`
+	MaxPollInterval           types.String `tfsdk:"max_poll_interval"`
 
 	AssumeRole                []assumeRoleModel  `tfsdk:"assume_role"`
 	AssumeRoleWithWebIdentity []webIdentityModel `tfsdk:"assume_role_with_web_identity"`

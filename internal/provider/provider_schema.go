@@ -49,6 +49,12 @@ func providerSchema(context.Context) schema.Schema {
 				MarkdownDescription: "Skip validating the credentials with STS GetCallerIdentity when the provider is configured."},
 			"skip_requesting_account_id": schema.BoolAttribute{Optional: true,
 				MarkdownDescription: "Skip looking up the account id. Together with `skip_credentials_validation` the provider makes no STS call at configure time."},
+			"max_poll_interval": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "Longest time between two polls of any wait, as a duration such as `2s` (1 s to 10 min). " +
+					"By default each wait polls on its own schedule: rarely at first and densely near the time AWS usually takes " +
+					"(a CloudFront rollout is first polled after two minutes). Set it for AWS-compatible endpoints whose operations " +
+					"finish much faster than AWS's, such as a local emulator; against AWS it only adds calls.",
+				Validators: []validator.String{durationBetween(1, 600)}},
 		},
 		Blocks: map[string]schema.Block{
 			"assume_role": schema.ListNestedBlock{

@@ -324,6 +324,7 @@ func TestAccProvider_badConfiguration(t *testing.T) {
 		{name: "bad region", region: "moon-base-1", want: `must be an AWS region name`},
 		{name: "bad retry mode", extra: `retry_mode = "fast"`, want: `value must be one of`},
 		{name: "max retries zero", extra: `max_retries = 0`, want: `value must be between 1 and 100`},
+		{name: "poll interval too short", extra: `max_poll_interval = "100ms"`, want: `(?s)Invalid duration.*"100ms" must be a duration.*between 1s and 10m0s`},
 		{name: "key without secret", noKeys: true, extra: `access_key = "AKIAIOSFODNN7EXAMPLE"`, want: `Incomplete static credentials`},
 		{name: "assume role bad arn", extra: "assume_role {\n role_arn = \"deployer\"\n}", want: `must be an IAM role ARN`},
 		{name: "assume role short duration", extra: "assume_role {\n role_arn = \"arn:aws:iam::123456789012:role/x\"\n duration = \"5m\"\n}", want: `must be a duration such as 1h`},

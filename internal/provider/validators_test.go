@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -71,6 +72,24 @@ func TestCDNAliases(t *testing.T) {
 			t.Errorf("%v refused: %v", tc.aliases, resp.Diagnostics)
 		case tc.want != "" && (!resp.Diagnostics.HasError() || resp.Diagnostics[0].Summary() != tc.want):
 			t.Errorf("%v: %v, want %q", tc.aliases, resp.Diagnostics, tc.want)
+		}
+	}
+}
+
+// max_poll_interval becomes the waiters' poll cap; without it, none.
+func TestMaxPollIntervalConfig(t *testing.T) {
+	for _, tc := range []struct {
+		value types.String
+		want  time.Duration
+	}{
+		{types.StringValue("2s"), 2 * time.Second},
+		{types.StringValue("10m"), 10 * time.Minute},
+		{types.StringNull(), 0},
+	} {
+		m := providerModel{MaxPollInterval: tc.value, SharedConfigFiles: types.ListNull(types.StringType), SharedCredentialsFiles: types.ListNull(types.StringType)}
+		c, diags := m.toConfig(context.Background())
+		if diags.HasError() || c.PollCap != tc.want {
+			t.Errorf("max_poll_interval %s: poll cap %s, want %s (%v)", tc.value, c.PollCap, tc.want, diags)
 		}
 	}
 }
