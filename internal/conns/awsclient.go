@@ -2,6 +2,7 @@ package conns
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -19,17 +20,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/aws-sdk-go-v2/service/wafv2"
 
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
 )
 
 // AWSClient holds the resolved configuration and builds each service client
 // once, on first use.
 type AWSClient struct {
-	Region       string
-	AccountID    string
-	CallerARN    string
-	CallerUserID string
-	DefaultTags  map[string]string
+	Region      string
+	DefaultTags map[string]string
+
+	// skipValidation and skipAccount are skip_credentials_validation and
+	// skip_requesting_account_id.
+	skipValidation, skipAccount bool
+	identityMu                  sync.Mutex
+	identity                    *Identity
 
 	cfg       aws.Config
 	endpoints map[string]string
@@ -67,6 +72,8 @@ func newAWSClient(cfg aws.Config, c *Config) *AWSClient {
 	return &AWSClient{
 		Region:         cfg.Region,
 		DefaultTags:    tags,
+		skipValidation: c.SkipCredentialsValidation,
+		skipAccount:    c.SkipRequestingAccountID,
 		cfg:            cfg,
 		endpoints:      c.Endpoints,
 		pollCap:        c.PollCap,
@@ -250,4 +257,51 @@ func (c *AWSClient) WAFV2() *wafv2.Client {
 		})
 	}
 	return c.wafv2
+}
+
+// Identity is who the credentials belong to (STS GetCallerIdentity).
+type Identity struct {
+	AccountID, ARN, UserID string
+}
+
+// Identity asks STS who the caller is, once per configuration: not when
+// the provider is configured but when something first needs it (the
+// plan-time permission check, a new role's policy, the caller identity data
+// source), so a plan that changes nothing makes no STS call. A refresh's
+// first read fails on bad credentials just as this would. A failure is a
+// ConfigError ("Invalid AWS credentials") and is not kept: the next call
+// asks again.
+func (c *AWSClient) Identity(ctx context.Context) (Identity, error) {
+	c.identityMu.Lock()
+	defer c.identityMu.Unlock()
+	if c.identity != nil {
+		return *c.identity, nil
+	}
+	out, err := c.STS().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return Identity{}, &ConfigError{Summary: "Invalid AWS credentials",
+			Detail: fmt.Sprintf("STS GetCallerIdentity failed (%s): %s\n\nCheck the credentials the provider resolved (provider block, AWS_* environment variables, shared config profile, assume_role). To run without calling STS, set skip_credentials_validation and skip_requesting_account_id.", orDefault(errs.Code(err), "error"), errs.Message(err)),
+			Err:    err}
+	}
+	c.identity = &Identity{AccountID: aws.ToString(out.Account), ARN: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}
+	return *c.identity, nil
+}
+
+// SkipsAccountID says the provider may not ask STS for the account
+// (skip_requesting_account_id).
+func (c *AWSClient) SkipsAccountID() bool { return c.skipAccount }
+
+// Caller is Identity for the provider's own use, under its skip settings:
+// the zero Identity with skip_requesting_account_id (the deployment then
+// writes "*" for the account and does not simulate the caller's policies),
+// and with skip_credentials_validation when STS fails.
+func (c *AWSClient) Caller(ctx context.Context) (Identity, error) {
+	if c.skipAccount {
+		return Identity{}, nil
+	}
+	id, err := c.Identity(ctx)
+	if err != nil && c.skipValidation {
+		return Identity{}, nil
+	}
+	return id, err
 }

@@ -207,19 +207,6 @@ func (c *Config) Build(ctx context.Context) (*AWSClient, error) {
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 		return nil, credentialError(c, err)
 	}
-	if !c.SkipCredentialsValidation || !c.SkipRequestingAccountID {
-		out, err := client.STS().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-		switch {
-		case err == nil:
-			client.AccountID = aws.ToString(out.Account)
-			client.CallerARN = aws.ToString(out.Arn)
-			client.CallerUserID = aws.ToString(out.UserId)
-		case !c.SkipCredentialsValidation:
-			return nil, &ConfigError{Summary: "Invalid AWS credentials",
-				Detail: fmt.Sprintf("STS GetCallerIdentity failed (%s): %s\n\nCheck the credentials the provider resolved (provider block, AWS_* environment variables, shared config profile, assume_role). To configure without calling STS, set skip_credentials_validation and skip_requesting_account_id.", orDefault(errs.Code(err), "error"), errs.Message(err)),
-				Err:    err}
-		}
-	}
 	return client, nil
 }
 

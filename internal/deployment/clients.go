@@ -1,6 +1,7 @@
 package deployment
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -42,8 +43,11 @@ type Clients struct {
 	// provider process (nil: none kept).
 	Catalog *Catalog
 
-	Region    string
-	AccountID string
+	Region string
+	// Account returns the caller's account id (STS, asked once per
+	// provider configuration, when first needed); nil when the provider may
+	// not ask (skip_requesting_account_id).
+	Account   func(ctx context.Context) (string, error)
 	Partition string
 	// LeaseTTL is how long a create's lease on its name lasts unless
 	// renewed (DefaultLeaseTTL when zero; tests shorten it).

@@ -1,6 +1,7 @@
 package deployment
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -333,26 +334,58 @@ func TestCredentialsDuplicateAndRollback(t *testing.T) {
 // The instance policy names the deployment's path in its region and account,
 // and with the file system, that file system alone.
 func TestInstancePolicyDocument(t *testing.T) {
-	o := &op{c: &Clients{AccountID: "123456789012", Partition: "aws"}, spec: &Spec{Name: "ai", Region: "eu-west-1"}}
+	o := &op{c: &Clients{Partition: "aws"}, spec: &Spec{Name: "ai", Region: "eu-west-1"}}
 	var doc struct {
 		Statement []struct {
 			Action   []string
 			Resource any
 		}
 	}
-	if err := json.Unmarshal([]byte(o.instancePolicy("")), &doc); err != nil {
+	if err := json.Unmarshal([]byte(o.instancePolicy("123456789012", "")), &doc); err != nil {
 		t.Fatal(err)
 	}
 	if len(doc.Statement) != 2 || doc.Statement[1].Resource != "arn:aws:ssm:eu-west-1:123456789012:parameter/geusemaker/ai/*" ||
 		!slices.Equal(doc.Statement[1].Action, []string{"ssm:GetParameters"}) || slices.Contains(doc.Statement[0].Action, "ssm:GetParameters") {
-		t.Fatalf("policy %s", o.instancePolicy(""))
+		t.Fatalf("policy %s", o.instancePolicy("123456789012", ""))
 	}
 	doc.Statement = nil
-	if err := json.Unmarshal([]byte(o.instancePolicy("fs-0123")), &doc); err != nil {
+	if err := json.Unmarshal([]byte(o.instancePolicy("123456789012", "fs-0123")), &doc); err != nil {
 		t.Fatal(err)
 	}
 	if len(doc.Statement) != 3 || doc.Statement[2].Resource != "arn:aws:elasticfilesystem:eu-west-1:123456789012:file-system/fs-0123" ||
 		!slices.Contains(doc.Statement[2].Action, "elasticfilesystem:ClientMount") {
-		t.Fatalf("policy with the file system %s", o.instancePolicy("fs-0123"))
+		t.Fatalf("policy with the file system %s", o.instancePolicy("123456789012", "fs-0123"))
+	}
+}
+
+// The policy's account is the role's once there is a role (a refresh asks
+// STS nothing), the caller's before, and "*" when the provider may not ask
+// or STS could not say.
+func TestInstancePolicyAccount(t *testing.T) {
+	asked := 0
+	caller := func(account string, err error) func(context.Context) (string, error) {
+		return func(context.Context) (string, error) { asked++; return account, err }
+	}
+	boom := errors.New("throttled")
+	cases := []struct {
+		name, roleARN string
+		account       func(context.Context) (string, error)
+		want          string
+		asks          int
+		err           error
+	}{
+		{"role recorded", "arn:aws:iam::210987654321:role/geusemaker/ai-role", caller("123456789012", nil), "210987654321", 0, nil},
+		{"no role yet", "", caller("123456789012", nil), "123456789012", 1, nil},
+		{"may not ask", "arn:aws:iam::210987654321:role/geusemaker/ai-role", nil, "*", 0, nil},
+		{"STS could not say", "", caller("", nil), "*", 1, nil},
+		{"STS failed", "", caller("", boom), "*", 1, boom},
+	}
+	for _, tc := range cases {
+		asked = 0
+		o := &op{c: &Clients{Account: tc.account}, spec: &Spec{Name: "ai"}, rec: newRecorder(&State{IAMState: IAMState{RoleARN: tc.roleARN}})}
+		got, err := o.accountID(context.Background())
+		if got != tc.want || asked != tc.asks || !errors.Is(err, tc.err) {
+			t.Errorf("%s: account %q after %d STS calls (%v), want %q after %d (%v)", tc.name, got, asked, err, tc.want, tc.asks, tc.err)
+		}
 	}
 }

@@ -74,7 +74,7 @@ func newTestEnvWith(t testing.TB, o emutest.Options) *testEnv {
 			return servicequotas.NewFromConfig(cfg, func(o *servicequotas.Options) { o.Region = region })
 		},
 		WAFV2:  wafv2.NewFromConfig(cfg, func(o *wafv2.Options) { o.Region = "us-east-1" }),
-		Region: o.Region, AccountID: awsemu.AccountID, Partition: "aws",
+		Region: o.Region, Account: func(context.Context) (string, error) { return awsemu.AccountID, nil }, Partition: "aws",
 	}
 	return &testEnv{emu: started.Emu, c: c, ctx: started.Ctx}
 }

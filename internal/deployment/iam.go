@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	awstypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/retry"
@@ -64,11 +65,7 @@ const instancePolicyName = "geusemaker-instance"
 // managed key aws/ssm, whose key policy already lets principals of the
 // account decrypt through SSM: no kms statement is needed. With efsID, the
 // statement of efsPolicy follows (the file system exists after the role).
-func (o *op) instancePolicy(efsID string) string {
-	account := o.c.AccountID
-	if account == "" {
-		account = "*"
-	}
+func (o *op) instancePolicy(account, efsID string) string {
 	params := fmt.Sprintf("arn:%s:ssm:%s:%s:parameter%s*", o.partition(), o.spec.Region, account, o.spec.CredentialsPath())
 	statements := []map[string]any{
 		{
@@ -86,7 +83,7 @@ func (o *op) instancePolicy(efsID string) string {
 		},
 	}
 	if efsID != "" {
-		statements = append(statements, o.efsStatement(efsID))
+		statements = append(statements, o.efsStatement(account, efsID))
 	}
 	doc, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": statements})
 	return string(doc)
@@ -94,11 +91,29 @@ func (o *op) instancePolicy(efsID string) string {
 
 // rolePolicy is the instance policy the role should hold: with the file
 // system's statement once the role has one policy.
-func (o *op) rolePolicy(st *State) string {
+func (o *op) rolePolicy(account string, st *State) string {
 	if st.OnePolicy {
-		return o.instancePolicy(st.EFSID)
+		return o.instancePolicy(account, st.EFSID)
 	}
-	return o.instancePolicy("")
+	return o.instancePolicy(account, "")
+}
+
+// accountID is the account the instance policy's ARNs name: the role's (its
+// ARN holds it) once there is one, so a refresh asks STS nothing, else the
+// caller's; "*" when the provider may not ask (skip_requesting_account_id)
+// or STS could not say (skip_credentials_validation).
+func (o *op) accountID(ctx context.Context) (string, error) {
+	if o.c.Account == nil {
+		return "*", nil
+	}
+	if a, err := arn.Parse(o.rec.get().RoleARN); err == nil && a.AccountID != "" {
+		return a.AccountID, nil
+	}
+	id, err := o.c.Account(ctx)
+	if err != nil || id == "" {
+		return "*", err
+	}
+	return id, nil
 }
 
 func (o *op) partition() string {
@@ -142,7 +157,11 @@ func (o *op) ensureIAM(ctx context.Context) error {
 		// A new role gets one policy; ensureEFSPolicy adds the mount.
 		o.rec.set(func(s *State) { s.OnePolicy = true })
 	}
-	if err := tfiam.PutRolePolicy(ctx, conn, name, instancePolicyName, o.rolePolicy(o.rec.get())); err != nil {
+	account, err := o.accountID(ctx)
+	if err != nil {
+		return err
+	}
+	if err := tfiam.PutRolePolicy(ctx, conn, name, instancePolicyName, o.rolePolicy(account, o.rec.get())); err != nil {
 		return err
 	}
 	// Earlier releases attached the SSM managed policy; a role this create
@@ -192,11 +211,7 @@ const legacyEFSPolicy = "EFSMountPolicy"
 
 // efsStatement lets the instance mount exactly this deployment's file
 // system with IAM authorization, nothing else.
-func (o *op) efsStatement(efsID string) map[string]any {
-	account := o.c.AccountID
-	if account == "" {
-		account = "*"
-	}
+func (o *op) efsStatement(account, efsID string) map[string]any {
 	return map[string]any{
 		"Sid":      "MountDeploymentFileSystem",
 		"Effect":   "Allow",
@@ -207,8 +222,8 @@ func (o *op) efsStatement(efsID string) map[string]any {
 
 // efsPolicy is efsPolicyName's document, the second inline policy of roles
 // made before OnePolicy.
-func (o *op) efsPolicy(st *State) string {
-	doc, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []map[string]any{o.efsStatement(st.EFSID)}})
+func (o *op) efsPolicy(account string, st *State) string {
+	doc, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []map[string]any{o.efsStatement(account, st.EFSID)}})
 	return string(doc)
 }
 
@@ -218,7 +233,11 @@ func (o *op) efsPolicy(st *State) string {
 // instance never loses it.
 func (o *op) ensureEFSPolicy(ctx context.Context) error {
 	st := o.rec.get()
-	if err := tfiam.PutRolePolicy(ctx, o.c.IAM, st.RoleName, instancePolicyName, o.instancePolicy(st.EFSID)); err != nil {
+	account, err := o.accountID(ctx)
+	if err != nil {
+		return err
+	}
+	if err := tfiam.PutRolePolicy(ctx, o.c.IAM, st.RoleName, instancePolicyName, o.instancePolicy(account, st.EFSID)); err != nil {
 		return err
 	}
 	if !st.OnePolicy {
@@ -314,19 +333,23 @@ func (o *op) refreshIAM(ctx context.Context) error {
 // made before OnePolicy) with what the deployment wants. A record without
 // OnePolicy whose role has the one policy (an import) learns it here.
 func (o *op) refreshRolePolicies(ctx context.Context, st *State) error {
+	account, err := o.accountID(ctx)
+	if err != nil {
+		return err
+	}
 	if !st.OnePolicy && st.EFSID != "" {
 		doc, err := tfiam.FindRolePolicyDocument(ctx, o.c.IAM, st.RoleName, efsPolicyName)
 		switch {
 		case gone(err):
 			one := &State{IAMState: IAMState{OnePolicy: true}, StorageState: st.StorageState}
-			if cur, ierr := tfiam.FindRolePolicyDocument(ctx, o.c.IAM, st.RoleName, instancePolicyName); ierr == nil && samePolicy(cur, o.rolePolicy(one)) {
+			if cur, ierr := tfiam.FindRolePolicyDocument(ctx, o.c.IAM, st.RoleName, instancePolicyName); ierr == nil && samePolicy(cur, o.rolePolicy(account, one)) {
 				o.rec.set(func(s *State) { s.OnePolicy = true })
 				return nil
 			}
 			o.drifted(DriftIAM, "role %s lost its inline policy %s (the instance cannot mount the file system)", st.RoleName, efsPolicyName)
 		case err != nil:
 			return err
-		case !samePolicy(doc, o.efsPolicy(st)):
+		case !samePolicy(doc, o.efsPolicy(account, st)):
 			o.drifted(DriftIAM, "the inline policy %s of role %s was changed outside Terraform", efsPolicyName, st.RoleName)
 		}
 	}
@@ -336,7 +359,7 @@ func (o *op) refreshRolePolicies(ctx context.Context, st *State) error {
 		o.drifted(DriftIAM, "role %s lost its inline policy %s (Session Manager, the deployment's credentials and its file system)", st.RoleName, instancePolicyName)
 	case err != nil:
 		return err
-	case !samePolicy(doc, o.rolePolicy(st)):
+	case !samePolicy(doc, o.rolePolicy(account, st)):
 		o.drifted(DriftIAM, "the inline policy %s of role %s was changed outside Terraform", instancePolicyName, st.RoleName)
 	}
 	return nil

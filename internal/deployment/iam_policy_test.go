@@ -6,6 +6,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/geusemaker/terraform-provider-geusemaker/internal/awsemu"
 )
 
 // A role made before OnePolicy has the mount in a second inline policy: its
@@ -46,7 +48,7 @@ func TestRolePolicyLayouts(t *testing.T) {
 	o := &op{c: env.c, spec: spec, rec: newRecorder(st)}
 	legacy := *st
 	legacy.OnePolicy = false
-	for name, doc := range map[string]string{instancePolicyName: o.instancePolicy(""), efsPolicyName: o.efsPolicy(st)} {
+	for name, doc := range map[string]string{instancePolicyName: o.instancePolicy(awsemu.AccountID, ""), efsPolicyName: o.efsPolicy(awsemu.AccountID, st)} {
 		if _, err := env.c.IAM.PutRolePolicy(env.ctx, &iam.PutRolePolicyInput{RoleName: aws.String(st.RoleName), PolicyName: aws.String(name), PolicyDocument: aws.String(doc)}); err != nil {
 			t.Fatal(err)
 		}

@@ -378,7 +378,7 @@ func CheckPermissions(ctx context.Context, c *Clients, callerARN string, s *Spec
 		}
 		return warn(fmt.Sprintf("IAM cannot simulate the policies of %s (only users and roles can be simulated), so the deployment's permissions were not checked.", callerARN))
 	}
-	account := c.AccountID
+	account := ""
 	if parts := strings.Split(source, ":"); len(parts) > 4 {
 		account = parts[4]
 	}

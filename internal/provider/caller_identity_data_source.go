@@ -3,14 +3,11 @@ package provider
 import (
 	"context"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/conns"
-	"github.com/geusemaker/terraform-provider-geusemaker/internal/errs"
 )
 
 var _ datasource.DataSourceWithConfigure = (*callerIdentityDataSource)(nil)
@@ -49,16 +46,15 @@ func (d *callerIdentityDataSource) Configure(_ context.Context, req datasource.C
 }
 
 func (d *callerIdentityDataSource) Read(ctx context.Context, _ datasource.ReadRequest, resp *datasource.ReadResponse) {
-	out, err := d.client.STS().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	id, err := d.client.Identity(ctx)
 	if err != nil {
-		resp.Diagnostics.AddError("Reading AWS caller identity",
-			"STS GetCallerIdentity failed ("+errs.Code(err)+"): "+errs.Message(err))
+		addConfigError(&resp.Diagnostics, err)
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, callerIdentityModel{
-		AccountID: types.StringValue(aws.ToString(out.Account)),
-		ARN:       types.StringValue(aws.ToString(out.Arn)),
-		UserID:    types.StringValue(aws.ToString(out.UserId)),
+		AccountID: types.StringValue(id.AccountID),
+		ARN:       types.StringValue(id.ARN),
+		UserID:    types.StringValue(id.UserID),
 		Region:    types.StringValue(d.client.Region),
 	})...)
 }

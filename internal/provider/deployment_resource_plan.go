@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
 	"slices"
 	"strings"
 	"time"
@@ -11,7 +12,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/cost"
 	"github.com/geusemaker/terraform-provider-geusemaker/internal/deployment"
@@ -57,7 +60,9 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 	if !resp.Diagnostics.HasError() {
 		r.checkDomain(ctx, &plan, state, req.Private, &resp.Diagnostics)
 	}
-	r.preflight(ctx, req, resp, &plan, &config, state, types, replacing)
+	if state == nil || replacing || !planMatchesState(ctx, req, &plan) {
+		r.preflight(ctx, req, resp, &plan, &config, state, types, replacing)
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -85,6 +90,40 @@ func (r *deploymentResource) ModifyPlan(ctx context.Context, req resource.Modify
 		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// planMatchesState says the plan changes nothing: the apply would make no
+// change, so no plan-time check has anything to check (nor the caller's
+// identity to ask STS for). A number compares as Terraform compares it: the
+// plan's float64 equals the state's decimal that float64 was written as.
+func planMatchesState(ctx context.Context, req resource.ModifyPlanRequest, plan *deploymentModel) bool {
+	p := tfsdk.Plan{Schema: req.Plan.Schema, Raw: req.Plan.Raw.Copy()}
+	if p.Set(ctx, plan).HasError() {
+		return false
+	}
+	diffs, err := p.Raw.Diff(req.State.Raw)
+	if err != nil {
+		return false
+	}
+	for _, d := range diffs {
+		if !sameNumber(d.Value1, d.Value2) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameNumber(a, b *tftypes.Value) bool {
+	if a == nil || b == nil || !a.Type().Is(tftypes.Number) || !b.Type().Is(tftypes.Number) || !a.IsKnown() || !b.IsKnown() || a.IsNull() || b.IsNull() {
+		return false
+	}
+	var x, y big.Float
+	if a.As(&x) != nil || b.As(&y) != nil {
+		return false
+	}
+	fx, _ := x.Float64()
+	fy, _ := y.Float64()
+	return fx == fy
 }
 
 // warnCredentials explains plans that do not give the stack its

@@ -106,9 +106,14 @@ func (r *deploymentResource) preflightSpec(ctx context.Context, m, config *deplo
 // what they find, errors and warnings, each on its attribute.
 func (r *deploymentResource) preflight(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse, plan, config, state *deploymentModel, types *typeCache, replacing bool) {
 	diags := &resp.Diagnostics
+	caller, err := r.client.Caller(ctx)
+	if err != nil {
+		addConfigError(diags, err)
+		return
+	}
 	spec := r.preflightSpec(ctx, plan, config, diags)
 	record := loadRecord(ctx, req.Private, &diag.Diagnostics{})
-	in := deployment.PreflightInput{Spec: spec, Prior: record, Replacing: replacing, CallerARN: r.client.CallerARN, InstanceType: types.get}
+	in := deployment.PreflightInput{Spec: spec, Prior: record, Replacing: replacing, CallerARN: caller.ARN, InstanceType: types.get}
 	checks := deployment.PreflightChecks(r.clients(), in)
 
 	done := map[string]string{}
@@ -119,7 +124,7 @@ func (r *deploymentResource) preflight(ctx context.Context, req resource.ModifyP
 			// A deployment from before the checks existed (or imported):
 			// what the state holds was applied, so count it as checked.
 			prior := r.preflightSpec(ctx, state, config, diags)
-			for _, chk := range deployment.PreflightChecks(r.clients(), deployment.PreflightInput{Spec: prior, Prior: record, CallerARN: r.client.CallerARN}) {
+			for _, chk := range deployment.PreflightChecks(r.clients(), deployment.PreflightInput{Spec: prior, Prior: record, CallerARN: caller.ARN}) {
 				done[chk.Name] = chk.Key
 			}
 		}
@@ -165,7 +170,10 @@ func (r *deploymentResource) recordPreflight(ctx context.Context, p interface {
 	spec := r.preflightSpec(ctx, plan, config, diags)
 	rec := loadPreflight(ctx, p)
 	rec.Checks = map[string]string{}
-	for _, chk := range deployment.PreflightChecks(r.clients(), deployment.PreflightInput{Spec: spec, CallerARN: r.client.CallerARN}) {
+	// The apply's plan asked STS already (a failure now leaves the
+	// permission check to run again at the next plan).
+	caller, _ := r.client.Caller(ctx)
+	for _, chk := range deployment.PreflightChecks(r.clients(), deployment.PreflightInput{Spec: spec, CallerARN: caller.ARN}) {
 		rec.Checks[chk.Name] = chk.Key
 	}
 	if _, ok := rec.Types[spec.InstanceType]; !ok {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -99,21 +100,26 @@ func (p *geusemakerProvider) Configure(ctx context.Context, req provider.Configu
 
 	client, err := cfg.Build(ctx)
 	if err != nil {
-		var ce *conns.ConfigError
-		if errors.As(err, &ce) {
-			if ce.Attribute != "" {
-				resp.Diagnostics.AddAttributeError(attributePath(ce.Attribute), ce.Summary, ce.Detail)
-			} else {
-				resp.Diagnostics.AddError(ce.Summary, ce.Detail)
-			}
-			return
-		}
-		resp.Diagnostics.AddError("Cannot configure the GeuseMaker provider", err.Error())
+		addConfigError(&resp.Diagnostics, err)
 		return
 	}
-	tflog.Info(ctx, "configured AWS access", map[string]any{"aws.region": client.Region, "aws.account_id": client.AccountID, "aws.caller_arn": client.CallerARN})
+	tflog.Info(ctx, "configured AWS access", map[string]any{"aws.region": client.Region})
 	resp.DataSourceData = client
 	resp.ResourceData = client
+}
+
+// addConfigError reports a failure to configure AWS access (conns.Build, or
+// STS when first asked), on the provider argument it concerns.
+func addConfigError(diags *diag.Diagnostics, err error) {
+	var ce *conns.ConfigError
+	switch {
+	case errors.As(err, &ce) && ce.Attribute != "":
+		diags.AddAttributeError(attributePath(ce.Attribute), ce.Summary, ce.Detail)
+	case errors.As(err, &ce):
+		diags.AddError(ce.Summary, ce.Detail)
+	default:
+		diags.AddError("Cannot configure the GeuseMaker provider", err.Error())
+	}
 }
 
 // attributePath turns "endpoints.ec2" or "assume_role" into the path of the

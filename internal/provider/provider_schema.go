@@ -46,9 +46,9 @@ func providerSchema(context.Context) schema.Schema {
 				MarkdownDescription: "AWS SDK retry mode: `standard` (default) or `adaptive` (adds client-side rate limiting).",
 				Validators:          []validator.String{stringvalidator.OneOf("standard", "adaptive")}},
 			"skip_credentials_validation": schema.BoolAttribute{Optional: true,
-				MarkdownDescription: "Skip validating the credentials with STS GetCallerIdentity when the provider is configured."},
+				MarkdownDescription: "Do not fail when STS `GetCallerIdentity` (asked when the provider first needs the caller's identity, not at configure time) fails: the deployment goes on without the identity, as with `skip_requesting_account_id`."},
 			"skip_requesting_account_id": schema.BoolAttribute{Optional: true,
-				MarkdownDescription: "Skip looking up the account id. Together with `skip_credentials_validation` the provider makes no STS call at configure time."},
+				MarkdownDescription: "Never ask STS who the caller is: the plan-time permission check is skipped (with a warning) and the instance role's policy names the account as `*`."},
 			"max_poll_interval": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Longest time between two polls of any wait, as a duration such as `2s` (1 s to 10 min). " +
 					"By default each wait polls on its own schedule: rarely at first and densely near the time AWS usually takes " +

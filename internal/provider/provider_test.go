@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -364,4 +365,31 @@ func writeFile(t *testing.T, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// The caller's identity is not asked for when the provider is configured,
+// so bad credentials surface at the first call: the refresh of an existing
+// deployment, or a new one's plan-time checks, fails with the AWS code and
+// what to do (the caller identity data source's "Invalid AWS credentials"
+// is TestAccProvider_badConfiguration's). Nothing is forgotten from the
+// state: the good credentials then plan no change.
+func TestAccProvider_badCredentialsAtFirstCall(t *testing.T) {
+	acctest.PreCheck(t)
+	emu := acctest.Emulator(t)
+	good := acctest.ProviderConfig(emu, acctest.ProviderOptions{})
+	bad := acctest.ProviderConfig(emu, acctest.ProviderOptions{NoStaticKeys: true, Extra: "access_key = \"AKIAIOSFODNN7EXAMPLE\"\nsecret_key = \"wrong\""})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		CheckDestroy:             acctest.CheckInventoryEmpty(emu),
+		Steps: []resource.TestStep{
+			{Config: good + deploymentConfig("bad-creds", "  tier = 1")},
+			{Config: bad + deploymentConfig("bad-creds", "  tier = 1"), PlanOnly: true,
+				ExpectError: regexp.MustCompile(`(?s)SignatureDoesNotMatch.*did not accept the credentials`)},
+			// A plan-only step plans without refresh first: the existing
+			// deployment is not read, the new one is checked.
+			{Config: bad + deploymentConfig("bad-creds", "  tier = 1") + strings.Replace(deploymentConfig("bad-creds-2", "  tier = 1"), `"test"`, `"second"`, 1),
+				PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)geusemaker_deployment.second.*SignatureDoesNotMatch.*did not accept the credentials`)},
+			{Config: good + deploymentConfig("bad-creds", "  tier = 1"), PlanOnly: true},
+		},
+	})
 }
