@@ -19,7 +19,6 @@ import (
 // success.
 func DeleteLoadBalancer(ctx context.Context, conn *elasticloadbalancingv2.Client, ec2conn *ec2.Client, arn string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
-	began := retry.Now(ctx) // the interfaces' release counts from the delete
 	_, err := conn.DeleteLoadBalancer(ctx, &elasticloadbalancingv2.DeleteLoadBalancerInput{LoadBalancerArn: aws.String(arn)})
 	if notFound(err, errCodeLoadBalancerNotFound) {
 		err = nil
@@ -27,6 +26,11 @@ func DeleteLoadBalancer(ctx context.Context, conn *elasticloadbalancingv2.Client
 	if err != nil {
 		return fmt.Errorf("deleting ELBv2 Load Balancer (%s): %w", arn, err)
 	}
+	// The interfaces' release counts from the delete's answer: the release
+	// began no later, so the poll at its expected end does not come before
+	// it (counted from before the call, a slow answer put that poll a
+	// moment early, and one more poll followed).
+	began := retry.Now(ctx)
 	if err := WaitLoadBalancerDeleted(ctx, conn, arn, time.Until(deadline)); err != nil && !retry.NotFound(err) {
 		return err
 	}
