@@ -369,7 +369,7 @@ func CheckPermissions(ctx context.Context, c *Clients, callerARN string, s *Spec
 		return []Finding{{Warning: true, Summary: "Permissions not checked", Detail: detail}}
 	}
 	if callerARN == "" {
-		return warn("The provider does not know who the caller is (skip_requesting_account_id), so it could not simulate the caller's IAM permissions; a missing permission fails the apply halfway, and the rollback deletes what was made.")
+		return warn("The provider does not know who the caller is (skip_requesting_account_id, or STS failed under skip_credentials_validation), so it could not simulate the caller's IAM permissions; a missing permission fails the apply halfway, and the rollback deletes what was made.")
 	}
 	source, roleName := PolicySourceARN(callerARN)
 	if source == "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -402,4 +403,29 @@ func TestAccDeployment_onDemandZoneWithoutCapacity(t *testing.T) {
 			{ResourceName: deploymentAddr, ImportState: true, ImportStateId: "od-zone", ImportStateVerify: true, ImportStateVerifyIgnore: importVerifyIgnore},
 		},
 	})
+}
+
+// The fallback's warning reaches the user through the CLI: after the apply
+// that launched on-demand under market spot, not after the next apply,
+// which keeps that instance.
+func TestAccDeployment_spotFallbackWarning(t *testing.T) {
+	acctest.PreCheck(t)
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	emu := acctest.Emulator(t, func(o *awsemu.Options) { o.Knobs = map[string]string{"ec2.spot_capacity": "none@*"} })
+	cli := acctest.NewCLI(t, emu, deploymentConfig("spot-warn", spotBody))
+	out := cli.MustRun(ctx, "apply", "-auto-approve", "-no-color")
+	warning := regexp.MustCompile(`(?s)Warning: GeuseMaker deployment \(spot-warn\) runs on-demand.*capacity\.market\s+is\s+"spot",\s+but.*InsufficientInstanceCapacity.*instance_lifecycle\s+says\s+on-demand.*on_demand_fallback\s+=\s+false`)
+	if !warning.MatchString(out) {
+		t.Errorf("the apply that fell back to on-demand did not warn:\n%s", out)
+	}
+	cli.Write(emu, deploymentConfig("spot-warn", spotBody+"  tags = { team = \"ai\" }\n"))
+	if out := cli.MustRun(ctx, "apply", "-auto-approve", "-no-color"); strings.Contains(out, "runs on-demand") || !strings.Contains(out, "1 changed") {
+		t.Errorf("the tag update (which keeps the on-demand instance) warned again or changed nothing:\n%s", out)
+	}
+	cli.MustRun(ctx, "destroy", "-auto-approve", "-no-color")
+	if err := acctest.CheckInventoryEmpty(emu)(nil); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -157,11 +157,11 @@ func TestAccDeployment_tier2Failures(t *testing.T) {
 		{name: "load balancer create", fault: &awsemu.Fault{Service: "elbv2", Operation: "CreateLoadBalancer", Code: "TooManyLoadBalancers"},
 			want: `(?s)Step "load-balancer" failed with AWS error TooManyLoadBalancers.*quota.*Rollback`},
 		{name: "stuck provisioning", knobs: map[string]string{"elbv2.provisioning_duration": "never"}, body: `  timeouts = { create = "1m" }`,
-			want: `(?s)Step "load-balancer" failed.*last state: "provisioning".*Raise\s+the\s+timeouts\s+block.*Rollback`},
+			want: `(?s)Step "load-balancer" failed.*last state: "provisioning".*waiting\s+for\s+the\s+load\s+balancer\s+to\s+become\s+active.*Raise\s+the\s+timeouts\s+block.*Rollback`},
 		{name: "listener", fault: &awsemu.Fault{Service: "elbv2", Operation: "CreateListener", Code: "TooManyListeners"},
 			want: `(?s)Step "listeners" failed with AWS error TooManyListeners.*Rollback`},
 		{name: "target never healthy", knobs: map[string]string{"elbv2.target_health": "unhealthy"}, body: `  timeouts = { create = "1m" }`,
-			want: `(?s)Step "target-healthy" failed.*unhealthy.*Raise\s+the\s+timeouts\s+block.*Rollback`},
+			want: `(?s)Step "target-healthy" failed.*unhealthy.*waiting\s+for\s+the\s+load\s+balancer's\s+health\s+check\s+to\s+pass.*Raise\s+the\s+timeouts\s+block.*console\s+output.*Rollback`},
 	}
 	testCreateFailures(t, "alb-fail", "  tier = 2", cases)
 }

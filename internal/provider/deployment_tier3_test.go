@@ -156,7 +156,7 @@ func TestAccDeployment_tier3Failures(t *testing.T) {
 		{name: "cloudfront create fails", fault: &awsemu.Fault{Service: "cloudfront", Operation: "CreateDistributionWithTags", Code: "TooManyDistributions"},
 			want: `(?s)Step "cloudfront" failed with AWS error TooManyDistributions.*quota\s+"Web\s+distributions\s+per\s+AWS\s+account"\s+\(L-24B04930\).*Rollback`},
 		{name: "cloudfront never deploys", knobs: map[string]string{"cloudfront.create_deploy_duration": "never"}, body: `  timeouts = { create = "1m" }`,
-			want: `(?s)Step "cloudfront-deployed" failed.*last state: "InProgress".*Raise\s+the\s+timeouts\s+block.*Rollback`},
+			want: `(?s)Step "cloudfront-deployed" failed.*last state: "InProgress".*waiting\s+for\s+CloudFront\s+to\s+roll\s+the\s+distribution\s+out.*Raise\s+the\s+timeouts\s+block.*Rollback`},
 		{name: "gpu fails validation", knobs: map[string]string{"ec2.gpu_health": "failed"}, body: `  instance_type = "g5.xlarge"`,
 			want: `(?s)GPU validation on i-.*failed.*ERR!.*Console output.*GEUSEMAKER GPU.*status=failed.*Rollback`},
 	}
