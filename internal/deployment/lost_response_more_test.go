@@ -153,3 +153,33 @@ func TestLostResponsesUpdateDistribution(t *testing.T) {
 		env.requireEmpty(t)
 	})
 }
+
+// UpdateFileSystem's retry after a lost answer finds the file system
+// updating, then the mode already changed: asking for the same mode again
+// is no change, so the 24-hour limit on mode changes does not refuse it. A
+// throughput change whose answer is lost still succeeds.
+func TestLostResponsesThroughputChange(t *testing.T) {
+	lostModes(t, "efs.UpdateFileSystem", func(t *testing.T, drop bool) {
+		env := newTestEnv(t, nil)
+		spec := testSpec("lostefs", TierDev)
+		st, err := Create(env.ctx, env.c, spec)
+		if err != nil {
+			t.Fatalf("create: %v", err)
+		}
+		env.emu.InjectFault(awsemu.Fault{Service: "efs", Operation: "UpdateFileSystem", Mode: awsemu.FaultLoseResponse, Drop: drop, Times: 1})
+		spec.EFS.ThroughputMode = "elastic"
+		st, err = Update(env.ctx, env.c, spec, st, spec.Tags)
+		if err != nil {
+			t.Fatalf("update: %v", err)
+		}
+		requireFired(t, env)
+		fs, err := env.c.EFS.DescribeFileSystems(env.ctx, &efs.DescribeFileSystemsInput{FileSystemId: aws.String(st.EFSID)})
+		if err != nil || len(fs.FileSystems) != 1 || fs.FileSystems[0].ThroughputMode != "elastic" {
+			t.Fatalf("throughput mode after the update: %+v %v", fs, err)
+		}
+		if _, _, err := Delete(env.ctx, env.c, spec, st); err != nil {
+			t.Fatalf("delete: %v", err)
+		}
+		env.requireEmpty(t)
+	})
+}
