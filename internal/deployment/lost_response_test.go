@@ -79,3 +79,42 @@ func TestLostResponsesCreateEachObjectOnce(t *testing.T) {
 		}
 	}
 }
+
+// The creates of an update, each answer lost in a subtest of its own: moving
+// a tier-1 deployment to tier 3 makes the load balancer, its security group,
+// target group, listener and rule, and the distribution, and still ends with
+// one of each.
+func TestLostResponsesUpgradeCreatesEachObjectOnce(t *testing.T) {
+	ops := []struct{ service, op string }{
+		{"ec2", "CreateSecurityGroup"}, {"ec2", "AuthorizeSecurityGroupIngress"},
+		{"elbv2", "CreateTargetGroup"}, {"elbv2", "CreateLoadBalancer"}, {"elbv2", "CreateListener"}, {"elbv2", "CreateRule"}, {"elbv2", "RegisterTargets"},
+		{"cloudfront", "CreateDistributionWithTags"},
+	}
+	for _, o := range ops {
+		lostModes(t, o.service+"."+o.op, func(t *testing.T, drop bool) {
+			env := newTestEnv(t, nil)
+			spec := testSpec("lostup", TierDev)
+			st, err := Create(env.ctx, env.c, spec)
+			if err != nil {
+				t.Fatalf("create: %v", err)
+			}
+			env.emu.InjectFault(awsemu.Fault{Service: o.service, Operation: o.op, Mode: awsemu.FaultLoseResponse, Drop: drop, Times: 1})
+			spec.Tier = TierGPU
+			st, err = Update(env.ctx, env.c, spec, st, spec.Tags)
+			if err != nil {
+				t.Fatalf("update to tier 3: %v", err)
+			}
+			requireFired(t, env)
+			got := countTypes(env)
+			for typ, n := range tier3Objects {
+				if got[typ] != n {
+					t.Errorf("%d %s, want %d", got[typ], typ, n)
+				}
+			}
+			if _, _, err := Delete(env.ctx, env.c, spec, st); err != nil {
+				t.Fatalf("destroy: %v", err)
+			}
+			env.requireEmpty(t)
+		})
+	}
+}
