@@ -129,17 +129,8 @@ func TestLostResponsesUpdateDistribution(t *testing.T) {
 	lostModes(t, "cloudfront.UpdateDistribution", func(t *testing.T, drop bool) {
 		env := newTestEnv(t, nil)
 		spec := testSpec("lostcdn", TierGPU)
-		st, err := Create(env.ctx, env.c, spec)
-		if err != nil {
-			t.Fatalf("create: %v", err)
-		}
-		env.emu.InjectFault(awsemu.Fault{Service: "cloudfront", Operation: "UpdateDistribution", Mode: awsemu.FaultLoseResponse, Drop: drop, Times: 1})
-		spec.CDN.PriceClass = "PriceClass_All"
-		st, err = Update(env.ctx, env.c, spec, st, spec.Tags)
-		if err != nil {
-			t.Fatalf("update: %v", err)
-		}
-		requireFired(t, env)
+		st := updateLosing(t, env, spec, awsemu.Fault{Service: "cloudfront", Operation: "UpdateDistribution", Drop: drop},
+			func(s *Spec) { s.CDN.PriceClass = "PriceClass_All" })
 		out, err := env.c.CloudFront.GetDistributionConfig(env.ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(st.DistributionID)})
 		if err != nil || out.DistributionConfig.PriceClass != "PriceClass_All" {
 			t.Fatalf("price class after the update: %v %v", out, err)
@@ -147,10 +138,7 @@ func TestLostResponsesUpdateDistribution(t *testing.T) {
 		if got := countTypes(env)["distribution"]; got != 1 {
 			t.Fatalf("%d distributions", got)
 		}
-		if _, _, err := Delete(env.ctx, env.c, spec, st); err != nil {
-			t.Fatalf("delete: %v", err)
-		}
-		env.requireEmpty(t)
+		destroyAll(t, env, spec, st)
 	})
 }
 
@@ -162,24 +150,40 @@ func TestLostResponsesThroughputChange(t *testing.T) {
 	lostModes(t, "efs.UpdateFileSystem", func(t *testing.T, drop bool) {
 		env := newTestEnv(t, nil)
 		spec := testSpec("lostefs", TierDev)
-		st, err := Create(env.ctx, env.c, spec)
-		if err != nil {
-			t.Fatalf("create: %v", err)
-		}
-		env.emu.InjectFault(awsemu.Fault{Service: "efs", Operation: "UpdateFileSystem", Mode: awsemu.FaultLoseResponse, Drop: drop, Times: 1})
-		spec.EFS.ThroughputMode = "elastic"
-		st, err = Update(env.ctx, env.c, spec, st, spec.Tags)
-		if err != nil {
-			t.Fatalf("update: %v", err)
-		}
-		requireFired(t, env)
+		st := updateLosing(t, env, spec, awsemu.Fault{Service: "efs", Operation: "UpdateFileSystem", Drop: drop},
+			func(s *Spec) { s.EFS.ThroughputMode = "elastic" })
 		fs, err := env.c.EFS.DescribeFileSystems(env.ctx, &efs.DescribeFileSystemsInput{FileSystemId: aws.String(st.EFSID)})
 		if err != nil || len(fs.FileSystems) != 1 || fs.FileSystems[0].ThroughputMode != "elastic" {
 			t.Fatalf("throughput mode after the update: %+v %v", fs, err)
 		}
-		if _, _, err := Delete(env.ctx, env.c, spec, st); err != nil {
-			t.Fatalf("delete: %v", err)
-		}
-		env.requireEmpty(t)
+		destroyAll(t, env, spec, st)
 	})
+}
+
+// updateLosing creates spec, then updates it to what change makes of it,
+// the answer of fault's call lost once during the update; it returns the
+// updated deployment once the fault is seen to have done its work.
+func updateLosing(t *testing.T, env *testEnv, spec *Spec, fault awsemu.Fault, change func(*Spec)) *State {
+	t.Helper()
+	st, err := Create(env.ctx, env.c, spec)
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	fault.Mode, fault.Times = awsemu.FaultLoseResponse, 1
+	env.emu.InjectFault(fault)
+	change(spec)
+	if st, err = Update(env.ctx, env.c, spec, st, spec.Tags); err != nil {
+		t.Fatalf("update: %v", err)
+	}
+	requireFired(t, env)
+	return st
+}
+
+// destroyAll destroys the deployment and checks that nothing is left.
+func destroyAll(t *testing.T, env *testEnv, spec *Spec, st *State) {
+	t.Helper()
+	if _, _, err := Delete(env.ctx, env.c, spec, st); err != nil {
+		t.Fatalf("destroy: %v", err)
+	}
+	env.requireEmpty(t)
 }

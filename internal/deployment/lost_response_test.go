@@ -61,20 +61,12 @@ func TestLostResponsesCreateEachObjectOnce(t *testing.T) {
 					t.Fatalf("create: %v", err)
 				}
 				requireFired(t, env)
-				got := countTypes(env)
-				for typ, n := range tier3Objects {
-					if got[typ] != n {
-						t.Errorf("%d %s, want %d", got[typ], typ, n)
-					}
-				}
+				requireObjects(t, env, tier3Objects)
 				// The lease is gone; one parameter per credential.
-				if got["parameter"] != len(st.CredentialParams) || len(st.CredentialParams) == 0 {
+				if got := countTypes(env); got["parameter"] != len(st.CredentialParams) || len(st.CredentialParams) == 0 {
 					t.Errorf("%d parameters, want the %d credentials", got["parameter"], len(st.CredentialParams))
 				}
-				if _, _, err := Delete(env.ctx, env.c, spec, st); err != nil {
-					t.Fatalf("destroy: %v", err)
-				}
-				env.requireEmpty(t)
+				destroyAll(t, env, spec, st)
 			})
 		}
 	}
@@ -94,27 +86,20 @@ func TestLostResponsesUpgradeCreatesEachObjectOnce(t *testing.T) {
 		lostModes(t, o.service+"."+o.op, func(t *testing.T, drop bool) {
 			env := newTestEnv(t, nil)
 			spec := testSpec("lostup", TierDev)
-			st, err := Create(env.ctx, env.c, spec)
-			if err != nil {
-				t.Fatalf("create: %v", err)
-			}
-			env.emu.InjectFault(awsemu.Fault{Service: o.service, Operation: o.op, Mode: awsemu.FaultLoseResponse, Drop: drop, Times: 1})
-			spec.Tier = TierGPU
-			st, err = Update(env.ctx, env.c, spec, st, spec.Tags)
-			if err != nil {
-				t.Fatalf("update to tier 3: %v", err)
-			}
-			requireFired(t, env)
-			got := countTypes(env)
-			for typ, n := range tier3Objects {
-				if got[typ] != n {
-					t.Errorf("%d %s, want %d", got[typ], typ, n)
-				}
-			}
-			if _, _, err := Delete(env.ctx, env.c, spec, st); err != nil {
-				t.Fatalf("destroy: %v", err)
-			}
-			env.requireEmpty(t)
+			st := updateLosing(t, env, spec, awsemu.Fault{Service: o.service, Operation: o.op, Drop: drop}, func(s *Spec) { s.Tier = TierGPU })
+			requireObjects(t, env, tier3Objects)
+			destroyAll(t, env, spec, st)
 		})
+	}
+}
+
+// requireObjects checks the emulator holds want's number of each type.
+func requireObjects(t *testing.T, env *testEnv, want map[string]int) {
+	t.Helper()
+	got := countTypes(env)
+	for typ, n := range want {
+		if got[typ] != n {
+			t.Errorf("%d %s, want %d", got[typ], typ, n)
+		}
 	}
 }
